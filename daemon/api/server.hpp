@@ -1,0 +1,55 @@
+#pragma once
+// The HTTP API (Boost.Beast) on the io_context thread. Socket I/O lives in server.cpp (listener
+// and sessions: keep-alive, a deadline on every read and write, body limit); request handling
+// lives in the router (router.hpp), which is unit-testable without sockets.
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "carriers/adapter.hpp"
+#include "common/metrics.hpp"
+#include "config/config.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "store/store.hpp"
+
+namespace smsgw::api {
+
+// Everything the API needs from the rest of the daemon, as references and callbacks, so tests
+// can wire a real store with no dispatcher.
+struct Dependencies {
+  store::Store& store;
+  Metrics& metrics;
+  // Called on the io thread after a batch is committed; due_at = earliest send_at in it.
+  std::function<void(UnixMs due_at)> on_enqueued;
+  // Adapter of a configured carrier by name (for callbacks), nullptr if none.
+  std::function<const carriers::Adapter*(const std::string& name)> find_carrier;
+  // For /readyz: carriers and whether each can send.
+  std::function<std::vector<dispatch::CarrierStatus>()> carrier_status;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const config::Config& config, Dependencies deps);
+  ~Server();
+
+  // Binds and starts accepting. Throws std::runtime_error if the address cannot be bound.
+  void start();
+  unsigned short port() const;  // the bound port (useful with listen = "127.0.0.1:0")
+
+  // SIGHUP: new tokens, limits and timeouts apply to requests that start after the call.
+  void reconfigure(const config::Config& config);
+
+  // Stop accepting; let requests in progress finish and send their responses, close idle
+  // keep-alive connections; `done` once every session is gone.
+  void async_stop(std::function<void()> done);
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace smsgw::api

@@ -1,0 +1,87 @@
+#pragma once
+// Prometheus metrics: counters, gauges and histograms with labels, rendered in the text
+// exposition format. Thread-safe (a mutex per family); cheap enough for per-request use.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace smsgw {
+
+using Labels = std::vector<std::string>;  // values, in the order of the family's label names
+
+class CounterFamily {
+ public:
+  CounterFamily(std::string name, std::string help, std::vector<std::string> label_names);
+  void inc(const Labels& labels, double by = 1);
+  double value(const Labels& labels) const;
+  void render(std::string& out) const;
+
+ private:
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  mutable std::mutex mutex_;
+  std::map<Labels, double> values_;
+};
+
+class GaugeFamily {
+ public:
+  GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names);
+  void set(const Labels& labels, double value);
+  double value(const Labels& labels) const;
+  void render(std::string& out) const;
+
+ private:
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  mutable std::mutex mutex_;
+  std::map<Labels, double> values_;
+};
+
+class HistogramFamily {
+ public:
+  HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
+                  std::vector<double> bounds);
+  void observe(const Labels& labels, double value);
+  void render(std::string& out) const;
+
+ private:
+  struct Series {
+    std::vector<std::uint64_t> buckets;  // cumulative at render time
+    double sum = 0;
+    std::uint64_t count = 0;
+  };
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  std::vector<double> bounds_;
+  mutable std::mutex mutex_;
+  std::map<Labels, Series> series_;
+};
+
+// The gateway's metrics, one instance owned by the application and shared by reference.
+struct Metrics {
+  Metrics();
+  // API
+  CounterFamily http_requests;        // smsgw_http_requests_total{route,code}
+  HistogramFamily http_duration;      // smsgw_http_request_duration_seconds{route}
+  CounterFamily messages_accepted;    // smsgw_messages_accepted_total
+  // Dispatch
+  CounterFamily sends;                // smsgw_carrier_sends_total{carrier,outcome}
+  HistogramFamily send_duration;      // smsgw_carrier_send_duration_seconds{carrier}
+  GaugeFamily carrier_up;             // smsgw_carrier_up{carrier}  (1 = breaker closed & adapter up)
+  CounterFamily delivery_reports;     // smsgw_delivery_reports_total{carrier,status}
+  // Queue, sampled at scrape time by the collector below
+  GaugeFamily messages_by_status;     // smsgw_messages{status}
+  GaugeFamily oldest_due_age;         // smsgw_queue_oldest_due_age_seconds
+  GaugeFamily in_flight;              // smsgw_dispatch_in_flight
+
+  // Called at the start of render() to refresh sampled gauges.
+  std::function<void(Metrics&)> collector;
+  std::string render();
+};
+
+}  // namespace smsgw

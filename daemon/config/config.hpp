@@ -1,0 +1,109 @@
+#pragma once
+// smsgw.toml as plain structs, one per table, filled and validated by one loader.
+// Errors name file, line and key; smsgwd exits 78 (EX_CONFIG) on any of them.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace smsgw::config {
+
+// Every problem found in a config file, already formatted "file:line: key: message".
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// Exit status for a bad configuration (sysexits.h EX_CONFIG).
+inline constexpr int kExitConfig = 78;
+
+struct DaemonConfig {
+  std::string data_dir = "/var/lib/smsgw";  // relative paths resolve against the config file's folder
+  std::string timezone = "Asia/Shanghai";
+  std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
+  std::chrono::milliseconds shutdown_grace{10'000};  // SIGTERM: bound on waiting for in-flight sends
+};
+
+enum class Scope { send, read, admin, callback };
+
+struct TokenConfig {
+  std::string name;
+  std::string sha256;       // 64 lower-case hex chars (input may be upper case; normalised)
+  std::set<Scope> scopes;
+};
+
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8080";  // host:port, IPv4 or [IPv6]:port; port 0 = ephemeral
+  std::vector<TokenConfig> tokens;
+  std::chrono::milliseconds request_timeout{30'000};  // deadline on every socket operation
+  std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection idle limit
+  int max_connections = 10'000;
+};
+
+struct CarrierConfig {
+  std::string name;      // [a-z0-9_-]+, unique; used in URLs (/v1/callbacks/{name}) and metrics
+  std::string type;      // adapter type, e.g. "http", "file"
+  double rate = 50;      // SMS segments per second (a 3-part message costs 3)
+  int burst = 0;         // bucket size in segments; 0 = max(1, rate)
+  int priority = 1;      // lower number = tried first
+  bool enabled = true;
+  std::chrono::milliseconds timeout{10'000};
+  // Adapter-specific keys (e.g. url, path, headers): validated by the adapter's factory, which
+  // reports unknown keys with file:line through `source_path` and each node's source().
+  toml::table options;
+  std::string source_path;  // the config file this carrier came from
+};
+
+struct RetryConfig {
+  int max_attempts = 5;
+  std::chrono::milliseconds base_delay{5'000};
+  std::chrono::milliseconds max_delay{30 * 60'000};
+};
+
+struct LimitsConfig {
+  std::size_t max_body_bytes = 1 << 20;  // request body limit
+  std::size_t max_recipients_per_request = 100'000;
+  std::size_t max_text_chars = 1'000;   // longest text accepted, in characters
+};
+
+struct DispatchConfig {
+  std::chrono::milliseconds lease{60'000};  // a claimed message returns to the queue after this
+  int claim_batch = 500;                    // messages claimed per store round trip
+  int max_in_flight = 2'000;                // carrier requests outstanding at once
+  int breaker_failures = 5;                 // consecutive transient failures that open a breaker
+  std::chrono::milliseconds breaker_cooldown{30'000};  // open -> half-open after this
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from ("" for built-in defaults)
+  DaemonConfig daemon;
+  ApiConfig api;
+  std::vector<CarrierConfig> carriers;
+  RetryConfig retry;
+  LimitsConfig limits;
+  DispatchConfig dispatch;
+};
+
+// Parses and validates; throws ConfigError listing every problem found (not just the first).
+Config load_config_file(const std::string& path);
+Config load_config_string(std::string_view toml_text, const std::string& source_name);
+
+// Helpers for adapter factories so their errors read like the loader's.
+// Formats "file:line: carriers[name].key: message" from the node's source region.
+std::string describe(const CarrierConfig& carrier, const toml::node* node, std::string_view key,
+                     std::string_view message);
+
+std::string_view to_string(Scope s) noexcept;
+
+}  // namespace smsgw::config

@@ -1,0 +1,226 @@
+#pragma once
+// The durable queue: SQLite in WAL mode with synchronous=FULL. This is the seam between the
+// two halves of smsgw: the API (and later the scheduler) commit messages here; only the
+// dispatcher claims them and records what carriers said.
+//
+// Threading contract:
+//  - Every write runs on the store's single writer thread. Writes submitted while a commit is in
+//    progress are committed together in the next transaction (group commit: one fsync for many
+//    requests). Each submitted job runs inside its own SAVEPOINT, so one job's failure never
+//    rolls back another's; a job's state change is all-or-nothing.
+//  - async_* completion handlers run ON THE WRITER THREAD, after the commit is durable. They must
+//    be quick and must not call back into the store synchronously; post to your own executor.
+//  - Read functions (get_*, list_*, count_*) use a separate read-only connection guarded by a
+//    mutex; they are safe from any thread and never wait for the writer (WAL readers don't block).
+//  - open() throws StoreError at start-up (cannot open, migration failed); after that no
+//    function throws for I/O errors: they arrive as std::error_code (see store_category()).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "common/types.hpp"
+
+namespace smsgw::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// SQLite result codes as std::error_code values (value = extended SQLite result code).
+const std::error_category& sqlite_category() noexcept;
+// True for errors that mean "the disk is full / read-only / I/O failing": callers answer 503.
+bool is_storage_unavailable(const std::error_code& ec) noexcept;
+
+struct NewMessage {
+  std::int64_t id = 0;  // from Store::allocate_message_ids
+  std::string to;       // E.164
+  std::string text;     // final text as the phone shows it
+  int segments = 1;
+  Priority priority = Priority::normal;
+  UnixMs send_at = 0;   // not before; 0 = now
+  std::optional<UnixMs> expires_at;
+};
+
+struct NewBatch {
+  std::int64_t id = 0;  // from Store::allocate_batch_id
+  std::string source;   // who created it: "api:<token name>", later "schedule:<id>"
+  UnixMs created_at = 0;
+  std::vector<NewMessage> messages;
+};
+
+struct IdempotencyKey {
+  std::string token;         // token name: keys are per token
+  std::string key;           // the Idempotency-Key header
+  std::string request_hash;  // sha-256 of the request body: same key + other body = conflict
+};
+
+struct EnqueueResult {
+  enum class Kind { created, replayed, conflict };
+  Kind kind = Kind::created;
+  // For replayed: the response body stored with the key at first use. Empty otherwise.
+  std::string stored_response;
+};
+
+struct MessageRow {
+  std::int64_t id = 0;
+  std::int64_t batch_id = 0;
+  std::string to;
+  std::string text;
+  int segments = 1;
+  Status status = Status::queued;
+  Priority priority = Priority::normal;
+  UnixMs send_at = 0;
+  std::optional<UnixMs> expires_at;
+  UnixMs next_attempt_at = 0;
+  int attempts = 0;
+  std::string carrier;             // last carrier tried ("" if none)
+  std::string carrier_message_id;  // from the carrier that accepted it
+  std::string last_error;
+  UnixMs created_at = 0;
+  UnixMs updated_at = 0;
+};
+
+struct AttemptRow {
+  UnixMs at = 0;
+  std::string carrier;
+  std::string outcome;  // "sent" | "transient" | "permanent" | "delivered" | "undelivered" | ...
+  std::string error;
+};
+
+// What the dispatcher needs to send one claimed message.
+struct ClaimedMessage {
+  std::int64_t id = 0;
+  std::string to;
+  std::string text;
+  int segments = 1;
+  Priority priority = Priority::normal;
+  int attempts = 0;  // attempts made before this claim
+  std::optional<UnixMs> expires_at;
+};
+
+// One carrier attempt's result, recorded in one transaction with its attempts row.
+struct AttemptResult {
+  enum class Next {
+    sent,     // carrier accepted it: status sent
+    retry,    // transient: back to queued with next_attempt_at
+    failed,   // permanent or attempts exhausted: status failed
+    expired,  // could not be sent before expires_at (no attempt row if carrier is empty)
+  };
+  std::int64_t id = 0;
+  Next next = Next::sent;
+  std::string carrier;  // "" when no carrier was called (e.g. expired before sending)
+  std::string carrier_message_id;
+  std::string error;    // e.g. "http 503: Service Unavailable", "timeout"
+  std::string outcome;  // for the attempts row: "sent", "transient", "permanent"
+  UnixMs at = 0;
+  UnixMs next_attempt_at = 0;  // for retry
+};
+
+struct DeliveryReport {
+  std::string carrier;
+  std::string carrier_message_id;
+  bool delivered = true;
+  std::string error;
+  UnixMs at = 0;
+};
+
+enum class CancelResult { cancelled, not_found, not_cancellable };
+
+struct MessageFilter {
+  std::optional<Status> status;
+  std::optional<std::int64_t> batch_id;
+  std::optional<std::string> to;  // E.164
+  int limit = 50;                 // 1..1000
+  std::optional<std::int64_t> before_id;  // cursor: ids strictly below this (newest first)
+};
+
+struct MessagePage {
+  std::vector<MessageRow> messages;
+  std::optional<std::int64_t> next_cursor;  // pass as before_id for the next page
+};
+
+struct BatchSummary {
+  std::int64_t id = 0;
+  std::string source;
+  UnixMs created_at = 0;
+  std::int64_t total = 0;
+  std::map<Status, std::int64_t> by_status;  // every Status present, zeros included
+};
+
+class Store {
+ public:
+  struct Options {
+    std::string path;           // database file; its folder must exist
+    int max_group_jobs = 4096;  // upper bound of jobs per group commit
+  };
+
+  static std::unique_ptr<Store> open(const Options& options);  // throws StoreError
+  ~Store();  // drains queued jobs, commits them, stops the writer thread
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Ids are allocated up front (thread-safe, monotonic, never reused across restarts) so the
+  // API can build its response before the commit and store it with an idempotency key.
+  std::int64_t allocate_message_ids(std::int64_t count);  // returns the first of `count`
+  std::int64_t allocate_batch_id();
+
+  // --- writes (writer thread; see contract above) ---
+  using Done = std::function<void(std::error_code)>;
+
+  // Inserts the batch and its messages (status queued). With a key: if the key exists for the
+  // token with the same request_hash -> replayed (nothing inserted); with another hash ->
+  // conflict; otherwise stores `response_body` with the key in the same transaction.
+  void async_enqueue(NewBatch batch, std::optional<IdempotencyKey> key, std::string response_body,
+                     std::function<void(std::error_code, EnqueueResult)> done);
+
+  // Claims up to `limit` due messages (status queued, next_attempt_at <= now), urgent first then
+  // by next_attempt_at; marks them sending with lease_until. Messages whose lease expired
+  // (status sending, lease_until < now) are claimable again: that is how a crash loses nothing.
+  void async_claim(UnixMs now, UnixMs lease_until, int limit,
+                   std::function<void(std::error_code, std::vector<ClaimedMessage>)> done);
+
+  // Records results; each result is its own savepoint (message update + attempts row).
+  void async_record(std::vector<AttemptResult> results, Done done);
+
+  // Returns claimed messages to queued without counting an attempt (shutdown, rate wait).
+  void async_release(std::vector<std::int64_t> ids, Done done);
+
+  void async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done);
+
+  // Finds the message by (carrier, carrier_message_id); delivered -> status delivered,
+  // otherwise failed with the error; adds an attempts row. found=false if unknown.
+  void async_delivery_report(DeliveryReport report,
+                             std::function<void(std::error_code, bool found)> done);
+
+  // Blocks until every job submitted before the call is committed. For tests and shutdown.
+  void flush();
+
+  // --- reads (any thread) ---
+  std::optional<MessageRow> get_message(std::int64_t id);
+  std::vector<AttemptRow> get_attempts(std::int64_t message_id);
+  MessagePage list_messages(const MessageFilter& filter);
+  std::optional<BatchSummary> get_batch(std::int64_t id);
+  std::map<Status, std::int64_t> count_by_status();  // every Status present
+  // Earliest next_attempt_at among queued messages (to sleep until), or nullopt if none.
+  std::optional<UnixMs> next_due_at();
+  // created_at... send time of the oldest message that is due (queued, next_attempt_at <= now).
+  std::optional<UnixMs> oldest_due_since(UnixMs now);
+  // True if the writer can commit (last commit succeeded or a probe write succeeds).
+  bool writable();
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace smsgw::store
