@@ -1,1 +1,13 @@
-// placeholder: filled in by its owner
+#include "adapters/builtin.hpp"
+
+#include "adapters/file/file_adapter.hpp"
+#include "adapters/http/http_adapter.hpp"
+
+namespace smsgw::adapters {
+
+void register_builtin_adapters(carriers::Registry& registry) {
+  registry.add("file", file::factory());
+  registry.add("http", http::factory());
+}
+
+}  // namespace smsgw::adapters

@@ -1,1 +1,139 @@
-// placeholder: filled in by its owner
+#include "adapters/file/file_adapter.hpp"
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "carriers/failure.hpp"
+#include "common/time.hpp"
+
+namespace smsgw::adapters::file {
+namespace {
+
+namespace fs = std::filesystem;
+using carriers::carrier_errc;
+
+class FileAdapter final : public carriers::Adapter {
+ public:
+  FileAdapter(boost::asio::io_context& io, std::string path) : io_(io), path_(std::move(path)) {}
+  ~FileAdapter() override { close(); }
+
+  void start() override {
+    // An error here is reported again by every send; opening early just surfaces it sooner.
+    std::string ignored;
+    open(ignored);
+  }
+
+  void async_send(carriers::OutboundSms sms, carriers::SendHandler done) override {
+    carriers::SendOutcome outcome;
+    if (stopped_) {
+      outcome.error = carrier_errc::unavailable;
+      outcome.detail = "carrier stopped";
+    } else {
+      outcome = write(sms);
+    }
+    boost::asio::post(io_, [done = std::move(done), outcome = std::move(outcome)]() mutable {
+      done(std::move(outcome));
+    });
+  }
+
+  void async_stop(std::function<void()> done) override {
+    stopped_ = true;
+    close();
+    boost::asio::post(io_, std::move(done));
+  }
+
+  bool up() const override { return !stopped_; }
+
+ private:
+  bool open(std::string& error) {
+    if (file_ != nullptr) return true;
+    std::error_code ec;
+    const fs::path path(path_);
+    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+      error = "cannot create folder for " + path_ + ": " + ec.message();
+      return false;
+    }
+    file_ = std::fopen(path_.c_str(), "ae");  // append, close-on-exec
+    if (file_ == nullptr) {
+      error = "cannot open " + path_ + ": " + std::strerror(errno);
+      return false;
+    }
+    return true;
+  }
+
+  void close() {
+    if (file_ != nullptr) std::fclose(file_);
+    file_ = nullptr;
+  }
+
+  carriers::SendOutcome write(const carriers::OutboundSms& sms) {
+    carriers::SendOutcome outcome;
+    std::string error;
+    if (!open(error)) {
+      outcome.error = carrier_errc::unavailable;
+      outcome.detail = std::move(error);
+      return outcome;
+    }
+    const nlohmann::json line = {{"at", format_rfc3339(now_ms())},
+                                 {"id", std::to_string(sms.id)},  // a string, as on the http carrier
+                                 {"to", sms.to},
+                                 {"segments", sms.segments},
+                                 {"text", sms.text}};
+    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text.push_back('\n');
+    // One fwrite per line keeps lines whole for a reader tailing the file.
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() ||
+        std::fflush(file_) != 0) {
+      outcome.error = carrier_errc::unavailable;
+      outcome.detail = "cannot write " + path_ + ": " + std::strerror(errno);
+      // Reopen next time: the error may have been a full disk that has since been cleared.
+      close();
+      return outcome;
+    }
+    outcome.carrier_message_id = "file-" + std::to_string(sms.id);
+    return outcome;
+  }
+
+  boost::asio::io_context& io_;
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::string resolve_path(const config::CarrierConfig& carrier) {
+  const fs::path path(carrier.options["path"].value_or(std::string()));
+  if (path.is_absolute() || carrier.source_path.empty()) return path.string();
+  return (fs::path(carrier.source_path).parent_path() / path).lexically_normal().string();
+}
+
+std::vector<std::string> validate(const config::CarrierConfig& carrier) {
+  std::vector<std::string> problems;
+  for (const auto& [key, node] : carrier.options) {
+    if (key.str() != "path") {
+      problems.push_back(config::describe(carrier, &node, key.str(),
+                                          "unknown key for a file carrier (known: path)"));
+    }
+  }
+  const toml::node* path = carrier.options.get("path");
+  if (path == nullptr) {
+    problems.push_back(config::describe(carrier, nullptr, "path", "is required"));
+  } else if (!path->is_string() || path->as_string()->get().empty()) {
+    problems.push_back(config::describe(carrier, path, "path", "must be a non-empty string"));
+  }
+  return problems;
+}
+
+std::unique_ptr<carriers::Adapter> create(const carriers::AdapterContext& context) {
+  return std::make_unique<FileAdapter>(context.io, resolve_path(context.config));
+}
+
+carriers::Registry::Factory factory() { return {&validate, &create}; }
+
+}  // namespace smsgw::adapters::file

@@ -1,1 +1,78 @@
-// placeholder: filled in by its owner
+#include "api/auth.hpp"
+
+#include <cctype>
+
+#include "common/crypto.hpp"
+
+namespace smsgw::api {
+namespace {
+
+bool is_token68_char(char c) noexcept {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~' || c == '+' || c == '/';
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+bool Principal::allows(config::Scope required) const noexcept {
+  return scopes.count(config::Scope::admin) != 0 || scopes.count(required) != 0;
+}
+
+std::optional<std::string_view> parse_bearer(std::string_view value) {
+  constexpr std::string_view scheme = "bearer";
+  if (value.size() <= scheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return std::nullopt;
+  }
+  std::size_t pos = scheme.size();
+  if (value[pos] != ' ') return std::nullopt;
+  while (pos < value.size() && value[pos] == ' ') ++pos;
+  std::size_t end = value.size();
+  while (end > pos && (value[end - 1] == ' ' || value[end - 1] == '\t')) --end;
+  std::string_view token = value.substr(pos, end - pos);
+  if (token.empty()) return std::nullopt;
+  // token68: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+  std::size_t i = 0;
+  while (i < token.size() && is_token68_char(token[i])) ++i;
+  if (i == 0) return std::nullopt;
+  while (i < token.size() && token[i] == '=') ++i;
+  if (i != token.size()) return std::nullopt;
+  return token;
+}
+
+Authenticator::Authenticator(const std::vector<config::TokenConfig>& tokens) { replace(tokens); }
+
+void Authenticator::replace(const std::vector<config::TokenConfig>& tokens) {
+  tokens_ = tokens;
+  // The loader normalises to lower case already; doing it again keeps a hand-built config (tests,
+  // smsgwctl) from silently never matching.
+  for (auto& t : tokens_) t.sha256 = lower(std::move(t.sha256));
+}
+
+AuthResult Authenticator::authenticate(std::string_view header) const {
+  AuthResult result;
+  auto token = parse_bearer(header);
+  if (!token) return result;  // missing
+  const std::string digest = sha256_hex(*token);
+  // Compare against every configured digest, without stopping at the first match, so the time
+  // taken does not reveal the position of a matching token.
+  std::size_t match = tokens_.size();
+  for (std::size_t i = 0; i < tokens_.size(); ++i) {
+    const bool eq = constant_time_equal(digest, tokens_[i].sha256);
+    match = (eq && match == tokens_.size()) ? i : match;
+  }
+  if (match == tokens_.size()) {
+    result.status = AuthStatus::invalid;
+    return result;
+  }
+  result.status = AuthStatus::ok;
+  result.principal = Principal{tokens_[match].name, tokens_[match].scopes};
+  return result;
+}
+
+}  // namespace smsgw::api

@@ -52,4 +52,9 @@ class Server {
   std::shared_ptr<Impl> impl_;
 };
 
+// Sets metrics.collector to sample the queue (smsgw_messages{status} from count_by_status,
+// smsgw_queue_oldest_due_age_seconds from oldest_due_since) at every scrape. `store` must
+// outlive `metrics.collector`.
+void install_queue_collector(Metrics& metrics, store::Store& store);
+
 }  // namespace smsgw::api

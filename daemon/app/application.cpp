@@ -1,1 +1,241 @@
-// placeholder: filled in by its owner
+#include "app/application.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "adapters/builtin.hpp"
+#include "api/server.hpp"
+#include "carriers/curl_multi.hpp"
+#include "carriers/registry.hpp"
+#include "common/metrics.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "store/store.hpp"
+
+namespace smsgw::app {
+namespace {
+
+namespace asio = boost::asio;
+
+carriers::Registry builtin_registry() {
+  carriers::Registry registry;
+  adapters::register_builtin_adapters(registry);
+  return registry;
+}
+
+void apply_log_level(const std::string& level) {
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// Carrier changes that SIGHUP cannot apply: adapters own connections and their options.
+void warn_about_restart_only_changes(const config::Config& old_config,
+                                     const config::Config& new_config) {
+  std::map<std::string, const config::CarrierConfig*> old_by_name;
+  for (const auto& c : old_config.carriers) old_by_name[c.name] = &c;
+  for (const auto& c : new_config.carriers) {
+    auto it = old_by_name.find(c.name);
+    if (it == old_by_name.end()) {
+      spdlog::warn("reload: carrier {} is new; it starts with the next restart", c.name);
+    } else if (it->second->type != c.type || it->second->options != c.options) {
+      spdlog::warn("reload: carrier {} changed type or options; that applies at the next restart",
+                   c.name);
+    }
+    old_by_name.erase(c.name);
+  }
+  for (const auto& [name, c] : old_by_name)
+    spdlog::warn("reload: carrier {} was removed; it keeps running until the next restart", name);
+  if (old_config.api.listen != new_config.api.listen)
+    spdlog::warn("reload: api.listen changed; that applies at the next restart");
+  if (old_config.daemon.data_dir != new_config.daemon.data_dir)
+    spdlog::warn("reload: daemon.data_dir changed; that applies at the next restart");
+}
+
+// One daemon per data_dir, enforced by an flock held for the life of the process (released by
+// the kernel even on kill -9). Because of it, leases left by a previous process can be returned
+// to the queue at start-up instead of waiting for them to expire.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const std::string& data_dir) {
+    const std::string path = (std::filesystem::path(data_dir) / "smsgwd.lock").string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      error_ = "cannot open " + path + ": " + std::strerror(errno);
+    } else if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      error_ = "another smsgwd is using " + data_dir + " (" + path + " is locked)";
+    }
+  }
+  ~DataDirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
+
+}  // namespace
+
+config::Config load_and_validate(const std::string& path) {
+  config::Config cfg = config::load_config_file(path);
+  carriers::validate_carriers(builtin_registry(), cfg);
+  return cfg;
+}
+
+int run(config::Config cfg) {
+  apply_log_level(cfg.daemon.log_level);
+  const carriers::Registry registry = builtin_registry();
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.daemon.data_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create data_dir {}: {}", cfg.daemon.data_dir, ec.message());
+    return kExitUnavailable;
+  }
+  const DataDirLock lock{cfg.daemon.data_dir};
+  if (!lock.error().empty()) {
+    spdlog::critical("{}", lock.error());
+    return kExitUnavailable;
+  }
+  const std::string db_path = (std::filesystem::path(cfg.daemon.data_dir) / "smsgw.db").string();
+
+  std::unique_ptr<store::Store> store;
+  try {
+    store::Store::Options options;
+    options.path = db_path;
+    options.release_leases_at_open = true;  // safe: DataDirLock above
+    store = store::Store::open(options);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot open the store {}: {}", db_path, e.what());
+    return kExitUnavailable;
+  }
+  spdlog::info("store open: {}", db_path);
+
+  asio::io_context io{1};
+  Metrics metrics;
+  api::install_queue_collector(metrics, *store);
+
+  carriers::CurlMulti curl{io};
+  std::map<std::string, std::unique_ptr<carriers::Adapter>> adapters;
+  std::vector<dispatch::CarrierSlot> slots;
+  for (const auto& carrier : cfg.carriers) {
+    const auto* factory = registry.find(carrier.type);
+    // validate_carriers ran at load time, so a missing factory is a programmer error.
+    if (factory == nullptr) throw std::logic_error("no factory for carrier type " + carrier.type);
+    auto adapter = factory->create(carriers::AdapterContext{io, curl, carrier});
+    slots.push_back({carrier, adapter.get()});
+    adapters.emplace(carrier.name, std::move(adapter));
+  }
+  for (auto& [name, adapter] : adapters) adapter->start();
+
+  dispatch::Dispatcher dispatcher{io, *store, slots, cfg.retry, cfg.dispatch, metrics};
+
+  api::Dependencies deps{
+      .store = *store,
+      .metrics = metrics,
+      .on_enqueued = [&dispatcher](UnixMs due_at) { dispatcher.notify(due_at); },
+      .find_carrier = [&adapters](const std::string& name) -> const carriers::Adapter* {
+        auto it = adapters.find(name);
+        return it == adapters.end() ? nullptr : it->second.get();
+      },
+      .carrier_status = [&dispatcher] { return dispatcher.carrier_status(); },
+  };
+  api::Server server{io, cfg, deps};
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}: {}", cfg.api.listen, e.what());
+    return kExitUnavailable;
+  }
+  dispatcher.start();
+  spdlog::info("smsgwd {} ready: listening on {} (port {}), {} carrier(s)", SMSGW_VERSION,
+               cfg.api.listen, server.port(), cfg.carriers.size());
+
+  bool stopping = false;
+  asio::steady_timer hard_deadline{io};
+  asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
+
+  auto shutdown = [&](int signo) {
+    stopping = true;
+    spdlog::info("signal {}: stopping (grace {} ms)", signo, cfg.daemon.shutdown_grace.count());
+    // A bound on the whole shutdown, in case something never completes.
+    hard_deadline.expires_after(cfg.daemon.shutdown_grace + std::chrono::seconds(5));
+    hard_deadline.async_wait([&io](std::error_code wait_ec) {
+      if (wait_ec) return;
+      spdlog::error("shutdown did not finish in time; exiting anyway");
+      io.stop();
+    });
+    // Reverse dependency order: ingress first, then the workers, then the carriers.
+    server.async_stop([&] {
+      dispatcher.async_stop(cfg.daemon.shutdown_grace, [&] {
+        auto remaining = std::make_shared<std::size_t>(adapters.size());
+        auto all_stopped = [&, remaining] {
+          if (--*remaining > 0) return;
+          hard_deadline.cancel();
+          signals.cancel();
+          curl.cancel_all();
+          io.stop();
+        };
+        if (adapters.empty()) {
+          ++*remaining;
+          all_stopped();
+          return;
+        }
+        for (auto& [name, adapter] : adapters) adapter->async_stop(all_stopped);
+      });
+    });
+  };
+
+  std::function<void()> wait_for_signal = [&] {
+    signals.async_wait([&](std::error_code wait_ec, int signo) {
+      if (wait_ec) return;
+      if (signo == SIGHUP) {
+        if (!stopping) {
+          try {
+            config::Config fresh = load_and_validate(cfg.path);
+            warn_about_restart_only_changes(cfg, fresh);
+            apply_log_level(fresh.daemon.log_level);
+            server.reconfigure(fresh);
+            dispatcher.reconfigure(fresh.carriers, fresh.retry, fresh.dispatch);
+            // Keep what only a restart can change; take the rest.
+            fresh.api.listen = cfg.api.listen;
+            fresh.daemon.data_dir = cfg.daemon.data_dir;
+            fresh.carriers = cfg.carriers;
+            cfg = std::move(fresh);
+            spdlog::info("reload: configuration {} applied", cfg.path);
+          } catch (const config::ConfigError& e) {
+            for (const auto& problem : e.problems()) spdlog::error("reload: {}", problem);
+            spdlog::error("reload: keeping the running configuration");
+          } catch (const std::exception& e) {
+            spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+          }
+        }
+        wait_for_signal();
+        return;
+      }
+      if (!stopping) shutdown(signo);
+      wait_for_signal();
+    });
+  };
+  wait_for_signal();
+
+  io.run();
+  store->flush();
+  spdlog::info("smsgwd stopped");
+  return kExitOk;
+}
+
+}  // namespace smsgw::app

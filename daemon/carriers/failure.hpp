@@ -34,12 +34,17 @@ enum class carrier_errc {
 const std::error_category& carrier_category() noexcept;
 std::error_code make_error_code(carrier_errc e) noexcept;
 
-inline bool is_transient(const std::error_code& ec) { return ec == failure::transient; }
-inline bool is_permanent(const std::error_code& ec) { return ec == failure::permanent; }
-
 }  // namespace smsgw::carriers
 
+// The traits must be visible before the comparisons below are compiled.
 template <>
 struct std::is_error_condition_enum<smsgw::carriers::failure> : std::true_type {};
 template <>
 struct std::is_error_code_enum<smsgw::carriers::carrier_errc> : std::true_type {};
+
+namespace smsgw::carriers {
+
+inline bool is_transient(const std::error_code& ec) { return ec == failure::transient; }
+inline bool is_permanent(const std::error_code& ec) { return ec == failure::permanent; }
+
+}  // namespace smsgw::carriers

@@ -1,1 +1,704 @@
-// placeholder: filled in by its owner
+#include "config/config.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <utility>
+
+#include "common/duration.hpp"
+
+namespace smsgw::config {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) {
+    if (!out.empty()) out += '\n';
+    out += line;
+  }
+  return out;
+}
+
+std::string format_problem(std::string_view file, std::size_t line, std::string_view key,
+                           std::string_view message) {
+  std::string out(file);
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) {
+    out += key;
+    out += ": ";
+  }
+  out += message;
+  return out;
+}
+
+std::size_t line_of(const toml::node* node) noexcept {
+  return node != nullptr && node->source().begin ? node->source().begin.line : 0;
+}
+
+std::string_view type_name(const toml::node& node) noexcept {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string list(std::initializer_list<std::string_view> items) {
+  std::string out;
+  for (auto item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+bool is_carrier_name(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+bool is_token_name(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.'))) return false;
+  }
+  return true;
+}
+
+std::optional<Scope> parse_scope(std::string_view s) noexcept {
+  if (s == "send") return Scope::send;
+  if (s == "read") return Scope::read;
+  if (s == "admin") return Scope::admin;
+  if (s == "callback") return Scope::callback;
+  return std::nullopt;
+}
+
+// "" when valid, otherwise why not.
+std::string check_listen(std::string_view listen) {
+  std::string_view host;
+  std::string_view port;
+  if (listen.starts_with('[')) {
+    const auto close = listen.find(']');
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      return "must be host:port, with IPv6 addresses in brackets, e.g. \"[::1]:8080\"";
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+    if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != host.npos)
+      return "not a valid IPv6 address in brackets";
+  } else {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return "must be host:port, e.g. \"127.0.0.1:8080\"";
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+    if (host.find(':') != host.npos) return "IPv6 addresses need brackets, e.g. \"[::1]:8080\"";
+    if (host.empty()) return "host is missing; use \"0.0.0.0:PORT\" to listen on every address";
+    for (char c : host) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-';
+      if (!ok) return "not a valid host name or IPv4 address";
+    }
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos)
+    return "port must be a number from 0 to 65535";
+  if (std::stoul(std::string(port)) > 65535) return "port must be a number from 0 to 65535";
+  return {};
+}
+
+// "" when valid, otherwise why not.
+std::string check_timezone(const std::string& tz) {
+  if (tz == "UTC" || tz == "Asia/Shanghai") return {};
+  // The name becomes a path below /usr/share/zoneinfo: keep it inside that folder.
+  if (tz.empty() || tz.front() == '/' || tz.find("..") != std::string::npos ||
+      tz.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
+          std::string::npos)
+    return "not a time zone name (use an IANA name such as \"Asia/Shanghai\" or \"UTC\")";
+  std::error_code ec;
+  const fs::path dir = "/usr/share/zoneinfo";
+  if (!fs::is_directory(dir, ec)) return {};  // no tzdata to check against: trust the name
+  if (!fs::is_regular_file(dir / tz, ec))
+    return "unknown time zone (not found under /usr/share/zoneinfo)";
+  return {};
+}
+
+// "1MiB", "512KiB", "64KB", "1000B", "2048" -> bytes.
+std::optional<std::int64_t> parse_size(std::string_view text) {
+  std::size_t i = 0;
+  std::int64_t number = 0;
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    const int digit = text[i] - '0';
+    if (number > (kMax - digit) / 10) return std::nullopt;
+    number = number * 10 + digit;
+    ++i;
+  }
+  if (i == 0) return std::nullopt;
+  std::string_view unit = text.substr(i);
+  if (unit.starts_with(' ')) unit.remove_prefix(1);
+  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"", 1},          {"B", 1},          {"KB", 1000},     {"kB", 1000},
+      {"KiB", 1 << 10}, {"MB", 1'000'000}, {"MiB", 1 << 20}, {"GB", 1'000'000'000},
+      {"GiB", 1 << 30},
+  };
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) {
+      if (number > kMax / factor) return std::nullopt;
+      return number * factor;
+    }
+  }
+  return std::nullopt;
+}
+
+struct Problem {
+  std::size_t line;
+  std::string text;
+};
+
+// Walks the parsed document once, filling the structs and collecting every problem.
+class Loader {
+ public:
+  Loader(std::string file, fs::path base_dir)
+      : file_(std::move(file)), base_dir_(std::move(base_dir)) {}
+
+  Config load(toml::table& root) {
+    Config config;
+    config.path = file_;
+    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch"});
+    if (auto* t = section(root, "daemon")) load_daemon(*t, config.daemon);
+    if (auto* t = section(root, "api")) load_api(*t, config.api);
+    if (auto* t = section(root, "retry")) load_retry(*t, config.retry);
+    if (auto* t = section(root, "limits")) load_limits(*t, config.limits);
+    if (auto* t = section(root, "dispatch")) load_dispatch(*t, config.dispatch);
+    load_carriers(root, config.carriers);
+    resolve_data_dir(config.daemon);
+    return config;
+  }
+
+  std::vector<std::string> problems() {
+    // Lines in file order read best; problems without a line (the file as a whole) go last.
+    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+      const auto la = a.line == 0 ? std::numeric_limits<std::size_t>::max() : a.line;
+      const auto lb = b.line == 0 ? std::numeric_limits<std::size_t>::max() : b.line;
+      return la < lb;
+    });
+    std::vector<std::string> out;
+    out.reserve(problems_.size());
+    for (auto& p : problems_) out.push_back(std::move(p.text));
+    return out;
+  }
+
+ private:
+  void report(std::size_t line, std::string_view key, std::string_view message) {
+    problems_.push_back({line, format_problem(file_, line, key, message)});
+  }
+  void report(const toml::node* node, std::string_view key, std::string_view message) {
+    report(line_of(node), key, message);
+  }
+
+  static std::string path_of(std::string_view prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : std::string(prefix) + "." + std::string(key);
+  }
+
+  void check_keys(const toml::table& table, std::string_view prefix,
+                  std::initializer_list<std::string_view> known) {
+    for (const auto& [key, node] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+      const std::string what = node.is_table() ? "unknown table" : "unknown key";
+      const auto line = line_of(&node) != 0 ? line_of(&node) : key.source().begin.line;
+      report(line, path_of(prefix, key.str()), what + " (expected one of: " + list(known) + ")");
+    }
+  }
+
+  toml::table* section(toml::table& root, std::string_view name) {
+    toml::node* node = root.get(name);
+    if (node == nullptr) return nullptr;
+    if (auto* t = node->as_table()) return t;
+    report(node, name,
+           "must be a table ([" + std::string(name) + "]), not " + std::string(type_name(*node)));
+    return nullptr;
+  }
+
+  void wrong_type(const toml::node& node, std::string_view path, std::string_view expected) {
+    report(&node, path,
+           "must be " + std::string(expected) + ", not " + std::string(type_name(node)));
+  }
+
+  // Each reader returns the node it read (for follow-up checks), or null when the key is absent
+  // or had the wrong type (already reported).
+  const toml::node* read_string(const toml::table& t, std::string_view key, std::string_view prefix,
+                                std::string& out) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return nullptr;
+    if (const auto* v = node->as_string()) {
+      out = v->get();
+      return node;
+    }
+    wrong_type(*node, path_of(prefix, key), "a string");
+    return nullptr;
+  }
+
+  const toml::node* read_bool(const toml::table& t, std::string_view key, std::string_view prefix,
+                              bool& out) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return nullptr;
+    if (const auto* v = node->as_boolean()) {
+      out = v->get();
+      return node;
+    }
+    wrong_type(*node, path_of(prefix, key), "true or false");
+    return nullptr;
+  }
+
+  template <typename T>
+  const toml::node* read_int(const toml::table& t, std::string_view key, std::string_view prefix,
+                             T& out, std::int64_t min, std::int64_t max) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return nullptr;
+    const auto* v = node->as_integer();
+    if (v == nullptr) {
+      wrong_type(*node, path_of(prefix, key), "an integer");
+      return nullptr;
+    }
+    const std::int64_t value = v->get();
+    if (value < min || value > max) {
+      report(node, path_of(prefix, key),
+             value < min ? "must be at least " + std::to_string(min)
+                         : "must be at most " + std::to_string(max));
+      return nullptr;
+    }
+    out = static_cast<T>(value);
+    return node;
+  }
+
+  const toml::node* read_duration(const toml::table& t, std::string_view key,
+                                  std::string_view prefix, milliseconds& out, bool allow_zero) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return nullptr;
+    const std::string path = path_of(prefix, key);
+    if (node->is_number()) {
+      report(node, path,
+             "needs a unit: write it as a string such as \"5s\" (units: ms, s, m, h, d)");
+      return nullptr;
+    }
+    const auto* v = node->as_string();
+    if (v == nullptr) {
+      wrong_type(*node, path, "a duration string such as \"5s\"");
+      return nullptr;
+    }
+    const auto parsed = parse_duration(v->get());
+    if (!parsed) {
+      report(
+          node, path,
+          "not a valid duration " + in_quotes(v->get()) +
+              " (use a number and a unit: \"200ms\", \"5s\", \"30m\", \"6h\", \"1d\", \"1h30m\")");
+      return nullptr;
+    }
+    if (!allow_zero && parsed->count() == 0) {
+      report(node, path, "must be longer than zero");
+      return nullptr;
+    }
+    out = *parsed;
+    return node;
+  }
+
+  void load_daemon(const toml::table& t, DaemonConfig& out) {
+    constexpr std::string_view p = "daemon";
+    check_keys(t, p, {"data_dir", "timezone", "log_level", "shutdown_grace"});
+    if (const auto* n = read_string(t, "data_dir", p, out.data_dir); n && out.data_dir.empty())
+      report(n, "daemon.data_dir", "must not be empty");
+    if (const auto* n = read_string(t, "timezone", p, out.timezone)) {
+      if (auto why = check_timezone(out.timezone); !why.empty()) report(n, "daemon.timezone", why);
+    }
+    if (const auto* n = read_string(t, "log_level", p, out.log_level)) {
+      static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
+                                                     "error", "critical", "off"};
+      if (std::find(std::begin(kLevels), std::end(kLevels), out.log_level) == std::end(kLevels))
+        report(n, "daemon.log_level",
+               "unknown level " + in_quotes(out.log_level) +
+                   " (expected one of: trace, debug, info, warn, error, critical, off)");
+    }
+    read_duration(t, "shutdown_grace", p, out.shutdown_grace, true);
+  }
+
+  void load_api(const toml::table& t, ApiConfig& out) {
+    constexpr std::string_view p = "api";
+    check_keys(t, p, {"listen", "request_timeout", "idle_timeout", "max_connections", "tokens"});
+    if (const auto* n = read_string(t, "listen", p, out.listen)) {
+      if (auto why = check_listen(out.listen); !why.empty()) report(n, "api.listen", why);
+    }
+    read_duration(t, "request_timeout", p, out.request_timeout, false);
+    read_duration(t, "idle_timeout", p, out.idle_timeout, false);
+    read_int(t, "max_connections", p, out.max_connections, 1, 1'000'000);
+
+    const toml::node* tokens = t.get("tokens");
+    if (tokens == nullptr) return;
+    const auto* array = tokens->as_array();
+    if (array == nullptr) {
+      report(tokens, "api.tokens", "must be an array of tables ([[api.tokens]])");
+      return;
+    }
+    std::map<std::string, std::size_t> names;   // name -> line, for duplicate reports
+    std::map<std::string, std::string> hashes;  // sha256 -> token name
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string index_path = "api.tokens[" + std::to_string(i) + "]";
+      const auto* table = element.as_table();
+      if (table == nullptr) {
+        wrong_type(element, index_path, "a table ([[api.tokens]])");
+        continue;
+      }
+      TokenConfig token;
+      std::string prefix = index_path;
+      const auto* name_node = read_string(*table, "name", index_path, token.name);
+      if (name_node != nullptr && is_token_name(token.name))
+        prefix = "api.tokens[" + token.name + "]";
+      check_keys(*table, prefix, {"name", "sha256", "scopes"});
+      bool ok = true;
+      if (table->get("name") == nullptr) {
+        report(table, prefix + ".name", "missing (every token needs a name)");
+        ok = false;
+      } else if (name_node == nullptr) {
+        ok = false;
+      } else if (!is_token_name(token.name)) {
+        report(
+            name_node, prefix + ".name",
+            "invalid token name " + in_quotes(token.name) +
+                " (letters, digits, '_', '-', '.'; starting with a letter or digit; at most 64)");
+        ok = false;
+      } else if (auto [it, inserted] = names.emplace(token.name, line_of(name_node)); !inserted) {
+        report(name_node, prefix + ".name",
+               "duplicate token name (first defined on line " + std::to_string(it->second) + ")");
+        ok = false;
+      }
+
+      if (table->get("sha256") == nullptr) {
+        report(table, prefix + ".sha256",
+               "missing (the hex SHA-256 of the token: printf %s \"$TOKEN\" | sha256sum)");
+        ok = false;
+      } else if (const auto* n = read_string(*table, "sha256", prefix, token.sha256)) {
+        const bool hex =
+            token.sha256.size() == 64 &&
+            token.sha256.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+        if (!hex) {
+          report(n, prefix + ".sha256",
+                 "must be 64 hex digits (the SHA-256 of the token, not the token itself)");
+          ok = false;
+        } else {
+          std::transform(token.sha256.begin(), token.sha256.end(), token.sha256.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          if (auto [it, inserted] = hashes.emplace(token.sha256, token.name); !inserted) {
+            report(n, prefix + ".sha256", "same hash as token " + in_quotes(it->second));
+            ok = false;
+          }
+        }
+      } else {
+        ok = false;
+      }
+
+      if (!read_scopes(*table, prefix, token.scopes)) ok = false;
+      if (ok) out.tokens.push_back(std::move(token));
+    }
+  }
+
+  bool read_scopes(const toml::table& t, const std::string& prefix, std::set<Scope>& out) {
+    const std::string path = prefix + ".scopes";
+    const toml::node* node = t.get("scopes");
+    if (node == nullptr) {
+      report(&t, path, "missing (a list such as [\"send\", \"read\"])");
+      return false;
+    }
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+      wrong_type(*node, path, "an array of strings such as [\"send\", \"read\"]");
+      return false;
+    }
+    if (array->empty()) {
+      report(node, path, "needs at least one scope (send, read, admin, callback)");
+      return false;
+    }
+    bool ok = true;
+    for (const auto& element : *array) {
+      const auto* s = element.as_string();
+      if (s == nullptr) {
+        wrong_type(element, path, "an array of strings");
+        ok = false;
+        continue;
+      }
+      if (auto scope = parse_scope(s->get())) {
+        out.insert(*scope);
+      } else {
+        report(
+            &element, path,
+            "unknown scope " + in_quotes(s->get()) + " (expected send, read, admin or callback)");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  void load_carriers(toml::table& root, std::vector<CarrierConfig>& out) {
+    toml::node* node = root.get("carriers");
+    if (node == nullptr) {
+      report(std::size_t{0}, "carriers", "at least one carrier is needed ([[carriers]])");
+      return;
+    }
+    auto* array = node->as_array();
+    if (array == nullptr) {
+      report(node, "carriers", "must be an array of tables ([[carriers]])");
+      return;
+    }
+    if (array->empty()) {
+      report(node, "carriers", "at least one carrier is needed ([[carriers]])");
+      return;
+    }
+    std::map<std::string, std::size_t> names;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      toml::node& element = *array->get(i);
+      const std::string index_path = "carriers[" + std::to_string(i) + "]";
+      auto* table = element.as_table();
+      if (table == nullptr) {
+        wrong_type(element, index_path, "a table ([[carriers]])");
+        continue;
+      }
+      CarrierConfig carrier;
+      carrier.source_path = file_;
+      carrier.line = line_of(table);
+      std::string prefix = index_path;
+      bool ok = true;
+      const auto* name_node = read_string(*table, "name", index_path, carrier.name);
+      if (name_node != nullptr && is_carrier_name(carrier.name))
+        prefix = "carriers[" + carrier.name + "]";
+      if (table->get("name") == nullptr) {
+        report(table, prefix + ".name", "missing (every carrier needs a name)");
+        ok = false;
+      } else if (name_node == nullptr) {
+        ok = false;
+      } else if (!is_carrier_name(carrier.name)) {
+        report(name_node, prefix + ".name",
+               "invalid carrier name " + in_quotes(carrier.name) +
+                   " (lower-case letters, digits, '_' and '-', starting with a letter or digit)");
+        ok = false;
+      } else if (auto [it, inserted] = names.emplace(carrier.name, line_of(name_node)); !inserted) {
+        report(name_node, prefix + ".name",
+               "duplicate carrier name (first defined on line " + std::to_string(it->second) + ")");
+        ok = false;
+      }
+
+      if (table->get("type") == nullptr) {
+        report(table, prefix + ".type", "missing (the adapter type, e.g. \"http\" or \"file\")");
+        ok = false;
+      } else if (const auto* n = read_string(*table, "type", prefix, carrier.type)) {
+        if (carrier.type.empty()) {
+          report(n, prefix + ".type", "must not be empty");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+
+      if (const toml::node* n = table->get("rate")) {
+        const auto value = n->value<double>();
+        if (!n->is_number() || !value) {
+          wrong_type(*n, prefix + ".rate", "a number (segments per second)");
+          ok = false;
+        } else if (!std::isfinite(*value) || *value <= 0) {
+          report(n, prefix + ".rate", "must be a positive number");
+          ok = false;
+        } else {
+          carrier.rate = *value;
+        }
+      }
+      const auto count_before = problems_.size();
+      read_int(*table, "burst", prefix, carrier.burst, 0, 1'000'000);
+      read_int(*table, "priority", prefix, carrier.priority, 0, 1'000'000);
+      read_bool(*table, "enabled", prefix, carrier.enabled);
+      read_duration(*table, "timeout", prefix, carrier.timeout, false);
+      if (problems_.size() != count_before) ok = false;
+
+      // The rest belongs to the adapter. Moving (not copying) keeps toml++'s source regions,
+      // which the adapter's validator needs for file:line in its messages.
+      carrier.options = std::move(*table);
+      for (std::string_view key :
+           {"name", "type", "rate", "burst", "priority", "enabled", "timeout"})
+        carrier.options.erase(key);
+      if (ok) out.push_back(std::move(carrier));
+    }
+  }
+
+  void load_retry(const toml::table& t, RetryConfig& out) {
+    constexpr std::string_view p = "retry";
+    check_keys(t, p, {"max_attempts", "base_delay", "max_delay"});
+    read_int(t, "max_attempts", p, out.max_attempts, 1, 1000);
+    const auto* base = read_duration(t, "base_delay", p, out.base_delay, false);
+    const auto* max = read_duration(t, "max_delay", p, out.max_delay, false);
+    if (out.base_delay > out.max_delay) {
+      const toml::node* at = base != nullptr ? base : (max != nullptr ? max : &t);
+      report(at, "retry.base_delay",
+             "must not exceed retry.max_delay (" + format_duration(out.base_delay) + " > " +
+                 format_duration(out.max_delay) + ")");
+    }
+  }
+
+  void load_limits(const toml::table& t, LimitsConfig& out) {
+    constexpr std::string_view p = "limits";
+    check_keys(t, p, {"max_body_bytes", "max_recipients_per_request", "max_text_chars"});
+    if (const toml::node* n = t.get("max_body_bytes")) {
+      std::optional<std::int64_t> bytes;
+      if (const auto* i = n->as_integer()) {
+        bytes = i->get();
+      } else if (const auto* s = n->as_string()) {
+        bytes = parse_size(s->get());
+        if (!bytes)
+          report(n, "limits.max_body_bytes",
+                 "not a size " + in_quotes(s->get()) + " (bytes, or e.g. \"512KiB\", \"1MiB\")");
+      } else {
+        wrong_type(*n, "limits.max_body_bytes", "bytes or a size such as \"1MiB\"");
+      }
+      if (bytes) {
+        if (*bytes < 1024 || *bytes > (std::int64_t{1} << 30))
+          report(n, "limits.max_body_bytes", "must be between 1KiB and 1GiB");
+        else
+          out.max_body_bytes = static_cast<std::size_t>(*bytes);
+      }
+    }
+    read_int(t, "max_recipients_per_request", p, out.max_recipients_per_request, 1, 10'000'000);
+    read_int(t, "max_text_chars", p, out.max_text_chars, 1, 100'000);
+  }
+
+  void load_dispatch(const toml::table& t, DispatchConfig& out) {
+    constexpr std::string_view p = "dispatch";
+    check_keys(t, p,
+               {"lease", "claim_batch", "max_in_flight", "breaker_failures", "breaker_cooldown"});
+    read_duration(t, "lease", p, out.lease, false);
+    read_int(t, "claim_batch", p, out.claim_batch, 1, 100'000);
+    read_int(t, "max_in_flight", p, out.max_in_flight, 1, 1'000'000);
+    read_int(t, "breaker_failures", p, out.breaker_failures, 1, 1'000'000);
+    read_duration(t, "breaker_cooldown", p, out.breaker_cooldown, false);
+  }
+
+  void resolve_data_dir(DaemonConfig& daemon) {
+    if (daemon.data_dir.empty()) return;
+    const fs::path dir(daemon.data_dir);
+    if (dir.is_relative()) daemon.data_dir = (base_dir_ / dir).lexically_normal().string();
+    // "data/" would otherwise keep its trailing separator and compare unequal on reload.
+    while (daemon.data_dir.size() > 1 && daemon.data_dir.back() == '/') daemon.data_dir.pop_back();
+  }
+
+  std::string file_;
+  fs::path base_dir_;
+  std::vector<Problem> problems_;
+};
+
+Config load(std::string_view text, const std::string& source_name, const fs::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(source_name));
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    std::string message = source_name;
+    if (where) message += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+    message += ": ";
+    message += e.description();
+    throw ConfigError({std::move(message)});
+  }
+  Loader loader(source_name, base_dir);
+  Config config = loader.load(root);
+  if (auto problems = loader.problems(); !problems.empty()) throw ConfigError(std::move(problems));
+  return config;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error(join_lines(problems)), problems_(std::move(problems)) {}
+
+Config load_config_file(const std::string& path) {
+  // POSIX read rather than ifstream so that the error names the real cause (EACCES, EISDIR...).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
+  std::string text;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      throw ConfigError({path + ": cannot read: " + std::strerror(err)});
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::error_code ec;
+  fs::path base = fs::absolute(fs::path(path), ec).parent_path();
+  if (ec) base = fs::current_path();
+  return load(text, path, base);
+}
+
+Config load_config_string(std::string_view toml_text, const std::string& source_name) {
+  std::error_code ec;
+  fs::path base = fs::current_path(ec);
+  return load(toml_text, source_name, base);
+}
+
+std::string describe(const CarrierConfig& carrier, const toml::node* node, std::string_view key,
+                     std::string_view message) {
+  std::size_t line = line_of(node);
+  if (line == 0) line = carrier.line;
+  return format_problem(carrier.source_path, line,
+                        "carriers[" + carrier.name + "]." + std::string(key), message);
+}
+
+std::string_view to_string(Scope s) noexcept {
+  switch (s) {
+    case Scope::send:
+      return "send";
+    case Scope::read:
+      return "read";
+    case Scope::admin:
+      return "admin";
+    case Scope::callback:
+      return "callback";
+  }
+  return "unknown";
+}
+
+}  // namespace smsgw::config

@@ -61,8 +61,10 @@ struct CarrierConfig {
   std::chrono::milliseconds timeout{10'000};
   // Adapter-specific keys (e.g. url, path, headers): validated by the adapter's factory, which
   // reports unknown keys with file:line through `source_path` and each node's source().
+  // toml++ drops source regions when a node is copied, so validate the loaded Config itself.
   toml::table options;
   std::string source_path;  // the config file this carrier came from
+  std::size_t line = 0;     // line of its [[carriers]] header (describe() falls back to it)
 };
 
 struct RetryConfig {
@@ -100,7 +102,8 @@ Config load_config_file(const std::string& path);
 Config load_config_string(std::string_view toml_text, const std::string& source_name);
 
 // Helpers for adapter factories so their errors read like the loader's.
-// Formats "file:line: carriers[name].key: message" from the node's source region.
+// Formats "file:line: carriers[name].key: message" from the node's source region; with a null
+// node (a missing key) or one without a source (a copied table), the carrier's own line.
 std::string describe(const CarrierConfig& carrier, const toml::node* node, std::string_view key,
                      std::string_view message);
 

@@ -22,6 +22,8 @@ class CircuitBreaker {
   State state(Clock::time_point now);
   // When an open breaker becomes half_open (for the dispatcher's wake-up timer).
   Clock::time_point retry_at() const noexcept { return open_until_; }
+  // half_open and its single probe is out: allow() says no until the probe's result.
+  bool probing() const noexcept { return state_ == State::half_open && probe_in_flight_; }
   void reconfigure(int failure_threshold, std::chrono::milliseconds cooldown);
 
  private:

@@ -1,1 +1,698 @@
-// placeholder: filled in by its owner
+#include "dispatch/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cmath>
+#include <deque>
+#include <optional>
+
+#include "carriers/failure.hpp"
+#include "common/phone.hpp"
+#include "common/time.hpp"
+#include "dispatch/circuit_breaker.hpp"
+#include "dispatch/retry_policy.hpp"
+#include "dispatch/token_bucket.hpp"
+
+namespace smsgw::dispatch {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Wakes the dispatcher even when nothing is due: reclaims leases left by a crashed run and
+// notices adapters that came back up.
+constexpr milliseconds kSafetyTick{1000};
+// After a claim that returned nothing while the store says something is already due (a commit
+// racing the claim), wait this long instead of claiming again in a tight loop.
+constexpr milliseconds kEmptyClaimPause{100};
+
+double effective_burst(const config::CarrierConfig& c) {
+  return c.burst > 0 ? static_cast<double>(c.burst) : std::max(1.0, c.rate);
+}
+
+const char* state_name(CircuitBreaker::State s) {
+  switch (s) {
+    case CircuitBreaker::State::closed:
+      return "closed";
+    case CircuitBreaker::State::open:
+      return "open";
+    case CircuitBreaker::State::half_open:
+      return "half_open";
+  }
+  return "?";
+}
+
+std::string describe(const carriers::SendOutcome& o) {
+  return o.detail.empty() ? o.error.message() : o.detail;
+}
+
+}  // namespace
+
+struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
+  struct Carrier {
+    config::CarrierConfig config;
+    carriers::Adapter* adapter;
+    TokenBucket bucket;
+    CircuitBreaker breaker;
+    std::size_t in_flight = 0;
+    int reported_up = -1;  // last value written to the carrier_up gauge
+    CircuitBreaker::State logged_state = CircuitBreaker::State::closed;
+  };
+
+  struct Held {
+    store::ClaimedMessage message;
+    SteadyClock::time_point claimed_at;
+  };
+
+  struct Pick {
+    enum class Kind { send, rate_wait, none } kind = Kind::none;
+    std::size_t carrier = 0;
+    SteadyClock::time_point available_at{};
+  };
+
+  Impl(asio::io_context& io_, store::Store& store_, std::vector<CarrierSlot> slots,
+       config::RetryConfig retry_config, config::DispatchConfig options_, Metrics& metrics_,
+       WallClock clock_)
+      : io(io_),
+        store(store_),
+        metrics(metrics_),
+        clock(clock_ ? std::move(clock_) : WallClock{[] { return now_ms(); }}),
+        retry(retry_config),
+        options(options_),
+        timer(io_) {
+    const auto now = SteadyClock::now();
+    carriers.reserve(slots.size());
+    for (auto& slot : slots) {
+      const double rate = slot.config.rate;
+      const double burst = effective_burst(slot.config);
+      carriers.push_back(Carrier{std::move(slot.config), slot.adapter, TokenBucket(rate, burst, now),
+                                 CircuitBreaker(options.breaker_failures, options.breaker_cooldown)});
+    }
+    sort_carriers();
+  }
+
+  asio::io_context& io;
+  store::Store& store;
+  Metrics& metrics;
+  WallClock clock;
+  std::vector<Carrier> carriers;
+  std::vector<std::size_t> order;  // carrier indices, lowest priority number first
+  RetryPolicy retry;
+  config::DispatchConfig options;
+
+  asio::steady_timer timer;
+  bool timer_armed = false;
+  SteadyClock::time_point timer_deadline{};
+  std::uint64_t timer_generation = 0;
+
+  // Claimed but not yet sent (rate wait, or no carrier available). Urgent first.
+  std::deque<Held> held_urgent, held_normal;
+  std::int64_t held_segments = 0;
+  std::size_t in_flight = 0;
+
+  bool started = false;
+  bool closed = false;  // the Dispatcher object is gone: completions only release resources
+  bool claim_outstanding = false;
+  bool more_due = true;              // the store may hold messages due now
+  bool due_while_claiming = false;   // notify() for due-now work while a claim was running
+  std::optional<UnixMs> next_due;    // earliest known future due time (wall clock)
+  SteadyClock::time_point next_safety_claim{};
+
+  std::vector<store::AttemptResult> pending_records;
+  std::vector<std::int64_t> pending_releases;
+  bool flush_posted = false;
+  std::size_t store_ops = 0;
+
+  bool pumping = false, pump_again = false;
+
+  bool stopping = false, stop_finished = false, grace_expired = false;
+  std::function<void()> stop_done;
+  std::unique_ptr<asio::steady_timer> grace_timer;
+
+  // ---------------------------------------------------------------------------------------
+
+  void sort_carriers() {
+    order.resize(carriers.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
+      return carriers[a].config.priority < carriers[b].config.priority;
+    });
+  }
+
+  std::size_t held_count() const { return held_urgent.size() + held_normal.size(); }
+
+  void set_in_flight_gauge() { metrics.in_flight.set({}, static_cast<double>(in_flight)); }
+
+  // Logs breaker transitions and keeps carrier_up current. Cheap: no I/O.
+  void observe(Carrier& c, SteadyClock::time_point now) {
+    const auto state = c.breaker.state(now);
+    if (state != c.logged_state) {
+      switch (state) {
+        case CircuitBreaker::State::open:
+          spdlog::warn("carrier {}: circuit breaker open for {} ms after {} consecutive failures",
+                       c.config.name, options.breaker_cooldown.count(), options.breaker_failures);
+          break;
+        case CircuitBreaker::State::half_open:
+          spdlog::info("carrier {}: circuit breaker half-open, next send is a probe",
+                       c.config.name);
+          break;
+        case CircuitBreaker::State::closed:
+          spdlog::info("carrier {}: circuit breaker closed", c.config.name);
+          break;
+      }
+      c.logged_state = state;
+    }
+    const int up = c.config.enabled && c.adapter->up() && state != CircuitBreaker::State::open;
+    if (up != c.reported_up) {
+      metrics.carrier_up.set({c.config.name}, up);
+      c.reported_up = up;
+    }
+  }
+
+  // Can this carrier take a send now, rate aside?
+  bool usable(Carrier& c, SteadyClock::time_point now) {
+    if (!c.config.enabled || !c.adapter->up()) return false;
+    return c.breaker.state(now) != CircuitBreaker::State::open && !c.breaker.probing();
+  }
+
+  // A half-open carrier whose probe is out: its result decides soon, and pumps when it comes.
+  bool probing() {
+    return std::any_of(carriers.begin(), carriers.end(), [](const Carrier& c) {
+      return c.config.enabled && c.adapter->up() && c.breaker.probing();
+    });
+  }
+
+  // The carrier a message of `cost` segments goes to now, or why it must wait. Rate limits do not
+  // spill over to lower-priority carriers; only an unavailable carrier (disabled, down, breaker
+  // open or its half-open probe already out) passes work on.
+  Pick pick(double cost, SteadyClock::time_point now) {
+    for (std::size_t idx : order) {
+      auto& c = carriers[idx];
+      if (!usable(c, now)) continue;
+      const auto at = c.bucket.available_at(cost, now);
+      if (at > now) return {Pick::Kind::rate_wait, idx, at};
+      c.breaker.allow(now);  // in half_open this takes the probe
+      c.bucket.try_take(cost, now);
+      return {Pick::Kind::send, idx, now};
+    }
+    return {};
+  }
+
+  // The first usable carrier, without taking a probe or tokens (for sizing claims).
+  Carrier* best_available(SteadyClock::time_point now) {
+    for (std::size_t idx : order) {
+      if (usable(carriers[idx], now)) return &carriers[idx];
+    }
+    return nullptr;
+  }
+
+  std::optional<SteadyClock::time_point> earliest_breaker_retry(SteadyClock::time_point now) {
+    std::optional<SteadyClock::time_point> at;
+    for (auto& c : carriers) {
+      if (!c.config.enabled || !c.adapter->up()) continue;
+      if (c.breaker.state(now) != CircuitBreaker::State::open) continue;
+      if (!at || c.breaker.retry_at() < *at) at = c.breaker.retry_at();
+    }
+    return at;
+  }
+
+  static void earliest(std::optional<SteadyClock::time_point>& wake, SteadyClock::time_point t) {
+    if (!wake || t < *wake) wake = t;
+  }
+
+  std::deque<Held>* front_queue() {
+    if (!held_urgent.empty()) return &held_urgent;
+    if (!held_normal.empty()) return &held_normal;
+    return nullptr;
+  }
+
+  Held pop(std::deque<Held>& q) {
+    Held h = std::move(q.front());
+    q.pop_front();
+    held_segments -= h.message.segments;
+    return h;
+  }
+
+  void hold(store::ClaimedMessage m, SteadyClock::time_point now) {
+    held_segments += m.segments;
+    auto& q = m.priority == Priority::urgent ? held_urgent : held_normal;
+    q.push_back(Held{std::move(m), now});
+  }
+
+  void release(Held h) {
+    pending_releases.push_back(h.message.id);
+    schedule_flush();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  void pump() {
+    if (closed || stop_finished || !started) return;
+    if (pumping) {  // an adapter that completed synchronously, or a nested event
+      pump_again = true;
+      return;
+    }
+    pumping = true;
+    do {
+      pump_again = false;
+      pump_once();
+    } while (pump_again && !closed && !stop_finished);
+    pumping = false;
+  }
+
+  void pump_once() {
+    const auto now = SteadyClock::now();
+    const UnixMs wall = clock();
+    for (auto& c : carriers) observe(c, now);
+    if (stopping) {
+      while (auto* q = front_queue()) release(pop(*q));
+      maybe_finish_stop();
+      return;
+    }
+    std::optional<SteadyClock::time_point> wake;
+    dispatch_held(now, wall, wake);
+    maybe_claim(now, wall, wake);
+    arm_timer(now, wall, wake);
+  }
+
+  void dispatch_held(SteadyClock::time_point now, UnixMs wall,
+                     std::optional<SteadyClock::time_point>& wake) {
+    const auto max_hold = options.lease / 2;
+    while (auto* q = front_queue()) {
+      auto& m = q->front().message;
+      if (m.expires_at && *m.expires_at <= wall) {
+        record_expired(pop(*q).message, wall);
+        continue;
+      }
+      const Pick p = pick(static_cast<double>(m.segments), now);
+      if (p.kind == Pick::Kind::send) {
+        send(pop(*q).message, p.carrier, now);
+        continue;
+      }
+      if (p.kind == Pick::Kind::rate_wait) {
+        earliest(wake, p.available_at);
+        break;
+      }
+      // No carrier at all. While a probe is out, its result pumps again; otherwise hold until a
+      // breaker half-opens, unless that outlasts half the lease (the store would hand the
+      // messages to the next claim while we still hold them).
+      if (probing()) break;
+      const auto retry_at = earliest_breaker_retry(now);
+      std::size_t released = 0;
+      for (auto* queue : {&held_urgent, &held_normal}) {
+        while (!queue->empty() &&
+               (!retry_at || *retry_at - queue->front().claimed_at > max_hold)) {
+          release(pop(*queue));
+          ++released;
+        }
+      }
+      if (released > 0) {
+        spdlog::info("no carrier available: released {} claimed messages back to the queue",
+                     released);
+      }
+      if (retry_at) earliest(wake, *retry_at);
+      break;
+    }
+    // Rate waits too must end well before the lease does.
+    for (auto* queue : {&held_urgent, &held_normal}) {
+      while (!queue->empty() && queue->front().claimed_at + max_hold <= now) {
+        release(pop(*queue));
+      }
+      if (!queue->empty()) earliest(wake, queue->front().claimed_at + max_hold);
+    }
+  }
+
+  void maybe_claim(SteadyClock::time_point now, UnixMs wall,
+                   std::optional<SteadyClock::time_point>& wake) {
+    if (claim_outstanding || stopping || !started) return;
+    if (!more_due) {
+      if (next_due && *next_due <= wall) {
+        more_due = true;
+      } else if (now >= next_safety_claim) {
+        more_due = true;
+      } else {
+        return;
+      }
+    }
+    const std::size_t busy = in_flight + held_count();
+    const auto max_in_flight = static_cast<std::size_t>(std::max(options.max_in_flight, 1));
+    if (busy >= max_in_flight) return;  // a send completion pumps again
+    Carrier* best = best_available(now);
+    if (!best) {
+      if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
+      return;
+    }
+    // Claim no more than the best carrier can send in a quarter of the lease: held messages
+    // must go out (or be released) long before their lease runs out.
+    const double lease_s = std::chrono::duration<double>(options.lease).count();
+    const double budget = best->bucket.tokens(now) + best->config.rate * lease_s / 4 -
+                          static_cast<double>(held_segments);
+    if (budget < 1) {
+      earliest(wake, best->bucket.available_at(1, now));
+      return;
+    }
+    const auto n = static_cast<int>(std::min<double>(
+        {static_cast<double>(std::max(options.claim_batch, 1)),
+         static_cast<double>(max_in_flight - busy), std::floor(budget)}));
+    if (next_due && *next_due <= wall) next_due.reset();  // this claim covers it
+    more_due = false;
+    due_while_claiming = false;
+    claim_outstanding = true;
+    next_safety_claim = now + kSafetyTick;
+    store.async_claim(wall, wall + options.lease.count(), n,
+                      [self = shared_from_this(), n](std::error_code ec,
+                                                     std::vector<store::ClaimedMessage> claimed) {
+                        asio::post(self->io, [self, n, ec, claimed = std::move(claimed)]() mutable {
+                          self->on_claimed(n, ec, std::move(claimed));
+                        });
+                      });
+  }
+
+  void on_claimed(int requested, std::error_code ec, std::vector<store::ClaimedMessage> claimed) {
+    claim_outstanding = false;
+    if (closed) return;  // leases expire; the next run reclaims them
+    const auto now = SteadyClock::now();
+    const UnixMs wall = clock();
+    if (ec) {
+      spdlog::error("dispatcher: claim failed: {}", ec.message());
+      more_due = false;  // retry at the safety tick, not in a tight loop
+      pump();
+      return;
+    }
+    const bool short_claim = static_cast<int>(claimed.size()) < requested;
+    const bool empty = claimed.empty();
+    for (auto& m : claimed) hold(std::move(m), now);
+    if (!short_claim || due_while_claiming) {
+      more_due = true;
+    } else {
+      // Everything due was claimed: sleep until the store's next due time (the only point where
+      // reading it is worth a SQLite query).
+      more_due = false;
+      if (auto due = store.next_due_at()) {
+        UnixMs at = *due;
+        if (at <= wall) {
+          // Committed after the claim's snapshot (e.g. a release or a retry record).
+          if (empty) {
+            at = wall + kEmptyClaimPause.count();
+          } else {
+            more_due = true;
+          }
+        }
+        if (!more_due && (!next_due || at < *next_due)) next_due = at;
+      }
+    }
+    due_while_claiming = false;
+    pump();
+  }
+
+  void arm_timer(SteadyClock::time_point now, UnixMs wall,
+                 std::optional<SteadyClock::time_point> wake) {
+    earliest(wake, now + kSafetyTick);
+    if (next_due) earliest(wake, now + milliseconds{std::max<UnixMs>(*next_due - wall, 0)});
+    if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
+    const auto deadline = *wake;
+    // Re-arming on every event would cost a timer cancel per send; a later wake-up than the one
+    // armed simply finds nothing to do and re-arms.
+    if (timer_armed && deadline >= timer_deadline) return;
+    timer_armed = true;
+    timer_deadline = deadline;
+    const auto generation = ++timer_generation;
+    timer.expires_at(deadline);
+    timer.async_wait([self = shared_from_this(), generation](const boost::system::error_code& ec) {
+      if (ec || generation != self->timer_generation) return;
+      self->timer_armed = false;
+      self->pump();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  void send(store::ClaimedMessage m, std::size_t idx, SteadyClock::time_point now) {
+    auto& c = carriers[idx];
+    ++c.in_flight;
+    ++in_flight;
+    set_in_flight_gauge();
+    carriers::OutboundSms sms{m.id, m.to, std::move(m.text), m.segments};
+    c.adapter->async_send(std::move(sms), [self = shared_from_this(), idx, m = std::move(m),
+                                           start = now](carriers::SendOutcome outcome) mutable {
+      self->on_sent(idx, std::move(m), start, std::move(outcome));
+    });
+  }
+
+  void on_sent(std::size_t idx, store::ClaimedMessage m, SteadyClock::time_point start,
+               carriers::SendOutcome outcome) {
+    auto& c = carriers[idx];
+    --c.in_flight;
+    --in_flight;
+    // After the grace period (or without a dispatcher) the message stays leased: recording now
+    // could race the store's shutdown; the next run reclaims it (at-least-once).
+    if (closed || grace_expired || stop_finished) return;
+    set_in_flight_gauge();
+    const auto now = SteadyClock::now();
+    const UnixMs wall = clock();
+    metrics.send_duration.observe({c.config.name},
+                                  std::chrono::duration<double>(now - start).count());
+
+    store::AttemptResult r;
+    r.id = m.id;
+    r.carrier = c.config.name;
+    r.at = wall;
+    if (!outcome.error) {
+      r.next = store::AttemptResult::Next::sent;
+      r.outcome = "sent";
+      r.carrier_message_id = std::move(outcome.carrier_message_id);
+      c.breaker.on_success();
+    } else if (carriers::is_permanent(outcome.error)) {
+      r.next = store::AttemptResult::Next::failed;
+      r.outcome = "permanent";
+      r.error = describe(outcome);
+      c.breaker.on_success();  // the carrier answered; the message is the problem
+      spdlog::info("message {} to {}: rejected by {}: {}", m.id, mask_phone(m.to), c.config.name,
+                   r.error);
+    } else {
+      // Anything not classified permanent is retried: an unknown error must not lose a message.
+      c.breaker.on_failure(now);
+      r.outcome = "transient";
+      const std::string detail = describe(outcome);
+      const int attempts_made = m.attempts + 1;
+      if (auto at = retry.next_attempt(attempts_made, wall, m.expires_at)) {
+        r.next = store::AttemptResult::Next::retry;
+        r.next_attempt_at = *at;
+        r.error = detail;
+        if (!next_due || *at < *next_due) next_due = *at;
+        spdlog::debug("message {} to {}: attempt {} via {} failed ({}); retry in {} ms", m.id,
+                      mask_phone(m.to), attempts_made, c.config.name, detail, *at - wall);
+      } else if (attempts_made >= retry.config().max_attempts) {
+        r.next = store::AttemptResult::Next::failed;
+        r.error = "attempts exhausted: " + detail;
+        spdlog::info("message {} to {}: failed after {} attempts: {}", m.id, mask_phone(m.to),
+                     attempts_made, detail);
+      } else {
+        r.next = store::AttemptResult::Next::expired;
+        r.error = "expires before the next attempt: " + detail;
+        spdlog::info("message {} to {}: expired after {} attempts: {}", m.id, mask_phone(m.to),
+                     attempts_made, detail);
+      }
+    }
+    metrics.sends.inc({c.config.name, r.outcome});
+    observe(c, now);
+    queue_record(std::move(r));
+    pump();
+  }
+
+  void record_expired(const store::ClaimedMessage& m, UnixMs wall) {
+    store::AttemptResult r;
+    r.id = m.id;
+    r.next = store::AttemptResult::Next::expired;
+    r.error = "expired before it could be sent";
+    r.at = wall;
+    spdlog::debug("message {} to {}: expired before sending", m.id, mask_phone(m.to));
+    queue_record(std::move(r));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Results completing in the same io turn share one store submission (and one commit).
+
+  void queue_record(store::AttemptResult r) {
+    pending_records.push_back(std::move(r));
+    schedule_flush();
+  }
+
+  void schedule_flush() {
+    if (flush_posted) return;
+    flush_posted = true;
+    asio::post(io, [self = shared_from_this()] { self->flush(); });
+  }
+
+  void flush() {
+    flush_posted = false;
+    if (closed) return;
+    if (!pending_records.empty()) {
+      ++store_ops;
+      std::vector<store::AttemptResult> batch;
+      batch.swap(pending_records);
+      store.async_record(std::move(batch), [self = shared_from_this()](std::error_code ec) {
+        asio::post(self->io, [self, ec] { self->on_store_done("record results", ec); });
+      });
+    }
+    if (!pending_releases.empty()) {
+      ++store_ops;
+      std::vector<std::int64_t> ids;
+      ids.swap(pending_releases);
+      more_due = true;  // they are due again
+      store.async_release(std::move(ids), [self = shared_from_this()](std::error_code ec) {
+        asio::post(self->io, [self, ec] { self->on_store_done("release messages", ec); });
+      });
+    }
+  }
+
+  void on_store_done(const char* what, std::error_code ec) {
+    --store_ops;
+    if (ec) {
+      // The messages stay leased and are claimed again when the lease expires.
+      spdlog::error("dispatcher: could not {}: {}", what, ec.message());
+    }
+    if (stopping) maybe_finish_stop();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  void start_stop(milliseconds grace, std::function<void()> done) {
+    if (stopping) {
+      // A second stop request: answer it when the first one finishes.
+      auto first = std::move(stop_done);
+      stop_done = [first = std::move(first), done = std::move(done)] {
+        if (first) first();
+        if (done) done();
+      };
+      if (stop_finished) asio::post(io, std::exchange(stop_done, {}));
+      return;
+    }
+    stopping = true;
+    stop_done = std::move(done);
+    if (!started) {
+      // Never started: nothing claimed, nothing in flight.
+      stop_finished = true;
+      if (auto d = std::exchange(stop_done, {})) asio::post(io, std::move(d));
+      return;
+    }
+    timer_armed = false;
+    ++timer_generation;
+    timer.cancel();
+    grace_timer = std::make_unique<asio::steady_timer>(io, grace);
+    grace_timer->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stop_finished) return;
+      self->grace_expired = true;
+      self->maybe_finish_stop();
+    });
+    pump();
+  }
+
+  void maybe_finish_stop() {
+    if (!stopping || stop_finished || closed) return;
+    while (auto* q = front_queue()) release(pop(*q));
+    if (claim_outstanding) return;  // its messages are released when it returns
+    if (in_flight > 0 && !grace_expired) return;
+    flush();
+    if (store_ops > 0) return;
+    stop_finished = true;
+    if (in_flight > 0) {
+      spdlog::warn(
+          "dispatcher: {} sends still in flight after the shutdown grace; their messages stay "
+          "leased and are retried after the lease expires (they may be delivered twice)",
+          in_flight);
+    }
+    if (grace_timer) grace_timer->cancel();
+    timer.cancel();
+    if (auto done = std::exchange(stop_done, {})) asio::post(io, std::move(done));
+  }
+
+  void reconfigure(const std::vector<config::CarrierConfig>& configs,
+                   config::RetryConfig retry_config, config::DispatchConfig new_options) {
+    const auto now = SteadyClock::now();
+    options = new_options;
+    retry = RetryPolicy(retry_config);
+    for (auto& c : carriers) {
+      c.breaker.reconfigure(options.breaker_failures, options.breaker_cooldown);
+      auto it = std::find_if(configs.begin(), configs.end(),
+                             [&](const config::CarrierConfig& n) { return n.name == c.config.name; });
+      if (it == configs.end()) continue;
+      c.config.rate = it->rate;
+      c.config.burst = it->burst;
+      c.config.priority = it->priority;
+      c.config.enabled = it->enabled;
+      c.bucket.reconfigure(c.config.rate, effective_burst(c.config), now);
+    }
+    sort_carriers();
+    spdlog::info("dispatcher: reconfigured {} carriers", carriers.size());
+    timer_armed = false;  // deadlines may now be earlier than the armed one
+    if (started) pump();
+  }
+
+  std::vector<CarrierStatus> status() {
+    const auto now = SteadyClock::now();
+    std::vector<CarrierStatus> out;
+    out.reserve(carriers.size());
+    for (std::size_t idx : order) {
+      auto& c = carriers[idx];
+      const auto state = c.breaker.state(now);
+      out.push_back(CarrierStatus{c.config.name, c.config.priority,
+                                  c.config.enabled && c.adapter->up() &&
+                                      state != CircuitBreaker::State::open,
+                                  state_name(state), c.in_flight});
+    }
+    return out;
+  }
+};
+
+Dispatcher::Dispatcher(asio::io_context& io, store::Store& store, std::vector<CarrierSlot> carriers,
+                       config::RetryConfig retry, config::DispatchConfig options, Metrics& metrics,
+                       WallClock clock)
+    : impl_(std::make_shared<Impl>(io, store, std::move(carriers), retry, options, metrics,
+                                   std::move(clock))) {}
+
+Dispatcher::~Dispatcher() {
+  impl_->closed = true;
+  impl_->timer.cancel();
+  if (impl_->grace_timer) impl_->grace_timer->cancel();
+}
+
+void Dispatcher::start() {
+  if (impl_->started) return;
+  impl_->started = true;
+  impl_->set_in_flight_gauge();
+  impl_->pump();
+}
+
+void Dispatcher::notify(UnixMs due_at) {
+  auto& d = *impl_;
+  if (d.closed || d.stopping) return;
+  if (due_at <= d.clock()) {
+    if (d.claim_outstanding) d.due_while_claiming = true;
+    if (d.more_due && (d.claim_outstanding || !d.started)) return;  // nothing new to do
+    d.more_due = true;
+  } else {
+    if (d.next_due && *d.next_due <= due_at) return;
+    d.next_due = due_at;
+  }
+  d.pump();
+}
+
+void Dispatcher::reconfigure(const std::vector<config::CarrierConfig>& carriers,
+                             config::RetryConfig retry, config::DispatchConfig options) {
+  impl_->reconfigure(carriers, retry, options);
+}
+
+void Dispatcher::async_stop(std::chrono::milliseconds grace, std::function<void()> done) {
+  impl_->start_stop(grace, std::move(done));
+}
+
+std::vector<CarrierStatus> Dispatcher::carrier_status() const { return impl_->status(); }
+
+std::size_t Dispatcher::in_flight() const { return impl_->in_flight; }
+
+}  // namespace smsgw::dispatch

@@ -52,7 +52,7 @@ struct NewMessage {
 struct NewBatch {
   std::int64_t id = 0;  // from Store::allocate_batch_id
   std::string source;   // who created it: "api:<token name>", later "schedule:<id>"
-  UnixMs created_at = 0;
+  UnixMs created_at = 0;  // 0 = the store's clock at commit; also the "now" of send_at = 0
   std::vector<NewMessage> messages;
 };
 
@@ -160,6 +160,10 @@ class Store {
   struct Options {
     std::string path;           // database file; its folder must exist
     int max_group_jobs = 4096;  // upper bound of jobs per group commit
+    // Return every `sending` message to `queued` at open, without waiting for leases to expire.
+    // Only safe when no other process can be dispatching from this database: smsgwd holds an
+    // exclusive lock on its data_dir, so a previous process's leases are known to be dead.
+    bool release_leases_at_open = false;
   };
 
   static std::unique_ptr<Store> open(const Options& options);  // throws StoreError
@@ -184,6 +188,8 @@ class Store {
   // Claims up to `limit` due messages (status queued, next_attempt_at <= now), urgent first then
   // by next_attempt_at; marks them sending with lease_until. Messages whose lease expired
   // (status sending, lease_until < now) are claimable again: that is how a crash loses nothing.
+  // Result order: due urgent, then expired leases, then due normal. Messages past expires_at
+  // are claimed too: the dispatcher records them as expired. `attempts` is not changed here.
   void async_claim(UnixMs now, UnixMs lease_until, int limit,
                    std::function<void(std::error_code, std::vector<ClaimedMessage>)> done);
 
@@ -197,11 +203,23 @@ class Store {
 
   // Finds the message by (carrier, carrier_message_id); delivered -> status delivered,
   // otherwise failed with the error; adds an attempts row. found=false if unknown.
+  // Only a 'sent' (or 'sending') message changes; a report for a message already final is a
+  // duplicate: found=true, nothing changes. carrier_message_id is written by the 'sent' record,
+  // so a report that overtakes that record finds nothing (found=false): answer the carrier
+  // with a retryable status so it delivers the report again.
   void async_delivery_report(DeliveryReport report,
                              std::function<void(std::error_code, bool found)> done);
 
   // Blocks until every job submitted before the call is committed. For tests and shutdown.
+  // Never call it from a completion handler (it would wait for its own writer thread).
   void flush();
+
+  // Counters for tests and metrics: `jobs` submitted writes that ran, in `commits` transactions.
+  struct Stats {
+    std::uint64_t commits = 0;
+    std::uint64_t jobs = 0;
+  };
+  Stats stats() const;
 
   // --- reads (any thread) ---
   std::optional<MessageRow> get_message(std::int64_t id);
@@ -209,9 +227,11 @@ class Store {
   MessagePage list_messages(const MessageFilter& filter);
   std::optional<BatchSummary> get_batch(std::int64_t id);
   std::map<Status, std::int64_t> count_by_status();  // every Status present
-  // Earliest next_attempt_at among queued messages (to sleep until), or nullopt if none.
+  // Earliest next_attempt_at among queued messages and lease_until among sending ones (the
+  // dispatcher must wake to reclaim those), or nullopt if none.
   std::optional<UnixMs> next_due_at();
-  // created_at... send time of the oldest message that is due (queued, next_attempt_at <= now).
+  // The smallest next_attempt_at among messages due at `now` (queued, next_attempt_at <= now):
+  // now minus this is how long the oldest due message has waited. nullopt if none is due.
   std::optional<UnixMs> oldest_due_since(UnixMs now);
   // True if the writer can commit (last commit succeeded or a probe write succeeds).
   bool writable();

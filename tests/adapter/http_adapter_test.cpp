@@ -1,1 +1,362 @@
-// placeholder: filled in by its owner
+#include "adapters/http/http_adapter.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <optional>
+
+#include "adapters/builtin.hpp"
+#include "carriers/curl_multi.hpp"
+#include "carriers/failure.hpp"
+#include "carriers/registry.hpp"
+#include "support/fake_http_carrier.hpp"
+
+namespace smsgw::adapters::http {
+namespace {
+
+using namespace std::chrono_literals;
+using carriers::carrier_errc;
+using carriers::OutboundSms;
+using carriers::SendOutcome;
+using smsgw::testing::FakeHttpCarrier;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Reply = FakeHttpCarrier::Reply;
+
+constexpr const char* kConfigPath = "/etc/smsgw/smsgw.toml";
+
+template <typename Predicate>
+bool run_until(boost::asio::io_context& io, Predicate done,
+               std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  io.restart();
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    io.run_one_for(50ms);
+    if (io.stopped()) io.restart();
+  }
+  return true;
+}
+
+// Options parsed from TOML text so that nodes carry real line numbers.
+config::CarrierConfig carrier_config(const std::string& options_toml) {
+  config::CarrierConfig carrier;
+  carrier.name = "primary";
+  carrier.type = "http";
+  carrier.source_path = kConfigPath;
+  carrier.line = 1;
+  carrier.options = toml::parse(options_toml, std::string(kConfigPath));
+  return carrier;
+}
+
+OutboundSms sms(std::int64_t id = 42) {
+  return {id, "+8613800138000", "【测试】您的验证码是 123456", 1};
+}
+
+class HttpAdapterTest : public ::testing::Test {
+ protected:
+  void make_adapter(const std::string& extra_options = "",
+                    std::chrono::milliseconds timeout = 10s) {
+    config_ = carrier_config("url = \"" + carrier_.url() + "\"\n" + extra_options);
+    config_.timeout = timeout;
+    ASSERT_THAT(validate(config_), ::testing::IsEmpty());
+    adapter_ = create({io_, curl_, config_});
+    adapter_->start();
+  }
+
+  SendOutcome send_one(OutboundSms message = sms()) {
+    std::optional<SendOutcome> outcome;
+    adapter_->async_send(std::move(message), [&](SendOutcome o) { outcome = std::move(o); });
+    EXPECT_TRUE(run_until(io_, [&] { return outcome.has_value(); }));
+    return outcome.value_or(SendOutcome{});
+  }
+
+  boost::asio::io_context io_;
+  FakeHttpCarrier carrier_;
+  carriers::CurlMulti curl_{io_};
+  config::CarrierConfig config_;
+  std::unique_ptr<carriers::Adapter> adapter_;
+};
+
+TEST_F(HttpAdapterTest, PostsTheSpecifiedJsonAndTakesTheCarrierMessageId) {
+  make_adapter();
+  const auto outcome = send_one(sms(42));
+  EXPECT_FALSE(outcome.error) << outcome.error.message();
+  EXPECT_EQ(outcome.carrier_message_id, "fake-1");
+
+  const auto received = carrier_.received();
+  ASSERT_EQ(received.size(), 1u);
+  const auto& request = received[0];
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.target, "/send");
+  EXPECT_EQ(request.header("Content-Type"), "application/json");
+  EXPECT_EQ(request.header("Authorization"), "");
+  const nlohmann::json expected = {{"id", "42"},
+                                   {"to", "+8613800138000"},
+                                   {"text", "【测试】您的验证码是 123456"},
+                                   {"segments", 1}};
+  EXPECT_EQ(request.json, expected);
+  // UTF-8 on the wire, not \u escapes.
+  EXPECT_THAT(request.body, HasSubstr("验证码"));
+}
+
+TEST_F(HttpAdapterTest, AcceptedWithoutAMessageId) {
+  make_adapter();
+  for (const std::string body : {"OK", "", "{}", "[1,2]", R"({"message_id":null})"}) {
+    carrier_.set_reply(Reply::of(200, body));
+    const auto outcome = send_one();
+    EXPECT_FALSE(outcome.error) << body;
+    EXPECT_EQ(outcome.carrier_message_id, "") << body;
+  }
+  carrier_.set_reply(Reply::of(202, R"({"message_id":"abc-1","extra":true})"));
+  const auto outcome = send_one();
+  EXPECT_FALSE(outcome.error);
+  EXPECT_EQ(outcome.carrier_message_id, "abc-1");
+}
+
+TEST_F(HttpAdapterTest, ClientErrorsArePermanent) {
+  make_adapter();
+  for (const int status : {400, 401, 403, 404, 422}) {
+    carrier_.set_reply(Reply::of(status, "bad number +8613800138000"));
+    const auto outcome = send_one();
+    EXPECT_EQ(outcome.error, carrier_errc::rejected) << status;
+    EXPECT_TRUE(carriers::is_permanent(outcome.error)) << status;
+    EXPECT_EQ(outcome.detail, "http " + std::to_string(status));
+    EXPECT_THAT(outcome.detail, Not(HasSubstr("13800138000")));
+  }
+}
+
+TEST_F(HttpAdapterTest, ServerErrorsAreTransient) {
+  make_adapter();
+  for (const int status : {500, 502, 503}) {
+    carrier_.set_reply(Reply::of(status, "oops"));
+    const auto outcome = send_one();
+    EXPECT_EQ(outcome.error, carrier_errc::server_error) << status;
+    EXPECT_TRUE(carriers::is_transient(outcome.error));
+    EXPECT_EQ(outcome.detail, "http " + std::to_string(status));
+  }
+}
+
+TEST_F(HttpAdapterTest, TooManyRequestsIsThrottled) {
+  make_adapter();
+  carrier_.set_reply(Reply::of(429, ""));
+  const auto outcome = send_one();
+  EXPECT_EQ(outcome.error, carrier_errc::throttled);
+  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_EQ(outcome.detail, "http 429");
+}
+
+TEST_F(HttpAdapterTest, SlowCarrierTimesOutTransiently) {
+  make_adapter("", 300ms);
+  carrier_.set_reply(Reply::delayed(5s));
+  const auto outcome = send_one();
+  EXPECT_EQ(outcome.error, carrier_errc::timeout);
+  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_EQ(outcome.detail, "timeout after 300ms");
+}
+
+TEST_F(HttpAdapterTest, RefusedConnectionIsTransient) {
+  make_adapter();
+  carrier_.stop();
+  const auto outcome = send_one();
+  EXPECT_EQ(outcome.error, carrier_errc::connection_failed);
+  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_FALSE(outcome.detail.empty());
+}
+
+TEST_F(HttpAdapterTest, DroppedConnectionIsTransient) {
+  make_adapter();
+  carrier_.set_reply(Reply::dropped());
+  const auto outcome = send_one();
+  EXPECT_TRUE(carriers::is_transient(outcome.error)) << outcome.error.message();
+}
+
+TEST_F(HttpAdapterTest, SendsConfiguredHeadersAndBearerToken) {
+  make_adapter(
+      "auth_token = \"s3cret-token\"\n"
+      "[headers]\n"
+      "X-Tenant = \"oa\"\n"
+      "X-Trace = \"abc def\"\n");
+  ASSERT_FALSE(send_one().error);
+  const auto received = carrier_.received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].header("authorization"), "Bearer s3cret-token");
+  EXPECT_EQ(received[0].header("x-tenant"), "oa");
+  EXPECT_EQ(received[0].header("x-trace"), "abc def");
+}
+
+TEST_F(HttpAdapterTest, EverySendCompletesExactlyOnce) {
+  make_adapter("", 2s);
+  carrier_.set_behaviour([](const FakeHttpCarrier::Received& r) {
+    switch (r.number % 5) {
+      case 0: return Reply::of(503);
+      case 1: return Reply::of(400);
+      case 2: return Reply::dropped();
+      default: return Reply{};
+    }
+  });
+  constexpr int kMessages = 300;
+  std::map<std::int64_t, int> completions;
+  bool synchronous = false;
+  std::vector<bool> returned(kMessages + 1, false);
+  for (int i = 1; i <= kMessages; ++i) {
+    adapter_->async_send(sms(i), [&, i](SendOutcome) {
+      ++completions[i];
+      if (!returned[i]) synchronous = true;
+    });
+    returned[i] = true;
+  }
+  ASSERT_TRUE(run_until(io_, [&] { return completions.size() == kMessages; }, 30s));
+  io_.restart();
+  io_.run_for(200ms);
+  EXPECT_FALSE(synchronous);
+  ASSERT_EQ(completions.size(), static_cast<std::size_t>(kMessages));
+  for (const auto& [id, count] : completions) EXPECT_EQ(count, 1) << id;
+}
+
+TEST_F(HttpAdapterTest, StopWaitsForInFlightSendsAndRejectsNewOnes) {
+  make_adapter();
+  carrier_.set_reply(Reply::delayed(300ms));
+  int accepted = 0;
+  for (int i = 1; i <= 3; ++i) {
+    adapter_->async_send(sms(i), [&](SendOutcome o) {
+      if (!o.error) ++accepted;
+    });
+  }
+  ASSERT_TRUE(run_until(io_, [&] { return carrier_.count() == 3; }));
+  bool stopped = false;
+  adapter_->async_stop([&] {
+    stopped = true;
+    EXPECT_EQ(accepted, 3);  // the in-flight ones finished first
+  });
+
+  std::optional<SendOutcome> late;
+  adapter_->async_send(sms(4), [&](SendOutcome o) { late = std::move(o); });
+  EXPECT_FALSE(late.has_value());
+  ASSERT_TRUE(run_until(io_, [&] { return stopped && late.has_value(); }));
+  EXPECT_EQ(accepted, 3);
+  EXPECT_EQ(late->error, carrier_errc::unavailable);
+  EXPECT_EQ(carrier_.count(), 3u);
+}
+
+TEST_F(HttpAdapterTest, StopWithNothingInFlightCompletesPromptlyButNotInline) {
+  make_adapter();
+  bool stopped = false;
+  adapter_->async_stop([&] { stopped = true; });
+  EXPECT_FALSE(stopped);
+  ASSERT_TRUE(run_until(io_, [&] { return stopped; }, 1s));
+}
+
+TEST_F(HttpAdapterTest, CancelledTransfersReportUnavailable) {
+  make_adapter();
+  carrier_.set_reply(Reply::delayed(10s));
+  std::optional<SendOutcome> outcome;
+  adapter_->async_send(sms(), [&](SendOutcome o) { outcome = std::move(o); });
+  ASSERT_TRUE(run_until(io_, [&] { return carrier_.count() == 1; }));
+  curl_.cancel_all();
+  ASSERT_TRUE(run_until(io_, [&] { return outcome.has_value(); }));
+  EXPECT_EQ(outcome->error, carrier_errc::unavailable);
+}
+
+TEST_F(HttpAdapterTest, ParsesTheGenericCallback) {
+  make_adapter();
+  auto parse = [&](const std::string& body) {
+    return adapter_->parse_callback({"application/json", body});
+  };
+  auto delivered = parse(R"({"message_id":"fake-7","status":"delivered"})");
+  ASSERT_TRUE(delivered.report) << delivered.error;
+  EXPECT_EQ(delivered.report->carrier_message_id, "fake-7");
+  EXPECT_TRUE(delivered.report->delivered);
+  EXPECT_EQ(delivered.report->error, "");
+
+  auto failed = parse(R"({"message_id":"x","status":"failed","error":"UNDELIV"})");
+  ASSERT_TRUE(failed.report);
+  EXPECT_FALSE(failed.report->delivered);
+  EXPECT_EQ(failed.report->error, "UNDELIV");
+
+  const std::map<std::string, std::string> bad = {
+      {"not json", "JSON"},
+      {"[]", "object"},
+      {R"({"status":"delivered"})", "message_id"},
+      {R"({"message_id":7,"status":"delivered"})", "message_id"},
+      {R"({"message_id":"x"})", "status"},
+      {R"({"message_id":"x","status":"sent"})", "status"},
+      {R"({"message_id":"x","status":"failed","error":5})", "error"},
+  };
+  for (const auto& [body, mentions] : bad) {
+    const auto result = parse(body);
+    EXPECT_FALSE(result.report) << body;
+    EXPECT_THAT(result.error, HasSubstr(mentions)) << body;
+  }
+}
+
+TEST(HttpAdapterOptions, ValidOptionsPass) {
+  EXPECT_THAT(validate(carrier_config("url = \"https://sms.example.com/send\"\n"
+                                      "auth_token = \"t\"\n"
+                                      "headers = { X-A = \"1\" }\n")),
+              ::testing::IsEmpty());
+}
+
+TEST(HttpAdapterOptions, ProblemsNameFileLineAndKey) {
+  const auto problems = validate(carrier_config(
+      "url = \"ftp://example.com\"\n"    // line 1
+      "colour = \"red\"\n"               // line 2
+      "auth_token = 5\n"                 // line 3
+      "headers = { X-A = 1 }\n"));       // line 4
+  ASSERT_EQ(problems.size(), 4u) << ::testing::PrintToString(problems);
+  auto mentions = [&](const std::string& text) {
+    for (const auto& p : problems) {
+      if (p.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:1: carriers[primary].url:"));
+  EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:2: carriers[primary].colour: unknown key"));
+  EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:3: carriers[primary].auth_token:"));
+  EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:4: carriers[primary].headers.X-A:"));
+}
+
+TEST(HttpAdapterOptions, MissingUrlAndBadHeaders) {
+  const auto missing = validate(carrier_config("headers = \"x\"\n"));
+  ASSERT_EQ(missing.size(), 2u) << ::testing::PrintToString(missing);
+  EXPECT_THAT(missing, ::testing::Contains(HasSubstr("carriers[primary].url: ")));
+  EXPECT_THAT(missing, ::testing::Contains(
+                           HasSubstr("smsgw.toml:1: carriers[primary].headers: must be a table")));
+  const auto injected = validate(carrier_config(
+      "url = \"http://127.0.0.1/\"\nheaders = { X-A = \"a\\r\\nX-Evil: 1\" }\n"));
+  EXPECT_THAT(injected, ::testing::ElementsAre(HasSubstr("line breaks")));
+}
+
+TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
+  carriers::Registry registry;
+  register_builtin_adapters(registry);
+  EXPECT_EQ(registry.types(), (std::vector<std::string>{"file", "http"}));
+  EXPECT_NE(registry.find("http"), nullptr);
+  EXPECT_EQ(registry.find("smpp"), nullptr);
+  EXPECT_THROW(registry.add("http", factory()), std::logic_error);
+
+  config::Config config;
+  auto good = carrier_config("url = \"http://127.0.0.1:1/send\"\n");
+  auto unknown = carrier_config("");
+  unknown.name = "backup";
+  unknown.type = "smoke-signal";
+  unknown.line = 7;
+  auto bad = carrier_config("url = \"nope\"\n");
+  bad.name = "third";
+  config.carriers = {good, unknown, bad};
+  try {
+    carriers::validate_carriers(registry, config);
+    FAIL() << "expected ConfigError";
+  } catch (const config::ConfigError& error) {
+    EXPECT_THAT(error.problems(),
+                ::testing::ElementsAre(
+                    "/etc/smsgw/smsgw.toml:7: carriers[backup].type: unknown carrier type "
+                    "\"smoke-signal\" (known: file, http)",
+                    HasSubstr("smsgw.toml:1: carriers[third].url: must start with http://")));
+  }
+}
+
+}  // namespace
+}  // namespace smsgw::adapters::http

@@ -1,1 +1,744 @@
-// placeholder: filled in by its owner
+// The durable queue against real SQLite files, one fresh directory per test.
+
+#include "store/store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <thread>
+#include <vector>
+
+namespace smsgw::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// --- synchronous wrappers: the tests wait on a future, never sleep ---
+
+struct Enqueued {
+  std::error_code ec;
+  EnqueueResult result;
+};
+
+Enqueued enqueue(Store& store, NewBatch batch, std::optional<IdempotencyKey> key = std::nullopt,
+                 std::string body = {}) {
+  std::promise<Enqueued> p;
+  auto f = p.get_future();
+  store.async_enqueue(std::move(batch), std::move(key), std::move(body),
+                      [&p](std::error_code ec, EnqueueResult r) { p.set_value({ec, std::move(r)}); });
+  return f.get();
+}
+
+std::vector<ClaimedMessage> claim(Store& store, UnixMs now, UnixMs lease_until, int limit = 100) {
+  std::promise<std::vector<ClaimedMessage>> p;
+  auto f = p.get_future();
+  store.async_claim(now, lease_until, limit, [&p](std::error_code ec, std::vector<ClaimedMessage> m) {
+    EXPECT_FALSE(ec) << ec.message();
+    p.set_value(std::move(m));
+  });
+  return f.get();
+}
+
+std::error_code record(Store& store, std::vector<AttemptResult> results) {
+  std::promise<std::error_code> p;
+  auto f = p.get_future();
+  store.async_record(std::move(results), [&p](std::error_code ec) { p.set_value(ec); });
+  return f.get();
+}
+
+std::error_code release(Store& store, std::vector<std::int64_t> ids) {
+  std::promise<std::error_code> p;
+  auto f = p.get_future();
+  store.async_release(std::move(ids), [&p](std::error_code ec) { p.set_value(ec); });
+  return f.get();
+}
+
+CancelResult cancel(Store& store, std::int64_t id) {
+  std::promise<CancelResult> p;
+  auto f = p.get_future();
+  store.async_cancel(id, [&p](std::error_code ec, CancelResult r) {
+    EXPECT_FALSE(ec) << ec.message();
+    p.set_value(r);
+  });
+  return f.get();
+}
+
+bool report(Store& store, DeliveryReport r) {
+  std::promise<bool> p;
+  auto f = p.get_future();
+  store.async_delivery_report(std::move(r), [&p](std::error_code ec, bool found) {
+    EXPECT_FALSE(ec) << ec.message();
+    p.set_value(found);
+  });
+  return f.get();
+}
+
+AttemptResult make_result(std::int64_t id, AttemptResult::Next next, std::string carrier, std::string error,
+                          UnixMs at) {
+  AttemptResult r;
+  r.id = id;
+  r.next = next;
+  r.carrier = std::move(carrier);
+  r.error = std::move(error);
+  r.at = at;
+  return r;
+}
+
+AttemptResult sent(std::int64_t id, std::string carrier, std::string carrier_message_id, UnixMs at) {
+  auto r = make_result(id, AttemptResult::Next::sent, std::move(carrier), {}, at);
+  r.carrier_message_id = std::move(carrier_message_id);
+  r.outcome = "sent";
+  return r;
+}
+
+AttemptResult retry(std::int64_t id, std::string carrier, std::string error, UnixMs at, UnixMs next_attempt_at) {
+  auto r = make_result(id, AttemptResult::Next::retry, std::move(carrier), std::move(error), at);
+  r.outcome = "transient";
+  r.next_attempt_at = next_attempt_at;
+  return r;
+}
+
+AttemptResult failed(std::int64_t id, std::string carrier, std::string error, UnixMs at) {
+  auto r = make_result(id, AttemptResult::Next::failed, std::move(carrier), std::move(error), at);
+  if (!r.carrier.empty()) r.outcome = "permanent";
+  return r;
+}
+
+AttemptResult expired(std::int64_t id, std::string error, UnixMs at) {
+  return make_result(id, AttemptResult::Next::expired, {}, std::move(error), at);
+}
+
+DeliveryReport dlr(std::string carrier, std::string carrier_message_id, bool delivered, std::string error,
+                   UnixMs at) {
+  DeliveryReport r;
+  r.carrier = std::move(carrier);
+  r.carrier_message_id = std::move(carrier_message_id);
+  r.delivered = delivered;
+  r.error = std::move(error);
+  r.at = at;
+  return r;
+}
+
+// A batch of `n` messages to +8613800000000.. with fresh ids.
+NewBatch make_batch(Store& store, int n, UnixMs created_at, Priority priority = Priority::normal,
+                    UnixMs send_at = 0) {
+  NewBatch b;
+  b.id = store.allocate_batch_id();
+  b.source = "api:test";
+  b.created_at = created_at;
+  const std::int64_t first = store.allocate_message_ids(n);
+  for (int i = 0; i < n; ++i) {
+    NewMessage m;
+    m.id = first + i;
+    m.to = "+86138000" + std::to_string(10000 + i);
+    m.text = "message " + std::to_string(i);
+    m.priority = priority;
+    m.send_at = send_at;
+    b.messages.push_back(std::move(m));
+  }
+  return b;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "smsgw-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = (dir_ / "smsgw.db").string();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  Store& open(int max_group_jobs = 4096) {
+    store_.reset();
+    store_ = Store::open({.path = path_, .max_group_jobs = max_group_jobs});
+    return *store_;
+  }
+
+  int user_version() {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    return db.execAndGet("PRAGMA user_version").getInt();
+  }
+
+  fs::path dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, MigratesEmptyDatabaseAndReopensIdempotently) {
+  Store& store = open();
+  EXPECT_TRUE(store.writable());
+  ASSERT_FALSE(enqueue(store, make_batch(store, 2, 1000)).ec);
+  store_.reset();
+  EXPECT_EQ(user_version(), 1);
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+    for (const char* table : {"batches", "messages", "attempts", "idempotency_keys"})
+      EXPECT_TRUE(db.tableExists(table)) << table;
+  }
+  Store& again = open();
+  EXPECT_EQ(user_version(), 1);
+  EXPECT_EQ(again.count_by_status()[Status::queued], 2);
+}
+
+TEST_F(StoreTest, RefusesDatabaseNewerThanBinary) {
+  open();
+  store_.reset();
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version = 99");
+  }
+  EXPECT_THROW(Store::open({.path = path_, .max_group_jobs = 16}), StoreError);
+  EXPECT_EQ(user_version(), 99);
+}
+
+TEST_F(StoreTest, OpenFailureIsStoreError) {
+  EXPECT_THROW(Store::open({.path = (dir_ / "missing" / "smsgw.db").string(), .max_group_jobs = 16}),
+               StoreError);
+}
+
+TEST_F(StoreTest, EnqueueThenReadBackEveryField) {
+  Store& store = open();
+  NewBatch b;
+  b.id = store.allocate_batch_id();
+  b.source = "api:ops";
+  b.created_at = 1'700'000'000'000;
+  NewMessage now_msg;
+  now_msg.id = store.allocate_message_ids(2);
+  now_msg.to = "+8613800138000";
+  now_msg.text = "您好, server down";
+  now_msg.segments = 2;
+  now_msg.priority = Priority::urgent;
+  NewMessage later = now_msg;
+  later.id = now_msg.id + 1;
+  later.to = "+8613900139000";
+  later.priority = Priority::normal;
+  later.segments = 1;
+  later.send_at = 1'700'000'060'000;
+  later.expires_at = 1'700'000'120'000;
+  b.messages = {now_msg, later};
+  const auto r = enqueue(store, b);
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.result.kind, EnqueueResult::Kind::created);
+
+  const auto m = store.get_message(now_msg.id);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->id, now_msg.id);
+  EXPECT_EQ(m->batch_id, b.id);
+  EXPECT_EQ(m->to, "+8613800138000");
+  EXPECT_EQ(m->text, "您好, server down");
+  EXPECT_EQ(m->segments, 2);
+  EXPECT_EQ(m->status, Status::queued);
+  EXPECT_EQ(m->priority, Priority::urgent);
+  EXPECT_EQ(m->send_at, b.created_at);  // send_at 0 = the batch's time
+  EXPECT_FALSE(m->expires_at);
+  EXPECT_EQ(m->next_attempt_at, b.created_at);
+  EXPECT_EQ(m->attempts, 0);
+  EXPECT_EQ(m->carrier, "");
+  EXPECT_EQ(m->carrier_message_id, "");
+  EXPECT_EQ(m->last_error, "");
+  EXPECT_EQ(m->created_at, b.created_at);
+  EXPECT_EQ(m->updated_at, b.created_at);
+
+  const auto l = store.get_message(later.id);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->priority, Priority::normal);
+  EXPECT_EQ(l->send_at, later.send_at);
+  EXPECT_EQ(l->next_attempt_at, later.send_at);
+  EXPECT_EQ(l->expires_at, later.expires_at);
+  EXPECT_FALSE(store.get_message(later.id + 1));
+
+  const auto batch = store.get_batch(b.id);
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->source, "api:ops");
+  EXPECT_EQ(batch->created_at, b.created_at);
+  EXPECT_EQ(batch->total, 2);
+}
+
+TEST_F(StoreTest, IdempotencyKeyReplaysAndConflicts) {
+  Store& store = open();
+  const IdempotencyKey key{"ops", "k-1", "hash-a"};
+  auto first = enqueue(store, make_batch(store, 3, 1000), key, R"({"batch_id":1})");
+  ASSERT_FALSE(first.ec);
+  EXPECT_EQ(first.result.kind, EnqueueResult::Kind::created);
+  EXPECT_EQ(first.result.stored_response, "");
+
+  auto replay = enqueue(store, make_batch(store, 3, 2000), key, R"({"batch_id":2})");
+  ASSERT_FALSE(replay.ec);
+  EXPECT_EQ(replay.result.kind, EnqueueResult::Kind::replayed);
+  EXPECT_EQ(replay.result.stored_response, R"({"batch_id":1})");
+
+  auto conflict = enqueue(store, make_batch(store, 3, 3000), IdempotencyKey{"ops", "k-1", "hash-b"}, "x");
+  ASSERT_FALSE(conflict.ec);
+  EXPECT_EQ(conflict.result.kind, EnqueueResult::Kind::conflict);
+
+  // Keys are per token: another token may use the same key.
+  auto other = enqueue(store, make_batch(store, 3, 4000), IdempotencyKey{"billing", "k-1", "hash-b"}, "y");
+  ASSERT_FALSE(other.ec);
+  EXPECT_EQ(other.result.kind, EnqueueResult::Kind::created);
+
+  EXPECT_EQ(store.count_by_status()[Status::queued], 6);  // replay and conflict inserted nothing
+}
+
+TEST_F(StoreTest, ClaimsUrgentFirstThenDueOrderAndNotFuture) {
+  Store& store = open();
+  const auto n1 = make_batch(store, 1, 100);
+  const auto n2 = make_batch(store, 1, 200);
+  const auto u = make_batch(store, 1, 300, Priority::urgent);
+  const auto future = make_batch(store, 1, 50, Priority::urgent, /*send_at=*/1'000'000);
+  // Enqueued out of due order on purpose.
+  for (const auto* b : {&n2, &u, &future, &n1}) ASSERT_FALSE(enqueue(store, *b).ec);
+
+  const auto first = claim(store, 1000, 61'000, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].id, u.messages[0].id);
+  EXPECT_EQ(first[0].priority, Priority::urgent);
+
+  const auto rest = claim(store, 1000, 61'000, 10);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].id, n1.messages[0].id);
+  EXPECT_EQ(rest[1].id, n2.messages[0].id);
+  EXPECT_EQ(rest[0].to, n1.messages[0].to);
+  EXPECT_EQ(rest[0].text, n1.messages[0].text);
+  EXPECT_EQ(rest[0].attempts, 0);
+
+  const auto m = store.get_message(n1.messages[0].id);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, Status::sending);
+  EXPECT_EQ(m->attempts, 0);  // claiming is not an attempt
+  EXPECT_EQ(store.get_message(future.messages[0].id)->status, Status::queued);
+  EXPECT_TRUE(claim(store, 1000, 61'000).empty());
+  // The future message is what the dispatcher sleeps until... unless a lease ends first.
+  EXPECT_EQ(store.next_due_at(), 61'001);
+}
+
+TEST_F(StoreTest, ExpiredMessagesAreStillClaimed) {
+  Store& store = open();
+  auto b = make_batch(store, 1, 100);
+  b.messages[0].expires_at = 500;
+  ASSERT_FALSE(enqueue(store, b).ec);
+  const auto c = claim(store, 1000, 2000);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].expires_at, 500);
+}
+
+TEST_F(StoreTest, LeaseOfCrashedOwnerIsReclaimedAfterRestart) {
+  Store& store = open();
+  const auto b = make_batch(store, 3, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 5000).size(), 3u);
+  store_.reset();  // the dispatcher never recorded or released: as after kill -9
+
+  Store& again = open();
+  EXPECT_EQ(again.count_by_status()[Status::sending], 3);
+  EXPECT_EQ(again.next_due_at(), 5001);
+  EXPECT_TRUE(claim(again, 4000, 9000).empty());
+  EXPECT_TRUE(claim(again, 5000, 9000).empty());  // lease_until < now, strictly
+  const auto reclaimed = claim(again, 5001, 9000);
+  ASSERT_EQ(reclaimed.size(), 3u);
+  EXPECT_EQ(reclaimed[0].attempts, 0);
+  EXPECT_TRUE(claim(again, 6000, 9000).empty());  // the new lease holds
+}
+
+TEST_F(StoreTest, ReleaseReturnsToQueuedWithoutAttempt) {
+  Store& store = open();
+  const auto b = make_batch(store, 2, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 5000).size(), 2u);
+  ASSERT_FALSE(release(store, {b.messages[0].id}));
+  const auto m = store.get_message(b.messages[0].id);
+  EXPECT_EQ(m->status, Status::queued);
+  EXPECT_EQ(m->attempts, 0);
+  const auto again = claim(store, 1000, 5000);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, b.messages[0].id);
+}
+
+TEST_F(StoreTest, RecordTransitionsAndAttemptRows) {
+  Store& store = open();
+  const auto b = make_batch(store, 5, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 5u);
+  const auto id = [&](int i) { return b.messages[static_cast<std::size_t>(i)].id; };
+  ASSERT_FALSE(record(store, {
+      sent(id(0), "aliyun", "A-1", 1100),
+      retry(id(1), "aliyun", "http 503: Service Unavailable", 1200, 9000),
+      failed(id(2), "tencent", "invalid number", 1300),
+      expired(id(3), "expired before sending", 1400),
+      failed(id(4), "", "no carrier available", 1500),
+  }));
+
+  auto m = store.get_message(id(0));
+  EXPECT_EQ(m->status, Status::sent);
+  EXPECT_EQ(m->attempts, 1);
+  EXPECT_EQ(m->carrier, "aliyun");
+  EXPECT_EQ(m->carrier_message_id, "A-1");
+  EXPECT_EQ(m->updated_at, 1100);
+  auto attempts = store.get_attempts(id(0));
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].at, 1100);
+  EXPECT_EQ(attempts[0].carrier, "aliyun");
+  EXPECT_EQ(attempts[0].outcome, "sent");
+  EXPECT_EQ(attempts[0].error, "");
+
+  m = store.get_message(id(1));
+  EXPECT_EQ(m->status, Status::queued);
+  EXPECT_EQ(m->attempts, 1);
+  EXPECT_EQ(m->next_attempt_at, 9000);
+  EXPECT_EQ(m->last_error, "http 503: Service Unavailable");
+  EXPECT_EQ(m->carrier, "aliyun");
+  attempts = store.get_attempts(id(1));
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].outcome, "transient");
+  EXPECT_EQ(attempts[0].error, "http 503: Service Unavailable");
+  EXPECT_TRUE(claim(store, 8999, 60'000).empty());
+  EXPECT_EQ(claim(store, 9000, 60'000).size(), 1u);
+
+  m = store.get_message(id(2));
+  EXPECT_EQ(m->status, Status::failed);
+  EXPECT_EQ(m->attempts, 1);
+  EXPECT_EQ(m->last_error, "invalid number");
+  EXPECT_EQ(store.get_attempts(id(2)).size(), 1u);
+
+  m = store.get_message(id(3));
+  EXPECT_EQ(m->status, Status::expired);
+  EXPECT_EQ(m->attempts, 0);
+  EXPECT_EQ(m->last_error, "expired before sending");
+  EXPECT_TRUE(store.get_attempts(id(3)).empty());
+
+  m = store.get_message(id(4));
+  EXPECT_EQ(m->status, Status::failed);
+  EXPECT_EQ(m->attempts, 0);  // no carrier was called
+  EXPECT_TRUE(store.get_attempts(id(4)).empty());
+
+  // A late second record for a message no longer 'sending' changes nothing but history.
+  ASSERT_FALSE(record(store, {sent(id(2), "aliyun", "A-9", 2000)}));
+  m = store.get_message(id(2));
+  EXPECT_EQ(m->status, Status::failed);
+  EXPECT_EQ(m->carrier_message_id, "");
+  EXPECT_EQ(store.get_attempts(id(2)).size(), 2u);
+}
+
+TEST_F(StoreTest, RecordForUnknownMessageFailsAloneInItsBatch) {
+  Store& store = open();
+  const auto b = make_batch(store, 1, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 1u);
+  const auto ec = record(store, {sent(999'999, "aliyun", "X", 1100), sent(b.messages[0].id, "aliyun", "A-1", 1100)});
+  EXPECT_TRUE(ec);  // the attempts row's foreign key
+  EXPECT_EQ(ec.category(), sqlite_category());
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::sent);
+}
+
+TEST_F(StoreTest, CancelOnlyQueued) {
+  Store& store = open();
+  const auto b = make_batch(store, 3, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  EXPECT_EQ(cancel(store, b.messages[0].id), CancelResult::cancelled);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::cancelled);
+  EXPECT_EQ(cancel(store, b.messages[0].id), CancelResult::not_cancellable);
+  EXPECT_EQ(cancel(store, 424242), CancelResult::not_found);
+
+  const auto claimed = claim(store, 1000, 60'000, 1);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(cancel(store, claimed[0].id), CancelResult::not_cancellable);
+  ASSERT_FALSE(record(store, {sent(claimed[0].id, "c", "1", 1100)}));
+  EXPECT_EQ(cancel(store, claimed[0].id), CancelResult::not_cancellable);
+
+  // A cancelled message is never claimed.
+  const auto rest = claim(store, 1000, 60'000);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, b.messages[2].id);
+}
+
+TEST_F(StoreTest, DeliveryReports) {
+  Store& store = open();
+  const auto b = make_batch(store, 2, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 2u);
+  ASSERT_FALSE(record(store, {sent(b.messages[0].id, "aliyun", "A-1", 1100),
+                              sent(b.messages[1].id, "aliyun", "A-2", 1100)}));
+
+  EXPECT_TRUE(report(store, dlr("aliyun", "A-1", true, "", 5000)));
+  EXPECT_TRUE(report(store, dlr("aliyun", "A-2", false, "UNDELIV", 5100)));
+  EXPECT_FALSE(report(store, dlr("aliyun", "A-3", true, "", 5200)));
+  EXPECT_FALSE(report(store, dlr("tencent", "A-1", true, "", 5200)));
+
+  auto m = store.get_message(b.messages[0].id);
+  EXPECT_EQ(m->status, Status::delivered);
+  EXPECT_EQ(m->updated_at, 5000);
+  auto attempts = store.get_attempts(b.messages[0].id);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].outcome, "sent");
+  EXPECT_EQ(attempts[1].outcome, "delivered");
+  EXPECT_EQ(attempts[1].at, 5000);
+
+  m = store.get_message(b.messages[1].id);
+  EXPECT_EQ(m->status, Status::failed);
+  EXPECT_EQ(m->last_error, "UNDELIV");
+  attempts = store.get_attempts(b.messages[1].id);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[1].outcome, "undelivered");
+  EXPECT_EQ(attempts[1].error, "UNDELIV");
+
+  // A repeated report is found but changes nothing.
+  EXPECT_TRUE(report(store, dlr("aliyun", "A-2", true, "", 6000)));
+  EXPECT_EQ(store.get_message(b.messages[1].id)->status, Status::failed);
+  EXPECT_EQ(store.get_attempts(b.messages[1].id).size(), 2u);
+}
+
+TEST_F(StoreTest, ListMessagesPagesNewestFirstWithFilters) {
+  Store& store = open();
+  const auto a = make_batch(store, 15, 100);
+  const auto b = make_batch(store, 10, 200);
+  ASSERT_FALSE(enqueue(store, a).ec);
+  ASSERT_FALSE(enqueue(store, b).ec);
+
+  std::vector<std::int64_t> seen;
+  MessageFilter f;
+  f.limit = 10;
+  for (;;) {
+    const auto page = store.list_messages(f);
+    for (const auto& m : page.messages) seen.push_back(m.id);
+    if (!page.next_cursor) break;
+    EXPECT_EQ(page.messages.size(), 10u);
+    EXPECT_EQ(*page.next_cursor, page.messages.back().id);
+    f.before_id = page.next_cursor;
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i - 1], seen[i]);
+  EXPECT_EQ(seen.front(), b.messages.back().id);
+
+  MessageFilter by_batch;
+  by_batch.batch_id = a.id;
+  by_batch.limit = 1000;
+  const auto pa = store.list_messages(by_batch);
+  EXPECT_EQ(pa.messages.size(), 15u);
+  EXPECT_FALSE(pa.next_cursor);
+
+  MessageFilter by_to;
+  by_to.to = a.messages[3].to;  // same recipient index in both batches
+  EXPECT_EQ(store.list_messages(by_to).messages.size(), 2u);
+  by_to.batch_id = b.id;
+  const auto one = store.list_messages(by_to);
+  ASSERT_EQ(one.messages.size(), 1u);
+  EXPECT_EQ(one.messages[0].id, b.messages[3].id);
+
+  ASSERT_EQ(claim(store, 1000, 60'000, 4).size(), 4u);
+  MessageFilter by_status;
+  by_status.status = Status::sending;
+  EXPECT_EQ(store.list_messages(by_status).messages.size(), 4u);
+
+  MessageFilter clamped;
+  clamped.limit = 0;
+  const auto small = store.list_messages(clamped);
+  EXPECT_EQ(small.messages.size(), 1u);
+  EXPECT_TRUE(small.next_cursor);
+  clamped.limit = 5000;
+  EXPECT_EQ(store.list_messages(clamped).messages.size(), 25u);
+}
+
+TEST_F(StoreTest, BatchSummaryCountsEveryStatus) {
+  Store& store = open();
+  const auto b = make_batch(store, 4, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  EXPECT_EQ(cancel(store, b.messages[3].id), CancelResult::cancelled);
+  ASSERT_EQ(claim(store, 1000, 60'000, 2).size(), 2u);
+  ASSERT_FALSE(record(store, {sent(b.messages[0].id, "c", "1", 1100)}));
+  const auto s = store.get_batch(b.id);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->total, 4);
+  EXPECT_EQ(s->by_status.size(), 7u);
+  EXPECT_EQ(s->by_status.at(Status::sent), 1);
+  EXPECT_EQ(s->by_status.at(Status::sending), 1);
+  EXPECT_EQ(s->by_status.at(Status::queued), 1);
+  EXPECT_EQ(s->by_status.at(Status::cancelled), 1);
+  EXPECT_EQ(s->by_status.at(Status::delivered), 0);
+  EXPECT_FALSE(store.get_batch(b.id + 100));
+  EXPECT_EQ(store.count_by_status().size(), 7u);
+}
+
+TEST_F(StoreTest, DueTimes) {
+  Store& store = open();
+  EXPECT_FALSE(store.next_due_at());
+  EXPECT_FALSE(store.oldest_due_since(1000));
+  ASSERT_FALSE(enqueue(store, make_batch(store, 1, 100, Priority::normal, 700)).ec);
+  ASSERT_FALSE(enqueue(store, make_batch(store, 1, 100, Priority::urgent, 900)).ec);
+  ASSERT_FALSE(enqueue(store, make_batch(store, 1, 100, Priority::normal, 5000)).ec);
+  EXPECT_EQ(store.next_due_at(), 700);
+  EXPECT_FALSE(store.oldest_due_since(600));
+  EXPECT_EQ(store.oldest_due_since(800), 700);
+  EXPECT_EQ(store.oldest_due_since(6000), 700);
+}
+
+TEST_F(StoreTest, GroupCommitSharesCommitsAcrossThreads) {
+  Store& store = open();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        store.async_enqueue(make_batch(store, 1, 1000), std::nullopt, {},
+                            [&](std::error_code ec, EnqueueResult) { (ec ? failed : ok).fetch_add(1); });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  store.flush();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(store.count_by_status()[Status::queued], kThreads * kPerThread);
+  const auto stats = store.stats();
+  EXPECT_EQ(stats.jobs, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.commits * 10, stats.jobs) << "commits " << stats.commits;
+}
+
+TEST_F(StoreTest, ClosedLoopWritersShareCommits) {
+  // Like API sessions: each thread waits for its commit before sending the next request.
+  Store& store = open();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) EXPECT_FALSE(enqueue(store, make_batch(store, 1, 1000)).ec);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto stats = store.stats();
+  EXPECT_EQ(stats.jobs, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.commits * 2, stats.jobs) << "commits " << stats.commits;
+}
+
+TEST_F(StoreTest, IdsAreMonotonicAcrossReopen) {
+  Store& store = open();
+  const auto b = make_batch(store, 5, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  const std::int64_t last_message = b.messages.back().id;
+  const std::int64_t last_batch = b.id;
+  store_.reset();
+
+  Store& again = open();
+  EXPECT_GT(again.allocate_message_ids(3), last_message);
+  EXPECT_GT(again.allocate_batch_id(), last_batch);
+  const std::int64_t first = again.allocate_message_ids(10);
+  EXPECT_EQ(again.allocate_message_ids(1), first + 10);
+}
+
+TEST_F(StoreTest, FailingJobInGroupFailsAlone) {
+  Store& store = open();
+  // Hold the writer inside a completion handler so the next three jobs queue up and are
+  // committed as one group.
+  std::promise<void> gate;
+  auto gate_open = gate.get_future().share();
+  std::promise<void> holding;
+  store.async_cancel(1, [&](std::error_code, CancelResult) {
+    holding.set_value();
+    gate_open.wait();
+  });
+  holding.get_future().wait();
+  const auto before = store.stats();
+
+  const auto a = make_batch(store, 2, 100);
+  auto dup = make_batch(store, 2, 100);
+  dup.messages[1].id = a.messages[0].id;  // duplicate primary key
+  const auto c = make_batch(store, 2, 100);
+  std::promise<Enqueued> pa, pdup, pc;
+  const auto submit = [&store](const NewBatch& batch, std::promise<Enqueued>& p) {
+    store.async_enqueue(batch, std::nullopt, {}, [&p](std::error_code ec, EnqueueResult r) {
+      p.set_value({ec, r});
+    });
+  };
+  submit(a, pa);
+  submit(dup, pdup);
+  submit(c, pc);
+  gate.set_value();
+  const auto ra = pa.get_future().get();
+  const auto rdup = pdup.get_future().get();
+  const auto rc = pc.get_future().get();
+  EXPECT_FALSE(ra.ec);
+  EXPECT_FALSE(rc.ec);
+  ASSERT_TRUE(rdup.ec);
+  EXPECT_EQ(rdup.ec.category(), sqlite_category());
+  EXPECT_EQ(rdup.ec.value(), SQLITE_CONSTRAINT_PRIMARYKEY);
+  EXPECT_FALSE(is_storage_unavailable(rdup.ec));
+
+  const auto after = store.stats();
+  EXPECT_EQ(after.jobs - before.jobs, 3u);
+  EXPECT_EQ(after.commits - before.commits, 1u);
+  EXPECT_TRUE(store.get_batch(a.id));
+  EXPECT_TRUE(store.get_batch(c.id));
+  EXPECT_FALSE(store.get_batch(dup.id));  // its batch row was rolled back with it
+  EXPECT_FALSE(store.get_message(dup.messages[0].id));
+  EXPECT_EQ(store.count_by_status()[Status::queued], 4);
+}
+
+TEST_F(StoreTest, DestructorCommitsQueuedJobs) {
+  Store& store = open();
+  std::atomic<int> done{0};
+  for (int i = 0; i < 200; ++i)
+    store.async_enqueue(make_batch(store, 1, 100), std::nullopt, {},
+                        [&](std::error_code ec, EnqueueResult) { if (!ec) done.fetch_add(1); });
+  store_.reset();
+  EXPECT_EQ(done.load(), 200);
+  EXPECT_EQ(open().count_by_status()[Status::queued], 200);
+}
+
+TEST(StoreSqliteError, ClassifiesStorageUnavailable) {
+  const auto ec = [](int code) { return std::error_code(code, sqlite_category()); };
+  EXPECT_TRUE(is_storage_unavailable(ec(SQLITE_FULL)));
+  EXPECT_TRUE(is_storage_unavailable(ec(SQLITE_IOERR)));
+  EXPECT_TRUE(is_storage_unavailable(ec(SQLITE_IOERR_FSYNC)));
+  EXPECT_TRUE(is_storage_unavailable(ec(SQLITE_READONLY_DBMOVED)));
+  EXPECT_TRUE(is_storage_unavailable(ec(SQLITE_CANTOPEN)));
+  EXPECT_FALSE(is_storage_unavailable(ec(SQLITE_CORRUPT)));
+  EXPECT_FALSE(is_storage_unavailable(ec(SQLITE_CONSTRAINT_PRIMARYKEY)));
+  EXPECT_FALSE(is_storage_unavailable(std::make_error_code(std::errc::no_space_on_device)));
+  EXPECT_EQ(ec(SQLITE_FULL).message(), "database or disk is full");
+  EXPECT_STREQ(sqlite_category().name(), "sqlite");
+}
+
+// Not tests: `--gtest_also_run_disabled_tests --gtest_filter='*Throughput*'` prints messages/s
+// for 1,000 enqueues of 100 messages from N threads, each waiting for its commit (like API
+// sessions on keep-alive connections).
+void run_throughput(Store& store, int threads_count) {
+  constexpr int kRequests = 1000;
+  std::vector<NewBatch> batches;
+  for (int i = 0; i < kRequests; ++i) batches.push_back(make_batch(store, 100, 1000));
+  std::atomic<int> next{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < threads_count; ++t) {
+    threads.emplace_back([&] {
+      for (int i; (i = next.fetch_add(1)) < kRequests;)
+        EXPECT_FALSE(enqueue(store, std::move(batches[static_cast<std::size_t>(i)])).ec);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto stats = store.stats();
+  std::printf("%d threads: enqueued %d messages in %.3f s: %.0f messages/s, %llu commits for %llu jobs\n",
+              threads_count, kRequests * 100, seconds, kRequests * 100 / seconds,
+              static_cast<unsigned long long>(stats.commits), static_cast<unsigned long long>(stats.jobs));
+  EXPECT_EQ(store.count_by_status()[Status::queued], kRequests * 100);
+}
+
+TEST_F(StoreTest, DISABLED_Throughput4Threads) { run_throughput(open(), 4); }
+TEST_F(StoreTest, DISABLED_Throughput64Threads) { run_throughput(open(), 64); }
+
+}  // namespace
+}  // namespace smsgw::store

@@ -1,1 +1,361 @@
-// placeholder: filled in by its owner
+#include "config/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/builtin.hpp"
+#include "carriers/registry.hpp"
+#include "common/crypto.hpp"
+
+namespace smsgw::config {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+
+constexpr const char* kExample = SMSGW_SOURCE_DIR "/config/smsgw.example.toml";
+
+// The problems a config produces; fails the test if it loads.
+std::vector<std::string> problems_of(std::string_view text) {
+  try {
+    load_config_string(text, "test.toml");
+  } catch (const ConfigError& e) {
+    EXPECT_FALSE(e.problems().empty());
+    return e.problems();
+  }
+  ADD_FAILURE() << "config loaded without errors:\n" << text;
+  return {};
+}
+
+std::string only_problem(std::string_view text) {
+  const auto problems = problems_of(text);
+  EXPECT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
+  return problems.empty() ? std::string() : problems.front();
+}
+
+constexpr std::string_view kCarrier = R"(
+[[carriers]]
+name = "primary"
+type = "file"
+path = "out.jsonl"
+)";
+
+TEST(Config, ExampleFileLoads) {
+  const Config c = load_config_file(kExample);
+  EXPECT_EQ(c.path, kExample);
+  EXPECT_EQ(c.daemon.data_dir, "/var/lib/smsgw");
+  EXPECT_EQ(c.daemon.timezone, "Asia/Shanghai");
+  EXPECT_EQ(c.daemon.log_level, "info");
+  EXPECT_EQ(c.daemon.shutdown_grace, milliseconds(10'000));
+  EXPECT_EQ(c.api.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.api.request_timeout, milliseconds(30'000));
+  EXPECT_EQ(c.api.idle_timeout, milliseconds(60'000));
+  EXPECT_EQ(c.api.max_connections, 10'000);
+  ASSERT_EQ(c.api.tokens.size(), 1u);
+  EXPECT_EQ(c.api.tokens[0].name, "oa-system");
+  EXPECT_EQ(c.api.tokens[0].sha256, sha256_hex("oa-example-token-do-not-use"));
+  EXPECT_EQ(c.api.tokens[0].scopes, (std::set<Scope>{Scope::send, Scope::read}));
+
+  ASSERT_EQ(c.carriers.size(), 2u);
+  const auto& file = c.carriers[0];
+  EXPECT_EQ(file.name, "outbox");
+  EXPECT_EQ(file.type, "file");
+  EXPECT_EQ(file.rate, 1000);
+  EXPECT_EQ(file.priority, 10);
+  EXPECT_TRUE(file.enabled);
+  EXPECT_EQ(file.timeout, milliseconds(5'000));
+  EXPECT_EQ(file.source_path, kExample);
+  EXPECT_GT(file.line, 0u);
+  EXPECT_EQ(file.options.size(), 1u);
+  EXPECT_EQ(file.options["path"].value<std::string>(), "outbox.jsonl");
+  EXPECT_GT(file.options.get("path")->source().begin.line, file.line);
+
+  const auto& http = c.carriers[1];
+  EXPECT_EQ(http.name, "primary");
+  EXPECT_EQ(http.type, "http");
+  EXPECT_FALSE(http.enabled);
+  EXPECT_EQ(http.rate, 50);
+  EXPECT_EQ(http.burst, 100);
+  EXPECT_EQ(http.priority, 1);
+  EXPECT_EQ(http.options["url"].value<std::string>(), "http://127.0.0.1:9000/send");
+  ASSERT_TRUE(http.options["headers"].is_table());
+  EXPECT_FALSE(http.options.contains("name"));
+  EXPECT_FALSE(http.options.contains("rate"));
+
+  EXPECT_EQ(c.retry.max_attempts, 5);
+  EXPECT_EQ(c.retry.base_delay, milliseconds(5'000));
+  EXPECT_EQ(c.retry.max_delay, milliseconds(1'800'000));
+  EXPECT_EQ(c.limits.max_body_bytes, 1u << 20);
+  EXPECT_EQ(c.limits.max_recipients_per_request, 100'000u);
+  EXPECT_EQ(c.limits.max_text_chars, 1'000u);
+  EXPECT_EQ(c.dispatch.lease, milliseconds(60'000));
+  EXPECT_EQ(c.dispatch.claim_batch, 500);
+  EXPECT_EQ(c.dispatch.max_in_flight, 2'000);
+  EXPECT_EQ(c.dispatch.breaker_failures, 5);
+  EXPECT_EQ(c.dispatch.breaker_cooldown, milliseconds(30'000));
+}
+
+TEST(Config, ExampleFilePassesAdapterValidation) {
+  carriers::Registry registry;
+  adapters::register_builtin_adapters(registry);
+  const Config c = load_config_file(kExample);
+  try {
+    carriers::validate_carriers(registry, c);
+  } catch (const ConfigError& e) {
+    FAIL() << e.what();
+  }
+}
+
+TEST(Config, DefaultsWithOnlyACarrier) {
+  const Config c = load_config_string(kCarrier, "test.toml");
+  const Config defaults;
+  EXPECT_EQ(c.daemon.timezone, defaults.daemon.timezone);
+  EXPECT_EQ(c.api.listen, defaults.api.listen);
+  EXPECT_EQ(c.retry.max_attempts, defaults.retry.max_attempts);
+  ASSERT_EQ(c.carriers.size(), 1u);
+  EXPECT_EQ(c.carriers[0].rate, 50);
+  EXPECT_EQ(c.carriers[0].burst, 0);
+  EXPECT_TRUE(c.carriers[0].enabled);
+  EXPECT_EQ(c.carriers[0].source_path, "test.toml");
+  EXPECT_EQ(c.carriers[0].line, 2u);
+}
+
+TEST(Config, ValuesAreRead) {
+  const Config c = load_config_string(std::string(R"(
+[daemon]
+data_dir = "/srv/smsgw"
+timezone = "UTC"
+log_level = "debug"
+shutdown_grace = "0s"
+[api]
+listen = "[::1]:0"
+[[api.tokens]]
+name = "ops"
+sha256 = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+scopes = ["admin", "callback", "admin"]
+[limits]
+max_body_bytes = 65536
+[retry]
+base_delay = "1h30m"
+max_delay = "1d"
+)") + std::string(kCarrier) + "rate = 2.5\n",
+                                      "test.toml");
+  EXPECT_EQ(c.daemon.data_dir, "/srv/smsgw");
+  EXPECT_EQ(c.daemon.timezone, "UTC");
+  EXPECT_EQ(c.daemon.shutdown_grace, milliseconds(0));
+  EXPECT_EQ(c.api.listen, "[::1]:0");
+  ASSERT_EQ(c.api.tokens.size(), 1u);
+  EXPECT_EQ(c.api.tokens[0].sha256, sha256_hex("abc"));  // normalised to lower case
+  EXPECT_EQ(c.api.tokens[0].scopes, (std::set<Scope>{Scope::admin, Scope::callback}));
+  EXPECT_EQ(c.limits.max_body_bytes, 65536u);
+  EXPECT_EQ(c.retry.base_delay, milliseconds(5'400'000));
+  EXPECT_EQ(c.carriers[0].rate, 2.5);
+}
+
+TEST(Config, SizesWithUnits) {
+  auto with = [](std::string_view size) {
+    return load_config_string(
+               "[limits]\nmax_body_bytes = \"" + std::string(size) + "\"\n" + std::string(kCarrier),
+               "test.toml")
+        .limits.max_body_bytes;
+  };
+  EXPECT_EQ(with("512KiB"), 512u * 1024);
+  EXPECT_EQ(with("2MiB"), 2u << 20);
+  EXPECT_EQ(with("64KB"), 64'000u);
+  EXPECT_EQ(with("4096"), 4096u);
+  EXPECT_THAT(only_problem("[limits]\nmax_body_bytes = \"1 potato\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: limits.max_body_bytes: not a size"));
+  EXPECT_THAT(only_problem("[limits]\nmax_body_bytes = 10\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: limits.max_body_bytes: must be between 1KiB and 1GiB"));
+}
+
+TEST(Config, RelativeDataDirResolvesAgainstConfigFolder) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("smsgw-config-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "smsgw.toml";
+  std::ofstream(file) << "[daemon]\ndata_dir = \"state/db/\"\n" << kCarrier;
+  const Config c = load_config_file(file.string());
+  EXPECT_EQ(c.daemon.data_dir, (dir / "state/db").string());
+
+  const Config s =
+      load_config_string("[daemon]\ndata_dir = \"rel\"\n" + std::string(kCarrier), "x");
+  EXPECT_EQ(s.daemon.data_dir, (std::filesystem::current_path() / "rel").string());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, UnreadableFileNamesPathAndReason) {
+  try {
+    load_config_file("/nonexistent/smsgw.toml");
+    FAIL() << "loaded a missing file";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/nonexistent/smsgw.toml"));
+    EXPECT_THAT(e.what(), HasSubstr("No such file or directory"));
+  }
+  EXPECT_THROW(load_config_file("/"), ConfigError);  // a directory: EISDIR on read
+}
+
+TEST(Config, UnknownKey) {
+  EXPECT_THAT(
+      only_problem("[daemon]\ntimezone = \"UTC\"\ndata_dri = \"/x\"\n" + std::string(kCarrier)),
+      HasSubstr("test.toml:3: daemon.data_dri: unknown key"));
+}
+
+TEST(Config, UnknownTable) {
+  EXPECT_THAT(only_problem("[deamon]\ntimezone = \"UTC\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:1: deamon: unknown table"));
+}
+
+TEST(Config, WrongType) {
+  EXPECT_THAT(only_problem("[api]\nmax_connections = \"many\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: api.max_connections: must be an integer, not a string"));
+  EXPECT_THAT(only_problem(std::string(kCarrier) + "enabled = \"yes\"\n"),
+              HasSubstr("test.toml:6: carriers[primary].enabled: must be true or false"));
+}
+
+TEST(Config, BadDuration) {
+  EXPECT_THAT(only_problem("[retry]\nbase_delay = 5\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: retry.base_delay: needs a unit"));
+  EXPECT_THAT(only_problem("[dispatch]\nlease = \"5 minutes\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: dispatch.lease: not a valid duration \"5 minutes\""));
+  EXPECT_THAT(only_problem("[api]\nrequest_timeout = \"0s\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: api.request_timeout: must be longer than zero"));
+}
+
+TEST(Config, DuplicateCarrier) {
+  EXPECT_THAT(only_problem(std::string(kCarrier) + std::string(kCarrier)),
+              HasSubstr("test.toml:8: carriers[primary].name: duplicate carrier name "
+                        "(first defined on line 3)"));
+}
+
+TEST(Config, InvalidCarrier) {
+  const auto problems = problems_of(R"([[carriers]]
+name = "Primary"
+type = "http"
+rate = 0
+[[carriers]]
+type = "file"
+priority = -1
+)");
+  ASSERT_EQ(problems.size(), 4u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("test.toml:2: carriers[0].name: invalid carrier name"));
+  EXPECT_THAT(problems[1], HasSubstr("test.toml:4: carriers[0].rate: must be a positive number"));
+  EXPECT_THAT(problems[2], HasSubstr("test.toml:5: carriers[1].name: missing"));
+  EXPECT_THAT(problems[3], HasSubstr("test.toml:7: carriers[1].priority: must be at least 0"));
+}
+
+TEST(Config, NoCarrier) {
+  EXPECT_THAT(only_problem("[daemon]\ntimezone = \"UTC\"\n"),
+              "test.toml: carriers: at least one carrier is needed ([[carriers]])");
+}
+
+TEST(Config, BadSha256) {
+  EXPECT_THAT(
+      only_problem("[[api.tokens]]\nname = \"oa\"\nsha256 = \"abc\"\nscopes = [\"send\"]\n" +
+                   std::string(kCarrier)),
+      HasSubstr("test.toml:3: api.tokens[oa].sha256: must be 64 hex digits"));
+}
+
+TEST(Config, UnknownScope) {
+  EXPECT_THAT(only_problem("[[api.tokens]]\nname = \"oa\"\nsha256 = \"" + sha256_hex("t") +
+                           "\"\nscopes = [\"send\", \"write\"]\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:4: api.tokens[oa].scopes: unknown scope \"write\""));
+}
+
+TEST(Config, DuplicateToken) {
+  const std::string token =
+      "[[api.tokens]]\nname = \"oa\"\nsha256 = \"" + sha256_hex("t") + "\"\nscopes = [\"send\"]\n";
+  const auto problems = problems_of(token + token + std::string(kCarrier));
+  ASSERT_EQ(problems.size(), 2u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("test.toml:6: api.tokens[oa].name: duplicate token name"));
+  EXPECT_THAT(problems[1], HasSubstr("test.toml:7: api.tokens[oa].sha256: same hash as token"));
+}
+
+TEST(Config, SyntaxErrorHasLineAndColumn) {
+  EXPECT_THAT(only_problem("[daemon]\ntimezone = \"UTC\n"), HasSubstr("test.toml:2:"));
+  const auto p = only_problem("[api]\nlisten = 127.0.0.1:8080\n");
+  EXPECT_THAT(p, ::testing::StartsWith("test.toml:2:"));
+}
+
+TEST(Config, OtherValueChecks) {
+  EXPECT_THAT(only_problem("[api]\nlisten = \"8080\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: api.listen: must be host:port"));
+  EXPECT_THAT(only_problem("[api]\nlisten = \"::1:8080\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: api.listen: IPv6 addresses need brackets"));
+  EXPECT_THAT(only_problem("[api]\nlisten = \"0.0.0.0:70000\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: api.listen: port must be"));
+  EXPECT_THAT(only_problem("[daemon]\nlog_level = \"verbose\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: daemon.log_level: unknown level"));
+  EXPECT_THAT(only_problem("[daemon]\ntimezone = \"../../etc/passwd\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: daemon.timezone:"));
+  EXPECT_THAT(only_problem("[retry]\nmax_attempts = 0\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: retry.max_attempts: must be at least 1"));
+  EXPECT_THAT(
+      only_problem("[retry]\nbase_delay = \"1h\"\nmax_delay = \"30m\"\n" + std::string(kCarrier)),
+      HasSubstr("test.toml:2: retry.base_delay: must not exceed retry.max_delay"));
+  EXPECT_THAT(only_problem("daemon = 5\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:1: daemon: must be a table"));
+}
+
+TEST(Config, TimezonesFromTzdata) {
+  if (!std::filesystem::is_directory("/usr/share/zoneinfo")) GTEST_SKIP() << "no tzdata";
+  EXPECT_EQ(
+      load_config_string("[daemon]\ntimezone = \"Europe/Berlin\"\n" + std::string(kCarrier), "t")
+          .daemon.timezone,
+      "Europe/Berlin");
+  EXPECT_THAT(only_problem("[daemon]\ntimezone = \"Asia/Beijing\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: daemon.timezone: unknown time zone"));
+}
+
+TEST(Config, SeveralProblemsReportedTogetherInFileOrder) {
+  const auto problems = problems_of(R"([daemon]
+log_level = "loud"
+colour = "blue"
+[api]
+idle_timeout = 60
+[[api.tokens]]
+name = "oa"
+sha256 = "not-a-hash"
+scopes = ["send", "write"]
+[dispatch]
+claim_batch = 0
+)");
+  ASSERT_EQ(problems.size(), 7u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("test.toml:2: daemon.log_level:"));
+  EXPECT_THAT(problems[1], HasSubstr("test.toml:3: daemon.colour: unknown key"));
+  EXPECT_THAT(problems[2], HasSubstr("test.toml:5: api.idle_timeout: needs a unit"));
+  EXPECT_THAT(problems[3], HasSubstr("test.toml:8: api.tokens[oa].sha256:"));
+  EXPECT_THAT(problems[4], HasSubstr("test.toml:9: api.tokens[oa].scopes: unknown scope"));
+  EXPECT_THAT(problems[5], HasSubstr("test.toml:11: dispatch.claim_batch: must be at least 1"));
+  EXPECT_THAT(problems[6], HasSubstr("test.toml: carriers: at least one carrier"));
+
+  try {
+    load_config_string("[daemon]\nx = 1\ny = 2\n", "test.toml");
+  } catch (const ConfigError& e) {
+    // what() carries every problem, one per line, for smsgwd to print as is.
+    EXPECT_EQ(std::string(e.what()),
+              e.problems()[0] + "\n" + e.problems()[1] + "\n" + e.problems()[2]);
+  }
+}
+
+TEST(Config, DescribeForAdapters) {
+  const Config c = load_config_string(std::string(kCarrier) + "url = 5\n", "test.toml");
+  const auto& carrier = c.carriers[0];
+  EXPECT_EQ(describe(carrier, carrier.options.get("url"), "url", "must be a string"),
+            "test.toml:6: carriers[primary].url: must be a string");
+  EXPECT_EQ(describe(carrier, nullptr, "url", "missing"),
+            "test.toml:2: carriers[primary].url: missing");
+}
+
+TEST(Config, ScopeNames) {
+  EXPECT_EQ(to_string(Scope::send), "send");
+  EXPECT_EQ(to_string(Scope::read), "read");
+  EXPECT_EQ(to_string(Scope::admin), "admin");
+  EXPECT_EQ(to_string(Scope::callback), "callback");
+}
+
+}  // namespace
+}  // namespace smsgw::config

@@ -1,0 +1,52 @@
+#pragma once
+// Bearer-token authentication and scopes. Tokens are configured as SHA-256 hex digests, so the
+// config file never holds a usable secret; a presented token is hashed and compared in constant
+// time against every configured digest. Tokens are never logged.
+//
+// Not thread-safe: used and replaced on the io_context thread.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace smsgw::api {
+
+struct Principal {
+  std::string name;  // the token's configured name, e.g. "oa-system"
+  std::set<config::Scope> scopes;
+  bool allows(config::Scope required) const noexcept;  // admin allows everything
+};
+
+enum class AuthStatus {
+  ok,
+  missing,    // no Authorization header, or not "Bearer <token68>"
+  invalid,    // a well-formed bearer token that matches no configured token
+};
+
+struct AuthResult {
+  AuthStatus status = AuthStatus::missing;
+  std::optional<Principal> principal;  // set when ok
+};
+
+// The token from an Authorization header value, or nullopt if it is not "Bearer <token68>"
+// (scheme case-insensitive, RFC 6750 section 2.1).
+std::optional<std::string_view> parse_bearer(std::string_view authorization);
+
+class Authenticator {
+ public:
+  Authenticator() = default;
+  explicit Authenticator(const std::vector<config::TokenConfig>& tokens);
+  // SIGHUP: the new set applies to every later authenticate() call.
+  void replace(const std::vector<config::TokenConfig>& tokens);
+  AuthResult authenticate(std::string_view authorization_header) const;
+  std::size_t size() const noexcept { return tokens_.size(); }
+
+ private:
+  std::vector<config::TokenConfig> tokens_;
+};
+
+}  // namespace smsgw::api
