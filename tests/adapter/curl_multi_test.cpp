@@ -205,6 +205,46 @@ TEST_F(CurlMultiTest, CancelAllCompletesEveryTransferWithOperationCanceled) {
   EXPECT_FALSE(result->ec);
 }
 
+// More transfers than the multi handle takes at once wait in CurlMulti; their waiting counts
+// against their own timeout, so a backlog can never stretch a caller's deadline.
+TEST_F(CurlMultiTest, WaitingBeyondTheActiveCapCountsAgainstTheTimeout) {
+  carrier_.set_reply(FakeHttpCarrier::Reply::delayed(400ms));
+  constexpr int kRequests = 400;  // well over the 128 transfers allowed in the multi at once
+  int ok = 0, timed_out = 0, completed = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    auto request = post();
+    request.timeout = 600ms;
+    multi_.perform(std::move(request), [&](std::error_code ec, HttpResponse) {
+      ++completed;
+      if (!ec) ++ok;
+      if (ec == std::error_code(CURLE_OPERATION_TIMEDOUT, curl_category())) ++timed_out;
+    });
+  }
+  ASSERT_TRUE(run_until(io_, [&] { return completed == kRequests; }, 20s));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(timed_out, 0);  // the late ones waited out most of their 600 ms
+  EXPECT_EQ(ok + timed_out, kRequests);
+  EXPECT_LT(elapsed, 3s);  // nobody waited a full round plus a full timeout
+  EXPECT_EQ(multi_.in_flight(), 0u);
+}
+
+TEST_F(CurlMultiTest, CancelAllAlsoCancelsWaitingTransfers) {
+  carrier_.set_reply(FakeHttpCarrier::Reply::delayed(10s));
+  constexpr int kRequests = 300;
+  int cancelled = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    multi_.perform(post(), [&](std::error_code ec, HttpResponse) {
+      if (ec == std::errc::operation_canceled) ++cancelled;
+    });
+  }
+  EXPECT_EQ(multi_.in_flight(), static_cast<std::size_t>(kRequests));
+  multi_.cancel_all();
+  EXPECT_EQ(multi_.in_flight(), 0u);
+  ASSERT_TRUE(run_until(io_, [&] { return cancelled == kRequests; }));
+}
+
 TEST(CurlMultiLifetime, DestructorDropsHandlersOfRunningTransfers) {
   boost::asio::io_context io;
   FakeHttpCarrier carrier;
