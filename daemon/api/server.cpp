@@ -1,5 +1,5 @@
 // Listener and sessions, in the structure of Beast's advanced server example: do_x/on_x pairs,
-// shared_from_this for lifetime, a strand per connection, a deadline on every socket operation.
+// shared_from_this for lifetime, a deadline on every socket operation (one io thread, no strands).
 // Request handling is the Router's; this file only moves bytes.
 
 #include "api/server.hpp"
@@ -9,7 +9,6 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
@@ -245,8 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     server_->router.handle(std::move(req), [self = shared_from_this()](Response res) {
-      // Synchronous answers run inline; store completions arrive from the io thread outside
-      // this strand and are queued onto it.
+      // Synchronous answers run inline; store completions are posted to the io thread first.
       net::dispatch(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         self->do_write(std::move(res));
       });
@@ -310,7 +308,9 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void Server::Impl::do_accept() {
-  acceptor.async_accept(net::make_strand(io),
+  // No strand: one thread runs the io_context, so every handler of a session is already
+  // serialised, and a strand would only add an indirection to each of its operations.
+  acceptor.async_accept(io,
                         beast::bind_front_handler(&Impl::on_accept, shared_from_this()));
 }
 
