@@ -1,5 +1,7 @@
 #include "display_width.hpp"
 
+#include "common/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -78,37 +80,6 @@ bool in(const std::array<Range, N>& table, char32_t cp) noexcept {
   return it != table.begin() && cp <= std::prev(it)->last;
 }
 
-struct Decoded {
-  char32_t cp;
-  std::size_t length;  // bytes consumed; 1 for a malformed byte
-  bool valid;
-};
-
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-Decoded decode(std::string_view s, std::size_t i) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1, true};
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return {0xFFFD, 1, false};
-  }
-  if (i + len > s.size()) return {0xFFFD, 1, false};
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {0xFFFD, 1, false};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1, false};
-  return {cp, len, true};
-}
 
 }  // namespace
 
@@ -124,7 +95,7 @@ int code_point_width(char32_t cp) noexcept {
 std::size_t display_width(std::string_view utf8) noexcept {
   std::size_t width = 0;
   for (std::size_t i = 0; i < utf8.size();) {
-    const Decoded d = decode(utf8, i);
+    const Utf8Char d = decode_utf8(utf8, i);
     width += d.valid ? static_cast<std::size_t>(code_point_width(d.cp)) : 1;
     i += d.length;
   }
@@ -139,7 +110,7 @@ std::string truncate_to_width(std::string_view utf8, std::size_t max_columns) {
   std::size_t width = 0;
   std::size_t end = 0;
   while (end < utf8.size()) {
-    const Decoded d = decode(utf8, end);
+    const Utf8Char d = decode_utf8(utf8, end);
     const std::size_t w = d.valid ? static_cast<std::size_t>(code_point_width(d.cp)) : 1;
     if (width + w > budget) break;
     width += w;

@@ -1,5 +1,7 @@
 #include "common/sms_encoding.hpp"
 
+#include "common/utf8.hpp"
+
 #include <cstdint>
 
 namespace smsgw {
@@ -32,34 +34,12 @@ int gsm_septets(std::uint32_t cp) noexcept {
   return 0;
 }
 
-// Decodes one UTF-8 sequence at s[i]. Returns the code point and its length; an invalid or
-// truncated sequence yields {kInvalid, 1} so that each bad byte is counted on its own.
 constexpr std::uint32_t kInvalid = 0xFFFFFFFF;
 
+// Invalid bytes decode to kInvalid (never a GSM character, one UCS-2 unit each).
 std::pair<std::uint32_t, std::size_t> decode(std::string_view s, std::size_t i) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t len;
-  std::uint32_t cp;
-  std::uint32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return {kInvalid, 1};
-  }
-  if (i + len > s.size()) return {kInvalid, 1};
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {kInvalid, 1};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {kInvalid, 1};
-  return {cp, len};
+  const Utf8Char c = decode_utf8(s, i);
+  return {c.valid ? static_cast<std::uint32_t>(c.cp) : kInvalid, c.length};
 }
 
 // Cost of each character in the chosen encoding, in septets or UTF-16 units.

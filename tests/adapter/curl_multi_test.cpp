@@ -9,6 +9,7 @@
 
 #include "carriers/failure.hpp"
 #include "support/fake_http_carrier.hpp"
+#include "support/run_until.hpp"
 
 namespace smsgw::carriers {
 namespace {
@@ -16,19 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using smsgw::testing::FakeHttpCarrier;
 
-// Runs the io_context until `done` holds; false on timeout.
-template <typename Predicate>
-bool run_until(boost::asio::io_context& io, Predicate done,
-               std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  io.restart();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.run_one_for(50ms);
-    if (io.stopped()) io.restart();
-  }
-  return true;
-}
+using smsgw::testing::run_until;
 
 struct Result {
   std::error_code ec;

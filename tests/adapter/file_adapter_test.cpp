@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "support/run_until.hpp"
 #include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
@@ -24,18 +26,7 @@ using carriers::OutboundSms;
 using carriers::SendOutcome;
 using ::testing::HasSubstr;
 
-template <typename Predicate>
-bool run_until(boost::asio::io_context& io, Predicate done,
-               std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  io.restart();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.run_one_for(50ms);
-    if (io.stopped()) io.restart();
-  }
-  return true;
-}
+using smsgw::testing::run_until;
 
 std::vector<std::string> read_lines(const fs::path& path) {
   std::ifstream in(path);

@@ -12,6 +12,7 @@
 #include "carriers/failure.hpp"
 #include "carriers/registry.hpp"
 #include "support/fake_http_carrier.hpp"
+#include "support/run_until.hpp"
 
 namespace smsgw::adapters::http {
 namespace {
@@ -27,18 +28,7 @@ using Reply = FakeHttpCarrier::Reply;
 
 constexpr const char* kConfigPath = "/etc/smsgw/smsgw.toml";
 
-template <typename Predicate>
-bool run_until(boost::asio::io_context& io, Predicate done,
-               std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  io.restart();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.run_one_for(50ms);
-    if (io.stopped()) io.restart();
-  }
-  return true;
-}
+using smsgw::testing::run_until;
 
 // Options parsed from TOML text so that nodes carry real line numbers.
 config::CarrierConfig carrier_config(const std::string& options_toml) {
