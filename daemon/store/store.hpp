@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/types.hpp"
+#include "store/directory.hpp"
 
 namespace smsgw::store {
 
@@ -54,6 +55,7 @@ struct NewBatch {
   std::string source;   // who created it: "api:<token name>", later "schedule:<id>"
   UnixMs created_at = 0;  // 0 = the store's clock at commit; also the "now" of send_at = 0
   std::vector<NewMessage> messages;
+  std::vector<Skip> skips;  // recipients of this send that get no message, with the reason
 };
 
 struct IdempotencyKey {
@@ -153,6 +155,8 @@ struct BatchSummary {
   UnixMs created_at = 0;
   std::int64_t total = 0;
   std::map<Status, std::int64_t> by_status;  // every Status present, zeros included
+  std::int64_t skipped = 0;
+  std::map<std::string, std::int64_t> skipped_by_reason;  // only reasons that occurred
 };
 
 class Store {
@@ -220,6 +224,44 @@ class Store {
     std::uint64_t jobs = 0;
   };
   Stats stats() const;
+
+  // --- directory writes (writer thread; see directory.hpp) ---
+  using WriteDone = std::function<void(std::error_code, WriteResult)>;
+  // Upsert by phone, all rows in one savepoint (an import is all-or-nothing).
+  void async_upsert_recipients(std::vector<RecipientUpsert> rows,
+                               std::function<void(std::error_code, UpsertCounts)> done);
+  // conflict: the phone belongs to another recipient. Returns the new id via `id`.
+  void async_create_recipient(RecipientUpsert row,
+                              std::function<void(std::error_code, WriteResult, std::int64_t id)> done);
+  void async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done);  // conflict: phone taken
+  void async_delete_recipient(std::int64_t id, WriteDone done);
+  void async_create_group(std::string name, std::string description, WriteDone done);  // conflict: exists
+  // Members stay as recipients; only the group and its memberships go.
+  void async_delete_group(std::string name, WriteDone done);
+  // create_only: conflict when the name exists (never overwrite silently); otherwise replace.
+  void async_put_template(TemplateRow row, bool create_only, WriteDone done);
+  void async_delete_template(std::string name, WriteDone done);
+  void async_create_token(TokenRow row, WriteDone done);  // conflict: name or hash exists
+  void async_revoke_token(std::string name, WriteDone done);  // not_found if unknown/revoked
+
+  // --- directory reads (any thread) ---
+  std::optional<Recipient> get_recipient(std::int64_t id);
+  std::optional<Recipient> find_recipient_by_phone(const std::string& e164);
+  RecipientPage list_recipients(const RecipientFilter& filter);
+  std::vector<Group> list_groups();
+  std::optional<Group> get_group(const std::string& name);
+  std::optional<TemplateRow> get_template(const std::string& name);
+  std::vector<TemplateRow> list_templates();
+  std::vector<TokenRow> list_tokens();  // revoked ones included
+  // Fan-out: members of `groups` (unknown group names are returned in `unknown_groups`) plus
+  // `phones` (E.164), each phone once, in a stable order (explicit numbers first, then group
+  // members by recipient id). Numbers that match a recipient carry its fields and active flag.
+  std::vector<Target> resolve_targets(const std::vector<std::string>& groups,
+                                      const std::vector<std::string>& phones,
+                                      std::vector<std::string>& unknown_groups);
+  // Messages (any status but cancelled) created for each phone at or after `since`.
+  std::map<std::string, std::int64_t> counts_since(const std::vector<std::string>& phones,
+                                                   UnixMs since);
 
   // --- reads (any thread) ---
   std::optional<MessageRow> get_message(std::int64_t id);
