@@ -9,9 +9,22 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --target smsgwd smsgwctl -- -j"$(nproc)"
 mkdir -p var
 
+build/daemon/app/smsgwd --config config/smsgw.toml &
+daemon=$!
+trap 'kill -TERM $daemon 2>/dev/null; wait $daemon' INT TERM
+for _ in $(seq 1 100); do
+  curl -fs http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break
+  kill -0 $daemon 2>/dev/null || { wait $daemon; exit $?; }
+  sleep 0.1
+done
+# Sample recipients and groups (upsert by phone: running this again changes nothing).
+build/ctl/smsgwctl --url http://127.0.0.1:8080 --token dev-token-change-me \
+  recipients import config/sample-recipients.csv >/dev/null || true
+
 cat <<'MSG'
 
-smsgwd is starting on http://127.0.0.1:8080 (Ctrl-C stops it).
+smsgwd is running on http://127.0.0.1:8080 (Ctrl-C stops it), with sample recipients in the
+groups cadres, deputies, cppcc and commission, and the templates of templates/.
 Send a first message from another terminal:
 
   curl -s -X POST http://127.0.0.1:8080/v1/messages \
@@ -23,4 +36,4 @@ Then read what the `file` carrier "sent":    tail -f var/outbox.jsonl
 and what happened to the message:             build/ctl/smsgwctl --token dev-token-change-me messages show <id>
 
 MSG
-exec build/daemon/app/smsgwd --config config/smsgw.toml
+wait $daemon

@@ -54,24 +54,48 @@ void Authenticator::replace(const std::vector<config::TokenConfig>& tokens) {
   for (auto& t : tokens_) t.sha256 = lower(std::move(t.sha256));
 }
 
+void Authenticator::set_store_tokens(const std::vector<config::TokenConfig>& tokens) {
+  store_tokens_ = tokens;
+  for (auto& t : store_tokens_) t.sha256 = lower(std::move(t.sha256));
+}
+
+void Authenticator::add_store_token(config::TokenConfig token) {
+  remove_store_token(token.name);
+  token.sha256 = lower(std::move(token.sha256));
+  store_tokens_.push_back(std::move(token));
+}
+
+void Authenticator::remove_store_token(const std::string& name) {
+  std::erase_if(store_tokens_, [&](const config::TokenConfig& t) { return t.name == name; });
+}
+
+bool Authenticator::is_config_token(const std::string& name) const {
+  for (const auto& t : tokens_) {
+    if (t.name == name) return true;
+  }
+  return false;
+}
+
 AuthResult Authenticator::authenticate(std::string_view header) const {
   AuthResult result;
   auto token = parse_bearer(header);
   if (!token) return result;  // missing
   const std::string digest = sha256_hex(*token);
-  // Compare against every configured digest, without stopping at the first match, so the time
-  // taken does not reveal the position of a matching token.
-  std::size_t match = tokens_.size();
-  for (std::size_t i = 0; i < tokens_.size(); ++i) {
-    const bool eq = constant_time_equal(digest, tokens_[i].sha256);
-    match = (eq && match == tokens_.size()) ? i : match;
+  // Compare against every digest, without stopping at the first match, so the time taken does
+  // not reveal the position of a matching token. Config tokens win over store tokens.
+  const config::TokenConfig* match = nullptr;
+  for (const auto* list : {&tokens_, &store_tokens_}) {
+    for (const auto& t : *list) {
+      const bool eq = constant_time_equal(digest, t.sha256);
+      match = (eq && match == nullptr) ? &t : match;
+    }
   }
-  if (match == tokens_.size()) {
+  if (match == nullptr) {
     result.status = AuthStatus::invalid;
     return result;
   }
   result.status = AuthStatus::ok;
-  result.principal = Principal{tokens_[match].name, tokens_[match].scopes};
+  result.principal = Principal{match->name, match->scopes};
   return result;
 }
 

@@ -40,13 +40,21 @@ class Authenticator {
  public:
   Authenticator() = default;
   explicit Authenticator(const std::vector<config::TokenConfig>& tokens);
-  // SIGHUP: the new set applies to every later authenticate() call.
+  // SIGHUP: the new set of config tokens applies to every later authenticate() call. Tokens
+  // created at run time (set_store_tokens / add_store_token) are kept.
   void replace(const std::vector<config::TokenConfig>& tokens);
+  // Tokens from the store (api_tokens rows not revoked), created through the API.
+  void set_store_tokens(const std::vector<config::TokenConfig>& tokens);
+  void add_store_token(config::TokenConfig token);
+  void remove_store_token(const std::string& name);
+  bool is_config_token(const std::string& name) const;
+  const std::vector<config::TokenConfig>& config_tokens() const noexcept { return tokens_; }
   AuthResult authenticate(std::string_view authorization_header) const;
-  std::size_t size() const noexcept { return tokens_.size(); }
+  std::size_t size() const noexcept { return tokens_.size() + store_tokens_.size(); }
 
  private:
   std::vector<config::TokenConfig> tokens_;
+  std::vector<config::TokenConfig> store_tokens_;
 };
 
 }  // namespace smsgw::api

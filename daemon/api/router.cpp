@@ -4,9 +4,13 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <map>
 #include <unordered_set>
 
 #include "api/auth.hpp"
+#include "api/fanout.hpp"
+#include "api/http_util.hpp"
+#include "api/router_impl.hpp"
 #include "common/crypto.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
@@ -24,27 +28,18 @@ namespace {
 // 100,000-recipient response would be megabytes, stored again with its idempotency key.
 constexpr std::size_t kMaxListedMessages = 1000;
 
-enum class RouteId { healthz, readyz, metrics, messages, message, batch, callback, none };
+enum class RouteId {
+  healthz, readyz, metrics, messages, message, batch, callback,
+  recipients, recipients_import, recipient, groups, group, templates, template_one,
+  template_preview, tokens, token, none
+};
 
 struct Route {
   RouteId id = RouteId::none;
   std::string_view name = "other";  // metrics label
-  std::string_view param;           // {id} or {carrier}
+  std::string_view param;           // {id}, {carrier} or {name}
   std::string_view allow;           // for 405
 };
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string_view path_of(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
-
-std::string_view query_of(std::string_view target) {
-  auto q = target.find('?');
-  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-}
 
 Route match(std::string_view target) {
   const std::string_view path = path_of(target);
@@ -64,136 +59,91 @@ Route match(std::string_view target) {
   if (auto r = with_param("/v1/batches/", RouteId::batch, "/v1/batches/{id}", "GET")) return *r;
   if (auto r = with_param("/v1/callbacks/", RouteId::callback, "/v1/callbacks/{carrier}", "POST"))
     return *r;
+  if (path == "/v1/recipients") return {RouteId::recipients, "/v1/recipients", {}, "GET, POST"};
+  if (path == "/v1/recipients/import")
+    return {RouteId::recipients_import, "/v1/recipients/import", {}, "POST"};
+  if (auto r = with_param("/v1/recipients/", RouteId::recipient, "/v1/recipients/{id}",
+                          "GET, PATCH, DELETE"))
+    return *r;
+  if (path == "/v1/groups") return {RouteId::groups, "/v1/groups", {}, "GET, POST"};
+  if (auto r = with_param("/v1/groups/", RouteId::group, "/v1/groups/{name}", "GET, DELETE"))
+    return *r;
+  if (path == "/v1/templates") return {RouteId::templates, "/v1/templates", {}, "GET, POST"};
+  constexpr std::string_view kPreview = "/preview";
+  if (starts_with(path, "/v1/templates/") && path.size() > kPreview.size() &&
+      path.substr(path.size() - kPreview.size()) == kPreview) {
+    std::string_view inner = path.substr(0, path.size() - kPreview.size());
+    std::string_view name = inner.substr(std::string_view("/v1/templates/").size());
+    if (!name.empty() && name.find('/') == std::string_view::npos) {
+      return {RouteId::template_preview, "/v1/templates/{name}/preview", name, "POST"};
+    }
+    return {};
+  }
+  if (auto r = with_param("/v1/templates/", RouteId::template_one, "/v1/templates/{name}",
+                          "GET, PUT, DELETE"))
+    return *r;
+  if (path == "/v1/tokens") return {RouteId::tokens, "/v1/tokens", {}, "GET, POST"};
+  if (auto r = with_param("/v1/tokens/", RouteId::token, "/v1/tokens/{name}", "DELETE"))
+    return *r;
   return {};
 }
 
 bool method_allowed(RouteId id, http::verb v) {
+  const bool get = v == http::verb::get, post = v == http::verb::post,
+             del = v == http::verb::delete_;
   switch (id) {
     case RouteId::healthz:
     case RouteId::readyz:
     case RouteId::metrics:
-    case RouteId::batch: return v == http::verb::get;
-    case RouteId::messages: return v == http::verb::get || v == http::verb::post;
-    case RouteId::message: return v == http::verb::get || v == http::verb::delete_;
-    case RouteId::callback: return v == http::verb::post;
+    case RouteId::batch: return get;
+    case RouteId::messages:
+    case RouteId::recipients:
+    case RouteId::groups:
+    case RouteId::templates:
+    case RouteId::tokens: return get || post;
+    case RouteId::message:
+    case RouteId::group: return get || del;
+    case RouteId::callback:
+    case RouteId::recipients_import:
+    case RouteId::template_preview: return post;
+    case RouteId::recipient: return get || del || v == http::verb::patch;
+    case RouteId::template_one: return get || del || v == http::verb::put;
+    case RouteId::token: return del;
     case RouteId::none: return false;
   }
   return false;
 }
 
-std::optional<std::int64_t> parse_id(std::string_view s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// RFC 3986 percent-decoding. '+' stays '+' (not a space) so "+86..." works unencoded.
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
+config::Scope scope_for(RouteId id, http::verb v) {
+  const bool write = v != http::verb::get && v != http::verb::head;
+  switch (id) {
+    case RouteId::messages: return write ? config::Scope::send : config::Scope::read;
+    case RouteId::message:
+      // plus ownership, checked in cancel()
+      return v == http::verb::delete_ ? config::Scope::send : config::Scope::read;
+    case RouteId::callback: return config::Scope::callback;
+    case RouteId::recipients:
+    case RouteId::recipient:
+    case RouteId::groups:
+    case RouteId::group:
+    case RouteId::templates:
+    case RouteId::template_one: return write ? config::Scope::admin : config::Scope::read;
+    case RouteId::recipients_import:
+    case RouteId::tokens:
+    case RouteId::token: return config::Scope::admin;
+    case RouteId::template_preview: return config::Scope::read;
+    default: return config::Scope::read;
   }
-  return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// "application/json" with any parameters (charset=utf-8); JSON has no other charset.
-bool is_json_content_type(std::string_view ct) {
-  return iequals(trim(ct.substr(0, ct.find(';'))), "application/json");
-}
-
-bool valid_idempotency_key(std::string_view key) {
-  if (key.empty() || key.size() > 255) return false;
-  for (char c : key) {
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-json time_or_null(UnixMs t) { return t == 0 ? json(nullptr) : json(format_rfc3339(t)); }
-json time_or_null(const std::optional<UnixMs>& t) {
-  return t ? time_or_null(*t) : json(nullptr);
-}
-json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-json message_json(const store::MessageRow& m) {
-  return {
-      {"id", std::to_string(m.id)},
-      {"batch_id", std::to_string(m.batch_id)},
-      {"to", m.to},
-      {"text", m.text},
-      {"segments", m.segments},
-      {"status", std::string(to_string(m.status))},
-      {"priority", std::string(to_string(m.priority))},
-      {"send_at", time_or_null(m.send_at)},
-      {"expires_at", time_or_null(m.expires_at)},
-      {"next_attempt_at", is_final(m.status) ? json(nullptr) : time_or_null(m.next_attempt_at)},
-      {"attempts", m.attempts},
-      {"carrier", string_or_null(m.carrier)},
-      {"carrier_message_id", string_or_null(m.carrier_message_id)},
-      {"last_error", string_or_null(m.last_error)},
-      {"created_at", time_or_null(m.created_at)},
-      {"updated_at", time_or_null(m.updated_at)},
-  };
-}
-
-std::string dump(const json& j) {
-  // Stored text is UTF-8 already; replacing instead of throwing keeps one bad row from turning a
-  // read into a 500.
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-Response json_response(unsigned status, std::string body) {
-  Response res{static_cast<http::status>(status), 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = std::move(body);
-  return res;
-}
-
-std::string_view verb_name(http::verb v) {
-  auto s = http::to_string(v);
-  return s.empty() ? std::string_view("OTHER") : std::string_view(s.data(), s.size());
-}
 
 // A validated POST /v1/messages body.
 struct SendRequest {
   std::vector<std::string> to;  // E.164, duplicates removed, in request order
-  std::string text;
-  int segments = 1;
+  std::vector<std::string> groups;
+  std::string text;                          // when no template
+  std::optional<std::string> template_name;  // when no text
+  Params params;
   Priority priority = Priority::normal;
   std::optional<UnixMs> send_at;
   std::optional<UnixMs> expires_at;
@@ -204,16 +154,15 @@ struct SendRequest {
 std::string validate_send(const json& doc, const config::LimitsConfig& limits, UnixMs now,
                           SendRequest& out, std::vector<FieldError>& errors) {
   std::string detail;
-  static const std::unordered_set<std::string_view> known = {"to", "text", "send_at",
-                                                             "expires_at", "priority"};
+  static const std::unordered_set<std::string_view> known = {
+      "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority"};
   for (const auto& [key, value] : doc.items()) {
-    if (key == "template" || key == "groups" || key == "params") {
-      errors.push_back({key, "templates and groups are not supported yet"});
-      detail = "templates and groups are not supported yet; send \"to\" and \"text\"";
-    } else if (known.count(key) == 0) {
-      errors.push_back({key, "unknown field"});
-    }
+    if (known.count(key) == 0) errors.push_back({key, "unknown field"});
   }
+  auto present = [&](const char* f) {
+    auto it = doc.find(f);
+    return it != doc.end() && !it->is_null();
+  };
 
   // to
   auto to_it = doc.find("to");
@@ -230,8 +179,8 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
     }
     if (seen.insert(p.e164).second) out.to.push_back(std::move(p.e164));
   };
-  if (to_it == doc.end() || to_it->is_null()) {
-    errors.push_back({"to", "is required"});
+  if (!present("to")) {
+    if (!present("groups")) errors.push_back({"to", "is required (or groups)"});
   } else if (to_it->is_string()) {
     add_number(*to_it, "to");
   } else if (to_it->is_array()) {
@@ -250,14 +199,40 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
     errors.push_back({"to", "must be a phone number or an array of phone numbers"});
   }
 
-  // text
-  auto text_it = doc.find("text");
-  if (text_it == doc.end() || text_it->is_null()) {
-    errors.push_back({"text", "is required"});
-  } else if (!text_it->is_string()) {
+  // groups
+  if (present("groups")) {
+    const json& g = doc["groups"];
+    if (!g.is_array() || g.empty()) {
+      errors.push_back({"groups", "must be a non-empty array of group names"});
+    } else {
+      std::unordered_set<std::string> names;
+      for (std::size_t i = 0; i < g.size(); ++i) {
+        if (!g[i].is_string() || g[i].get_ref<const std::string&>().empty()) {
+          errors.push_back({"groups[" + std::to_string(i) + "]", "must be a group name"});
+        } else if (names.insert(g[i].get<std::string>()).second) {
+          out.groups.push_back(g[i].get<std::string>());
+        }
+      }
+    }
+  }
+
+  // text or template (exactly one)
+  const bool has_text = present("text"), has_template = present("template");
+  if (has_text && has_template) {
+    errors.push_back({"template", "give either text or template, not both"});
+  } else if (!has_text && !has_template) {
+    errors.push_back({"text", "is required (or template)"});
+  } else if (has_template) {
+    const json& t = doc["template"];
+    if (!t.is_string() || t.get_ref<const std::string&>().empty()) {
+      errors.push_back({"template", "must be a template name"});
+    } else {
+      out.template_name = t.get<std::string>();
+    }
+  } else if (!doc["text"].is_string()) {
     errors.push_back({"text", "must be a string"});
   } else {
-    out.text = text_it->get<std::string>();
+    out.text = doc["text"].get<std::string>();
     SmsLength len = measure_sms(out.text);
     if (out.text.empty()) {
       errors.push_back({"text", "must not be empty"});
@@ -265,7 +240,13 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
       errors.push_back({"text", "is " + std::to_string(len.chars) + " characters; at most " +
                                     std::to_string(limits.max_text_chars) + " are allowed"});
     }
-    out.segments = std::max(1, len.segments);
+  }
+  if (present("params")) {
+    if (!has_template) {
+      errors.push_back({"params", "only with a template"});
+    } else {
+      out.params = parse_params(doc["params"], errors);
+    }
   }
 
   auto parse_time = [&](const char* field) -> std::optional<UnixMs> {
@@ -322,414 +303,493 @@ Response make_problem(ProblemKind kind, std::string_view detail,
   return res;
 }
 
-// One request in progress: what the response needs to be counted and logged.
-struct Call {
-  Clock::time_point started;
-  std::string_view route;  // points into a static string
-  http::verb method;
-  Respond respond;
-};
+namespace {
 
-struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
-  boost::asio::io_context& io;
-  Dependencies deps;
-  Authenticator auth;
-  config::LimitsConfig limits;
+TimeZone load_zone(const std::string& name) {
+  if (auto tz = TimeZone::load(name)) return *tz;
+  spdlog::warn("timezone {} could not be loaded; template dates and the daily cap use UTC", name);
+  return TimeZone::utc();
+}
 
-  Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_)
-      : io(io_), deps(std::move(deps_)), auth(config.api.tokens), limits(config.limits) {}
+}  // namespace
 
-  void record(std::string_view route, unsigned status, Clock::time_point started) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    const std::string r(route);
-    deps.metrics.http_requests.inc({r, std::to_string(status)});
-    deps.metrics.http_duration.observe({r}, seconds);
+Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_)
+    : io(io_),
+      deps(std::move(deps_)),
+      auth(config.api.tokens),
+      limits(config.limits),
+      sms(config.sms),
+      tz(load_zone(config.daemon.timezone)) {
+  load_store_tokens();
+}
+
+UnixMs Router::Impl::now() const { return deps.clock ? deps.clock() : now_ms(); }
+
+void Router::Impl::record(std::string_view route, unsigned status, Clock::time_point started) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const std::string r(route);
+  deps.metrics.http_requests.inc({r, std::to_string(status)});
+  deps.metrics.http_duration.observe({r}, seconds);
+}
+
+void Router::Impl::finish(Call& call, Response res) {
+  const unsigned status = res.result_int();
+  record(call.route, status, call.started);
+  // Method, route template, status and time only: never bodies, tokens or phone numbers.
+  spdlog::debug("http {} {} {} {:.2f}ms", verb_name(call.method), call.route, status,
+                std::chrono::duration<double, std::milli>(Clock::now() - call.started).count());
+  auto respond = std::move(call.respond);
+  respond(std::move(res));
+}
+
+void Router::Impl::problem(Call& call, ProblemKind kind, std::string_view detail,
+             const std::vector<FieldError>& errors) {
+  finish(call, make_problem(kind, detail, errors));
+}
+
+
+void Router::Impl::handle(Request req, Respond respond) {
+  const Route route = match(req.target());
+  Call call{Clock::now(), route.name, req.method(), std::move(respond)};
+  if (route.id == RouteId::none) {
+    return problem(call, ProblemKind::not_found, "no such resource");
+  }
+  if (!method_allowed(route.id, req.method())) {
+    Response res = make_problem(ProblemKind::method_not_allowed,
+                                "method not allowed here; see the Allow header");
+    res.set(http::field::allow, route.allow);
+    return finish(call, std::move(res));
+  }
+  if (route.id == RouteId::healthz) {
+    return finish(call, json_response(200, R"({"status":"ok"})"));
   }
 
-  void finish(Call& call, Response res) {
-    const unsigned status = res.result_int();
-    record(call.route, status, call.started);
-    // Method, route template, status and time only: never bodies, tokens or phone numbers.
-    spdlog::debug("http {} {} {} {:.2f}ms", verb_name(call.method), call.route, status,
-                  std::chrono::duration<double, std::milli>(Clock::now() - call.started).count());
-    auto respond = std::move(call.respond);
-    respond(std::move(res));
+  const config::Scope needed = scope_for(route.id, req.method());
+  AuthResult who = auth.authenticate(req[http::field::authorization]);
+  if (who.status != AuthStatus::ok) {
+    Response res = make_problem(ProblemKind::unauthorized,
+                                who.status == AuthStatus::missing
+                                    ? "an Authorization: Bearer <token> header is required"
+                                    : "the bearer token is not valid");
+    res.set(http::field::www_authenticate, who.status == AuthStatus::missing
+                                               ? R"(Bearer realm="smsgw")"
+                                               : R"(Bearer realm="smsgw", error="invalid_token")");
+    return finish(call, std::move(res));
+  }
+  const Principal& principal = *who.principal;
+  if (!principal.allows(needed)) {
+    const std::string scope(config::to_string(needed));
+    Response res = make_problem(ProblemKind::forbidden,
+                                "this token lacks the \"" + scope + "\" scope");
+    res.set(http::field::www_authenticate,
+            R"(Bearer realm="smsgw", error="insufficient_scope", scope=")" + scope + "\"");
+    return finish(call, std::move(res));
   }
 
-  void problem(Call& call, ProblemKind kind, std::string_view detail,
-               const std::vector<FieldError>& errors = {}) {
-    finish(call, make_problem(kind, detail, errors));
+  try {
+    switch (route.id) {
+      case RouteId::readyz: return readyz(call);
+      case RouteId::metrics: return metrics(call);
+      case RouteId::messages:
+        if (req.method() == http::verb::post) return send(call, principal, req);
+        return list(call, req.target());
+      case RouteId::message:
+        if (req.method() == http::verb::delete_) return cancel(call, principal, route.param);
+        return get_message(call, route.param);
+      case RouteId::batch: return get_batch(call, route.param);
+      case RouteId::callback: return callback(call, std::string(route.param), req);
+      case RouteId::recipients:
+        if (req.method() == http::verb::post) return create_recipient(call, req);
+        return list_recipients(call, req.target());
+      case RouteId::recipients_import: return import_recipients(call, req);
+      case RouteId::recipient:
+        if (req.method() == http::verb::patch) return patch_recipient(call, route.param, req);
+        if (req.method() == http::verb::delete_) return delete_recipient(call, route.param);
+        return get_recipient(call, route.param);
+      case RouteId::groups:
+        if (req.method() == http::verb::post) return create_group(call, req);
+        return list_groups(call);
+      case RouteId::group:
+        if (req.method() == http::verb::delete_) return delete_group(call, route.param);
+        return get_group(call, route.param);
+      case RouteId::templates:
+        if (req.method() == http::verb::post) return create_template(call, req);
+        return list_templates(call);
+      case RouteId::template_one:
+        if (req.method() == http::verb::put) return put_template(call, route.param, req);
+        if (req.method() == http::verb::delete_) return delete_template(call, route.param);
+        return get_template(call, route.param);
+      case RouteId::template_preview: return preview_template(call, route.param, req);
+      case RouteId::tokens:
+        if (req.method() == http::verb::post) return create_token(call, req);
+        return list_tokens(call);
+      case RouteId::token: return delete_token(call, route.param);
+      default: return problem(call, ProblemKind::not_found, "no such resource");
+    }
+  } catch (const std::exception& e) {
+    // Reads do not throw by contract; this guards against a bug answering with a crash.
+    spdlog::error("http {} {}: unexpected error: {}", verb_name(call.method), call.route,
+                  e.what());
+    if (call.respond) problem(call, ProblemKind::internal, "internal error");
   }
+}
 
-  // Runs `fn` on the io thread; store completions arrive on the writer thread.
-  template <class Fn>
-  void on_io(Fn&& fn) {
-    boost::asio::post(io, std::forward<Fn>(fn));
+void Router::Impl::readyz(Call& call) {
+  const bool writable = deps.store.writable();
+  std::vector<dispatch::CarrierStatus> carriers;
+  if (deps.carrier_status) carriers = deps.carrier_status();
+  bool any_up = false;
+  json list = json::array();
+  for (const auto& c : carriers) {
+    any_up = any_up || c.up;
+    list.push_back({{"name", c.name},
+                    {"priority", c.priority},
+                    {"up", c.up},
+                    {"breaker", c.breaker},
+                    {"in_flight", c.in_flight}});
   }
+  const bool ready = writable && any_up;
+  json body = {{"status", ready ? "ready" : "not_ready"},
+               {"store", {{"writable", writable}}},
+               {"carriers", std::move(list)}};
+  finish(call, json_response(ready ? 200 : 503, dump(body)));
+}
 
-  void handle(Request req, Respond respond) {
-    const Route route = match(req.target());
-    Call call{Clock::now(), route.name, req.method(), std::move(respond)};
-    if (route.id == RouteId::none) {
-      return problem(call, ProblemKind::not_found, "no such resource");
-    }
-    if (!method_allowed(route.id, req.method())) {
-      Response res = make_problem(ProblemKind::method_not_allowed,
-                                  "method not allowed here; see the Allow header");
-      res.set(http::field::allow, route.allow);
-      return finish(call, std::move(res));
-    }
-    if (route.id == RouteId::healthz) {
-      return finish(call, json_response(200, R"({"status":"ok"})"));
-    }
+void Router::Impl::metrics(Call& call) {
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = deps.metrics.render();
+  finish(call, std::move(res));
+}
 
-    config::Scope needed = config::Scope::read;
-    if (route.id == RouteId::messages && req.method() == http::verb::post) {
-      needed = config::Scope::send;
-    } else if (route.id == RouteId::message && req.method() == http::verb::delete_) {
-      needed = config::Scope::send;  // plus ownership, checked in cancel()
-    } else if (route.id == RouteId::callback) {
-      needed = config::Scope::callback;
-    }
-    AuthResult who = auth.authenticate(req[http::field::authorization]);
-    if (who.status != AuthStatus::ok) {
-      Response res = make_problem(ProblemKind::unauthorized,
-                                  who.status == AuthStatus::missing
-                                      ? "an Authorization: Bearer <token> header is required"
-                                      : "the bearer token is not valid");
-      res.set(http::field::www_authenticate, who.status == AuthStatus::missing
-                                                 ? R"(Bearer realm="smsgw")"
-                                                 : R"(Bearer realm="smsgw", error="invalid_token")");
-      return finish(call, std::move(res));
-    }
-    const Principal& principal = *who.principal;
-    if (!principal.allows(needed)) {
-      const std::string scope(config::to_string(needed));
-      Response res = make_problem(ProblemKind::forbidden,
-                                  "this token lacks the \"" + scope + "\" scope");
-      res.set(http::field::www_authenticate,
-              R"(Bearer realm="smsgw", error="insufficient_scope", scope=")" + scope + "\"");
-      return finish(call, std::move(res));
-    }
+void Router::Impl::get_message(Call& call, std::string_view param) {
+  auto id = parse_id(param);
+  std::optional<store::MessageRow> m;
+  if (id) m = deps.store.get_message(*id);
+  if (!m) return problem(call, ProblemKind::not_found, "no message with this id");
+  finish(call, json_response(200, dump(message_with_history(*m))));
+}
 
-    try {
-      switch (route.id) {
-        case RouteId::readyz: return readyz(call);
-        case RouteId::metrics: return metrics(call);
-        case RouteId::messages:
-          if (req.method() == http::verb::post) return send(call, principal, req);
-          return list(call, req.target());
-        case RouteId::message:
-          if (req.method() == http::verb::delete_) return cancel(call, principal, route.param);
-          return get_message(call, route.param);
-        case RouteId::batch: return get_batch(call, route.param);
-        case RouteId::callback: return callback(call, std::string(route.param), req);
-        default: return problem(call, ProblemKind::not_found, "no such resource");
+json Router::Impl::message_with_history(const store::MessageRow& m) {
+  json j = message_json(m);
+  json history = json::array();
+  for (const auto& a : deps.store.get_attempts(m.id)) {
+    history.push_back({{"at", time_or_null(a.at)},
+                       {"carrier", string_or_null(a.carrier)},
+                       {"outcome", a.outcome},
+                       {"error", string_or_null(a.error)}});
+  }
+  j["history"] = std::move(history);
+  return j;
+}
+
+void Router::Impl::list(Call& call, std::string_view target) {
+  store::MessageFilter filter;
+  std::vector<FieldError> errors;
+  std::string_view query = query_of(target);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view()
+                                                             : pair.substr(eq + 1));
+    if (!key || !value) {
+      return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in query");
+    }
+    if (value->empty()) continue;  // "status=" from a form means "any"
+    if (*key == "status") {
+      filter.status = parse_status(*value);
+      if (!filter.status) {
+        errors.push_back({"status", "must be one of queued, sending, sent, delivered, failed, "
+                                    "expired, cancelled"});
       }
-    } catch (const std::exception& e) {
-      // Reads do not throw by contract; this guards against a bug answering with a crash.
-      spdlog::error("http {} {}: unexpected error: {}", verb_name(call.method), call.route,
-                    e.what());
-      if (call.respond) problem(call, ProblemKind::internal, "internal error");
-    }
-  }
-
-  void readyz(Call& call) {
-    const bool writable = deps.store.writable();
-    std::vector<dispatch::CarrierStatus> carriers;
-    if (deps.carrier_status) carriers = deps.carrier_status();
-    bool any_up = false;
-    json list = json::array();
-    for (const auto& c : carriers) {
-      any_up = any_up || c.up;
-      list.push_back({{"name", c.name},
-                      {"priority", c.priority},
-                      {"up", c.up},
-                      {"breaker", c.breaker},
-                      {"in_flight", c.in_flight}});
-    }
-    const bool ready = writable && any_up;
-    json body = {{"status", ready ? "ready" : "not_ready"},
-                 {"store", {{"writable", writable}}},
-                 {"carriers", std::move(list)}};
-    finish(call, json_response(ready ? 200 : 503, dump(body)));
-  }
-
-  void metrics(Call& call) {
-    Response res{http::status::ok, 11};
-    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.body() = deps.metrics.render();
-    finish(call, std::move(res));
-  }
-
-  void get_message(Call& call, std::string_view param) {
-    auto id = parse_id(param);
-    std::optional<store::MessageRow> m;
-    if (id) m = deps.store.get_message(*id);
-    if (!m) return problem(call, ProblemKind::not_found, "no message with this id");
-    finish(call, json_response(200, dump(message_with_history(*m))));
-  }
-
-  json message_with_history(const store::MessageRow& m) {
-    json j = message_json(m);
-    json history = json::array();
-    for (const auto& a : deps.store.get_attempts(m.id)) {
-      history.push_back({{"at", time_or_null(a.at)},
-                         {"carrier", string_or_null(a.carrier)},
-                         {"outcome", a.outcome},
-                         {"error", string_or_null(a.error)}});
-    }
-    j["history"] = std::move(history);
-    return j;
-  }
-
-  void list(Call& call, std::string_view target) {
-    store::MessageFilter filter;
-    std::vector<FieldError> errors;
-    std::string_view query = query_of(target);
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      if (pair.empty()) continue;
-      auto eq = pair.find('=');
-      auto key = percent_decode(pair.substr(0, eq));
-      auto value = percent_decode(eq == std::string_view::npos ? std::string_view()
-                                                               : pair.substr(eq + 1));
-      if (!key || !value) {
-        return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in query");
-      }
-      if (value->empty()) continue;  // "status=" from a form means "any"
-      if (*key == "status") {
-        filter.status = parse_status(*value);
-        if (!filter.status) {
-          errors.push_back({"status", "must be one of queued, sending, sent, delivered, failed, "
-                                      "expired, cancelled"});
-        }
-      } else if (*key == "batch_id") {
-        filter.batch_id = parse_id(*value);
-        if (!filter.batch_id) errors.push_back({"batch_id", "must be a batch id"});
-      } else if (*key == "to") {
-        PhoneResult p = normalize_phone(*value);
-        if (p.ok()) {
-          filter.to = std::move(p.e164);
-        } else {
-          errors.push_back({"to", p.error});
-        }
-      } else if (*key == "limit") {
-        auto n = parse_id(*value);
-        if (!n || *n > 1000) {
-          errors.push_back({"limit", "must be an integer from 1 to 1000"});
-        } else {
-          filter.limit = static_cast<int>(*n);
-        }
-      } else if (*key == "cursor") {
-        filter.before_id = parse_id(*value);
-        if (!filter.before_id) errors.push_back({"cursor", "is not a cursor from next_cursor"});
+    } else if (*key == "batch_id") {
+      filter.batch_id = parse_id(*value);
+      if (!filter.batch_id) errors.push_back({"batch_id", "must be a batch id"});
+    } else if (*key == "to") {
+      PhoneResult p = normalize_phone(*value);
+      if (p.ok()) {
+        filter.to = std::move(p.e164);
       } else {
-        errors.push_back({*key, "unknown query parameter"});
+        errors.push_back({"to", p.error});
       }
-    }
-    if (!errors.empty()) {
-      return problem(call, ProblemKind::validation, "invalid query parameters", errors);
-    }
-    store::MessagePage page = deps.store.list_messages(filter);
-    json messages = json::array();
-    for (const auto& m : page.messages) messages.push_back(message_json(m));
-    json body = {{"messages", std::move(messages)},
-                 {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor))
-                                                  : json(nullptr)}};
-    finish(call, json_response(200, dump(body)));
-  }
-
-  void get_batch(Call& call, std::string_view param) {
-    auto id = parse_id(param);
-    std::optional<store::BatchSummary> b;
-    if (id) b = deps.store.get_batch(*id);
-    if (!b) return problem(call, ProblemKind::not_found, "no batch with this id");
-    json by_status = json::object();
-    for (const auto& [status, n] : b->by_status) by_status[std::string(to_string(status))] = n;
-    json body = {{"id", std::to_string(b->id)},
-                 {"source", b->source},
-                 {"created_at", time_or_null(b->created_at)},
-                 {"count", b->total},
-                 {"by_status", std::move(by_status)}};
-    finish(call, json_response(200, dump(body)));
-  }
-
-  void send(Call& call, const Principal& who, Request& req) {
-    if (!is_json_content_type(req[http::field::content_type])) {
-      return problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
-    }
-    std::optional<store::IdempotencyKey> key;
-    if (auto it = req.find("Idempotency-Key"); it != req.end()) {
-      const std::string_view value(it->value().data(), it->value().size());
-      if (!valid_idempotency_key(value)) {
-        return problem(call, ProblemKind::malformed_request,
-                       "Idempotency-Key must be 1 to 255 printable ASCII characters");
+    } else if (*key == "limit") {
+      auto n = parse_id(*value);
+      if (!n || *n > 1000) {
+        errors.push_back({"limit", "must be an integer from 1 to 1000"});
+      } else {
+        filter.limit = static_cast<int>(*n);
       }
-      key = store::IdempotencyKey{who.name, std::string(value), sha256_hex(req.body())};
-    }
-    json doc = json::parse(req.body(), nullptr, false);
-    if (doc.is_discarded()) {
-      return problem(call, ProblemKind::malformed_request, "the body is not valid JSON (UTF-8)");
-    }
-    if (!doc.is_object()) {
-      return problem(call, ProblemKind::validation, "the body must be a JSON object",
-                     {{"", "must be a JSON object"}});
-    }
-    const UnixMs now = now_ms();
-    SendRequest sr;
-    std::vector<FieldError> errors;
-    std::string detail = validate_send(doc, limits, now, sr, errors);
-    if (!errors.empty()) return problem(call, ProblemKind::validation, detail, errors);
-
-    const auto n = static_cast<std::int64_t>(sr.to.size());
-    const std::int64_t first_id = deps.store.allocate_message_ids(n);
-    store::NewBatch batch;
-    batch.id = deps.store.allocate_batch_id();
-    batch.source = "api:" + who.name;
-    batch.created_at = now;
-    const UnixMs send_at = sr.send_at.value_or(now);
-    batch.messages.reserve(sr.to.size());
-
-    // The response is built before the commit so it can be stored with the idempotency key and
-    // replayed byte for byte.
-    json body = {{"batch_id", std::to_string(batch.id)}, {"count", n}};
-    json listed = json::array();
-    const bool list_all = sr.to.size() <= kMaxListedMessages;
-    for (std::int64_t i = 0; i < n; ++i) {
-      store::NewMessage m;
-      m.id = first_id + i;
-      m.to = std::move(sr.to[static_cast<std::size_t>(i)]);
-      m.text = sr.text;
-      m.segments = sr.segments;
-      m.priority = sr.priority;
-      m.send_at = send_at;
-      m.expires_at = sr.expires_at;
-      if (list_all) {
-        listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
-      }
-      batch.messages.push_back(std::move(m));
-    }
-    if (list_all) body["messages"] = std::move(listed);
-    std::string response_body = dump(body);
-
-    deps.store.async_enqueue(
-        std::move(batch), std::move(key), response_body,
-        [self = shared_from_this(), call = std::move(call), response_body, n, send_at](
-            std::error_code ec, store::EnqueueResult result) mutable {
-          self->on_io([self, call = std::move(call), response_body = std::move(response_body), n,
-                       send_at, ec, result = std::move(result)]() mutable {
-            self->on_enqueued(call, ec, result, std::move(response_body), n, send_at);
-          });
-        });
-  }
-
-  void on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result,
-                   std::string response_body, std::int64_t n, UnixMs send_at) {
-    if (ec) {
-      spdlog::error("enqueue failed: {}", ec.message());
-      return problem(call, kind_for_store_error(ec),
-                     store::is_storage_unavailable(ec) ? "storage is unavailable; retry later"
-                                                       : "the messages could not be stored");
-    }
-    switch (result.kind) {
-      case store::EnqueueResult::Kind::created: {
-        deps.metrics.messages_accepted.inc({}, static_cast<double>(n));
-        if (deps.on_enqueued) deps.on_enqueued(send_at);
-        return finish(call, json_response(202, std::move(response_body)));
-      }
-      case store::EnqueueResult::Kind::replayed: {
-        Response res = json_response(202, std::move(result.stored_response));
-        res.set("Idempotent-Replayed", "true");
-        return finish(call, std::move(res));
-      }
-      case store::EnqueueResult::Kind::conflict:
-        return problem(call, ProblemKind::conflict,
-                       "this Idempotency-Key was already used with a different request body");
+    } else if (*key == "cursor") {
+      filter.before_id = parse_id(*value);
+      if (!filter.before_id) errors.push_back({"cursor", "is not a cursor from next_cursor"});
+    } else {
+      errors.push_back({*key, "unknown query parameter"});
     }
   }
-
-  void cancel(Call& call, const Principal& who, std::string_view param) {
-    auto id = parse_id(param);
-    std::optional<store::MessageRow> m;
-    if (id) m = deps.store.get_message(*id);
-    if (!m) return problem(call, ProblemKind::not_found, "no message with this id");
-    if (!who.allows(config::Scope::admin)) {
-      // A send-only token may cancel what it created, not other clients' messages.
-      auto batch = deps.store.get_batch(m->batch_id);
-      if (!batch || batch->source != "api:" + who.name) {
-        return problem(call, ProblemKind::forbidden,
-                       "this token may cancel only messages it created");
-      }
-    }
-    deps.store.async_cancel(*id, [self = shared_from_this(), call = std::move(call), id = *id](
-                                     std::error_code ec, store::CancelResult r) mutable {
-      self->on_io([self, call = std::move(call), id, ec, r]() mutable {
-        self->on_cancelled(call, id, ec, r);
-      });
-    });
+  if (!errors.empty()) {
+    return problem(call, ProblemKind::validation, "invalid query parameters", errors);
   }
+  store::MessagePage page = deps.store.list_messages(filter);
+  json messages = json::array();
+  for (const auto& m : page.messages) messages.push_back(message_json(m));
+  json body = {{"messages", std::move(messages)},
+               {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor))
+                                                : json(nullptr)}};
+  finish(call, json_response(200, dump(body)));
+}
 
-  void on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r) {
-    try {
-      if (ec) {
-        return problem(call, kind_for_store_error(ec), "the message could not be cancelled");
-      }
-      auto m = deps.store.get_message(id);
-      if (r == store::CancelResult::not_found || !m) {
-        return problem(call, ProblemKind::not_found, "no message with this id");
-      }
-      if (r == store::CancelResult::not_cancellable) {
-        const std::string status(to_string(m->status));
-        Response res{http::status::conflict, 11};
-        res.set(http::field::content_type, kProblemContentType);
-        res.body() = problem_body(ProblemKind::conflict,
-                                  "the message is " + status + " and can no longer be cancelled",
-                                  {}, json{{"message_status", status}});
-        return finish(call, std::move(res));
-      }
-      finish(call, json_response(200, dump(message_with_history(*m))));
-    } catch (const std::exception& e) {
-      spdlog::error("cancel: unexpected error: {}", e.what());
-      if (call.respond) problem(call, ProblemKind::internal, "internal error");
-    }
+void Router::Impl::get_batch(Call& call, std::string_view param) {
+  auto id = parse_id(param);
+  std::optional<store::BatchSummary> b;
+  if (id) b = deps.store.get_batch(*id);
+  if (!b) return problem(call, ProblemKind::not_found, "no batch with this id");
+  json by_status = json::object();
+  for (const auto& [status, n] : b->by_status) by_status[std::string(to_string(status))] = n;
+  json body = {{"id", std::to_string(b->id)},
+               {"source", b->source},
+               {"created_at", time_or_null(b->created_at)},
+               {"count", b->total},
+               {"by_status", std::move(by_status)},
+               {"skipped", b->skipped},
+               {"skipped_by_reason", b->skipped_by_reason}};
+  finish(call, json_response(200, dump(body)));
+}
+
+void Router::Impl::send(Call& call, const Principal& who, Request& req) {
+  if (!is_json_content_type(req[http::field::content_type])) {
+    return problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
   }
-
-  void callback(Call& call, std::string carrier, Request& req) {
-    const carriers::Adapter* adapter = deps.find_carrier ? deps.find_carrier(carrier) : nullptr;
-    if (adapter == nullptr) return problem(call, ProblemKind::not_found, "no such carrier");
-    carriers::CallbackRequest cr{std::string(req[http::field::content_type]),
-                                 std::move(req.body())};
-    carriers::CallbackParse parsed = adapter->parse_callback(cr);
-    if (!parsed.report) {
+  std::optional<store::IdempotencyKey> key;
+  if (auto it = req.find("Idempotency-Key"); it != req.end()) {
+    const std::string_view value(it->value().data(), it->value().size());
+    if (!valid_idempotency_key(value)) {
       return problem(call, ProblemKind::malformed_request,
-                     parsed.error.empty() ? "malformed delivery report" : parsed.error);
+                     "Idempotency-Key must be 1 to 255 printable ASCII characters");
     }
-    store::DeliveryReport report{carrier, parsed.report->carrier_message_id,
-                                 parsed.report->delivered, parsed.report->error, now_ms()};
-    const std::string outcome = report.delivered ? "delivered" : "undelivered";
-    deps.store.async_delivery_report(
-        std::move(report), [self = shared_from_this(), call = std::move(call),
-                            carrier = std::move(carrier), outcome](std::error_code ec,
-                                                                   bool found) mutable {
-          self->on_io([self, call = std::move(call), carrier = std::move(carrier), outcome, ec,
-                       found]() mutable {
-            if (ec) {
-              return self->problem(call, kind_for_store_error(ec),
-                                   "the report could not be stored");
-            }
-            self->deps.metrics.delivery_reports.inc({carrier, found ? outcome : "unknown"});
-            if (!found) {
-              return self->problem(call, ProblemKind::not_found,
-                                   "no message with this carrier message id");
-            }
-            self->finish(call, json_response(200, R"({"status":"ok"})"));
-          });
-        });
+    key = store::IdempotencyKey{who.name, std::string(value), sha256_hex(req.body())};
   }
-};
+  json doc = json::parse(req.body(), nullptr, false);
+  if (doc.is_discarded()) {
+    return problem(call, ProblemKind::malformed_request, "the body is not valid JSON (UTF-8)");
+  }
+  if (!doc.is_object()) {
+    return problem(call, ProblemKind::validation, "the body must be a JSON object",
+                   {{"", "must be a JSON object"}});
+  }
+  const UnixMs now = this->now();
+  SendRequest sr;
+  std::vector<FieldError> errors;
+  std::string detail = validate_send(doc, limits, now, sr, errors);
+  if (!errors.empty()) return problem(call, ProblemKind::validation, detail, errors);
+
+  // Template, groups and params are all checked before anything is written.
+  std::optional<templates::Parsed> parsed;
+  if (sr.template_name) {
+    auto row = deps.store.get_template(*sr.template_name);
+    if (!row) {
+      errors.push_back({"template", "no template named \"" + *sr.template_name + "\""});
+    } else {
+      parsed = templates::parse(row->body);
+      if (!parsed->ok()) {
+        errors.push_back({"template", "the stored template does not parse: " +
+                                          parsed->error->to_string()});
+      }
+    }
+  }
+  std::vector<std::string> unknown_groups;
+  std::vector<store::Target> targets = deps.store.resolve_targets(sr.groups, sr.to, unknown_groups);
+  if (!unknown_groups.empty()) {
+    std::string names;
+    for (const auto& g : unknown_groups) names += (names.empty() ? "" : ", ") + g;
+    errors.push_back({"groups", "unknown group(s): " + names});
+  }
+  if (errors.empty() && targets.empty()) {
+    errors.push_back({"groups", "the groups have no members"});
+  }
+  if (errors.empty() && targets.size() > limits.max_recipients_per_request) {
+    errors.push_back({sr.groups.empty() ? "to" : "groups",
+                      "resolves to " + std::to_string(targets.size()) + " recipients; at most " +
+                          std::to_string(limits.max_recipients_per_request) + " per request"});
+  }
+  if (!errors.empty()) {
+    return problem(call, ProblemKind::validation,
+                   errors.size() == 1 ? "1 field is invalid"
+                                      : std::to_string(errors.size()) + " fields are invalid",
+                   errors);
+  }
+
+  std::map<std::string, std::int64_t> counts_today;
+  if (sms.daily_cap_per_recipient > 0) {
+    std::vector<std::string> phones;
+    phones.reserve(targets.size());
+    for (const auto& t : targets) {
+      if (t.active) phones.push_back(t.phone);
+    }
+    counts_today = deps.store.counts_since(phones, tz.start_of_local_day(now));
+  }
+  FanoutSpec spec;
+  spec.tmpl = parsed ? parsed->tmpl.get() : nullptr;
+  spec.text = sr.text;
+  spec.params = &sr.params;
+  spec.signature = sms.signature;
+  spec.daily_cap = sms.daily_cap_per_recipient;
+  spec.max_text_chars = limits.max_text_chars;
+  spec.dates = date_values(tz, now);
+  Fanout fan = build_fanout(targets, counts_today, spec);
+  if (!fan.errors.empty()) {
+    return problem(call, ProblemKind::validation,
+                   "the message cannot be built for every recipient", fan.errors);
+  }
+
+  const auto n = static_cast<std::int64_t>(fan.messages.size());
+  const std::int64_t first_id = n > 0 ? deps.store.allocate_message_ids(n) : 0;
+  store::NewBatch batch;
+  batch.id = deps.store.allocate_batch_id();
+  batch.source = "api:" + who.name;
+  batch.created_at = now;
+  const UnixMs send_at = sr.send_at.value_or(now);
+
+  // The response is built before the commit so it can be stored with the idempotency key and
+  // replayed byte for byte.
+  json body = {{"batch_id", std::to_string(batch.id)},
+               {"count", n},
+               {"skipped", static_cast<std::int64_t>(fan.skips.size())},
+               {"skipped_by_reason", fan.skipped_by_reason}};
+  json listed = json::array();
+  const bool list_all = fan.messages.size() <= kMaxListedMessages;
+  for (std::int64_t i = 0; i < n; ++i) {
+    store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
+    m.id = first_id + i;
+    m.priority = sr.priority;
+    m.send_at = send_at;
+    m.expires_at = sr.expires_at;
+    if (list_all) {
+      listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
+    }
+  }
+  if (list_all) body["messages"] = std::move(listed);
+  batch.messages = std::move(fan.messages);
+  batch.skips = std::move(fan.skips);
+  std::string response_body = dump(body);
+
+  deps.store.async_enqueue(
+      std::move(batch), std::move(key), response_body,
+      [self = shared_from_this(), call = std::move(call), response_body, n, send_at](
+          std::error_code ec, store::EnqueueResult result) mutable {
+        self->on_io([self, call = std::move(call), response_body = std::move(response_body), n,
+                     send_at, ec, result = std::move(result)]() mutable {
+          self->on_enqueued(call, ec, result, std::move(response_body), n, send_at);
+        });
+      });
+}
+
+void Router::Impl::on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result,
+                 std::string response_body, std::int64_t n, UnixMs send_at) {
+  if (ec) {
+    spdlog::error("enqueue failed: {}", ec.message());
+    return problem(call, kind_for_store_error(ec),
+                   store::is_storage_unavailable(ec) ? "storage is unavailable; retry later"
+                                                     : "the messages could not be stored");
+  }
+  switch (result.kind) {
+    case store::EnqueueResult::Kind::created: {
+      deps.metrics.messages_accepted.inc({}, static_cast<double>(n));
+      if (deps.on_enqueued && n > 0) deps.on_enqueued(send_at);
+      return finish(call, json_response(202, std::move(response_body)));
+    }
+    case store::EnqueueResult::Kind::replayed: {
+      Response res = json_response(202, std::move(result.stored_response));
+      res.set("Idempotent-Replayed", "true");
+      return finish(call, std::move(res));
+    }
+    case store::EnqueueResult::Kind::conflict:
+      return problem(call, ProblemKind::conflict,
+                     "this Idempotency-Key was already used with a different request body");
+  }
+}
+
+void Router::Impl::cancel(Call& call, const Principal& who, std::string_view param) {
+  auto id = parse_id(param);
+  std::optional<store::MessageRow> m;
+  if (id) m = deps.store.get_message(*id);
+  if (!m) return problem(call, ProblemKind::not_found, "no message with this id");
+  if (!who.allows(config::Scope::admin)) {
+    // A send-only token may cancel what it created, not other clients' messages.
+    auto batch = deps.store.get_batch(m->batch_id);
+    if (!batch || batch->source != "api:" + who.name) {
+      return problem(call, ProblemKind::forbidden,
+                     "this token may cancel only messages it created");
+    }
+  }
+  deps.store.async_cancel(*id, [self = shared_from_this(), call = std::move(call), id = *id](
+                                   std::error_code ec, store::CancelResult r) mutable {
+    self->on_io([self, call = std::move(call), id, ec, r]() mutable {
+      self->on_cancelled(call, id, ec, r);
+    });
+  });
+}
+
+void Router::Impl::on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r) {
+  try {
+    if (ec) {
+      return problem(call, kind_for_store_error(ec), "the message could not be cancelled");
+    }
+    auto m = deps.store.get_message(id);
+    if (r == store::CancelResult::not_found || !m) {
+      return problem(call, ProblemKind::not_found, "no message with this id");
+    }
+    if (r == store::CancelResult::not_cancellable) {
+      const std::string status(to_string(m->status));
+      Response res{http::status::conflict, 11};
+      res.set(http::field::content_type, kProblemContentType);
+      res.body() = problem_body(ProblemKind::conflict,
+                                "the message is " + status + " and can no longer be cancelled",
+                                {}, json{{"message_status", status}});
+      return finish(call, std::move(res));
+    }
+    finish(call, json_response(200, dump(message_with_history(*m))));
+  } catch (const std::exception& e) {
+    spdlog::error("cancel: unexpected error: {}", e.what());
+    if (call.respond) problem(call, ProblemKind::internal, "internal error");
+  }
+}
+
+void Router::Impl::callback(Call& call, std::string carrier, Request& req) {
+  const carriers::Adapter* adapter = deps.find_carrier ? deps.find_carrier(carrier) : nullptr;
+  if (adapter == nullptr) return problem(call, ProblemKind::not_found, "no such carrier");
+  carriers::CallbackRequest cr{std::string(req[http::field::content_type]),
+                               std::move(req.body())};
+  carriers::CallbackParse parsed = adapter->parse_callback(cr);
+  if (!parsed.report) {
+    return problem(call, ProblemKind::malformed_request,
+                   parsed.error.empty() ? "malformed delivery report" : parsed.error);
+  }
+  store::DeliveryReport report{carrier, parsed.report->carrier_message_id,
+                               parsed.report->delivered, parsed.report->error, now_ms()};
+  const std::string outcome = report.delivered ? "delivered" : "undelivered";
+  deps.store.async_delivery_report(
+      std::move(report), [self = shared_from_this(), call = std::move(call),
+                          carrier = std::move(carrier), outcome](std::error_code ec,
+                                                                 bool found) mutable {
+        self->on_io([self, call = std::move(call), carrier = std::move(carrier), outcome, ec,
+                     found]() mutable {
+          if (ec) {
+            return self->problem(call, kind_for_store_error(ec),
+                                 "the report could not be stored");
+          }
+          self->deps.metrics.delivery_reports.inc({carrier, found ? outcome : "unknown"});
+          if (!found) {
+            return self->problem(call, ProblemKind::not_found,
+                                 "no message with this carrier message id");
+          }
+          self->finish(call, json_response(200, R"({"status":"ok"})"));
+        });
+      });
+}
 
 Router::Router(boost::asio::io_context& io, const config::Config& config, Dependencies deps)
     : impl_(std::make_shared<Impl>(io, config, std::move(deps))) {}
@@ -739,6 +799,7 @@ Router::~Router() = default;
 void Router::reconfigure(const config::Config& config) {
   impl_->auth.replace(config.api.tokens);
   impl_->limits = config.limits;
+  impl_->sms = config.sms;
 }
 
 void Router::handle(Request request, Respond respond) {

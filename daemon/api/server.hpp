@@ -28,6 +28,8 @@ struct Dependencies {
   std::function<const carriers::Adapter*(const std::string& name)> find_carrier;
   // For /readyz: carriers and whether each can send.
   std::function<std::vector<dispatch::CarrierStatus>()> carrier_status;
+  // Wall clock for template dates and the daily cap; empty = now_ms(). Tests inject one.
+  std::function<UnixMs()> clock = nullptr;
 };
 
 class Server {

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <map>
 
 #include "adapters/builtin.hpp"
@@ -22,6 +23,7 @@
 #include "common/metrics.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "store/store.hpp"
+#include "templates/template_file.hpp"
 
 namespace smsgw::app {
 namespace {
@@ -87,6 +89,42 @@ class DataDirLock {
   std::string error_;
 };
 
+// Shipped templates (templates_dir/*.toml) are created when missing and never overwrite a
+// template of the same name: administrators may have edited it. A broken file is logged with
+// its file and line and skipped; messaging must not stop over a sample.
+void load_shipped_templates(store::Store& store, const std::string& dir) {
+  int created = 0, kept = 0, broken = 0;
+  for (const auto& path : templates::list_template_files(dir)) {
+    auto loaded = templates::load_template_file(path);
+    if (!loaded.ok()) {
+      for (const auto& problem : loaded.problems) spdlog::error("templates: {}", problem);
+      ++broken;
+      continue;
+    }
+    store::TemplateRow row;
+    row.name = loaded.file->name;
+    row.body = loaded.file->body;
+    row.description = loaded.file->description;
+    row.params = loaded.file->params;
+    std::promise<std::pair<std::error_code, store::WriteResult>> done;
+    store.async_put_template(row, /*create_only=*/true,
+                             [&done](std::error_code ec, store::WriteResult result) {
+                               done.set_value({ec, result});
+                             });
+    const auto [ec, result] = done.get_future().get();
+    if (ec) {
+      spdlog::error("templates: cannot store {} from {}: {}", row.name, path, ec.message());
+    } else if (result == store::WriteResult::conflict) {
+      ++kept;
+    } else {
+      ++created;
+    }
+  }
+  if (created + kept + broken > 0)
+    spdlog::info("templates: {} created from {}, {} already present (kept), {} broken", created,
+                 dir, kept, broken);
+}
+
 }  // namespace
 
 config::Config load_and_validate(const std::string& path) {
@@ -123,6 +161,8 @@ int run(config::Config cfg) {
     return kExitUnavailable;
   }
   spdlog::info("store open: {}", db_path);
+
+  load_shipped_templates(*store, cfg.daemon.templates_dir);
 
   asio::io_context io{1};
   Metrics metrics;

@@ -200,14 +200,16 @@ class Loader {
   Config load(toml::table& root) {
     Config config;
     config.path = file_;
-    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch"});
+    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "sms"});
     if (auto* t = section(root, "daemon")) load_daemon(*t, config.daemon);
     if (auto* t = section(root, "api")) load_api(*t, config.api);
     if (auto* t = section(root, "retry")) load_retry(*t, config.retry);
     if (auto* t = section(root, "limits")) load_limits(*t, config.limits);
     if (auto* t = section(root, "dispatch")) load_dispatch(*t, config.dispatch);
+    if (auto* t = section(root, "sms")) load_sms(*t, config.sms);
     load_carriers(root, config.carriers);
     resolve_data_dir(config.daemon);
+    resolve_dir(config.daemon.templates_dir);
     return config;
   }
 
@@ -340,9 +342,12 @@ class Loader {
 
   void load_daemon(const toml::table& t, DaemonConfig& out) {
     constexpr std::string_view p = "daemon";
-    check_keys(t, p, {"data_dir", "timezone", "log_level", "shutdown_grace"});
+    check_keys(t, p, {"data_dir", "timezone", "log_level", "shutdown_grace", "templates_dir"});
     if (const auto* n = read_string(t, "data_dir", p, out.data_dir); n && out.data_dir.empty())
       report(n, "daemon.data_dir", "must not be empty");
+    if (const auto* n = read_string(t, "templates_dir", p, out.templates_dir);
+        n && out.templates_dir.empty())
+      report(n, "daemon.templates_dir", "must not be empty");
     if (const auto* n = read_string(t, "timezone", p, out.timezone)) {
       if (auto why = check_timezone(out.timezone); !why.empty()) report(n, "daemon.timezone", why);
     }
@@ -613,12 +618,34 @@ class Loader {
     read_duration(t, "breaker_cooldown", p, out.breaker_cooldown, false);
   }
 
-  void resolve_data_dir(DaemonConfig& daemon) {
-    if (daemon.data_dir.empty()) return;
-    const fs::path dir(daemon.data_dir);
-    if (dir.is_relative()) daemon.data_dir = (base_dir_ / dir).lexically_normal().string();
+  void load_sms(const toml::table& t, SmsConfig& out) {
+    constexpr std::string_view p = "sms";
+    check_keys(t, p, {"signature", "daily_cap_per_recipient"});
+    if (const auto* n = read_string(t, "signature", p, out.signature)) {
+      // A signature is something a phone shows: no line breaks or control characters, and short
+      // enough that it does not eat the message (carriers allow 3-8 characters inside 【】).
+      std::size_t chars = 0;
+      bool control = false;
+      for (unsigned char c : out.signature) {
+        if ((c & 0xC0) != 0x80) ++chars;
+        if (c < 0x20 || c == 0x7F) control = true;
+      }
+      if (control)
+        report(n, "sms.signature", "must not contain line breaks or control characters");
+      else if (chars > 32)
+        report(n, "sms.signature", "must be at most 32 characters");
+    }
+    read_int(t, "daily_cap_per_recipient", p, out.daily_cap_per_recipient, 0, 1'000'000);
+  }
+
+  void resolve_data_dir(DaemonConfig& daemon) { resolve_dir(daemon.data_dir); }
+
+  void resolve_dir(std::string& path) {
+    if (path.empty()) return;
+    const fs::path dir(path);
+    if (dir.is_relative()) path = (base_dir_ / dir).lexically_normal().string();
     // "data/" would otherwise keep its trailing separator and compare unequal on reload.
-    while (daemon.data_dir.size() > 1 && daemon.data_dir.back() == '/') daemon.data_dir.pop_back();
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
   }
 
   std::string file_;

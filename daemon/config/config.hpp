@@ -31,6 +31,8 @@ inline constexpr int kExitConfig = 78;
 struct DaemonConfig {
   std::string data_dir = "/var/lib/smsgw";  // relative paths resolve against the config file's folder
   std::string timezone = "Asia/Shanghai";
+  // Shipped template files (*.toml) loaded at start-up; relative paths resolve like data_dir.
+  std::string templates_dir = "templates";
   std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
   std::chrono::milliseconds shutdown_grace{10'000};  // SIGTERM: bound on waiting for in-flight sends
 };
@@ -87,6 +89,12 @@ struct DispatchConfig {
   std::chrono::milliseconds breaker_cooldown{30'000};  // open -> half-open after this
 };
 
+struct SmsConfig {
+  // Carrier signature such as "【某某区纪委】", prepended to every text unless already there.
+  std::string signature;
+  int daily_cap_per_recipient = 0;  // messages per phone per local day; 0 = no cap
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for built-in defaults)
   DaemonConfig daemon;
@@ -95,6 +103,7 @@ struct Config {
   RetryConfig retry;
   LimitsConfig limits;
   DispatchConfig dispatch;
+  SmsConfig sms;
 };
 
 // Parses and validates; throws ConfigError listing every problem found (not just the first).

@@ -1,1 +1,695 @@
-// filled in by its owner
+// The directory members of Store (see directory.hpp): recipients, groups, templates, API tokens,
+// and the fan-out reads a send needs (resolve_targets, counts_since).
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "common/time.hpp"
+#include "store/store.hpp"
+#include "store/store_impl.hpp"
+
+namespace smsgw::store {
+
+using namespace detail;
+
+namespace {
+
+// List values (template params, token scopes) are stored joined by the unit separator.
+constexpr char kListSeparator = '\x1f';
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += kListSeparator;
+    out += items[i];
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& joined) {
+  std::vector<std::string> items;
+  if (joined.empty()) return items;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = joined.find(kListSeparator, start);
+    items.push_back(joined.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return items;
+}
+
+void bind_optional_bool(SQLite::Statement& s, int index, const std::optional<bool>& v) {
+  if (v) {
+    s.bind(index, *v ? 1 : 0);
+  } else {
+    s.bind(index);
+  }
+}
+
+void bind_optional_text(SQLite::Statement& s, int index, const std::optional<std::string>& v) {
+  if (v) {
+    s.bindNoCopy(index, *v);
+  } else {
+    s.bind(index);
+  }
+}
+
+// IN lists are bound in chunks of a fixed width so each query shape is prepared once; the unused
+// tail of the last chunk is bound to NULL, which matches nothing.
+constexpr int kInChunk = 256;
+
+const std::string& in_placeholders() {
+  static const std::string list = [] {
+    std::string s = "?";
+    for (int i = 1; i < kInChunk; ++i) s += ", ?";
+    return s;
+  }();
+  return list;
+}
+
+// Binds values[first, first + kInChunk) (NULL past the end) to parameters offset+1.. .
+void bind_chunk(SQLite::Statement& s, int offset, const std::vector<std::string>& values, std::size_t first) {
+  for (int i = 0; i < kInChunk; ++i) {
+    const std::size_t at = first + static_cast<std::size_t>(i);
+    if (at < values.size()) {
+      s.bindNoCopy(offset + i + 1, values[at]);
+    } else {
+      s.bind(offset + i + 1);
+    }
+  }
+}
+
+const std::string kRecipientColumns =
+    "r.id, r.name, r.phone, r.unit, r.title, r.active, r.created_at, r.updated_at, "
+    "(SELECT group_concat(group_name, char(31)) FROM group_members WHERE recipient_id = r.id)";
+
+Recipient recipient_of(SQLite::Statement& s) {
+  Recipient r;
+  r.id = s.getColumn(0).getInt64();
+  r.name = text_of(s.getColumn(1));
+  r.phone = text_of(s.getColumn(2));
+  r.unit = text_of(s.getColumn(3));
+  r.title = text_of(s.getColumn(4));
+  r.active = s.getColumn(5).getInt() != 0;
+  r.created_at = s.getColumn(6).getInt64();
+  r.updated_at = s.getColumn(7).getInt64();
+  r.groups = split_list(text_of(s.getColumn(8)));
+  std::sort(r.groups.begin(), r.groups.end());
+  return r;
+}
+
+// LIKE pattern for a substring match with the user's % and _ taken literally (ESCAPE '\').
+std::string like_pattern(const std::string& q) {
+  std::string p = "%";
+  for (char c : q) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  p += '%';
+  return p;
+}
+
+// --- job bodies (writer thread, inside the job's SAVEPOINT) ---
+
+// Replaces the recipient's memberships with `groups`, creating missing groups. `known_groups`
+// remembers the groups this job already made sure of, so an import of 10,000 rows into the
+// same three groups runs three group inserts, not 10,000.
+void set_groups(Writer& w, std::int64_t recipient_id, const std::vector<std::string>& groups, bool fresh,
+                UnixMs now, std::unordered_set<std::string>& known_groups) {
+  if (!fresh) {
+    Use del(w.stmt("DELETE FROM group_members WHERE recipient_id = ?"));
+    del->bind(1, recipient_id);
+    del->exec();
+  }
+  for (const std::string& g : groups) {
+    if (known_groups.insert(g).second) {
+      Use ins(w.stmt("INSERT OR IGNORE INTO groups (name, description, created_at) VALUES (?, '', ?)"));
+      ins->bindNoCopy(1, g);
+      ins->bind(2, now);
+      ins->exec();
+    }
+    Use ins(w.stmt("INSERT OR IGNORE INTO group_members (group_name, recipient_id) VALUES (?, ?)"));
+    ins->bindNoCopy(1, g);
+    ins->bind(2, recipient_id);
+    ins->exec();
+  }
+}
+
+std::error_code upsert_recipients(Writer& w, const std::vector<RecipientUpsert>& rows, UpsertCounts& out) {
+  out = {};
+  const UnixMs now = now_ms();
+  // Rowids of new rows are above the largest existing one (no deletes happen in this job), so
+  // the returned id tells "created" from "updated" without a lookup per row.
+  std::int64_t max_before = 0;
+  {
+    Use s(w.stmt("SELECT COALESCE(MAX(id), 0) FROM recipients"));
+    if (s->executeStep()) max_before = s->getColumn(0).getInt64();
+  }
+  std::unordered_set<std::int64_t> created_ids;
+  std::unordered_set<std::string> known_groups;
+  Use up(w.stmt(
+      "INSERT INTO recipients (name, phone, unit, title, active, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 1), ?6, ?6) "
+      "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, unit = excluded.unit, "
+      "title = excluded.title, active = COALESCE(?5, active), updated_at = excluded.updated_at "
+      "RETURNING id"));
+  for (const RecipientUpsert& row : rows) {
+    up->bindNoCopy(1, row.name);
+    up->bindNoCopy(2, row.phone);
+    up->bindNoCopy(3, row.unit);
+    up->bindNoCopy(4, row.title);
+    bind_optional_bool(*up, 5, row.active);
+    up->bind(6, now);
+    if (!up->executeStep()) throw SQLite::Exception("upsert returned no row", SQLITE_ERROR);
+    const std::int64_t id = up->getColumn(0).getInt64();
+    up->reset();
+    // A phone repeated within the import is created once, then updated.
+    const bool fresh = id > max_before && created_ids.insert(id).second;
+    if (fresh) {
+      ++out.created;
+    } else {
+      ++out.updated;
+    }
+    if (row.groups) set_groups(w, id, *row.groups, fresh, now, known_groups);
+  }
+  return {};
+}
+
+bool phone_taken(Writer& w, const std::string& phone, std::int64_t except_id) {
+  Use s(w.stmt("SELECT 1 FROM recipients WHERE phone = ? AND id != ?"));
+  s->bindNoCopy(1, phone);
+  s->bind(2, except_id);
+  return s->executeStep();
+}
+
+std::error_code create_recipient(Writer& w, const RecipientUpsert& row, WriteResult& result, std::int64_t& id) {
+  if (phone_taken(w, row.phone, 0)) {
+    result = WriteResult::conflict;
+    return {};
+  }
+  const UnixMs now = now_ms();
+  {
+    Use ins(w.stmt(
+        "INSERT INTO recipients (name, phone, unit, title, active, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+    ins->bindNoCopy(1, row.name);
+    ins->bindNoCopy(2, row.phone);
+    ins->bindNoCopy(3, row.unit);
+    ins->bindNoCopy(4, row.title);
+    ins->bind(5, row.active.value_or(true) ? 1 : 0);
+    ins->bind(6, now);
+    ins->bind(7, now);
+    if (!ins->executeStep()) throw SQLite::Exception("insert returned no row", SQLITE_ERROR);
+    id = ins->getColumn(0).getInt64();
+  }
+  if (row.groups) {
+    std::unordered_set<std::string> known;
+    set_groups(w, id, *row.groups, true, now, known);
+  }
+  result = WriteResult::ok;
+  return {};
+}
+
+std::error_code update_recipient(Writer& w, std::int64_t id, const RecipientPatch& patch, WriteResult& result) {
+  {
+    Use s(w.stmt("SELECT 1 FROM recipients WHERE id = ?"));
+    s->bind(1, id);
+    if (!s->executeStep()) {
+      result = WriteResult::not_found;
+      return {};
+    }
+  }
+  if (patch.phone && phone_taken(w, *patch.phone, id)) {
+    result = WriteResult::conflict;
+    return {};
+  }
+  const UnixMs now = now_ms();
+  {
+    Use up(w.stmt(
+        "UPDATE recipients SET name = COALESCE(?, name), phone = COALESCE(?, phone), "
+        "unit = COALESCE(?, unit), title = COALESCE(?, title), active = COALESCE(?, active), "
+        "updated_at = ? WHERE id = ?"));
+    bind_optional_text(*up, 1, patch.name);
+    bind_optional_text(*up, 2, patch.phone);
+    bind_optional_text(*up, 3, patch.unit);
+    bind_optional_text(*up, 4, patch.title);
+    bind_optional_bool(*up, 5, patch.active);
+    up->bind(6, now);
+    up->bind(7, id);
+    up->exec();
+  }
+  if (patch.groups) {
+    std::unordered_set<std::string> known;
+    set_groups(w, id, *patch.groups, false, now, known);
+  }
+  result = WriteResult::ok;
+  return {};
+}
+
+// For single-statement writes: ok when it changed a row, `otherwise` when it changed none.
+std::error_code exec_changes(SQLite::Statement& s, WriteResult otherwise, WriteResult& result) {
+  result = s.exec() > 0 ? WriteResult::ok : otherwise;
+  return {};
+}
+
+std::error_code put_template(Writer& w, const TemplateRow& row, bool create_only, WriteResult& result) {
+  const UnixMs now = now_ms();
+  const std::string params = join_list(row.params);
+  if (create_only) {
+    Use ins(w.stmt(
+        "INSERT OR IGNORE INTO templates (name, body, description, params, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
+    ins->bindNoCopy(1, row.name);
+    ins->bindNoCopy(2, row.body);
+    ins->bindNoCopy(3, row.description);
+    ins->bindNoCopy(4, params);
+    ins->bind(5, now);
+    return exec_changes(*ins, WriteResult::conflict, result);
+  }
+  Use up(w.stmt(
+      "INSERT INTO templates (name, body, description, params, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (name) DO UPDATE SET body = excluded.body, "
+      "description = excluded.description, params = excluded.params, updated_at = excluded.updated_at"));
+  up->bindNoCopy(1, row.name);
+  up->bindNoCopy(2, row.body);
+  up->bindNoCopy(3, row.description);
+  up->bindNoCopy(4, params);
+  up->bind(5, now);
+  up->exec();
+  result = WriteResult::ok;
+  return {};
+}
+
+std::error_code create_token(Writer& w, const TokenRow& row, WriteResult& result) {
+  {
+    Use s(w.stmt("SELECT 1 FROM api_tokens WHERE name = ? OR sha256 = ?"));
+    s->bindNoCopy(1, row.name);
+    s->bindNoCopy(2, row.sha256);
+    if (s->executeStep()) {
+      result = WriteResult::conflict;
+      return {};
+    }
+  }
+  Use ins(w.stmt("INSERT INTO api_tokens (name, sha256, scopes, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)"));
+  ins->bindNoCopy(1, row.name);
+  ins->bindNoCopy(2, row.sha256);
+  ins->bind(3, join_list(row.scopes));
+  ins->bind(4, row.created_at != 0 ? row.created_at : now_ms());
+  bind_optional(*ins, 5, row.revoked_at);
+  ins->exec();
+  result = WriteResult::ok;
+  return {};
+}
+
+}  // namespace
+
+// --- writes ---
+
+namespace {
+
+// Submits a job whose result is a WriteResult; not_found is what a failed job reports.
+template <typename Body>
+void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
+  auto result = std::make_shared<WriteResult>(WriteResult::not_found);
+  impl.submit(Job{[body = std::move(body), result](Writer& w) { return body(w, *result); },
+                  [result, done = std::move(done)](std::error_code ec) {
+                    done(ec, ec ? WriteResult::not_found : *result);
+                  }});
+}
+
+}  // namespace
+
+void Store::async_upsert_recipients(std::vector<RecipientUpsert> rows,
+                                    std::function<void(std::error_code, UpsertCounts)> done) {
+  auto result = std::make_shared<UpsertCounts>();
+  impl_->submit(Job{[rows = std::move(rows), result](Writer& w) { return upsert_recipients(w, rows, *result); },
+                    [result, done = std::move(done)](std::error_code ec) {
+                      done(ec, ec ? UpsertCounts{} : *result);
+                    }});
+}
+
+void Store::async_create_recipient(RecipientUpsert row,
+                                   std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
+  struct Out {
+    WriteResult result = WriteResult::not_found;
+    std::int64_t id = 0;
+  };
+  auto out = std::make_shared<Out>();
+  impl_->submit(Job{[row = std::move(row), out](Writer& w) { return create_recipient(w, row, out->result, out->id); },
+                    [out, done = std::move(done)](std::error_code ec) {
+                      if (ec) {
+                        done(ec, WriteResult::not_found, 0);
+                      } else {
+                        done(ec, out->result, out->result == WriteResult::ok ? out->id : 0);
+                      }
+                    }});
+}
+
+void Store::async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done) {
+  submit_write(
+      *impl_, [id, patch = std::move(patch)](Writer& w, WriteResult& r) { return update_recipient(w, id, patch, r); },
+      std::move(done));
+}
+
+void Store::async_delete_recipient(std::int64_t id, WriteDone done) {
+  submit_write(
+      *impl_,
+      [id](Writer& w, WriteResult& r) {
+        // Memberships go with it (ON DELETE CASCADE).
+        Use del(w.stmt("DELETE FROM recipients WHERE id = ?"));
+        del->bind(1, id);
+        return exec_changes(*del, WriteResult::not_found, r);
+      },
+      std::move(done));
+}
+
+void Store::async_create_group(std::string name, std::string description, WriteDone done) {
+  submit_write(
+      *impl_,
+      [name = std::move(name), description = std::move(description)](Writer& w, WriteResult& r) {
+        Use ins(w.stmt("INSERT OR IGNORE INTO groups (name, description, created_at) VALUES (?, ?, ?)"));
+        ins->bindNoCopy(1, name);
+        ins->bindNoCopy(2, description);
+        ins->bind(3, now_ms());
+        return exec_changes(*ins, WriteResult::conflict, r);
+      },
+      std::move(done));
+}
+
+void Store::async_delete_group(std::string name, WriteDone done) {
+  submit_write(
+      *impl_,
+      [name = std::move(name)](Writer& w, WriteResult& r) {
+        Use del(w.stmt("DELETE FROM groups WHERE name = ?"));
+        del->bindNoCopy(1, name);
+        return exec_changes(*del, WriteResult::not_found, r);
+      },
+      std::move(done));
+}
+
+void Store::async_put_template(TemplateRow row, bool create_only, WriteDone done) {
+  submit_write(
+      *impl_,
+      [row = std::move(row), create_only](Writer& w, WriteResult& r) { return put_template(w, row, create_only, r); },
+      std::move(done));
+}
+
+void Store::async_delete_template(std::string name, WriteDone done) {
+  submit_write(
+      *impl_,
+      [name = std::move(name)](Writer& w, WriteResult& r) {
+        Use del(w.stmt("DELETE FROM templates WHERE name = ?"));
+        del->bindNoCopy(1, name);
+        return exec_changes(*del, WriteResult::not_found, r);
+      },
+      std::move(done));
+}
+
+void Store::async_create_token(TokenRow row, WriteDone done) {
+  submit_write(
+      *impl_, [row = std::move(row)](Writer& w, WriteResult& r) { return create_token(w, row, r); },
+      std::move(done));
+}
+
+void Store::async_revoke_token(std::string name, WriteDone done) {
+  submit_write(
+      *impl_,
+      [name = std::move(name)](Writer& w, WriteResult& r) {
+        Use up(w.stmt("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"));
+        up->bind(1, now_ms());
+        up->bindNoCopy(2, name);
+        return exec_changes(*up, WriteResult::not_found, r);
+      },
+      std::move(done));
+}
+
+// --- reads ---
+
+std::optional<Recipient> Store::get_recipient(std::int64_t id) {
+  return impl_->read<std::optional<Recipient>>("get_recipient", std::nullopt, [&]() -> std::optional<Recipient> {
+    static const std::string sql = "SELECT " + kRecipientColumns + " FROM recipients r WHERE r.id = ?";
+    Use s(impl_->read_stmt(sql));
+    s->bind(1, id);
+    if (!s->executeStep()) return std::nullopt;
+    return recipient_of(*s);
+  });
+}
+
+std::optional<Recipient> Store::find_recipient_by_phone(const std::string& e164) {
+  return impl_->read<std::optional<Recipient>>(
+      "find_recipient_by_phone", std::nullopt, [&]() -> std::optional<Recipient> {
+        static const std::string sql = "SELECT " + kRecipientColumns + " FROM recipients r WHERE r.phone = ?";
+        Use s(impl_->read_stmt(sql));
+        s->bindNoCopy(1, e164);
+        if (!s->executeStep()) return std::nullopt;
+        return recipient_of(*s);
+      });
+}
+
+RecipientPage Store::list_recipients(const RecipientFilter& filter) {
+  return impl_->read<RecipientPage>("list_recipients", {}, [&] {
+    const int limit = std::clamp(filter.limit, 1, 1000);
+    // At most 16 shapes, each prepared once. With a group the scan walks that group's slice of
+    // the membership primary key, already in recipient id order.
+    std::string sql = "SELECT " + kRecipientColumns + " FROM ";
+    std::string id_column = "r.id";
+    if (filter.group) {
+      sql += "group_members m JOIN recipients r ON r.id = m.recipient_id WHERE m.group_name = ?";
+      id_column = "m.recipient_id";
+    } else {
+      sql += "recipients r WHERE 1";
+    }
+    if (filter.q) sql += " AND (r.name LIKE ? ESCAPE '\\' OR r.unit LIKE ? ESCAPE '\\')";
+    if (filter.active) sql += " AND r.active = ?";
+    if (filter.after_id) sql += " AND " + id_column + " > ?";
+    sql += " ORDER BY " + id_column + " LIMIT ?";
+    Use s(impl_->read_stmt(sql));
+    int i = 0;
+    if (filter.group) s->bindNoCopy(++i, *filter.group);
+    if (filter.q) {
+      const std::string pattern = like_pattern(*filter.q);
+      s->bind(++i, pattern);
+      s->bind(++i, pattern);
+    }
+    if (filter.active) s->bind(++i, *filter.active ? 1 : 0);
+    if (filter.after_id) s->bind(++i, *filter.after_id);
+    s->bind(++i, limit + 1);  // one extra row tells whether there is a next page
+    RecipientPage page;
+    while (s->executeStep()) {
+      if (static_cast<int>(page.recipients.size()) == limit) {
+        page.next_cursor = page.recipients.back().id;
+        break;
+      }
+      page.recipients.push_back(recipient_of(*s));
+    }
+    return page;
+  });
+}
+
+namespace {
+
+const char* const kGroupSelect =
+    "SELECT g.name, g.description, g.created_at, COUNT(r.id), COALESCE(SUM(r.active), 0) FROM groups g "
+    "LEFT JOIN group_members m ON m.group_name = g.name LEFT JOIN recipients r ON r.id = m.recipient_id ";
+
+Group group_of(SQLite::Statement& s) {
+  Group g;
+  g.name = text_of(s.getColumn(0));
+  g.description = text_of(s.getColumn(1));
+  g.created_at = s.getColumn(2).getInt64();
+  g.members = s.getColumn(3).getInt64();
+  g.active_members = s.getColumn(4).getInt64();
+  return g;
+}
+
+TemplateRow template_of(SQLite::Statement& s) {
+  TemplateRow t;
+  t.name = text_of(s.getColumn(0));
+  t.body = text_of(s.getColumn(1));
+  t.description = text_of(s.getColumn(2));
+  t.params = split_list(text_of(s.getColumn(3)));
+  t.created_at = s.getColumn(4).getInt64();
+  t.updated_at = s.getColumn(5).getInt64();
+  return t;
+}
+
+}  // namespace
+
+std::vector<Group> Store::list_groups() {
+  return impl_->read<std::vector<Group>>("list_groups", {}, [&] {
+    static const std::string sql = std::string(kGroupSelect) + "GROUP BY g.name ORDER BY g.name";
+    Use s(impl_->read_stmt(sql));
+    std::vector<Group> groups;
+    while (s->executeStep()) groups.push_back(group_of(*s));
+    return groups;
+  });
+}
+
+std::optional<Group> Store::get_group(const std::string& name) {
+  return impl_->read<std::optional<Group>>("get_group", std::nullopt, [&]() -> std::optional<Group> {
+    static const std::string sql = std::string(kGroupSelect) + "WHERE g.name = ? GROUP BY g.name";
+    Use s(impl_->read_stmt(sql));
+    s->bindNoCopy(1, name);
+    if (!s->executeStep()) return std::nullopt;
+    return group_of(*s);
+  });
+}
+
+std::optional<TemplateRow> Store::get_template(const std::string& name) {
+  return impl_->read<std::optional<TemplateRow>>("get_template", std::nullopt, [&]() -> std::optional<TemplateRow> {
+    Use s(impl_->read_stmt(
+        "SELECT name, body, description, params, created_at, updated_at FROM templates WHERE name = ?"));
+    s->bindNoCopy(1, name);
+    if (!s->executeStep()) return std::nullopt;
+    return template_of(*s);
+  });
+}
+
+std::vector<TemplateRow> Store::list_templates() {
+  return impl_->read<std::vector<TemplateRow>>("list_templates", {}, [&] {
+    Use s(impl_->read_stmt(
+        "SELECT name, body, description, params, created_at, updated_at FROM templates ORDER BY name"));
+    std::vector<TemplateRow> rows;
+    while (s->executeStep()) rows.push_back(template_of(*s));
+    return rows;
+  });
+}
+
+std::vector<TokenRow> Store::list_tokens() {
+  return impl_->read<std::vector<TokenRow>>("list_tokens", {}, [&] {
+    Use s(impl_->read_stmt("SELECT name, sha256, scopes, created_at, revoked_at FROM api_tokens ORDER BY name"));
+    std::vector<TokenRow> rows;
+    while (s->executeStep()) {
+      TokenRow t;
+      t.name = text_of(s->getColumn(0));
+      t.sha256 = text_of(s->getColumn(1));
+      t.scopes = split_list(text_of(s->getColumn(2)));
+      t.created_at = s->getColumn(3).getInt64();
+      t.revoked_at = int64_of(s->getColumn(4));
+      rows.push_back(std::move(t));
+    }
+    return rows;
+  });
+}
+
+namespace {
+
+Target target_of(SQLite::Statement& s) {
+  Target t;
+  t.recipient_id = s.getColumn(0).getInt64();
+  t.phone = text_of(s.getColumn(1));
+  t.name = text_of(s.getColumn(2));
+  t.unit = text_of(s.getColumn(3));
+  t.title = text_of(s.getColumn(4));
+  t.active = s.getColumn(5).getInt() != 0;
+  return t;
+}
+
+}  // namespace
+
+std::vector<Target> Store::resolve_targets(const std::vector<std::string>& groups,
+                                           const std::vector<std::string>& phones,
+                                           std::vector<std::string>& unknown_groups) {
+  unknown_groups.clear();
+  return impl_->read<std::vector<Target>>("resolve_targets", {}, [&] {
+    std::vector<Target> targets;
+    std::unordered_set<std::string> seen;
+    targets.reserve(phones.size());
+    // Explicit numbers, in the given order; the known ones carry their recipient's fields.
+    if (!phones.empty()) {
+      std::unordered_map<std::string, Target> known;
+      static const std::string sql =
+          "SELECT id, phone, name, unit, title, active FROM recipients WHERE phone IN (" + in_placeholders() + ")";
+      Use s(impl_->read_stmt(sql));
+      for (std::size_t first = 0; first < phones.size(); first += kInChunk) {
+        bind_chunk(*s, 0, phones, first);
+        while (s->executeStep()) {
+          Target t = target_of(*s);
+          std::string phone = t.phone;
+          known.emplace(std::move(phone), std::move(t));
+        }
+        s->reset();
+      }
+      for (const std::string& phone : phones) {
+        if (!seen.insert(phone).second) continue;
+        if (auto it = known.find(phone); it != known.end()) {
+          targets.push_back(std::move(it->second));
+        } else {
+          Target t;
+          t.phone = phone;
+          targets.push_back(std::move(t));
+        }
+      }
+    }
+    // Group members: one streaming query over every known group, in recipient id order, so a
+    // recipient in several groups arrives as adjacent rows. Phones are unique among recipients,
+    // so only the explicit numbers need the hash set.
+    std::vector<std::string> known_groups;
+    for (const std::string& group : groups) {
+      if (std::find(known_groups.begin(), known_groups.end(), group) != known_groups.end() ||
+          std::find(unknown_groups.begin(), unknown_groups.end(), group) != unknown_groups.end())
+        continue;
+      Use exists(impl_->read_stmt("SELECT 1 FROM groups WHERE name = ?"));
+      exists->bindNoCopy(1, group);
+      (exists->executeStep() ? known_groups : unknown_groups).push_back(group);
+    }
+    if (known_groups.empty()) return targets;
+    // One shape per number of groups (a handful in practice), each prepared once.
+    std::string sql =
+        "SELECT r.id, r.phone, r.name, r.unit, r.title, r.active FROM group_members m "
+        "JOIN recipients r ON r.id = m.recipient_id WHERE m.group_name IN (?";
+    for (std::size_t i = 1; i < known_groups.size(); ++i) sql += ", ?";
+    sql += ") ORDER BY m.recipient_id";
+    {
+      // Sizing the result up front spares a 100,000-member fan-out its reallocations.
+      std::string count_sql = "SELECT COUNT(*) FROM group_members WHERE group_name IN (?";
+      for (std::size_t i = 1; i < known_groups.size(); ++i) count_sql += ", ?";
+      count_sql += ")";
+      Use c(impl_->read_stmt(count_sql));
+      for (std::size_t i = 0; i < known_groups.size(); ++i) c->bindNoCopy(static_cast<int>(i) + 1, known_groups[i]);
+      if (c->executeStep()) targets.reserve(targets.size() + static_cast<std::size_t>(c->getColumn(0).getInt64()));
+    }
+    Use s(impl_->read_stmt(sql));
+    for (std::size_t i = 0; i < known_groups.size(); ++i) s->bindNoCopy(static_cast<int>(i) + 1, known_groups[i]);
+    std::int64_t last_id = 0;
+    while (s->executeStep()) {
+      const std::int64_t id = s->getColumn(0).getInt64();
+      if (id == last_id) continue;
+      last_id = id;
+      Target t = target_of(*s);
+      if (!seen.empty() && seen.count(t.phone) > 0) continue;
+      targets.push_back(std::move(t));
+    }
+    return targets;
+  });
+}
+
+std::map<std::string, std::int64_t> Store::counts_since(const std::vector<std::string>& phones, UnixMs since) {
+  return impl_->read<std::map<std::string, std::int64_t>>("counts_since", {}, [&] {
+    std::map<std::string, std::int64_t> counts;
+    for (const std::string& phone : phones) counts.emplace(phone, 0);
+    if (phones.empty()) return counts;
+    // A range of messages_recipient_created per phone; status is read from the rows in range
+    // only (it changes too often to be worth indexing).
+    static const std::string sql =
+        "SELECT recipient, COUNT(*) FROM messages WHERE created_at >= ? AND status != 'cancelled' "
+        "AND recipient IN (" + in_placeholders() + ") GROUP BY recipient";
+    Use s(impl_->read_stmt(sql));
+    for (std::size_t first = 0; first < phones.size(); first += kInChunk) {
+      s->bind(1, since);
+      bind_chunk(*s, 1, phones, first);
+      while (s->executeStep()) counts[text_of(s->getColumn(0))] = s->getColumn(1).getInt64();
+      s->reset();
+    }
+    return counts;
+  });
+}
+
+}  // namespace smsgw::store

@@ -12,4 +12,7 @@ int schema_version() noexcept;
 // database is newer than this binary (a downgrade would misread it) or a step fails.
 void migrate(SQLite::Database& db);
 
+// The same, stopping at user_version `target`: tests build databases of older versions with it.
+void migrate_to(SQLite::Database& db, int target);
+
 }  // namespace smsgw::store

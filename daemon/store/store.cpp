@@ -20,71 +20,16 @@
 #include "common/time.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_error.hpp"
+#include "store/store_impl.hpp"
 
 namespace smsgw::store {
+
+using namespace detail;
+
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr auto kProbeTimeout = std::chrono::seconds(2);
-
-// Prepared once, reused for the life of the connection. The writer keys by the address of the
-// SQL literal (hashing a pointer costs nothing on the per-message insert path); the reader
-// builds some SQL at run time and keys by its text.
-template <typename Key>
-class StatementCache {
- public:
-  explicit StatementCache(SQLite::Database& db) : db_(db) {}
-  SQLite::Statement& get(const Key& sql) {
-    auto& slot = by_sql_[sql];
-    if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
-    return *slot;
-  }
-
- private:
-  SQLite::Database& db_;
-  std::unordered_map<Key, std::unique_ptr<SQLite::Statement>> by_sql_;
-};
-
-// One use of a cached statement. Resetting on every exit (errors included) keeps a cached
-// SELECT from holding a read snapshot open and from carrying a half-stepped state into its
-// next use.
-class Use {
- public:
-  explicit Use(SQLite::Statement& s) : s_(s) {}
-  ~Use() { s_.tryReset(); }
-  Use(const Use&) = delete;
-  Use& operator=(const Use&) = delete;
-  SQLite::Statement* operator->() { return &s_; }
-  SQLite::Statement& operator*() { return s_; }
-
- private:
-  SQLite::Statement& s_;
-};
-
-std::string text_of(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
-
-std::optional<std::int64_t> int64_of(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
-
-void bind_optional(SQLite::Statement& s, int index, const std::optional<std::int64_t>& v) {
-  if (v) {
-    s.bind(index, *v);
-  } else {
-    s.bind(index);
-  }
-}
-
-// Empty strings are stored as NULL: keeps the partial carrier-id index free of unsent rows and
-// makes "no carrier" one representation instead of two.
-void bind_text_or_null(SQLite::Statement& s, int index, const std::string& v) {
-  if (v.empty()) {
-    s.bind(index);
-  } else {
-    s.bindNoCopy(index, v);
-  }
-}
 
 Priority priority_of(int v) { return v == static_cast<int>(Priority::urgent) ? Priority::urgent : Priority::normal; }
 
@@ -121,6 +66,10 @@ std::map<Status, std::int64_t> zero_counts() {
   return counts;
 }
 
+}  // namespace
+
+namespace detail {
+
 SQLite::Database open_writer(const std::string& path) {
   // NOMUTEX: each connection is used by one thread at a time (the writer thread; readers
   // under read_mutex_), so SQLite's per-call connection mutex is pure overhead.
@@ -147,34 +96,9 @@ SQLite::Database open_reader(const std::string& path) {
   return db;
 }
 
-// The writer connection and what only the writer thread touches.
-struct Writer {
-  explicit Writer(const std::string& path) : db(open_writer(path)), stmts(db) {}
+}  // namespace detail
 
-  SQLite::Statement& stmt(const char* sql) { return stmts.get(sql); }
-
-  std::error_code exec(const char* sql) noexcept {
-    try {
-      Use s(stmts.get(sql));
-      s->exec();
-      return {};
-    } catch (const SQLite::Exception& e) {
-      return sqlite_error(e);
-    } catch (const std::exception&) {
-      return sqlite_error(SQLITE_NOMEM);
-    }
-  }
-
-  bool in_transaction() const noexcept { return sqlite3_get_autocommit(db.getHandle()) == 0; }
-
-  SQLite::Database db;
-  StatementCache<const char*> stmts;  // after db: destroyed first
-};
-
-struct Job {
-  std::function<std::error_code(Writer&)> run;  // empty: a flush marker, no work
-  std::function<void(std::error_code)> complete;
-};
+namespace {
 
 // --- job bodies: run on the writer thread inside the job's SAVEPOINT; throwing or returning an
 // error rolls back just that job ---
@@ -222,6 +146,16 @@ std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<Id
       ins->bind(9, send_at);
       ins->bind(10, now);
       ins->bind(11, now);
+      ins->exec();
+      ins->reset();
+    }
+  }
+  if (!batch.skips.empty()) {
+    Use ins(w.stmt("INSERT INTO batch_skips (batch_id, phone, reason) VALUES (?, ?, ?)"));
+    for (const Skip& skip : batch.skips) {
+      ins->bind(1, batch.id);
+      ins->bindNoCopy(2, skip.phone);
+      ins->bindNoCopy(3, skip.reason);
       ins->exec();
       ins->reset();
     }
@@ -474,158 +408,6 @@ std::error_code delivery_report(Writer& w, const DeliveryReport& report, bool& f
 
 }  // namespace
 
-struct Store::Impl {
-  explicit Impl(const Options& options)
-      : max_group_jobs_(std::max(1, options.max_group_jobs)),
-        writer_(options.path),
-        reader_(open_reader(options.path)),
-        reads_(reader_) {
-    next_message_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").getInt64();
-    next_batch_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM batches").getInt64();
-    if (options.release_leases_at_open) {
-      released_at_open_ = writer_.db.exec(
-          "UPDATE messages SET status = 'queued', lease_until = NULL WHERE status = 'sending'");
-    }
-    thread_ = std::thread([this] { writer_loop(); });
-  }
-
-  ~Impl() {
-    {
-      std::lock_guard lock(queue_mutex_);
-      stopping_ = true;
-    }
-    queue_cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void submit(Job job) {
-    {
-      std::lock_guard lock(queue_mutex_);
-      if (!stopping_) {
-        queue_.push_back(std::move(job));
-        queue_cv_.notify_one();
-        return;
-      }
-    }
-    job.complete(std::make_error_code(std::errc::operation_canceled));
-  }
-
-  void writer_loop() {
-    std::vector<Job> group;
-    for (;;) {
-      {
-        std::unique_lock lock(queue_mutex_);
-        queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything submitted is committed
-        const std::size_t n = std::min(queue_.size(), static_cast<std::size_t>(max_group_jobs_));
-        group.clear();
-        for (std::size_t i = 0; i < n; ++i) {
-          group.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      run_group(group);
-    }
-  }
-
-  std::error_code run_job(Job& job) {
-    if (auto ec = writer_.exec("SAVEPOINT job")) return ec;
-    std::error_code ec;
-    try {
-      ec = job.run(writer_);
-    } catch (const SQLite::Exception& e) {
-      ec = sqlite_error(e);
-    } catch (const std::exception& e) {
-      spdlog::error("store: write job threw: {}", e.what());
-      ec = sqlite_error(SQLITE_ERROR);
-    }
-    if (!ec) ec = writer_.exec("RELEASE job");
-    if (ec && writer_.in_transaction()) {
-      // ROLLBACK TO keeps the savepoint on the stack; RELEASE pops it.
-      writer_.exec("ROLLBACK TO job");
-      writer_.exec("RELEASE job");
-    }
-    return ec;
-  }
-
-  void run_group(std::vector<Job>& group) {
-    std::vector<std::error_code> results(group.size());
-    const auto work = static_cast<std::uint64_t>(
-        std::count_if(group.begin(), group.end(), [](const Job& j) { return static_cast<bool>(j.run); }));
-    if (work > 0) {
-      std::size_t tx_first = 0;  // first job whose changes live in the open transaction
-      std::error_code ec = writer_.exec("BEGIN IMMEDIATE");
-      for (std::size_t i = 0; i < group.size() && !ec; ++i) {
-        if (!group[i].run) continue;
-        results[i] = run_job(group[i]);
-        if (results[i] && !writer_.in_transaction()) {
-          // SQLite rolled back the whole transaction (disk full, I/O error): the jobs before
-          // this one lost their changes too. Start over for the rest.
-          for (std::size_t j = tx_first; j < i; ++j)
-            if (!results[j]) results[j] = results[i];
-          tx_first = i + 1;
-          ec = writer_.exec("BEGIN IMMEDIATE");
-        }
-      }
-      if (!ec) {
-        ec = writer_.exec("COMMIT");
-        if (ec && writer_.in_transaction()) writer_.exec("ROLLBACK");
-      }
-      if (ec) {
-        for (std::size_t j = tx_first; j < group.size(); ++j)
-          if (!results[j]) results[j] = ec;
-        if (last_commit_ok_.exchange(false)) spdlog::error("store: commit failed: {}", ec.message());
-      } else {
-        commits_.fetch_add(1, std::memory_order_relaxed);
-        if (!last_commit_ok_.exchange(true)) spdlog::info("store: commits succeed again");
-      }
-      jobs_.fetch_add(work, std::memory_order_relaxed);
-    }
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      try {
-        group[i].complete(results[i]);
-      } catch (const std::exception& e) {
-        spdlog::error("store: completion handler threw: {}", e.what());
-      }
-    }
-    group.clear();
-  }
-
-  // Runs `fn` under the reader mutex; a failing read is logged and answered with `fallback`
-  // (reads have no error channel, and the caller's best answer is "nothing found").
-  template <typename T, typename Fn>
-  T read(const char* what, T fallback, Fn&& fn) {
-    std::lock_guard lock(read_mutex_);
-    try {
-      return fn();
-    } catch (const std::exception& e) {
-      spdlog::warn("store: {} failed: {}", what, e.what());
-      return fallback;
-    }
-  }
-
-  SQLite::Statement& read_stmt(const std::string& sql) { return reads_.get(sql); }
-
-  const int max_group_jobs_;
-  Writer writer_;  // touched only by the writer thread once open() returns
-
-  std::mutex read_mutex_;
-  SQLite::Database reader_;
-  StatementCache<std::string> reads_;
-
-  int released_at_open_ = 0;
-  std::atomic<std::int64_t> next_message_id_{1};
-  std::atomic<std::int64_t> next_batch_id_{1};
-  std::atomic<bool> last_commit_ok_{true};
-  std::atomic<std::uint64_t> commits_{0};
-  std::atomic<std::uint64_t> jobs_{0};
-
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
 
 std::unique_ptr<Store> Store::open(const Options& options) {
   // Memory statistics put a process-wide mutex around every SQLite malloc; nothing reads them.
@@ -779,10 +561,19 @@ std::optional<BatchSummary> Store::get_batch(std::int64_t id) {
       b.total = s->getColumn(2).getInt64();
     }
     b.by_status = zero_counts();
-    Use s(impl_->read_stmt("SELECT status, COUNT(*) FROM messages WHERE batch_id = ? GROUP BY status"));
+    {
+      Use s(impl_->read_stmt("SELECT status, COUNT(*) FROM messages WHERE batch_id = ? GROUP BY status"));
+      s->bind(1, id);
+      while (s->executeStep()) {
+        if (auto st = parse_status(text_of(s->getColumn(0)))) b.by_status[*st] = s->getColumn(1).getInt64();
+      }
+    }
+    Use s(impl_->read_stmt("SELECT reason, COUNT(*) FROM batch_skips WHERE batch_id = ? GROUP BY reason"));
     s->bind(1, id);
     while (s->executeStep()) {
-      if (auto st = parse_status(text_of(s->getColumn(0)))) b.by_status[*st] = s->getColumn(1).getInt64();
+      const std::int64_t n = s->getColumn(1).getInt64();
+      b.skipped_by_reason[text_of(s->getColumn(0))] = n;
+      b.skipped += n;
     }
     return b;
   });

@@ -1,1 +1,15 @@
-// filled in by its owner
+#include "templates/signature.hpp"
+
+namespace smsgw::templates {
+
+std::string apply_signature(std::string_view text, std::string_view signature) {
+  // An author who already typed the signature must not get it twice on the phone.
+  if (signature.empty() || text.starts_with(signature)) return std::string(text);
+  std::string out;
+  out.reserve(signature.size() + text.size());
+  out.append(signature);
+  out.append(text);
+  return out;
+}
+
+}  // namespace smsgw::templates

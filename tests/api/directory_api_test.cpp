@@ -1,1 +1,540 @@
-// filled in by its owner
+// Recipients, groups, templates, tokens and fan-out over real HTTP: a real Store on a temp file,
+// a real Server on 127.0.0.1:0 and libcurl requests.
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "api/server.hpp"
+#include "common/crypto.hpp"
+#include "common/time.hpp"
+#include "support/daemon_process.hpp"
+
+namespace smsgw::api {
+namespace {
+
+using json = nlohmann::json;
+using config::Scope;
+
+struct Reply {
+  long status = 0;
+  std::string body;
+  std::string error;
+  json doc() const { return json::parse(body, nullptr, false); }
+};
+
+class Client {
+ public:
+  explicit Client(unsigned short port) : base_("http://127.0.0.1:" + std::to_string(port)) {
+    curl_ = curl_easy_init();
+  }
+  ~Client() { curl_easy_cleanup(curl_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Reply request(const std::string& method, const std::string& path, const std::string& token,
+                const std::string& body = "",
+                const std::string& content_type = "application/json") {
+    Reply reply;
+    curl_slist* list = nullptr;
+    if (!token.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token).c_str());
+    const bool has_body = method == "POST" || method == "PUT" || method == "PATCH";
+    if (has_body) list = curl_slist_append(list, ("Content-Type: " + content_type).c_str());
+    list = curl_slist_append(list, "Expect:");
+    const std::string url = base_ + path;
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_PROXY, "");
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 60'000L);
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
+    if (has_body) {
+      curl_easy_setopt(curl_, CURLOPT_POST, 1L);
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method == "POST" ? nullptr : method.c_str());
+    } else {
+      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method == "GET" ? nullptr : method.c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Client::on_body);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
+    const CURLcode rc = curl_easy_perform(curl_);
+    if (rc != CURLE_OK) {
+      reply.error = curl_easy_strerror(rc);
+    } else {
+      curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
+    }
+    curl_slist_free_all(list);
+    return reply;
+  }
+
+ private:
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+  }
+  std::string base_;
+  CURL* curl_ = nullptr;
+};
+
+const std::string kSignature = "【区纪委】";
+// 2026-11-26 09:30 in Asia/Shanghai.
+const UnixMs kNow = *parse_rfc3339("2026-11-26T09:30:00+08:00");
+
+class DirectoryApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start_with([](config::Config&) {}); }
+
+  void start_with(const std::function<void(config::Config&)>& adjust) {
+    dir_ = testing::make_temp_dir("smsgw-directory-api-test");
+    store_ = store::Store::open({dir_ + "/queue.db"});
+    config_.api.listen = "127.0.0.1:0";
+    config_.api.tokens = {
+        {"oa", sha256_hex("send-secret"), {Scope::send}},
+        {"viewer", sha256_hex("read-secret"), {Scope::read}},
+        {"ops", sha256_hex("admin-secret"), {Scope::admin}},
+    };
+    config_.daemon.timezone = "Asia/Shanghai";
+    config_.sms.signature = kSignature;
+    adjust(config_);
+    Dependencies deps{*store_, metrics_, {}, {}, {}, [] { return kNow; }};
+    server_ = std::make_unique<Server>(io_, config_, std::move(deps));
+    server_->start();
+    port_ = server_->port();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    auto done = std::make_shared<std::promise<void>>();
+    auto stopped = done->get_future();
+    server_->async_stop([done] { done->set_value(); });
+    stopped.wait_for(std::chrono::seconds(10));
+    guard_.reset();
+    if (thread_.joinable()) thread_.join();
+    server_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::int64_t rows() {
+    store_->flush();
+    std::int64_t n = 0;
+    for (const auto& [status, count] : store_->count_by_status()) n += count;
+    return n;
+  }
+
+  static std::set<std::string> fields(const Reply& r) {
+    std::set<std::string> out;
+    json doc = r.doc();
+    if (doc.is_object() && doc.contains("errors")) {
+      for (const auto& e : doc["errors"]) out.insert(e.value("field", ""));
+    }
+    return out;
+  }
+
+  std::string add(Client& c, const json& r) {
+    Reply rep = c.request("POST", "/v1/recipients", "admin-secret", r.dump());
+    EXPECT_EQ(rep.status, 201) << rep.body;
+    return rep.doc().value("id", "");
+  }
+
+  std::string dir_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
+      boost::asio::make_work_guard(io_);
+  config::Config config_;
+  Metrics metrics_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  unsigned short port_ = 0;
+};
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST_F(DirectoryApiTest, RecipientsCrudFiltersAndPaging) {
+  Client c(port_);
+  const std::string id = add(c, {{"name", "张三"}, {"phone", "13800138000"}, {"unit", "区纪委"},
+                                 {"title", "副主任"}, {"groups", {"cadres"}}});
+  ASSERT_FALSE(id.empty());
+  Reply got = c.request("GET", "/v1/recipients/" + id, "read-secret");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.doc()["phone"], "+8613800138000");
+  EXPECT_EQ(got.doc()["groups"], json({"cadres"}));
+  EXPECT_EQ(got.doc()["active"], true);
+
+  Reply dup = c.request("POST", "/v1/recipients", "admin-secret",
+                        json{{"name", "X"}, {"phone", "+86 138 0013 8000"}}.dump());
+  EXPECT_EQ(dup.status, 409) << dup.body;
+  Reply bad = c.request("POST", "/v1/recipients", "admin-secret",
+                        json{{"phone", "123"}, {"colour", "red"}}.dump());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(fields(bad), (std::set<std::string>{"name", "phone", "colour"})) << bad.body;
+  EXPECT_EQ(c.request("POST", "/v1/recipients", "read-secret",
+                      json{{"name", "X"}, {"phone", "13900139000"}}.dump()).status, 403);
+
+  for (int i = 0; i < 4; ++i) {
+    add(c, {{"name", "代表" + std::to_string(i)}, {"phone", "1390013900" + std::to_string(i)},
+            {"unit", "区人大"}, {"groups", {"deputies"}}});
+  }
+  Reply patched = c.request("PATCH", "/v1/recipients/" + id, "admin-secret",
+                            json{{"active", false}, {"title", "主任"}}.dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.doc()["active"], false);
+  EXPECT_EQ(patched.doc()["title"], "主任");
+  EXPECT_EQ(patched.doc()["name"], "张三");
+
+  Reply inactive = c.request("GET", "/v1/recipients?active=false", "read-secret");
+  ASSERT_EQ(inactive.status, 200);
+  ASSERT_EQ(inactive.doc()["recipients"].size(), 1u);
+  Reply by_group = c.request("GET", "/v1/recipients?group=deputies", "read-secret");
+  EXPECT_EQ(by_group.doc()["recipients"].size(), 4u);
+  Reply by_q = c.request("GET", "/v1/recipients?q=%E5%8C%BA%E4%BA%BA%E5%A4%A7", "read-secret");
+  EXPECT_EQ(by_q.doc()["recipients"].size(), 4u) << by_q.body;
+
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    Reply page = c.request("GET", "/v1/recipients?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                           "read-secret");
+    ASSERT_EQ(page.status, 200) << page.body;
+    const json doc = page.doc();
+    for (const auto& r : doc["recipients"]) seen.insert(r["id"].get<std::string>());
+    cursor = page.doc()["next_cursor"].is_null() ? "" : page.doc()["next_cursor"].get<std::string>();
+    ASSERT_LT(++pages, 10);
+  } while (!cursor.empty());
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(c.request("GET", "/v1/recipients?limit=0", "read-secret").status, 422);
+  EXPECT_EQ(c.request("GET", "/v1/recipients?colour=red", "read-secret").status, 422);
+
+  EXPECT_EQ(c.request("DELETE", "/v1/recipients/" + id, "admin-secret").status, 204);
+  EXPECT_EQ(c.request("GET", "/v1/recipients/" + id, "read-secret").status, 404);
+  EXPECT_EQ(c.request("DELETE", "/v1/recipients/" + id, "admin-secret").status, 404);
+  EXPECT_EQ(metrics_.http_requests.value({"/v1/recipients/{id}", "204"}), 1);
+}
+
+TEST_F(DirectoryApiTest, ImportReportsBadRowsImportsGoodOnesAndDryRunWritesNothing) {
+  Client c(port_);
+  const std::string csv =
+      "name,phone,unit,title,groups\n"
+      "张三,13800138000,区纪委,副主任,cadres;commission\n"
+      "李四,13900139000,区人大,代表,deputies\n"
+      "王五,12345,区政协,委员,cppcc\n"
+      "赵六,13700137000,区财政局,科员,\n";
+  Reply dry = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret", csv,
+                        "text/csv; charset=utf-8");
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(dry.doc()["dry_run"], true);
+  EXPECT_EQ(dry.doc()["created"], 3);
+  EXPECT_EQ(dry.doc()["updated"], 0);
+  ASSERT_EQ(dry.doc()["errors"].size(), 1u) << dry.body;
+  EXPECT_EQ(dry.doc()["errors"][0]["line"], 4);
+  EXPECT_EQ(c.request("GET", "/v1/recipients", "read-secret").doc()["recipients"].size(), 0u);
+
+  Reply real = c.request("POST", "/v1/recipients/import", "admin-secret", csv, "text/csv");
+  ASSERT_EQ(real.status, 200) << real.body;
+  EXPECT_EQ(real.doc()["created"], 3);
+  EXPECT_EQ(real.doc()["encoding"], "utf-8");
+  EXPECT_EQ(real.doc()["errors"][0]["line"], 4);
+  EXPECT_EQ(c.request("GET", "/v1/recipients", "read-secret").doc()["recipients"].size(), 3u);
+  Reply groups = c.request("GET", "/v1/groups", "read-secret");
+  EXPECT_EQ(groups.doc()["groups"].size(), 3u) << groups.body;
+
+  Reply again = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret", csv,
+                          "text/csv");
+  EXPECT_EQ(again.doc()["created"], 0);
+  EXPECT_EQ(again.doc()["updated"], 3);
+  EXPECT_EQ(c.request("POST", "/v1/recipients/import", "admin-secret", csv, "text/plain").status,
+            415);
+  EXPECT_EQ(c.request("POST", "/v1/recipients/import", "send-secret", csv, "text/csv").status,
+            403);
+}
+
+TEST_F(DirectoryApiTest, ImportGbkAsExcelWritesIt) {
+  std::ifstream in(std::string(SMSGW_SOURCE_DIR) + "/tests/fixtures/recipients-gbk.csv",
+                   std::ios::binary);
+  ASSERT_TRUE(in) << "fixture missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Client c(port_);
+  Reply detected = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret",
+                             ss.str(), "text/csv");
+  ASSERT_EQ(detected.status, 200) << detected.body;
+  EXPECT_EQ(detected.doc()["encoding"], "gbk");
+  Reply r = c.request("POST", "/v1/recipients/import", "admin-secret", ss.str(),
+                      "text/csv; charset=GBK");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_GT(r.doc()["created"].get<int>(), 0);
+  EXPECT_EQ(r.doc()["created"], detected.doc()["created"]);
+  Reply list = c.request("GET", "/v1/recipients", "read-secret");
+  ASSERT_FALSE(list.doc()["recipients"].empty());
+  // Stored as UTF-8: the name is valid JSON text with CJK characters.
+  EXPECT_GE(list.doc()["recipients"][0]["name"].get<std::string>().size(), 3u);
+}
+
+TEST_F(DirectoryApiTest, Groups) {
+  Client c(port_);
+  Reply g = c.request("POST", "/v1/groups", "admin-secret",
+                      json{{"name", "cadres"}, {"description", "领导干部"}}.dump());
+  ASSERT_EQ(g.status, 201) << g.body;
+  EXPECT_EQ(c.request("POST", "/v1/groups", "admin-secret", json{{"name", "cadres"}}.dump()).status,
+            409);
+  EXPECT_EQ(c.request("POST", "/v1/groups", "admin-secret", json{{"name", "Bad Name"}}.dump()).status,
+            422);
+  add(c, {{"name", "张三"}, {"phone", "13800138000"}, {"groups", {"cadres"}}});
+  Reply one = c.request("GET", "/v1/groups/cadres", "read-secret");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.doc()["members"].size(), 1u);
+  EXPECT_EQ(one.doc()["description"], "领导干部");
+  Reply all = c.request("GET", "/v1/groups", "read-secret");
+  ASSERT_EQ(all.doc()["groups"].size(), 1u);
+  EXPECT_EQ(all.doc()["groups"][0]["members"], 1);
+  EXPECT_EQ(c.request("DELETE", "/v1/groups/cadres", "admin-secret").status, 204);
+  EXPECT_EQ(c.request("GET", "/v1/groups/cadres", "read-secret").status, 404);
+  EXPECT_EQ(c.request("DELETE", "/v1/groups/cadres", "admin-secret").status, 404);
+}
+
+TEST_F(DirectoryApiTest, TemplatesCreateConflictReplaceAndValidation) {
+  Client c(port_);
+  json t = {{"name", "holiday"}, {"body", "{{holiday}}期间请严守纪律。"}, {"description", "节日"}};
+  Reply created = c.request("POST", "/v1/templates", "admin-secret", t.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.doc()["params"], json({"holiday"}));
+  EXPECT_EQ(c.request("POST", "/v1/templates", "admin-secret", t.dump()).status, 409);
+  t["body"] = "{{holiday}}期间，{{name}}同志请严守纪律。";
+  Reply replaced = c.request("PUT", "/v1/templates/holiday", "admin-secret", t.dump());
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(c.request("GET", "/v1/templates/holiday", "read-secret").doc()["body"], t["body"]);
+  EXPECT_EQ(c.request("GET", "/v1/templates", "read-secret").doc()["templates"].size(), 1u);
+
+  Reply unbalanced = c.request("POST", "/v1/templates", "admin-secret",
+                               json{{"name", "bad"}, {"body", "第一行\n请于{{ date 前"}}.dump());
+  ASSERT_EQ(unbalanced.status, 422) << unbalanced.body;
+  json e = unbalanced.doc()["errors"][0];
+  EXPECT_EQ(e["field"], "body");
+  EXPECT_EQ(e["line"], 2) << unbalanced.body;
+  EXPECT_TRUE(e["column"].is_number());
+  Reply undeclared = c.request("POST", "/v1/templates", "admin-secret",
+                               json{{"name", "bad"}, {"body", "{{a}}{{b}}"}, {"params", {"a"}}}.dump());
+  ASSERT_EQ(undeclared.status, 422) << undeclared.body;
+  EXPECT_NE(undeclared.body.find("b"), std::string::npos);
+  EXPECT_EQ(c.request("POST", "/v1/templates", "read-secret", t.dump()).status, 403);
+
+  EXPECT_EQ(c.request("DELETE", "/v1/templates/holiday", "admin-secret").status, 204);
+  EXPECT_EQ(c.request("GET", "/v1/templates/holiday", "read-secret").status, 404);
+}
+
+TEST_F(DirectoryApiTest, PreviewAddsSignatureAndCountsSegments) {
+  Client c(port_);
+  // The signature is 5 characters: 65 + 5 = 70 fits one UCS-2 SMS, 66 + 5 = 71 needs two.
+  for (auto [name, n] : {std::pair{"t65", 65}, std::pair{"t66", 66}}) {
+    ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret",
+                        json{{"name", name}, {"body", repeat("廉", n - 3) + "{{x}}"}}.dump())
+                  .status,
+              201);
+  }
+  Reply p70 = c.request("POST", "/v1/templates/t65/preview", "read-secret",
+                        json{{"params", {{"x", "节日好"}}}}.dump());
+  ASSERT_EQ(p70.status, 200) << p70.body;
+  EXPECT_EQ(p70.doc()["text"], kSignature + repeat("廉", 62) + "节日好");
+  EXPECT_EQ(p70.doc()["encoding"], "ucs2");
+  EXPECT_EQ(p70.doc()["chars"], 70);
+  EXPECT_EQ(p70.doc()["segments"], 1);
+  EXPECT_EQ(p70.doc()["signature"], kSignature);
+  Reply p71 = c.request("POST", "/v1/templates/t66/preview", "read-secret",
+                        json{{"params", {{"x", "节日好"}}}}.dump());
+  EXPECT_EQ(p71.doc()["chars"], 71);
+  EXPECT_EQ(p71.doc()["segments"], 2);
+
+  Reply missing = c.request("POST", "/v1/templates/t65/preview", "read-secret", "{}");
+  ASSERT_EQ(missing.status, 422) << missing.body;
+  EXPECT_EQ(fields(missing), (std::set<std::string>{"params.x"}));
+
+  ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret",
+                      json{{"name", "dated"}, {"body", "{{name}}：今天是{{today_cn}}"}}.dump())
+                .status,
+            201);
+  Reply dated = c.request("POST", "/v1/templates/dated/preview", "read-secret",
+                          json{{"recipient", {{"name", "张三"}}}}.dump());
+  ASSERT_EQ(dated.status, 200) << dated.body;
+  EXPECT_EQ(dated.doc()["text"], kSignature + "张三：今天是2026年11月26日");
+  EXPECT_EQ(c.request("POST", "/v1/templates/none/preview", "read-secret", "{}").status, 404);
+  EXPECT_EQ(metrics_.http_requests.value({"/v1/templates/{name}/preview", "200"}), 3);
+}
+
+TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
+  Client c(port_);
+  add(c, {{"name", "张三"}, {"phone", "13800138000"}, {"groups", {"cadres", "commission"}}});
+  add(c, {{"name", "李四"}, {"phone", "13900139000"}, {"groups", {"cadres"}}, {"active", false}});
+  add(c, {{"name", "王五"}, {"phone", "13700137000"}, {"groups", {"commission"}}});
+  ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret",
+                      json{{"name", "holiday"}, {"body", "{{name}}同志：{{holiday}}期间请严守纪律。"}}.dump())
+                .status,
+            201);
+  const std::int64_t before = rows();
+
+  Reply missing = c.request("POST", "/v1/messages", "send-secret",
+                            json{{"groups", {"cadres", "commission"}}, {"template", "holiday"}}.dump());
+  ASSERT_EQ(missing.status, 422) << missing.body;
+  EXPECT_EQ(fields(missing), (std::set<std::string>{"params.holiday"}));
+  Reply unknown = c.request("POST", "/v1/messages", "send-secret",
+                            json{{"groups", {"cadres", "nope"}}, {"template", "holiday"},
+                                 {"params", {{"holiday", "国庆"}}}}.dump());
+  ASSERT_EQ(unknown.status, 422) << unknown.body;
+  EXPECT_NE(unknown.body.find("nope"), std::string::npos);
+  EXPECT_EQ(rows(), before);
+
+  Reply sent = c.request("POST", "/v1/messages", "send-secret",
+                         json{{"groups", {"cadres", "commission"}}, {"to", "13800138000"},
+                              {"template", "holiday"}, {"params", {{"holiday", "国庆"}}}}.dump());
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  json body = sent.doc();
+  EXPECT_EQ(body["count"], 2);
+  EXPECT_EQ(body["skipped"], 1);
+  EXPECT_EQ(body["skipped_by_reason"], json({{"inactive", 1}}));
+  std::map<std::string, std::string> text_by_phone;
+  for (const auto& m : body["messages"]) {
+    Reply got = c.request("GET", "/v1/messages/" + m["id"].get<std::string>(), "read-secret");
+    text_by_phone[got.doc()["to"]] = got.doc()["text"];
+  }
+  EXPECT_EQ(text_by_phone["+8613800138000"], kSignature + "张三同志：国庆期间请严守纪律。");
+  EXPECT_EQ(text_by_phone["+8613700137000"], kSignature + "王五同志：国庆期间请严守纪律。");
+  EXPECT_EQ(text_by_phone.count("+8613900139000"), 0u);
+
+  Reply batch = c.request("GET", "/v1/batches/" + body["batch_id"].get<std::string>(), "read-secret");
+  ASSERT_EQ(batch.status, 200);
+  EXPECT_EQ(batch.doc()["count"], 2);
+  EXPECT_EQ(batch.doc()["skipped"], 1);
+  EXPECT_EQ(batch.doc()["skipped_by_reason"]["inactive"], 1) << batch.body;
+
+  // A plain text send gets the signature too.
+  Reply text = c.request("POST", "/v1/messages", "send-secret",
+                         json{{"to", "13600136000"}, {"text", "会议通知"}}.dump());
+  ASSERT_EQ(text.status, 202) << text.body;
+  Reply got = c.request("GET", "/v1/messages/" + text.doc()["messages"][0]["id"].get<std::string>(),
+                        "read-secret");
+  EXPECT_EQ(got.doc()["text"], kSignature + "会议通知");
+}
+
+class DailyCapTest : public DirectoryApiTest {
+ protected:
+  void SetUp() override {
+    start_with([](config::Config& c) { c.sms.daily_cap_per_recipient = 1; });
+  }
+};
+
+TEST_F(DailyCapTest, SecondMessageTheSameDayIsSkipped) {
+  Client c(port_);
+  const std::string body = json{{"to", {"13800138000"}}, {"text", "提醒"}}.dump();
+  Reply first = c.request("POST", "/v1/messages", "send-secret", body);
+  ASSERT_EQ(first.status, 202) << first.body;
+  EXPECT_EQ(first.doc()["count"], 1);
+  Reply second = c.request("POST", "/v1/messages", "send-secret",
+                           json{{"to", {"13800138000", "13900139000"}}, {"text", "提醒"}}.dump());
+  ASSERT_EQ(second.status, 202) << second.body;
+  EXPECT_EQ(second.doc()["count"], 1);
+  EXPECT_EQ(second.doc()["skipped_by_reason"], json({{"daily_cap", 1}}));
+  EXPECT_EQ(rows(), 2);
+}
+
+TEST_F(DirectoryApiTest, TokensCreatedWorkAtOnceAndRevokedStop) {
+  Client c(port_);
+  Reply created = c.request("POST", "/v1/tokens", "admin-secret",
+                            json{{"name", "oa-new"}, {"scopes", {"send", "read"}}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string token = created.doc()["token"];
+  EXPECT_EQ(token.size(), 64u);
+  EXPECT_EQ(c.request("GET", "/v1/messages", token).status, 200);
+  EXPECT_EQ(c.request("POST", "/v1/tokens", token, json{{"name", "x"}, {"scopes", {"read"}}}.dump())
+                .status,
+            403);
+  EXPECT_EQ(c.request("POST", "/v1/tokens", "admin-secret",
+                      json{{"name", "ops"}, {"scopes", {"read"}}}.dump()).status,
+            409);
+  EXPECT_EQ(c.request("POST", "/v1/tokens", "admin-secret",
+                      json{{"name", "oa-new"}, {"scopes", {"read"}}}.dump()).status,
+            409);
+  EXPECT_EQ(c.request("POST", "/v1/tokens", "admin-secret",
+                      json{{"name", "y"}, {"scopes", {"root"}}}.dump()).status,
+            422);
+
+  Reply list = c.request("GET", "/v1/tokens", "admin-secret");
+  ASSERT_EQ(list.status, 200);
+  std::map<std::string, std::string> source;
+  const json tokens = list.doc()["tokens"];
+  for (const auto& t : tokens) {
+    source[t["name"]] = t["source"];
+    EXPECT_FALSE(t.contains("sha256"));
+  }
+  EXPECT_EQ(source["ops"], "config");
+  EXPECT_EQ(source["oa-new"], "store");
+  EXPECT_EQ(list.body.find(sha256_hex(token)), std::string::npos);
+
+  Reply config_delete = c.request("DELETE", "/v1/tokens/ops", "admin-secret");
+  EXPECT_EQ(config_delete.status, 409);
+  EXPECT_NE(config_delete.body.find("edit the config"), std::string::npos);
+  EXPECT_EQ(c.request("DELETE", "/v1/tokens/oa-new", "admin-secret").status, 204);
+  EXPECT_EQ(c.request("GET", "/v1/messages", token).status, 401);
+  EXPECT_EQ(c.request("DELETE", "/v1/tokens/oa-new", "admin-secret").status, 404);
+}
+
+TEST_F(DirectoryApiTest, TimingsOfLargeImportAndFanOut) {
+  Client c(port_);
+  std::string csv = "name,phone,unit,title,groups\n";
+  for (int i = 0; i < 10'000; ++i) {
+    csv += "干部" + std::to_string(i) + ",138" + std::to_string(10'000'000 + i) +
+           ",区纪委监委机关,科员,cadres\n";
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  Reply imported = c.request("POST", "/v1/recipients/import", "admin-secret", csv, "text/csv");
+  auto t1 = std::chrono::steady_clock::now();
+  ASSERT_EQ(imported.status, 200) << imported.body.substr(0, 500);
+  EXPECT_EQ(imported.doc()["created"], 10'000);
+  std::printf("[timing] import of 10,000 rows (%zu bytes): %.0f ms\n", csv.size(),
+              std::chrono::duration<double, std::milli>(t1 - t0).count());
+
+  std::vector<store::RecipientUpsert> many;
+  for (int i = 0; i < 100'000; ++i) {
+    many.push_back({"代表" + std::to_string(i), "+86139" + std::to_string(10'000'000 + i), "区人大",
+                    "", std::vector<std::string>{"all"}, std::nullopt});
+  }
+  std::promise<std::error_code> done;
+  store_->async_upsert_recipients(std::move(many), [&](std::error_code ec, store::UpsertCounts) {
+    done.set_value(ec);
+  });
+  ASSERT_FALSE(done.get_future().get());
+  ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret",
+                      json{{"name", "notice"}, {"body", "{{name}}同志：请于{{when}}参加会议。"}}.dump())
+                .status,
+            201);
+  t0 = std::chrono::steady_clock::now();
+  Reply sent = c.request("POST", "/v1/messages", "send-secret",
+                         json{{"groups", {"all"}}, {"template", "notice"},
+                              {"params", {{"when", "明天上午9点"}}}}.dump());
+  t1 = std::chrono::steady_clock::now();
+  ASSERT_EQ(sent.status, 202) << sent.body.substr(0, 500);
+  EXPECT_EQ(sent.doc()["count"], 100'000);
+  EXPECT_FALSE(sent.doc().contains("messages"));
+  std::printf("[timing] fan-out to 100,000 recipients accepted in %.0f ms\n",
+              std::chrono::duration<double, std::milli>(t1 - t0).count());
+  EXPECT_EQ(rows(), 100'000);
+}
+
+}  // namespace
+}  // namespace smsgw::api

@@ -1,6 +1,7 @@
 // The durable queue against real SQLite files, one fresh directory per test.
 
 #include "store/store.hpp"
+#include "store/schema.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
@@ -180,7 +181,7 @@ TEST_F(StoreTest, MigratesEmptyDatabaseAndReopensIdempotently) {
   EXPECT_TRUE(store.writable());
   ASSERT_FALSE(enqueue(store, make_batch(store, 2, 1000)).ec);
   store_.reset();
-  EXPECT_EQ(user_version(), 1);
+  EXPECT_EQ(user_version(), schema_version());
   {
     SQLite::Database db(path_, SQLite::OPEN_READONLY);
     EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
@@ -188,7 +189,7 @@ TEST_F(StoreTest, MigratesEmptyDatabaseAndReopensIdempotently) {
       EXPECT_TRUE(db.tableExists(table)) << table;
   }
   Store& again = open();
-  EXPECT_EQ(user_version(), 1);
+  EXPECT_EQ(user_version(), schema_version());
   EXPECT_EQ(again.count_by_status()[Status::queued], 2);
 }
 

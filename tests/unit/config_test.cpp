@@ -357,5 +357,39 @@ TEST(Config, ScopeNames) {
   EXPECT_EQ(to_string(Scope::callback), "callback");
 }
 
+TEST(Config, SmsTableAndTemplatesDir) {
+  const Config defaults = load_config_string(kCarrier, "test.toml");
+  EXPECT_EQ(defaults.sms.signature, "");
+  EXPECT_EQ(defaults.sms.daily_cap_per_recipient, 0);
+  EXPECT_EQ(defaults.daemon.templates_dir,
+            (std::filesystem::current_path() / "templates").string());
+
+  const Config c = load_config_string(
+      "[daemon]\ntemplates_dir = \"/usr/share/smsgw/templates/\"\n"
+      "[sms]\nsignature = \"【某某区纪委】\"\ndaily_cap_per_recipient = 3\n" +
+          std::string(kCarrier),
+      "test.toml");
+  EXPECT_EQ(c.daemon.templates_dir, "/usr/share/smsgw/templates");
+  EXPECT_EQ(c.sms.signature, "【某某区纪委】");
+  EXPECT_EQ(c.sms.daily_cap_per_recipient, 3);
+
+  const Config example = load_config_file(kExample);
+  EXPECT_EQ(example.daemon.templates_dir,
+            (std::filesystem::path(SMSGW_SOURCE_DIR) / "config/templates").string());
+
+  EXPECT_THAT(only_problem("[sms]\nsignatur = \"x\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: sms.signatur: unknown key"));
+  EXPECT_THAT(only_problem("[sms]\ndaily_cap_per_recipient = -1\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: sms.daily_cap_per_recipient: must be at least 0"));
+  EXPECT_THAT(only_problem("[sms]\nsignature = 5\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: sms.signature: must be a string, not an integer"));
+  EXPECT_THAT(only_problem("[sms]\nsignature = \"a\\nb\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: sms.signature: must not contain line breaks"));
+  EXPECT_THAT(only_problem("[daemon]\ntemplates_dir = \"\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: daemon.templates_dir: must not be empty"));
+  EXPECT_THAT(only_problem("sms = 1\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:1: sms: must be a table"));
+}
+
 }  // namespace
 }  // namespace smsgw::config

@@ -199,13 +199,15 @@ TEST_F(RouterTest, LimitsOnTextAndRecipients) {
   EXPECT_EQ(rows(), 1);
 }
 
-TEST_F(RouterTest, TemplatesAndGroupsAreNotSupportedYet) {
+TEST_F(RouterTest, UnknownTemplateAndGroupAreNamed) {
   Response res = send({{"template", "holiday"}, {"groups", {"cadres"}}, {"params", json::object()}});
-  ASSERT_EQ(res.result_int(), 422);
-  EXPECT_NE(json::parse(res.body())["detail"].get<std::string>().find("not supported yet"),
-            std::string::npos);
+  ASSERT_EQ(res.result_int(), 422) << res.body();
   auto f = fields(res);
-  EXPECT_TRUE(f.count("template") && f.count("groups") && f.count("params")) << res.body();
+  EXPECT_TRUE(f.count("template") && f.count("groups")) << res.body();
+  EXPECT_NE(res.body().find("cadres"), std::string::npos) << res.body();
+  res = send({{"to", "13800138000"}, {"text", "hi"}, {"template", "holiday"}});
+  ASSERT_EQ(res.result_int(), 422) << res.body();
+  EXPECT_EQ(fields(res), (std::set<std::string>{"template"})) << res.body();
   EXPECT_EQ(rows(), 0);
 }
 

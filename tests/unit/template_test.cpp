@@ -1,1 +1,203 @@
-// filled in by its owner
+#include "templates/template.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "templates/signature.hpp"
+
+namespace smsgw::templates {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+using Values = std::map<std::string, std::string, std::less<>>;
+
+Lookup from(const Values& values) {
+  return [&values](std::string_view name) -> std::optional<std::string> {
+    if (auto it = values.find(name); it != values.end()) return it->second;
+    return std::nullopt;
+  };
+}
+
+Rendered render_text(std::string_view body, const Values& values) {
+  const Parsed p = parse(body);
+  EXPECT_TRUE(p.ok()) << p.error->to_string();
+  if (!p.ok()) return {};
+  return render(*p.tmpl, from(values));
+}
+
+ParseError error_of(std::string_view body) {
+  const Parsed p = parse(body);
+  EXPECT_FALSE(p.ok()) << "parsed without error: " << body;
+  EXPECT_EQ(p.tmpl, nullptr);
+  return p.error.value_or(ParseError{});
+}
+
+// "line:column message" of a body's error, for compact expectations.
+void expect_error(std::string_view body, int line, int column, std::string_view message_part) {
+  SCOPED_TRACE(std::string(body));
+  const ParseError e = error_of(body);
+  EXPECT_EQ(e.line, line);
+  EXPECT_EQ(e.column, column);
+  EXPECT_THAT(e.message, HasSubstr(std::string(message_part)));
+}
+
+TEST(Template, LiteralTextOnly) {
+  const auto r = render_text("会议取消。Meeting cancelled { and } alone are fine.", {});
+  EXPECT_THAT(r.missing, IsEmpty());
+  EXPECT_EQ(r.text, "会议取消。Meeting cancelled { and } alone are fine.");
+  EXPECT_EQ(render_text("", {}).text, "");
+}
+
+TEST(Template, PlaceholdersWithAndWithoutSpaces) {
+  const Values v{{"name", "张三"}, {"holiday.name", "国庆节"}, {"a_1", "x"}};
+  EXPECT_EQ(render_text("{{name}}同志，{{ holiday.name }}快乐{{\n a_1\t}}", v).text,
+            "张三同志，国庆节快乐x");
+}
+
+TEST(Template, PlaceholderListsInOrderOfFirstUse) {
+  const Parsed p = parse("{{b}}{{a | default:\"x\"}}{{b}}{{name}}{{c | default:'y'}}{{c}}{{ '{{' }}");
+  ASSERT_TRUE(p.ok()) << p.error->to_string();
+  EXPECT_THAT(placeholders(*p.tmpl), ElementsAre("b", "a", "name", "c"));
+  EXPECT_THAT(required_placeholders(*p.tmpl), ElementsAre("b", "name", "c"));
+  EXPECT_THAT(infer_params(*p.tmpl), ElementsAre("b", "a", "c"));
+}
+
+TEST(Template, MissingReportedByNameOnce) {
+  const auto r = render_text("{{name}}：{{meeting}}于{{time}}，{{meeting}}", {{"name", "李四"}});
+  EXPECT_THAT(r.missing, ElementsAre("meeting", "time"));
+  EXPECT_FALSE(r.ok());
+  // An empty string is a value, not a missing one.
+  const auto empty = render_text("[{{x}}]", {{"x", ""}});
+  EXPECT_THAT(empty.missing, IsEmpty());
+  EXPECT_EQ(empty.text, "[]");
+}
+
+TEST(Template, DefaultFilter) {
+  EXPECT_EQ(render_text("{{ place | default:\"区行政中心\" }}", {}).text, "区行政中心");
+  EXPECT_EQ(render_text("{{ place | default:\"区行政中心\" }}", {{"place", "三楼"}}).text, "三楼");
+  EXPECT_EQ(render_text("{{ place|default:'含\"引号\"' }}", {}).text, "含\"引号\"");
+  EXPECT_EQ(render_text("{{ x | default:\"\" }}", {}).text, "");
+  EXPECT_THAT(render_text("{{ x | default:\"\" }}", {}).missing, IsEmpty());
+}
+
+TEST(Template, DateCnFilter) {
+  EXPECT_EQ(render_text("{{ d | date_cn }}", {{"d", "2026-11-26"}}).text, "2026年11月26日");
+  EXPECT_EQ(render_text("{{d|date_cn}}", {{"d", "2026-10-01"}}).text, "2026年10月1日");
+  EXPECT_EQ(render_text("{{d|date_cn}}", {{"d", "2028-02-29"}}).text, "2028年2月29日");
+  EXPECT_EQ(render_text("{{ d | date_cn | default:\"待定\" }}", {}).text, "待定");
+  EXPECT_EQ(render_text("{{ \"2026-05-01\" | date_cn }}", {}).text, "2026年5月1日");
+
+  // A value date_cn cannot read is reported, by name, never rendered.
+  for (const char* bad : {"soon", "2026-13-01", "2027-02-29", "2026-1-1", "2026-11-26T00:00"}) {
+    SCOPED_TRACE(bad);
+    const auto r = render_text("{{ d | date_cn }}", {{"d", bad}});
+    EXPECT_THAT(r.missing, ElementsAre("d"));
+    ASSERT_EQ(r.invalid.size(), 1u);
+    EXPECT_THAT(r.invalid[0], HasSubstr("d: \"" + std::string(bad) + "\" is not a date"));
+    EXPECT_FALSE(r.ok());
+  }
+  const auto missing = render_text("{{ d | date_cn }}", {});
+  EXPECT_THAT(missing.missing, ElementsAre("d"));
+  EXPECT_THAT(missing.invalid, IsEmpty());
+}
+
+TEST(Template, LiteralBracesAsQuotedStrings) {
+  EXPECT_EQ(render_text("写作 {{ '{{' }}name{{ \"}}\" }} 即可", {}).text, "写作 {{name}} 即可");
+  const Parsed p = parse("{{ '{{' }}");
+  ASSERT_TRUE(p.ok());
+  EXPECT_THAT(placeholders(*p.tmpl), IsEmpty());
+}
+
+TEST(Template, ParseErrorsHavePositions) {
+  expect_error("abc {{ name", 1, 5, "unclosed \"{{\"");
+  expect_error("你好{{name，请参会", 1, 3, "unclosed \"{{\"");
+  expect_error("{{a {{b}}", 1, 1, "another \"{{\" starts at line 1, column 5");
+  expect_error("ok\nthen }} here", 2, 6, "\"}}\" outside a placeholder");
+  expect_error("{{}}", 1, 3, "empty placeholder name");
+  expect_error("x{{   }}", 1, 7, "empty placeholder name");
+  expect_error("{{ | default:\"a\" }}", 1, 4, "empty placeholder name");
+  expect_error("{{ na-me }}", 1, 6, "invalid character \"-\"");
+  expect_error("{{ 1abc }}", 1, 4, "must start with a letter");
+  expect_error("{{ a..b }}", 1, 6, "empty part in dotted name");
+  expect_error("{{ a. }}", 1, 5, "empty part in dotted name");
+  expect_error("{{ .a }}", 1, 4, "must start with a letter");
+  expect_error("{{ a b }}", 1, 6, "unexpected \"b\" in placeholder");
+  expect_error("{{ a | upper }}", 1, 8, "unknown filter \"upper\" (known: date_cn, default)");
+  expect_error("{{ a | }}", 1, 8, "missing filter name");
+  expect_error("{{ a | default }}", 1, 8, "filter \"default\" needs an argument");
+  expect_error("{{ a | default: }}", 1, 15, "missing argument after \":\"");
+  expect_error("{{ a | default:abc }}", 1, 16, "must be quoted");
+  expect_error("{{ a | default:\"abc }}", 1, 16, "unterminated string (missing closing \")");
+  expect_error("{{ a | default:\"abc }} and {{ b | default:\"x\" }}", 1, 16, "unterminated string");
+  expect_error("{{ a | date_cn:\"x\" }}", 1, 15, "takes no argument");
+  expect_error("{{ 'abc }}", 1, 4, "unterminated string");
+  expect_error("{{ a", 1, 1, "unclosed");
+  expect_error("{{", 1, 1, "unclosed");
+}
+
+TEST(Template, ColumnsCountCharactersNotBytes) {
+  // "尊敬的" is 9 bytes but 3 characters; the bad name starts at column 6.
+  expect_error("尊敬的{{姓名}}", 1, 6, "invalid character \"姓\"");
+  expect_error("第一行\n第二行：{{ 名 }}", 2, 8, "invalid character \"名\"");
+  expect_error("😀{{ a | upper }}", 1, 9, "unknown filter");
+  const ParseError e = error_of("一二{{ x | nope }}");
+  EXPECT_EQ(e.offset, 6u + 7u);
+  EXPECT_EQ(e.to_string(), "line 1, column 10: unknown filter \"nope\" (known: date_cn, default)");
+}
+
+TEST(Template, InvalidUtf8IsAnError) { expect_error("ab\xff", 1, 3, "invalid UTF-8"); }
+
+TEST(Template, Builtins) {
+  for (const char* b : {"name", "title", "unit", "today", "today_cn", "now", "year", "month", "day"})
+    EXPECT_TRUE(is_builtin(b)) << b;
+  EXPECT_FALSE(is_builtin("holiday.name"));
+  EXPECT_FALSE(is_builtin("Name"));
+
+  CivilTime t;
+  t.year = 2026, t.month = 3, t.day = 6, t.hour = 8, t.minute = 5;
+  EXPECT_EQ(date_builtin("today", t), "2026-03-06");
+  EXPECT_EQ(date_builtin("today_cn", t), "2026年3月6日");
+  EXPECT_EQ(date_builtin("now", t), "08:05");
+  EXPECT_EQ(date_builtin("year", t), "2026");
+  EXPECT_EQ(date_builtin("month", t), "3");
+  EXPECT_EQ(date_builtin("day", t), "6");
+  EXPECT_EQ(date_builtin("name", t), std::nullopt);
+  EXPECT_EQ(date_cn(*date_builtin("today", t)), date_builtin("today_cn", t));
+}
+
+TEST(Template, ValidateAgainstParams) {
+  EXPECT_THAT(validate("{{name}}：{{meeting}}{{today_cn}}", {"meeting"}), IsEmpty());
+  // A declared prefix covers its dotted names.
+  EXPECT_THAT(validate("{{holiday.name}}{{holiday.start|date_cn}}", {"holiday"}), IsEmpty());
+  EXPECT_THAT(validate("{{holiday.name}}", {"holiday.name"}), IsEmpty());
+
+  const auto problems = validate("{{name}}\n请于{{time}}到{{place}}，{{time}}", {"place"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("line 2, column 3: unknown placeholder \"time\""));
+
+  EXPECT_THAT(validate("{{holidays.name}}", {"holiday"}),
+              ElementsAre(HasSubstr("unknown placeholder \"holidays.name\"")));
+
+  const auto parse_problem = validate("{{ a | upper }}", {"a"});
+  ASSERT_EQ(parse_problem.size(), 1u);
+  EXPECT_EQ(parse_problem[0], "line 1, column 8: unknown filter \"upper\" (known: date_cn, default)");
+
+  EXPECT_THAT(validate("{{name}}", {"bad name"}),
+              ElementsAre(HasSubstr("params: \"bad name\" is not a valid name")));
+}
+
+TEST(Signature, PrependedUnlessPresent) {
+  EXPECT_EQ(apply_signature("会议通知", "【区纪委】"), "【区纪委】会议通知");
+  EXPECT_EQ(apply_signature("【区纪委】会议通知", "【区纪委】"), "【区纪委】会议通知");
+  EXPECT_EQ(apply_signature("会议通知", ""), "会议通知");
+  EXPECT_EQ(apply_signature("", "【区纪委】"), "【区纪委】");
+  EXPECT_EQ(apply_signature("【区监委】通知", "【区纪委】"), "【区纪委】【区监委】通知");
+}
+
+}  // namespace
+}  // namespace smsgw::templates

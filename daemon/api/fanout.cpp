@@ -1,0 +1,205 @@
+#include "api/fanout.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "common/phone.hpp"
+#include "common/sms_encoding.hpp"
+#include "templates/signature.hpp"
+
+namespace smsgw::api {
+
+using json = nlohmann::json;
+
+DateValues date_values(const TimeZone& tz, UnixMs now) {
+  const CivilTime c = tz.to_local(now);
+  char buf[64];
+  DateValues d;
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.year, c.month, c.day);
+  d.today = buf;
+  d.today_cn = std::to_string(c.year) + "年" + std::to_string(c.month) + "月" +
+               std::to_string(c.day) + "日";
+  std::snprintf(buf, sizeof buf, "%02d:%02d", c.hour, c.minute);
+  d.now = buf;
+  d.year = std::to_string(c.year);
+  d.month = std::to_string(c.month);
+  d.day = std::to_string(c.day);
+  return d;
+}
+
+Params parse_params(const json& j, std::vector<FieldError>& errors) {
+  Params out;
+  if (j.is_null()) return out;
+  if (!j.is_object()) {
+    errors.push_back({"params", "must be an object of strings"});
+    return out;
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (value.is_string()) {
+      out.emplace_back(key, value.get<std::string>());
+    } else if (value.is_number() || value.is_boolean()) {
+      out.emplace_back(key, value.dump());
+    } else {
+      errors.push_back({"params." + key, "must be a string"});
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> lookup_value(std::string_view name, const Params& params,
+                                        const RecipientFields* recipient,
+                                        const DateValues& dates) {
+  if (recipient != nullptr) {
+    std::string_view v;
+    if (name == "name") v = recipient->name;
+    else if (name == "title") v = recipient->title;
+    else if (name == "unit") v = recipient->unit;
+    if (!v.empty()) return std::string(v);
+  }
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  if (name == "today") return dates.today;
+  if (name == "today_cn") return dates.today_cn;
+  if (name == "now") return dates.now;
+  if (name == "year") return dates.year;
+  if (name == "month") return dates.month;
+  if (name == "day") return dates.day;
+  return std::nullopt;
+}
+
+bool uses_recipient_fields(const templates::Template& t) {
+  for (const auto& n : templates::placeholders(t)) {
+    if (n == "name" || n == "title" || n == "unit") return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string too_long(int chars, std::size_t max) {
+  return "the final text is " + std::to_string(chars) + " characters; at most " +
+         std::to_string(max) + " are allowed";
+}
+
+}  // namespace
+
+Fanout build_fanout(std::vector<store::Target>& targets,
+                    const std::map<std::string, std::int64_t>& counts_today,
+                    const FanoutSpec& spec) {
+  Fanout out;
+  // Hashing the (usually few) phones already messaged today keeps the loop O(1) per target.
+  std::unordered_map<std::string_view, std::int64_t> today;
+  if (spec.daily_cap > 0) {
+    today.reserve(counts_today.size());
+    for (const auto& [phone, n] : counts_today) {
+      if (n > 0) today.emplace(phone, n);
+    }
+  }
+  const Params empty_params;
+  const Params& params = spec.params != nullptr ? *spec.params : empty_params;
+  const bool per_recipient = spec.tmpl != nullptr && uses_recipient_fields(*spec.tmpl);
+
+  // The shared text (plain text, or a template without per-recipient placeholders).
+  std::string shared;
+  int shared_segments = 1;
+  if (!per_recipient) {
+    if (spec.tmpl != nullptr) {
+      auto r = templates::render(*spec.tmpl, [&](std::string_view n) {
+        return lookup_value(n, params, nullptr, spec.dates);
+      });
+      if (!r.missing.empty()) {
+        for (const auto& m : r.missing) {
+          out.errors.push_back({"params." + m, "is required by the template"});
+        }
+        return out;
+      }
+      shared = templates::apply_signature(r.text, spec.signature);
+    } else {
+      shared = templates::apply_signature(spec.text, spec.signature);
+    }
+    const SmsLength len = measure_sms(shared);
+    if (static_cast<std::size_t>(len.chars) > spec.max_text_chars) {
+      out.errors.push_back({spec.tmpl ? "template" : "text", too_long(len.chars, spec.max_text_chars)});
+      return out;
+    }
+    shared_segments = std::max(1, len.segments);
+  }
+
+  out.messages.reserve(targets.size());
+  std::int64_t inactive = 0, capped = 0;
+  // Missing names with how many recipients lack each and one example, for the 422.
+  std::vector<std::pair<std::string, std::pair<std::int64_t, std::string>>> missing;
+  std::int64_t too_long_count = 0;
+  int longest = 0;
+  for (auto& t : targets) {
+    if (!t.active) {
+      out.skips.push_back({std::move(t.phone), "inactive"});
+      ++inactive;
+      continue;
+    }
+    if (spec.daily_cap > 0 && !today.empty()) {
+      auto it = today.find(t.phone);
+      if (it != today.end() && it->second >= spec.daily_cap) {
+        out.skips.push_back({std::move(t.phone), "daily_cap"});
+        ++capped;
+        continue;
+      }
+    }
+    store::NewMessage m;
+    if (per_recipient) {
+      const RecipientFields rf{t.name, t.title, t.unit};
+      auto r = templates::render(*spec.tmpl, [&](std::string_view n) {
+        return lookup_value(n, params, &rf, spec.dates);
+      });
+      if (!r.missing.empty()) {
+        for (const auto& name : r.missing) {
+          auto it = std::find_if(missing.begin(), missing.end(),
+                                 [&](const auto& e) { return e.first == name; });
+          if (it == missing.end()) {
+            missing.push_back({name, {1, t.phone}});
+          } else {
+            ++it->second.first;
+          }
+        }
+        continue;
+      }
+      m.text = templates::apply_signature(r.text, spec.signature);
+      const SmsLength len = measure_sms(m.text);
+      if (static_cast<std::size_t>(len.chars) > spec.max_text_chars) {
+        ++too_long_count;
+        longest = std::max(longest, len.chars);
+      }
+      m.segments = std::max(1, len.segments);
+    } else {
+      m.text = shared;
+      m.segments = shared_segments;
+    }
+    m.to = std::move(t.phone);
+    out.messages.push_back(std::move(m));
+  }
+  for (const auto& [name, info] : missing) {
+    const bool builtin = name == "name" || name == "title" || name == "unit";
+    std::string msg = builtin ? "is empty for " + std::to_string(info.first) +
+                                    " recipient(s), e.g. " + mask_phone(info.second) +
+                                    "; fill it in or give a default in the template"
+                              : "is required by the template";
+    out.errors.push_back({"params." + name, std::move(msg)});
+  }
+  if (too_long_count > 0) {
+    out.errors.push_back({"template", std::to_string(too_long_count) + " rendered texts are too long; " +
+                                          too_long(longest, spec.max_text_chars)});
+  }
+  if (!out.errors.empty()) {
+    out.messages.clear();
+    out.skips.clear();
+    return out;
+  }
+  if (inactive > 0) out.skipped_by_reason["inactive"] = inactive;
+  if (capped > 0) out.skipped_by_reason["daily_cap"] = capped;
+  return out;
+}
+
+}  // namespace smsgw::api

@@ -1,0 +1,804 @@
+// Recipients, groups, templates and API tokens: the office's directory over HTTP.
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "api/fanout.hpp"
+#include "api/http_util.hpp"
+#include "api/router_impl.hpp"
+#include "common/crypto.hpp"
+#include "common/phone.hpp"
+#include "common/sms_encoding.hpp"
+#include "common/time.hpp"
+#include "directory/csv_import.hpp"
+#include "templates/signature.hpp"
+#include "templates/template.hpp"
+
+namespace smsgw::api {
+
+namespace http = boost::beast::http;
+using json = nlohmann::json;
+
+namespace {
+
+// The name rules of groups (store contract) and of templates and tokens (URL path segments).
+bool valid_group_name(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  auto ok = [](char c, bool first) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (!first && (c == '_' || c == '-'));
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!ok(s[i], i == 0)) return false;
+  }
+  return true;
+}
+
+bool valid_name(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.'))) return false;
+  }
+  return true;
+}
+
+std::optional<config::Scope> parse_scope(std::string_view s) {
+  if (s == "send") return config::Scope::send;
+  if (s == "read") return config::Scope::read;
+  if (s == "admin") return config::Scope::admin;
+  if (s == "callback") return config::Scope::callback;
+  return std::nullopt;
+}
+
+json recipient_json(const store::Recipient& r) {
+  return {{"id", std::to_string(r.id)},     {"name", r.name},
+          {"phone", r.phone},               {"unit", r.unit},
+          {"title", r.title},               {"groups", r.groups},
+          {"active", r.active},             {"created_at", time_or_null(r.created_at)},
+          {"updated_at", time_or_null(r.updated_at)}};
+}
+
+json group_json(const store::Group& g) {
+  return {{"name", g.name},
+          {"description", g.description},
+          {"members", g.members},
+          {"active_members", g.active_members},
+          {"created_at", time_or_null(g.created_at)}};
+}
+
+json template_json(const store::TemplateRow& t) {
+  return {{"name", t.name},
+          {"body", t.body},
+          {"description", t.description},
+          {"params", t.params},
+          {"created_at", time_or_null(t.created_at)},
+          {"updated_at", time_or_null(t.updated_at)}};
+}
+
+std::string errors_detail(std::size_t n) {
+  return n == 1 ? "1 field is invalid" : std::to_string(n) + " fields are invalid";
+}
+
+void unknown_fields(const json& doc, std::initializer_list<std::string_view> known,
+                    std::vector<FieldError>& errors) {
+  for (const auto& [key, value] : doc.items()) {
+    bool found = false;
+    for (auto k : known) found = found || k == key;
+    if (!found) errors.push_back({key, "unknown field"});
+  }
+}
+
+// A string field: nullopt when absent; errors when present but not a string.
+std::optional<std::string> string_field(const json& doc, const char* name,
+                                        std::vector<FieldError>& errors) {
+  auto it = doc.find(name);
+  if (it == doc.end()) return std::nullopt;
+  if (!it->is_string()) {
+    errors.push_back({name, "must be a string"});
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::optional<std::vector<std::string>> groups_field(const json& doc,
+                                                     std::vector<FieldError>& errors) {
+  auto it = doc.find("groups");
+  if (it == doc.end()) return std::nullopt;
+  if (!it->is_array()) {
+    errors.push_back({"groups", "must be an array of group names"});
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& g = (*it)[i];
+    if (!g.is_string() || !valid_group_name(g.get_ref<const std::string&>())) {
+      errors.push_back({"groups[" + std::to_string(i) + "]",
+                        "must be a group name: lower-case letters, digits, '_' and '-'"});
+    } else {
+      out.push_back(g.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> phone_field(const json& doc, std::vector<FieldError>& errors) {
+  auto s = string_field(doc, "phone", errors);
+  if (!s) return std::nullopt;
+  PhoneResult p = normalize_phone(*s);
+  if (!p.ok()) {
+    errors.push_back({"phone", p.error});
+    return std::nullopt;
+  }
+  return p.e164;
+}
+
+Response problem_with_positions(std::string_view detail, const json& errors) {
+  Response res{static_cast<http::status>(status_of(ProblemKind::validation)), 11};
+  res.set(http::field::content_type, kProblemContentType);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = problem_body(ProblemKind::validation, detail, {}, json{{"errors", errors}});
+  return res;
+}
+
+}  // namespace
+
+std::optional<json> Router::Impl::json_body(Call& call, Request& req) {
+  if (!is_json_content_type(req[http::field::content_type])) {
+    problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
+    return std::nullopt;
+  }
+  json doc = json::parse(req.body(), nullptr, false);
+  if (doc.is_discarded()) {
+    problem(call, ProblemKind::malformed_request, "the body is not valid JSON (UTF-8)");
+    return std::nullopt;
+  }
+  if (!doc.is_object()) {
+    problem(call, ProblemKind::validation, "the body must be a JSON object",
+            {{"", "must be a JSON object"}});
+    return std::nullopt;
+  }
+  return doc;
+}
+
+void Router::Impl::write_failed(Call& call, std::error_code ec, store::WriteResult r,
+                                std::string_view not_found, std::string_view conflict) {
+  if (ec) {
+    spdlog::error("directory write failed: {}", ec.message());
+    return problem(call, kind_for_store_error(ec),
+                   store::is_storage_unavailable(ec) ? "storage is unavailable; retry later"
+                                                     : "the change could not be stored");
+  }
+  if (r == store::WriteResult::not_found) return problem(call, ProblemKind::not_found, not_found);
+  return problem(call, ProblemKind::conflict, conflict);
+}
+
+// ---------------------------------------------------------------------------- recipients
+
+void Router::Impl::list_recipients(Call& call, std::string_view target) {
+  store::RecipientFilter filter;
+  std::vector<FieldError> errors;
+  const bool ok = for_each_query_param(target, [&](const std::string& key, const std::string& value) {
+    if (value.empty()) return;
+    if (key == "group") {
+      filter.group = value;
+    } else if (key == "q") {
+      filter.q = value;
+    } else if (key == "active") {
+      if (value == "true") filter.active = true;
+      else if (value == "false") filter.active = false;
+      else errors.push_back({"active", "must be true or false"});
+    } else if (key == "limit") {
+      auto n = parse_id(value);
+      if (!n || *n > 1000) errors.push_back({"limit", "must be an integer from 1 to 1000"});
+      else filter.limit = static_cast<int>(*n);
+    } else if (key == "cursor") {
+      filter.after_id = parse_id(value);
+      if (!filter.after_id) errors.push_back({"cursor", "is not a cursor from next_cursor"});
+    } else {
+      errors.push_back({key, "unknown query parameter"});
+    }
+  });
+  if (!ok) return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in query");
+  if (!errors.empty()) return problem(call, ProblemKind::validation, "invalid query parameters", errors);
+  store::RecipientPage page = deps.store.list_recipients(filter);
+  json list = json::array();
+  for (const auto& r : page.recipients) list.push_back(recipient_json(r));
+  json body = {{"recipients", std::move(list)},
+               {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor))
+                                                : json(nullptr)}};
+  finish(call, json_response(200, dump(body)));
+}
+
+void Router::Impl::create_recipient(Call& call, Request& req) {
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"name", "phone", "unit", "title", "groups", "active"}, errors);
+  store::RecipientUpsert row;
+  auto name = string_field(*doc, "name", errors);
+  if (!name || name->empty()) {
+    if (!doc->contains("name") || name) errors.push_back({"name", "is required"});
+  } else {
+    row.name = *name;
+  }
+  if (!doc->contains("phone")) errors.push_back({"phone", "is required"});
+  if (auto p = phone_field(*doc, errors)) row.phone = *p;
+  row.unit = string_field(*doc, "unit", errors).value_or("");
+  row.title = string_field(*doc, "title", errors).value_or("");
+  row.groups = groups_field(*doc, errors);
+  if (auto it = doc->find("active"); it != doc->end()) {
+    if (it->is_boolean()) row.active = it->get<bool>();
+    else errors.push_back({"active", "must be true or false"});
+  }
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  deps.store.async_create_recipient(
+      std::move(row), [self = shared_from_this(), call = std::move(call)](
+                          std::error_code ec, store::WriteResult r, std::int64_t id) mutable {
+        self->on_io([self, call = std::move(call), ec, r, id]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "not found",
+                                      "a recipient with this phone number exists");
+          }
+          auto got = self->deps.store.get_recipient(id);
+          if (!got) return self->problem(call, ProblemKind::internal, "the recipient vanished");
+          Response res = json_response(201, dump(recipient_json(*got)));
+          res.set(http::field::location, "/v1/recipients/" + std::to_string(id));
+          self->finish(call, std::move(res));
+        });
+      });
+}
+
+void Router::Impl::get_recipient(Call& call, std::string_view param) {
+  auto id = parse_id(param);
+  std::optional<store::Recipient> r;
+  if (id) r = deps.store.get_recipient(*id);
+  if (!r) return problem(call, ProblemKind::not_found, "no recipient with this id");
+  finish(call, json_response(200, dump(recipient_json(*r))));
+}
+
+void Router::Impl::patch_recipient(Call& call, std::string_view param, Request& req) {
+  auto id = parse_id(param);
+  if (!id) return problem(call, ProblemKind::not_found, "no recipient with this id");
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"name", "phone", "unit", "title", "groups", "active"}, errors);
+  store::RecipientPatch patch;
+  patch.name = string_field(*doc, "name", errors);
+  if (patch.name && patch.name->empty()) errors.push_back({"name", "must not be empty"});
+  patch.phone = phone_field(*doc, errors);
+  patch.unit = string_field(*doc, "unit", errors);
+  patch.title = string_field(*doc, "title", errors);
+  patch.groups = groups_field(*doc, errors);
+  if (auto it = doc->find("active"); it != doc->end()) {
+    if (it->is_boolean()) patch.active = it->get<bool>();
+    else errors.push_back({"active", "must be true or false"});
+  }
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  deps.store.async_update_recipient(
+      *id, std::move(patch),
+      [self = shared_from_this(), call = std::move(call), id = *id](std::error_code ec,
+                                                                    store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, id]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "no recipient with this id",
+                                      "another recipient has this phone number");
+          }
+          auto got = self->deps.store.get_recipient(id);
+          if (!got) return self->problem(call, ProblemKind::not_found, "no recipient with this id");
+          self->finish(call, json_response(200, dump(recipient_json(*got))));
+        });
+      });
+}
+
+void Router::Impl::delete_recipient(Call& call, std::string_view param) {
+  auto id = parse_id(param);
+  if (!id) return problem(call, ProblemKind::not_found, "no recipient with this id");
+  deps.store.async_delete_recipient(
+      *id, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
+                                                               store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "no recipient with this id", "conflict");
+          }
+          self->finish(call, Response{http::status::no_content, 11});
+        });
+      });
+}
+
+void Router::Impl::import_recipients(Call& call, Request& req) {
+  const std::string_view ct = req[http::field::content_type];
+  if (!iequals(trim(ct.substr(0, ct.find(';'))), "text/csv")) {
+    return problem(call, ProblemKind::unsupported_media, "Content-Type must be text/csv");
+  }
+  std::optional<std::string> charset;
+  for (std::string_view rest = ct; rest.find(';') != std::string_view::npos;) {
+    rest = rest.substr(rest.find(';') + 1);
+    std::string_view param = trim(rest.substr(0, rest.find(';')));
+    auto eq = param.find('=');
+    if (eq == std::string_view::npos || !iequals(trim(param.substr(0, eq)), "charset")) continue;
+    std::string value(trim(param.substr(eq + 1)));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (value == "utf8") value = "utf-8";
+    if (value != "utf-8" && value != "gbk" && value != "gb2312" && value != "gb18030") {
+      return problem(call, ProblemKind::unsupported_media,
+                     "charset must be utf-8, gbk, gb2312 or gb18030");
+    }
+    charset = std::move(value);
+  }
+  bool dry_run = false;
+  std::vector<FieldError> errors;
+  const bool ok = for_each_query_param(req.target(), [&](const std::string& k, const std::string& v) {
+    if (k == "dry_run") {
+      if (v == "true" || v == "1") dry_run = true;
+      else if (v == "false" || v == "0" || v.empty()) dry_run = false;
+      else errors.push_back({"dry_run", "must be true or false"});
+    } else {
+      errors.push_back({k, "unknown query parameter"});
+    }
+  });
+  if (!ok) return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in query");
+  if (!errors.empty()) return problem(call, ProblemKind::validation, "invalid query parameters", errors);
+
+  directory::CsvParseResult parsed = directory::parse_recipients_csv(req.body(), charset);
+  json errs = json::array();
+  bool whole_file = false;
+  for (const auto& e : parsed.errors) {
+    errs.push_back({{"line", e.line}, {"message", e.message}});
+    whole_file = whole_file || e.line == 0;
+  }
+  if (whole_file && parsed.rows.empty()) {
+    Response res{static_cast<http::status>(status_of(ProblemKind::validation)), 11};
+    res.set(http::field::content_type, kProblemContentType);
+    res.body() = problem_body(ProblemKind::validation, "the file is not a recipient list", {},
+                              json{{"errors", errs}, {"encoding", parsed.encoding}});
+    return finish(call, std::move(res));
+  }
+  json body = {{"dry_run", dry_run}, {"encoding", parsed.encoding}, {"errors", std::move(errs)}};
+  if (dry_run) {
+    std::int64_t created = 0, updated = 0;
+    for (const auto& row : parsed.rows) {
+      if (deps.store.find_recipient_by_phone(row.phone)) ++updated;
+      else ++created;
+    }
+    body["created"] = created;
+    body["updated"] = updated;
+    return finish(call, json_response(200, dump(body)));
+  }
+  std::vector<store::RecipientUpsert> rows;
+  rows.reserve(parsed.rows.size());
+  for (auto& r : parsed.rows) {
+    store::RecipientUpsert u;
+    u.name = std::move(r.name);
+    u.phone = std::move(r.phone);
+    u.unit = std::move(r.unit);
+    u.title = std::move(r.title);
+    // An empty groups cell keeps the recipient's memberships: re-importing a list exported
+    // without groups must not take everyone out of their groups.
+    if (!r.groups.empty()) u.groups = std::move(r.groups);
+    rows.push_back(std::move(u));
+  }
+  deps.store.async_upsert_recipients(
+      std::move(rows), [self = shared_from_this(), call = std::move(call),
+                        body = std::move(body)](std::error_code ec, store::UpsertCounts c) mutable {
+        self->on_io([self, call = std::move(call), body = std::move(body), ec, c]() mutable {
+          if (ec) {
+            spdlog::error("recipient import failed: {}", ec.message());
+            return self->problem(call, kind_for_store_error(ec), "the import could not be stored");
+          }
+          body["created"] = c.created;
+          body["updated"] = c.updated;
+          self->finish(call, json_response(200, dump(body)));
+        });
+      });
+}
+
+// ---------------------------------------------------------------------------- groups
+
+void Router::Impl::list_groups(Call& call) {
+  json list = json::array();
+  for (const auto& g : deps.store.list_groups()) list.push_back(group_json(g));
+  finish(call, json_response(200, dump(json{{"groups", std::move(list)}})));
+}
+
+void Router::Impl::create_group(Call& call, Request& req) {
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"name", "description"}, errors);
+  auto name = string_field(*doc, "name", errors);
+  if (!name || !valid_group_name(*name)) {
+    errors.push_back({"name", "is required: lower-case letters, digits, '_' and '-', at most 64"});
+  }
+  std::string description = string_field(*doc, "description", errors).value_or("");
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  deps.store.async_create_group(
+      *name, std::move(description),
+      [self = shared_from_this(), call = std::move(call), name = *name](
+          std::error_code ec, store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, name]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "not found", "a group with this name exists");
+          }
+          auto g = self->deps.store.get_group(name);
+          if (!g) return self->problem(call, ProblemKind::internal, "the group vanished");
+          Response res = json_response(201, dump(group_json(*g)));
+          res.set(http::field::location, "/v1/groups/" + name);
+          self->finish(call, std::move(res));
+        });
+      });
+}
+
+void Router::Impl::get_group(Call& call, std::string_view param) {
+  auto name = percent_decode(param);
+  std::optional<store::Group> g;
+  if (name) g = deps.store.get_group(*name);
+  if (!g) return problem(call, ProblemKind::not_found, "no group with this name");
+  json body = group_json(*g);
+  store::RecipientFilter filter;
+  filter.group = *name;
+  filter.limit = 1000;
+  json members = json::array();
+  for (const auto& r : deps.store.list_recipients(filter).recipients) {
+    members.push_back(recipient_json(r));
+  }
+  // The contract names the member list "members"; the count stays available as member_count.
+  body["member_count"] = g->members;
+  body["members"] = std::move(members);
+  finish(call, json_response(200, dump(body)));
+}
+
+void Router::Impl::delete_group(Call& call, std::string_view param) {
+  auto name = percent_decode(param);
+  if (!name) return problem(call, ProblemKind::not_found, "no group with this name");
+  deps.store.async_delete_group(
+      *name, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
+                                                                 store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "no group with this name", "conflict");
+          }
+          self->finish(call, Response{http::status::no_content, 11});
+        });
+      });
+}
+
+// ---------------------------------------------------------------------------- templates
+
+namespace {
+
+// Validates a template document (POST/PUT). Errors go to `errors` (JSON objects with field,
+// message and, for parse errors, line and column).
+std::optional<store::TemplateRow> template_from(const json& doc, std::optional<std::string> path_name,
+                                                json& errors) {
+  std::vector<FieldError> fe;
+  unknown_fields(doc, {"name", "body", "description", "params", "created_at", "updated_at"}, fe);
+  store::TemplateRow row;
+  auto name = string_field(doc, "name", fe);
+  if (path_name) {
+    if (name && *name != *path_name) fe.push_back({"name", "must match the name in the URL"});
+    name = path_name;
+  }
+  if (!name || !valid_name(*name)) {
+    fe.push_back({"name", "is required: letters, digits, '_', '-' and '.', at most 64"});
+  } else {
+    row.name = *name;
+  }
+  auto body = string_field(doc, "body", fe);
+  if (!body || body->empty()) {
+    if (!doc.contains("body") || body) fe.push_back({"body", "is required"});
+  } else {
+    row.body = *body;
+  }
+  row.description = string_field(doc, "description", fe).value_or("");
+  std::optional<std::vector<std::string>> params;
+  if (auto it = doc.find("params"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) {
+      fe.push_back({"params", "must be an array of names"});
+    } else {
+      params.emplace();
+      for (std::size_t i = 0; i < it->size(); ++i) {
+        if (!(*it)[i].is_string() || (*it)[i].get_ref<const std::string&>().empty()) {
+          fe.push_back({"params[" + std::to_string(i) + "]", "must be a parameter name"});
+        } else {
+          params->push_back((*it)[i].get<std::string>());
+        }
+      }
+    }
+  }
+  for (const auto& e : fe) errors.push_back({{"field", e.field}, {"message", e.message}});
+  if (!row.body.empty()) {
+    templates::Parsed parsed = templates::parse(row.body);
+    if (!parsed.ok()) {
+      errors.push_back({{"field", "body"},
+                        {"message", parsed.error->to_string()},
+                        {"line", parsed.error->line},
+                        {"column", parsed.error->column},
+                        {"offset", parsed.error->offset}});
+    } else {
+      if (!params) params = templates::infer_params(*parsed.tmpl);
+      for (const auto& problem : templates::validate(row.body, *params)) {
+        errors.push_back({{"field", "body"}, {"message", problem}});
+      }
+    }
+  }
+  if (!errors.empty()) return std::nullopt;
+  row.params = std::move(*params);
+  return row;
+}
+
+}  // namespace
+
+void Router::Impl::list_templates(Call& call) {
+  json list = json::array();
+  for (const auto& t : deps.store.list_templates()) list.push_back(template_json(t));
+  finish(call, json_response(200, dump(json{{"templates", std::move(list)}})));
+}
+
+void Router::Impl::create_template(Call& call, Request& req) {
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  json errors = json::array();
+  auto row = template_from(*doc, std::nullopt, errors);
+  if (!row) return finish(call, problem_with_positions("the template is invalid", errors));
+  const std::string name = row->name;
+  deps.store.async_put_template(
+      std::move(*row), true,
+      [self = shared_from_this(), call = std::move(call), name](std::error_code ec,
+                                                                store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, name]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "not found",
+                                      "a template with this name exists; use PUT to replace it");
+          }
+          auto t = self->deps.store.get_template(name);
+          if (!t) return self->problem(call, ProblemKind::internal, "the template vanished");
+          Response res = json_response(201, dump(template_json(*t)));
+          res.set(http::field::location, "/v1/templates/" + name);
+          self->finish(call, std::move(res));
+        });
+      });
+}
+
+void Router::Impl::put_template(Call& call, std::string_view param, Request& req) {
+  auto name = percent_decode(param);
+  if (!name) return problem(call, ProblemKind::not_found, "no template with this name");
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  json errors = json::array();
+  auto row = template_from(*doc, *name, errors);
+  if (!row) return finish(call, problem_with_positions("the template is invalid", errors));
+  deps.store.async_put_template(
+      std::move(*row), false,
+      [self = shared_from_this(), call = std::move(call), name = *name](
+          std::error_code ec, store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, name]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "no template with this name", "conflict");
+          }
+          auto t = self->deps.store.get_template(name);
+          if (!t) return self->problem(call, ProblemKind::internal, "the template vanished");
+          self->finish(call, json_response(200, dump(template_json(*t))));
+        });
+      });
+}
+
+void Router::Impl::get_template(Call& call, std::string_view param) {
+  auto name = percent_decode(param);
+  std::optional<store::TemplateRow> t;
+  if (name) t = deps.store.get_template(*name);
+  if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
+  finish(call, json_response(200, dump(template_json(*t))));
+}
+
+void Router::Impl::delete_template(Call& call, std::string_view param) {
+  auto name = percent_decode(param);
+  if (!name) return problem(call, ProblemKind::not_found, "no template with this name");
+  deps.store.async_delete_template(
+      *name, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
+                                                                 store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "no template with this name", "conflict");
+          }
+          self->finish(call, Response{http::status::no_content, 11});
+        });
+      });
+}
+
+void Router::Impl::preview_template(Call& call, std::string_view param, Request& req) {
+  auto name = percent_decode(param);
+  std::optional<store::TemplateRow> t;
+  if (name) t = deps.store.get_template(*name);
+  if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"params", "recipient"}, errors);
+  Params params;
+  if (auto it = doc->find("params"); it != doc->end()) params = parse_params(*it, errors);
+  std::string rname, rtitle, runit;
+  bool has_recipient = false;
+  if (auto it = doc->find("recipient"); it != doc->end() && !it->is_null()) {
+    if (!it->is_object()) {
+      errors.push_back({"recipient", "must be an object with name, title, unit"});
+    } else {
+      has_recipient = true;
+      for (const auto& [k, v] : it->items()) {
+        if (!v.is_string()) {
+          errors.push_back({"recipient." + k, "must be a string"});
+        } else if (k == "name") {
+          rname = v.get<std::string>();
+        } else if (k == "title") {
+          rtitle = v.get<std::string>();
+        } else if (k == "unit") {
+          runit = v.get<std::string>();
+        } else {
+          errors.push_back({"recipient." + k, "unknown field"});
+        }
+      }
+    }
+  }
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  templates::Parsed parsed = templates::parse(t->body);
+  if (!parsed.ok()) {
+    return problem(call, ProblemKind::internal,
+                   "the stored template does not parse: " + parsed.error->to_string());
+  }
+  const DateValues dates = date_values(tz, now());
+  const RecipientFields rf{rname, rtitle, runit};
+  auto rendered = templates::render(*parsed.tmpl, [&](std::string_view n) {
+    return lookup_value(n, params, has_recipient ? &rf : nullptr, dates);
+  });
+  if (!rendered.missing.empty()) {
+    for (const auto& m : rendered.missing) {
+      const bool builtin = m == "name" || m == "title" || m == "unit";
+      errors.push_back({builtin ? "recipient." + m : "params." + m, "is required by the template"});
+    }
+    std::string names;
+    for (const auto& m : rendered.missing) names += (names.empty() ? "" : ", ") + m;
+    return problem(call, ProblemKind::validation, "missing values: " + names, errors);
+  }
+  const std::string text = templates::apply_signature(rendered.text, sms.signature);
+  const SmsLength len = measure_sms(text);
+  json body = {{"text", text},
+               {"encoding", std::string(to_string(len.encoding))},
+               {"chars", len.chars},
+               {"segments", std::max(1, len.segments)},
+               {"units", len.units},
+               {"signature", sms.signature}};
+  finish(call, json_response(200, dump(body)));
+}
+
+// ---------------------------------------------------------------------------- tokens
+
+namespace {
+
+std::optional<config::TokenConfig> token_config(const store::TokenRow& row) {
+  if (row.revoked_at) return std::nullopt;
+  config::TokenConfig t{row.name, row.sha256, {}};
+  for (const auto& s : row.scopes) {
+    if (auto scope = parse_scope(s)) t.scopes.insert(*scope);
+  }
+  return t;
+}
+
+}  // namespace
+
+void Router::Impl::load_store_tokens() {
+  std::vector<config::TokenConfig> tokens;
+  for (const auto& row : deps.store.list_tokens()) {
+    if (auto t = token_config(row)) tokens.push_back(std::move(*t));
+  }
+  auth.set_store_tokens(tokens);
+}
+
+void Router::Impl::list_tokens(Call& call) {
+  json list = json::array();
+  auto scopes_json = [](const std::set<config::Scope>& scopes) {
+    json out = json::array();
+    for (auto s : scopes) out.push_back(std::string(config::to_string(s)));
+    return out;
+  };
+  for (const auto& t : auth.config_tokens()) {
+    list.push_back({{"name", t.name},
+                    {"scopes", scopes_json(t.scopes)},
+                    {"created_at", nullptr},
+                    {"revoked_at", nullptr},
+                    {"source", "config"}});
+  }
+  for (const auto& t : deps.store.list_tokens()) {
+    list.push_back({{"name", t.name},
+                    {"scopes", t.scopes},
+                    {"created_at", time_or_null(t.created_at)},
+                    {"revoked_at", time_or_null(t.revoked_at)},
+                    {"source", "store"}});
+  }
+  finish(call, json_response(200, dump(json{{"tokens", std::move(list)}})));
+}
+
+void Router::Impl::create_token(Call& call, Request& req) {
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"name", "scopes"}, errors);
+  auto name = string_field(*doc, "name", errors);
+  if (!name || !valid_name(*name)) {
+    errors.push_back({"name", "is required: letters, digits, '_', '-' and '.', at most 64"});
+  }
+  std::vector<std::string> scopes;
+  auto it = doc->find("scopes");
+  if (it == doc->end() || !it->is_array() || it->empty()) {
+    errors.push_back({"scopes", "is required: a non-empty array of send, read, admin, callback"});
+  } else {
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const json& s = (*it)[i];
+      if (!s.is_string() || !parse_scope(s.get_ref<const std::string&>())) {
+        errors.push_back({"scopes[" + std::to_string(i) + "]",
+                          "must be one of send, read, admin, callback"});
+      } else if (std::find(scopes.begin(), scopes.end(), s.get<std::string>()) == scopes.end()) {
+        scopes.push_back(s.get<std::string>());
+      }
+    }
+  }
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  if (auth.is_config_token(*name)) {
+    return problem(call, ProblemKind::conflict,
+                   "a token with this name is defined in the config file");
+  }
+  const std::string token = random_hex(32);
+  store::TokenRow row;
+  row.name = *name;
+  row.sha256 = sha256_hex(token);
+  row.scopes = scopes;
+  row.created_at = now();
+  auto cfg = token_config(row);
+  deps.store.async_create_token(
+      std::move(row), [self = shared_from_this(), call = std::move(call), token, scopes,
+                       cfg = std::move(*cfg)](std::error_code ec, store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, token = std::move(token),
+                     scopes = std::move(scopes), cfg = std::move(cfg)]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "not found", "a token with this name exists");
+          }
+          // Usable at once: the next request authenticates against the new digest.
+          self->auth.add_store_token(cfg);
+          spdlog::info("api token {} created", cfg.name);
+          json body = {{"name", cfg.name}, {"scopes", scopes}, {"token", token}};
+          Response res = json_response(201, dump(body));
+          res.set(http::field::location, "/v1/tokens/" + cfg.name);
+          self->finish(call, std::move(res));
+        });
+      });
+}
+
+void Router::Impl::delete_token(Call& call, std::string_view param) {
+  auto name = percent_decode(param);
+  if (!name) return problem(call, ProblemKind::not_found, "no token with this name");
+  if (auth.is_config_token(*name)) {
+    return problem(call, ProblemKind::conflict,
+                   "this token is defined in the config file; edit the config (remove its "
+                   "[[api.tokens]] entry) and reload the daemon to revoke it");
+  }
+  deps.store.async_revoke_token(
+      *name, [self = shared_from_this(), call = std::move(call), name = *name](
+                 std::error_code ec, store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, name]() mutable {
+          if (ec || r != store::WriteResult::ok) {
+            return self->write_failed(call, ec, r, "no active token with this name", "conflict");
+          }
+          self->auth.remove_store_token(name);
+          spdlog::info("api token {} revoked", name);
+          self->finish(call, Response{http::status::no_content, 11});
+        });
+      });
+}
+
+}  // namespace smsgw::api
