@@ -22,6 +22,8 @@ namespace {
 
 // List values (template params, token scopes) are stored joined by the unit separator.
 constexpr char kListSeparator = '\x1f';
+// Up to this many explicit numbers are looked up one by one (see resolve_targets).
+constexpr std::size_t kSmallLookup = 16;
 
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
@@ -605,17 +607,34 @@ std::vector<Target> Store::resolve_targets(const std::vector<std::string>& group
     // Explicit numbers, in the given order; the known ones carry their recipient's fields.
     if (!phones.empty()) {
       std::unordered_map<std::string, Target> known;
-      static const std::string sql =
-          "SELECT id, phone, name, unit, title, active FROM recipients WHERE phone IN (" + in_placeholders() + ")";
-      Use s(impl_->read_stmt(sql));
-      for (std::size_t first = 0; first < phones.size(); first += kInChunk) {
-        bind_chunk(*s, 0, phones, first);
-        while (s->executeStep()) {
-          Target t = target_of(*s);
-          std::string phone = t.phone;
-          known.emplace(std::move(phone), std::move(t));
+      if (phones.size() <= kSmallLookup) {
+        // The common API send names one or a few numbers: a point lookup each is far cheaper
+        // than binding a 256-wide IN list, whose ephemeral table SQLite rebuilds every time.
+        static const std::string one =
+            "SELECT id, phone, name, unit, title, active FROM recipients WHERE phone = ?";
+        Use s(impl_->read_stmt(one));
+        for (const std::string& phone : phones) {
+          s->bindNoCopy(1, phone);
+          if (s->executeStep()) {
+            Target t = target_of(*s);
+            std::string key = t.phone;
+            known.emplace(std::move(key), std::move(t));
+          }
+          s->reset();
         }
-        s->reset();
+      } else {
+        static const std::string sql =
+            "SELECT id, phone, name, unit, title, active FROM recipients WHERE phone IN (" + in_placeholders() + ")";
+        Use s(impl_->read_stmt(sql));
+        for (std::size_t first = 0; first < phones.size(); first += kInChunk) {
+          bind_chunk(*s, 0, phones, first);
+          while (s->executeStep()) {
+            Target t = target_of(*s);
+            std::string phone = t.phone;
+            known.emplace(std::move(phone), std::move(t));
+          }
+          s->reset();
+        }
       }
       for (const std::string& phone : phones) {
         if (!seen.insert(phone).second) continue;
