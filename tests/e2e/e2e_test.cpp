@@ -32,6 +32,7 @@ struct Settings {
   unsigned short carrier_port = 0;
   std::string retry = "max_attempts = 5\nbase_delay = \"100ms\"\nmax_delay = \"400ms\"\n";
   std::string extra_tokens;
+  std::string extra;  // appended verbatim (more tables)
 };
 
 std::string make_config(const Settings& s) {
@@ -57,7 +58,7 @@ std::string make_config(const Settings& s) {
          "[dispatch]\n"
          "lease = \"2s\"\n"
          "breaker_failures = 5\n"
-         "breaker_cooldown = \"300ms\"\n";
+         "breaker_cooldown = \"300ms\"\n" + s.extra;
 }
 
 class E2E : public ::testing::Test {
@@ -353,6 +354,105 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
   auto unauthorized = run_command(std::string(SMSGWCTL_PATH) + " --url " + base() +
                                   " --token wrong messages show " + id);
   EXPECT_EQ(unauthorized.status, 4) << unauthorized.output;
+}
+
+// The administrator's path of docs/admin-guide.md, with the real smsgwctl against the real
+// smsgwd: import the office's list (GBK, with bad rows), load the shipped templates, preview,
+// send to two overlapping groups, read the report, deactivate someone, manage tokens.
+TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
+  settings_.extra = "[sms]\nsignature = \"【区纪委】\"\ndaily_cap_per_recipient = 2\n";
+  start_carrier();
+  start_daemon();
+  const std::string src = SMSGW_SOURCE_DIR;
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+
+  // Bad rows are reported by line, good rows imported (exit 1 tells a script not all went in).
+  auto dry = run_command(ctl + " recipients import " + src + "/tests/fixtures/recipients-gbk.csv --dry-run");
+  EXPECT_EQ(dry.status, 1) << dry.output;
+  auto listed = run_command(ctl + " --json recipients list");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_TRUE(json::parse(listed.output)["recipients"].empty()) << "dry run wrote rows";
+  auto imported = run_command(ctl + " recipients import " + src + "/tests/fixtures/recipients-utf8.csv");
+  EXPECT_EQ(imported.status, 1) << imported.output;
+  EXPECT_NE(imported.output.find("line 4"), std::string::npos) << imported.output;
+  EXPECT_NE(imported.output.find("line 7"), std::string::npos) << imported.output;
+  listed = run_command(ctl + " --json recipients list --group cadres");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_EQ(json::parse(listed.output)["recipients"].size(), 3u) << listed.output;
+  auto table = run_command(ctl + " recipients list --group cadres");
+  EXPECT_NE(table.output.find("张三"), std::string::npos) << table.output;
+
+  // Shipped templates: created once, never overwritten silently.
+  const std::string files = src + "/templates/meeting-notice.toml " + src +
+                            "/templates/holiday-integrity-reminder.toml";
+  auto first = run_command(ctl + " templates import " + files);
+  EXPECT_EQ(first.status, 0) << first.output;
+  auto again = run_command(ctl + " templates import " + files);
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("not replaced"), std::string::npos) << again.output;
+
+  const std::string params = " --param meeting=廉政教育大会 --param time=12月1日9:00 --param place=三楼会议室";
+  auto preview = run_command(ctl + " --json templates preview meeting-notice --recipient-name 张三" + params);
+  ASSERT_EQ(preview.status, 0) << preview.output;
+  auto p = json::parse(preview.output);
+  EXPECT_EQ(p["encoding"], "ucs2");
+  EXPECT_EQ(p["text"].get<std::string>().rfind("【区纪委】", 0), 0u) << p.dump();
+  EXPECT_NE(p["text"].get<std::string>().find("张三"), std::string::npos) << p.dump();
+  EXPECT_GE(p["segments"].get<int>(), 1);
+  auto missing = run_command(ctl + " templates preview meeting-notice --param meeting=x");
+  EXPECT_EQ(missing.status, 1) << missing.output;
+  EXPECT_NE(missing.output.find("place"), std::string::npos) << missing.output;
+
+  // 周九 is in both groups and gets one message; nobody is skipped yet.
+  auto sent = run_command(ctl + " --json send --group cadres --group deputies --template meeting-notice" + params);
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  auto batch = json::parse(sent.output);
+  EXPECT_EQ(batch["count"], 4) << sent.output;
+  ASSERT_TRUE(carrier_->wait_for_count(4, 10s));
+  bool personalised = false;
+  for (const auto& r : carrier_->received()) {
+    const std::string text = r.json.value("text", "");
+    EXPECT_EQ(text.rfind("【区纪委】", 0), 0u) << text;
+    if (r.json.value("to", "") == "+8613400134000") personalised = text.find("周九") != std::string::npos;
+  }
+  EXPECT_TRUE(personalised);
+
+  // Deactivate 郑十一: kept, never messaged, and the skip shows in the batch report.
+  auto zheng = run_command(ctl + " --json recipients list --q 郑十一");
+  const std::string zheng_id = json::parse(zheng.output)["recipients"][0]["id"];
+  EXPECT_EQ(run_command(ctl + " recipients deactivate " + zheng_id).status, 0);
+  auto second = run_command(ctl + " --json send --group cadres --template meeting-notice" + params);
+  ASSERT_EQ(second.status, 0) << second.output;
+  auto b2 = json::parse(second.output);
+  EXPECT_EQ(b2["count"], 2) << second.output;
+  EXPECT_EQ(b2["skipped_by_reason"]["inactive"], 1) << second.output;
+  auto report = run_command(ctl + " --json batches show " + b2["batch_id"].get<std::string>());
+  ASSERT_EQ(report.status, 0) << report.output;
+  EXPECT_EQ(json::parse(report.output)["skipped_by_reason"]["inactive"], 1) << report.output;
+
+  // Daily cap 2: 张三 has had two messages today, so a third is skipped with its reason.
+  auto third = run_command(ctl + " --json send --to 13800138000 --text 第三条");
+  ASSERT_EQ(third.status, 0) << third.output;
+  EXPECT_EQ(json::parse(third.output)["skipped_by_reason"]["daily_cap"], 1) << third.output;
+
+  // A token created with smsgwctl works at once and stops working when revoked.
+  const std::string token_file = dir_ + "/oa-reader.token";
+  // stdout (the token alone) to a file; the warning on stderr stays in `output`.
+  auto created = run_command("{ " + ctl + " tokens create oa-reader --scope read > " + token_file + "; }");
+  ASSERT_EQ(created.status, 0) << created.output;
+  EXPECT_FALSE(created.output.empty());  // the warning that it is shown only once
+  std::string token;
+  {
+    std::ifstream in(token_file);
+    std::getline(in, token);
+  }
+  while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+  ASSERT_FALSE(token.empty());
+  const std::string as_reader = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + token;
+  EXPECT_EQ(run_command(as_reader + " messages list").status, 0);
+  EXPECT_EQ(run_command(as_reader + " send --to 13800138000 --text x").status, 4);
+  EXPECT_EQ(run_command(ctl + " tokens revoke oa-reader").status, 0);
+  EXPECT_EQ(run_command(as_reader + " messages list").status, 4);
 }
 
 }  // namespace
