@@ -24,6 +24,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+std::map<std::string, std::string> signatures_of(const std::vector<config::CarrierConfig>& carriers) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : carriers)
+    if (!c.signature.empty()) out.emplace(c.name, c.signature);
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
 // Above this many recipients the 202 body omits the per-message list (SPEC allows it): a
 // 100,000-recipient response would be megabytes, stored again with its idempotency key.
 constexpr std::size_t kMaxListedMessages = 1000;
@@ -319,6 +330,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       auth(config.api.tokens),
       limits(config.limits),
       sms(config.sms),
+      carrier_signatures(signatures_of(config.carriers)),
       tz(load_zone(config.daemon.timezone)) {
   load_store_tokens();
 }
@@ -800,6 +812,7 @@ void Router::reconfigure(const config::Config& config) {
   impl_->auth.replace(config.api.tokens);
   impl_->limits = config.limits;
   impl_->sms = config.sms;
+  impl_->carrier_signatures = signatures_of(config.carriers);
 }
 
 void Router::handle(Request request, Respond respond) {

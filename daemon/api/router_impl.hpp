@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -31,6 +32,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Authenticator auth;
   config::LimitsConfig limits;
   config::SmsConfig sms;
+  std::map<std::string, std::string> carrier_signatures;  // carriers with a signature of their own
   TimeZone tz;
 
   Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_);

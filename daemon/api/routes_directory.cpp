@@ -621,7 +621,19 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
   auto doc = json_body(call, req);
   if (!doc) return;
   std::vector<FieldError> errors;
-  unknown_fields(*doc, {"params", "recipient"}, errors);
+  unknown_fields(*doc, {"params", "recipient", "carrier"}, errors);
+  // A carrier with a signature of its own sends with that one instead of [sms] signature.
+  std::string signature = sms.signature;
+  if (auto it = doc->find("carrier"); it != doc->end() && !it->is_null()) {
+    if (!it->is_string()) {
+      errors.push_back({"carrier", "must be a carrier name"});
+    } else if (deps.find_carrier && deps.find_carrier(it->get<std::string>()) == nullptr) {
+      errors.push_back({"carrier", "no carrier named \"" + it->get<std::string>() + "\""});
+    } else if (auto sig = carrier_signatures.find(it->get<std::string>());
+               sig != carrier_signatures.end()) {
+      signature = sig->second;
+    }
+  }
   Params params;
   if (auto it = doc->find("params"); it != doc->end()) params = parse_params(*it, errors);
   std::string rname, rtitle, runit;
@@ -666,14 +678,14 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
     for (const auto& m : rendered.missing) names += (names.empty() ? "" : ", ") + m;
     return problem(call, ProblemKind::validation, "missing values: " + names, errors);
   }
-  const std::string text = templates::apply_signature(rendered.text, sms.signature);
+  const std::string text = templates::apply_signature(rendered.text, signature);
   const SmsLength len = measure_sms(text);
   json body = {{"text", text},
                {"encoding", std::string(to_string(len.encoding))},
                {"chars", len.chars},
                {"segments", std::max(1, len.segments)},
                {"units", len.units},
-               {"signature", sms.signature}};
+               {"signature", signature}};
   finish(call, json_response(200, dump(body)));
 }
 

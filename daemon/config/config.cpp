@@ -208,6 +208,7 @@ class Loader {
     if (auto* t = section(root, "dispatch")) load_dispatch(*t, config.dispatch);
     if (auto* t = section(root, "sms")) load_sms(*t, config.sms);
     load_carriers(root, config.carriers);
+    for (auto& carrier : config.carriers) carrier.default_signature = config.sms.signature;
     resolve_data_dir(config.daemon);
     resolve_dir(config.daemon.templates_dir);
     return config;
@@ -555,13 +556,15 @@ class Loader {
       read_int(*table, "priority", prefix, carrier.priority, 0, 1'000'000);
       read_bool(*table, "enabled", prefix, carrier.enabled);
       read_duration(*table, "timeout", prefix, carrier.timeout, false);
+      if (const auto* n = read_string(*table, "signature", prefix, carrier.signature))
+        check_signature(n, prefix + ".signature", carrier.signature);
       if (problems_.size() != count_before) ok = false;
 
       // The rest belongs to the adapter. Moving (not copying) keeps toml++'s source regions,
       // which the adapter's validator needs for file:line in its messages.
       carrier.options = std::move(*table);
       for (std::string_view key :
-           {"name", "type", "rate", "burst", "priority", "enabled", "timeout"})
+           {"name", "type", "rate", "burst", "priority", "enabled", "timeout", "signature"})
         carrier.options.erase(key);
       if (ok) out.push_back(std::move(carrier));
     }
@@ -618,23 +621,26 @@ class Loader {
     read_duration(t, "breaker_cooldown", p, out.breaker_cooldown, false);
   }
 
+  // A signature is something a phone shows: no line breaks or control characters, and short
+  // enough that it does not eat the message (carriers allow 3-8 characters inside 【】).
+  void check_signature(const toml::node* n, const std::string& key, const std::string& value) {
+    std::size_t chars = 0;
+    bool control = false;
+    for (unsigned char c : value) {
+      if ((c & 0xC0) != 0x80) ++chars;
+      if (c < 0x20 || c == 0x7F) control = true;
+    }
+    if (control)
+      report(n, key, "must not contain line breaks or control characters");
+    else if (chars > 32)
+      report(n, key, "must be at most 32 characters");
+  }
+
   void load_sms(const toml::table& t, SmsConfig& out) {
     constexpr std::string_view p = "sms";
     check_keys(t, p, {"signature", "daily_cap_per_recipient"});
-    if (const auto* n = read_string(t, "signature", p, out.signature)) {
-      // A signature is something a phone shows: no line breaks or control characters, and short
-      // enough that it does not eat the message (carriers allow 3-8 characters inside 【】).
-      std::size_t chars = 0;
-      bool control = false;
-      for (unsigned char c : out.signature) {
-        if ((c & 0xC0) != 0x80) ++chars;
-        if (c < 0x20 || c == 0x7F) control = true;
-      }
-      if (control)
-        report(n, "sms.signature", "must not contain line breaks or control characters");
-      else if (chars > 32)
-        report(n, "sms.signature", "must be at most 32 characters");
-    }
+    if (const auto* n = read_string(t, "signature", p, out.signature))
+      check_signature(n, "sms.signature", out.signature);
     read_int(t, "daily_cap_per_recipient", p, out.daily_cap_per_recipient, 0, 1'000'000);
   }
 

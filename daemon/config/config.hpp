@@ -65,6 +65,10 @@ struct CarrierConfig {
   // reports unknown keys with file:line through `source_path` and each node's source().
   // toml++ drops source regions when a node is copied, so validate the loaded Config itself.
   toml::table options;
+  // Replaces the [sms] signature on messages sent through this carrier ("" = keep [sms]'s):
+  // carriers register signatures per account, so a backup carrier may need another one.
+  std::string signature;
+  std::string default_signature;  // the [sms] signature it replaces; set by the loader
   std::string source_path;  // the config file this carrier came from
   std::size_t line = 0;     // line of its [[carriers]] header (describe() falls back to it)
 };

@@ -10,10 +10,12 @@
 
 #include "carriers/failure.hpp"
 #include "common/phone.hpp"
+#include "common/sms_encoding.hpp"
 #include "common/time.hpp"
 #include "dispatch/circuit_breaker.hpp"
 #include "dispatch/retry_policy.hpp"
 #include "dispatch/token_bucket.hpp"
+#include "templates/signature.hpp"
 
 namespace smsgw::dispatch {
 
@@ -437,6 +439,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     ++in_flight;
     set_in_flight_gauge();
     carriers::OutboundSms sms{m.id, m.to, std::move(m.text), m.segments};
+    if (!c.config.signature.empty()) {
+      sms.text = templates::resign(sms.text, c.config.default_signature, c.config.signature);
+      sms.segments = std::max(1, measure_sms(sms.text).segments);
+    }
     c.adapter->async_send(std::move(sms), [self = shared_from_this(), idx, m = std::move(m),
                                            start = now](carriers::SendOutcome outcome) mutable {
       self->on_sent(idx, std::move(m), start, std::move(outcome));

@@ -12,4 +12,10 @@ std::string apply_signature(std::string_view text, std::string_view signature) {
   return out;
 }
 
+std::string resign(std::string_view text, std::string_view from, std::string_view to) {
+  if (to.empty()) return std::string(text);
+  if (!from.empty() && text.starts_with(from)) text.remove_prefix(from.size());
+  return apply_signature(text, to);
+}
+
 }  // namespace smsgw::templates

@@ -33,6 +33,7 @@ struct Settings {
   std::string retry = "max_attempts = 5\nbase_delay = \"100ms\"\nmax_delay = \"400ms\"\n";
   std::string extra_tokens;
   std::string extra;  // appended verbatim (more tables)
+  std::string carrier_extra;  // more keys of the [[carriers]] table
 };
 
 std::string make_config(const Settings& s) {
@@ -53,7 +54,7 @@ std::string make_config(const Settings& s) {
          "type = \"http\"\n"
          "url = \"http://127.0.0.1:" + std::to_string(s.carrier_port) + "/send\"\n"
          "rate = 100000\n"
-         "timeout = \"2s\"\n"
+         "timeout = \"2s\"\n" + s.carrier_extra +
          "[retry]\n" + s.retry +
          "[dispatch]\n"
          "lease = \"2s\"\n"
@@ -354,6 +355,30 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
   auto unauthorized = run_command(std::string(SMSGWCTL_PATH) + " --url " + base() +
                                   " --token wrong messages show " + id);
   EXPECT_EQ(unauthorized.status, 4) << unauthorized.output;
+}
+
+// A carrier registered under another signature sends with its own: the stored text keeps the
+// [sms] signature, the carrier gets its signature instead, and the preview can show it.
+TEST_F(E2E, ACarrierWithItsOwnSignatureSendsWithIt) {
+  settings_.extra = "[sms]\nsignature = \"【区纪委】\"\n";
+  settings_.carrier_extra = "signature = \"【区监委】\"\n";
+  start_carrier();
+  start_daemon();
+  auto r = post_messages({{"to", "13800138000"}, {"text", "会议通知"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = json::parse(r.body)["messages"][0]["id"];
+  ASSERT_TRUE(carrier_->wait_for_count(1, 10s));
+  EXPECT_EQ(carrier_->received().at(0).json["text"], "【区监委】会议通知");
+  EXPECT_EQ(get_message(id)["text"], "【区纪委】会议通知");
+
+  json tmpl = {{"name", "n"}, {"body", "{{topic}}"}};
+  ASSERT_EQ(http_request("POST", base() + "/v1/templates", kAdminToken, tmpl.dump()).status, 201);
+  json ask = {{"params", {{"topic", "会议通知"}}}, {"carrier", "primary"}};
+  auto preview = http_request("POST", base() + "/v1/templates/n/preview", kAdminToken, ask.dump());
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(json::parse(preview.body)["text"], "【区监委】会议通知");
+  ask["carrier"] = "nosuch";
+  EXPECT_EQ(http_request("POST", base() + "/v1/templates/n/preview", kAdminToken, ask.dump()).status, 422);
 }
 
 // The administrator's path of docs/admin-guide.md, with the real smsgwctl against the real

@@ -381,6 +381,17 @@ TEST(Config, SmsTableAndTemplatesDir) {
               HasSubstr("test.toml:2: sms.signatur: unknown key"));
   EXPECT_THAT(only_problem("[sms]\ndaily_cap_per_recipient = -1\n" + std::string(kCarrier)),
               HasSubstr("test.toml:2: sms.daily_cap_per_recipient: must be at least 0"));
+  const Config per_carrier = load_config_string(
+      "[sms]\nsignature = \"【区纪委】\"\n[[carriers]]\nname = \"backup\"\ntype = \"file\"\n"
+      "path = \"out.jsonl\"\nsignature = \"【区监委】\"\n",
+      "test.toml");
+  ASSERT_EQ(per_carrier.carriers.size(), 1u);
+  EXPECT_EQ(per_carrier.carriers[0].signature, "【区监委】");
+  EXPECT_EQ(per_carrier.carriers[0].default_signature, "【区纪委】");
+  EXPECT_FALSE(per_carrier.carriers[0].options.contains("signature"));
+  EXPECT_THAT(only_problem("[[carriers]]\nname = \"c\"\ntype = \"file\"\npath = \"o\"\n"
+                           "signature = \"a\\nb\"\n"),
+              HasSubstr("test.toml:5: carriers[c].signature: must not contain line breaks"));
   EXPECT_THAT(only_problem("[sms]\nsignature = 5\n" + std::string(kCarrier)),
               HasSubstr("test.toml:2: sms.signature: must be a string, not an integer"));
   EXPECT_THAT(only_problem("[sms]\nsignature = \"a\\nb\"\n" + std::string(kCarrier)),

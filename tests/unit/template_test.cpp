@@ -199,5 +199,13 @@ TEST(Signature, PrependedUnlessPresent) {
   EXPECT_EQ(apply_signature("【区监委】通知", "【区纪委】"), "【区纪委】【区监委】通知");
 }
 
+TEST(Signature, ResignSwapsTheDefaultForACarriersOwn) {
+  EXPECT_EQ(resign("【区纪委】会议通知", "【区纪委】", "【区监委】"), "【区监委】会议通知");
+  EXPECT_EQ(resign("会议通知", "【区纪委】", "【区监委】"), "【区监委】会议通知");
+  EXPECT_EQ(resign("会议通知", "", "【区监委】"), "【区监委】会议通知");
+  EXPECT_EQ(resign("【区纪委】会议通知", "【区纪委】", ""), "【区纪委】会议通知");
+  EXPECT_EQ(resign("【区监委】会议通知", "【区纪委】", "【区监委】"), "【区监委】会议通知");
+}
+
 }  // namespace
 }  // namespace smsgw::templates
