@@ -43,6 +43,7 @@ std::string human_bytes(curl_off_t n) {
 }
 
 struct Progress {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last{};
   bool drawn = false;
   bool done = false;
@@ -52,8 +53,23 @@ struct Progress {
 // and writing, which on a large list is the longer part, so say so instead of sitting at 100%.
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t ultotal, curl_off_t ulnow) {
   auto* p = static_cast<Progress*>(user);
-  if (ultotal <= 0 || p->done) return 0;
   const auto now = std::chrono::steady_clock::now();
+  // Small bodies go up at once: only a large upload (an import) gets a bar.
+  if (ultotal <= 64 * 1024 || p->done) {
+    // A large send is one small request and a long wait while the daemon renders and commits
+    // for every recipient: show that it is working, after half a second, ten times a second.
+    if (now - p->started < std::chrono::milliseconds(500)) return 0;
+    if (p->drawn && now - p->last < std::chrono::milliseconds(100)) return 0;
+    p->last = now;
+    p->drawn = true;
+    p->done = true;
+    static constexpr const char* kSpin = "|/-\\";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - p->started).count();
+    std::fprintf(stderr, "\r\033[Kwaiting for the server %c %.1f s", kSpin[(ms / 100) % 4],
+                 static_cast<double>(ms) / 1000.0);
+    std::fflush(stderr);
+    return 0;
+  }
   const bool complete = ulnow >= ultotal;
   if (!complete && p->drawn && now - p->last < std::chrono::milliseconds(100)) return 0;
   p->last = now;

@@ -248,7 +248,13 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
   }
 
   const std::string payload = body.dump();
-  const Response r = client.request("POST", "/v1/messages", &payload, headers);
+  Request req;
+  req.method = "POST";
+  req.path = "/v1/messages";
+  req.body = &payload;
+  req.headers = headers;
+  req.progress = true;  // a fan-out to a large group takes a moment: show it on a terminal
+  const Response r = client.send(req);
   if (!ok(r)) return report_error(r, client.raw());
   auto j = parse_json(r.body);
   if (client.raw() || !j || !j->is_object()) {
