@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "config/toml_names.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -47,30 +49,6 @@ std::size_t line_of(const toml::node* node) noexcept {
   return node != nullptr && node->source().begin ? node->source().begin.line : 0;
 }
 
-std::string_view type_name(const toml::node& node) noexcept {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    default:
-      return "nothing";
-  }
-}
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -254,13 +232,13 @@ class Loader {
     if (node == nullptr) return nullptr;
     if (auto* t = node->as_table()) return t;
     report(node, name,
-           "must be a table ([" + std::string(name) + "]), not " + std::string(type_name(*node)));
+           "must be a table ([" + std::string(name) + "]), not " + std::string(toml_type_name(*node)));
     return nullptr;
   }
 
   void wrong_type(const toml::node& node, std::string_view path, std::string_view expected) {
     report(&node, path,
-           "must be " + std::string(expected) + ", not " + std::string(type_name(node)));
+           "must be " + std::string(expected) + ", not " + std::string(toml_type_name(node)));
   }
 
   // Each reader returns the node it read (for follow-up checks), or null when the key is absent

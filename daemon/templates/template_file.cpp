@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/toml_names.hpp"
 #include "templates/template.hpp"
 
 namespace smsgw::templates {
@@ -25,24 +26,6 @@ bool is_template_name(std::string_view s) {
   return true;
 }
 
-std::string_view type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    default:
-      return "a date or time";
-  }
-}
 
 class Checker {
  public:
@@ -71,7 +54,7 @@ class Checker {
       out = s->get();
       return node;
     }
-    report(node, key, "must be a string, not " + std::string(type_name(*node)));
+    report(node, key, "must be a string, not " + std::string(config::toml_type_name(*node)));
     return nullptr;
   }
 
@@ -142,14 +125,14 @@ LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::st
           }
         } else {
           check.report(&element, "params",
-                       "must be an array of strings, found " + std::string(type_name(element)));
+                       "must be an array of strings, found " + std::string(config::toml_type_name(element)));
           params_ok = false;
         }
       }
     } else {
       check.report(params_node, "params",
                    "must be an array of strings such as [\"meeting\", \"time\"], not " +
-                       std::string(type_name(*params_node)));
+                       std::string(config::toml_type_name(*params_node)));
       params_ok = false;
     }
   }

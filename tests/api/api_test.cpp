@@ -15,6 +15,7 @@
 
 #include "api/server.hpp"
 #include "common/crypto.hpp"
+#include "support/api_client.hpp"
 #include "support/daemon_process.hpp"
 
 namespace smsgw::api {
@@ -23,92 +24,8 @@ namespace {
 using json = nlohmann::json;
 using config::Scope;
 
-struct Reply {
-  long status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-  long new_connections = -1;                   // CURLINFO_NUM_CONNECTS
-  std::string error;
-  json doc() const { return json::parse(body, nullptr, false); }
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
-};
-
-// One curl easy handle: requests through the same Client reuse its connection (keep-alive).
-class Client {
- public:
-  explicit Client(unsigned short port) : base_("http://127.0.0.1:" + std::to_string(port)) {
-    curl_ = curl_easy_init();
-  }
-  ~Client() { curl_easy_cleanup(curl_); }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  Reply request(const std::string& method, const std::string& path, const std::string& token,
-                const std::string& body = "", std::vector<std::string> headers = {}) {
-    Reply reply;
-    curl_slist* list = nullptr;
-    if (!token.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token).c_str());
-    bool has_ct = false;
-    for (const auto& h : headers) {
-      if (h.rfind("Content-Type:", 0) == 0) has_ct = true;
-      list = curl_slist_append(list, h.c_str());
-    }
-    if (method == "POST" && !has_ct) list = curl_slist_append(list, "Content-Type: application/json");
-    const std::string url = base_ + path;
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 20'000L);
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
-    if (method == "POST") {
-      curl_easy_setopt(curl_, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.c_str());
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, nullptr);
-    } else {
-      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
-      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method == "GET" ? nullptr : method.c_str());
-    }
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Client::on_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Client::on_header);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &reply.headers);
-    const CURLcode rc = curl_easy_perform(curl_);
-    if (rc != CURLE_OK) {
-      reply.error = curl_easy_strerror(rc);
-    } else {
-      curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
-      curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &reply.new_connections);
-    }
-    curl_slist_free_all(list);
-    return reply;
-  }
-
- private:
-  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-  }
-  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* out) {
-    std::string line(data, size * n);
-    auto colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string name = line.substr(0, colon);
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
-      (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-    }
-    return size * n;
-  }
-
-  std::string base_;
-  CURL* curl_ = nullptr;
-};
+using Reply = testing::ApiReply;
+using Client = testing::ApiClient;
 
 class ApiTest : public ::testing::Test {
  protected:

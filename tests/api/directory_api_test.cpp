@@ -19,6 +19,7 @@
 #include "api/server.hpp"
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "support/api_client.hpp"
 #include "support/daemon_process.hpp"
 
 namespace smsgw::api {
@@ -27,66 +28,8 @@ namespace {
 using json = nlohmann::json;
 using config::Scope;
 
-struct Reply {
-  long status = 0;
-  std::string body;
-  std::string error;
-  json doc() const { return json::parse(body, nullptr, false); }
-};
-
-class Client {
- public:
-  explicit Client(unsigned short port) : base_("http://127.0.0.1:" + std::to_string(port)) {
-    curl_ = curl_easy_init();
-  }
-  ~Client() { curl_easy_cleanup(curl_); }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  Reply request(const std::string& method, const std::string& path, const std::string& token,
-                const std::string& body = "",
-                const std::string& content_type = "application/json") {
-    Reply reply;
-    curl_slist* list = nullptr;
-    if (!token.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token).c_str());
-    const bool has_body = method == "POST" || method == "PUT" || method == "PATCH";
-    if (has_body) list = curl_slist_append(list, ("Content-Type: " + content_type).c_str());
-    list = curl_slist_append(list, "Expect:");
-    const std::string url = base_ + path;
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 60'000L);
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
-    if (has_body) {
-      curl_easy_setopt(curl_, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method == "POST" ? nullptr : method.c_str());
-    } else {
-      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
-      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method == "GET" ? nullptr : method.c_str());
-    }
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Client::on_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
-    const CURLcode rc = curl_easy_perform(curl_);
-    if (rc != CURLE_OK) {
-      reply.error = curl_easy_strerror(rc);
-    } else {
-      curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
-    }
-    curl_slist_free_all(list);
-    return reply;
-  }
-
- private:
-  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-  }
-  std::string base_;
-  CURL* curl_ = nullptr;
-};
+using Reply = testing::ApiReply;
+using Client = testing::ApiClient;
 
 const std::string kSignature = "【区纪委】";
 // 2026-11-26 09:30 in Asia/Shanghai.
@@ -238,7 +181,7 @@ TEST_F(DirectoryApiTest, ImportReportsBadRowsImportsGoodOnesAndDryRunWritesNothi
       "王五,12345,区政协,委员,cppcc\n"
       "赵六,13700137000,区财政局,科员,\n";
   Reply dry = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret", csv,
-                        "text/csv; charset=utf-8");
+                        {"Content-Type: text/csv; charset=utf-8"});
   ASSERT_EQ(dry.status, 200) << dry.body;
   EXPECT_EQ(dry.doc()["dry_run"], true);
   EXPECT_EQ(dry.doc()["created"], 3);
@@ -247,7 +190,7 @@ TEST_F(DirectoryApiTest, ImportReportsBadRowsImportsGoodOnesAndDryRunWritesNothi
   EXPECT_EQ(dry.doc()["errors"][0]["line"], 4);
   EXPECT_EQ(c.request("GET", "/v1/recipients", "read-secret").doc()["recipients"].size(), 0u);
 
-  Reply real = c.request("POST", "/v1/recipients/import", "admin-secret", csv, "text/csv");
+  Reply real = c.request("POST", "/v1/recipients/import", "admin-secret", csv, {"Content-Type: text/csv"});
   ASSERT_EQ(real.status, 200) << real.body;
   EXPECT_EQ(real.doc()["created"], 3);
   EXPECT_EQ(real.doc()["encoding"], "utf-8");
@@ -257,12 +200,12 @@ TEST_F(DirectoryApiTest, ImportReportsBadRowsImportsGoodOnesAndDryRunWritesNothi
   EXPECT_EQ(groups.doc()["groups"].size(), 3u) << groups.body;
 
   Reply again = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret", csv,
-                          "text/csv");
+                          {"Content-Type: text/csv"});
   EXPECT_EQ(again.doc()["created"], 0);
   EXPECT_EQ(again.doc()["updated"], 3);
-  EXPECT_EQ(c.request("POST", "/v1/recipients/import", "admin-secret", csv, "text/plain").status,
+  EXPECT_EQ(c.request("POST", "/v1/recipients/import", "admin-secret", csv, {"Content-Type: text/plain"}).status,
             415);
-  EXPECT_EQ(c.request("POST", "/v1/recipients/import", "send-secret", csv, "text/csv").status,
+  EXPECT_EQ(c.request("POST", "/v1/recipients/import", "send-secret", csv, {"Content-Type: text/csv"}).status,
             403);
 }
 
@@ -274,11 +217,11 @@ TEST_F(DirectoryApiTest, ImportGbkAsExcelWritesIt) {
   ss << in.rdbuf();
   Client c(port_);
   Reply detected = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret",
-                             ss.str(), "text/csv");
+                             ss.str(), {"Content-Type: text/csv"});
   ASSERT_EQ(detected.status, 200) << detected.body;
   EXPECT_EQ(detected.doc()["encoding"], "gbk");
   Reply r = c.request("POST", "/v1/recipients/import", "admin-secret", ss.str(),
-                      "text/csv; charset=GBK");
+                      {"Content-Type: text/csv; charset=GBK"});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_GT(r.doc()["created"].get<int>(), 0);
   EXPECT_EQ(r.doc()["created"], detected.doc()["created"]);
@@ -502,7 +445,7 @@ TEST_F(DirectoryApiTest, TimingsOfLargeImportAndFanOut) {
            ",区纪委监委机关,科员,cadres\n";
   }
   auto t0 = std::chrono::steady_clock::now();
-  Reply imported = c.request("POST", "/v1/recipients/import", "admin-secret", csv, "text/csv");
+  Reply imported = c.request("POST", "/v1/recipients/import", "admin-secret", csv, {"Content-Type: text/csv"});
   auto t1 = std::chrono::steady_clock::now();
   ASSERT_EQ(imported.status, 200) << imported.body.substr(0, 500);
   EXPECT_EQ(imported.doc()["created"], 10'000);
