@@ -142,5 +142,7 @@ int cmd_tokens(const Client& client, const std::vector<std::string>& args);
 int cmd_recipients(const Client& client, const std::vector<std::string>& args);
 int cmd_groups(const Client& client, const std::vector<std::string>& args);
 int cmd_templates(const Client& client, const std::vector<std::string>& args);
+int cmd_calendar(const Client& client, const std::vector<std::string>& args);
+int cmd_schedules(const Client& client, const std::vector<std::string>& args);
 
 }  // namespace smsgw::ctl

@@ -78,6 +78,23 @@ Sending:
   messages show ID     one message with its attempt history
   messages cancel ID   cancel a message that has not been sent yet
   batches show ID      counts per status and skipped per reason
+Calendar (scope read):
+  calendar show YEAR   month grids marking days off (休), make-up workdays (班) and estimated
+                       days off (估), then the list of breaks
+  calendar day DATE    whether DATE (YYYY-MM-DD) is a workday, and why: make-up
+                       workday, which holiday, weekend
+Schedules (scope admin to change, read to look; ID|NAME = numeric id or name):
+  schedules add NAME --when "LINE" --template T (--group G | --to NUMBER)...
+                [--param k=v ...] [--priority normal|urgent]
+                [--expires none|holiday_end|DURATION] [--description D] [--disabled]
+                       LINE: "at 2026-12-01 09:00", "cron 30 9 * * 1-5",
+                       "1 workday before spring_festival, national_day at 09:00",
+                       "first workday of every month at 09:30"
+  schedules list | schedules show ID|NAME | schedules delete ID|NAME
+  schedules next ID|NAME [--count N]      the next firings (default 5, at most 100)
+  schedules pause ID|NAME | schedules resume ID|NAME
+  schedules history ID|NAME [--limit N] [--cursor C]
+                       firings with outcome (fired, missed, failed) and batch id
 Tokens (scope admin):
   tokens list | tokens create NAME --scope S [--scope S ...] | tokens revoke NAME
                        a created token is printed once (stdout; the rest goes to stderr)
@@ -98,6 +115,9 @@ Examples:
   smsgwctl send --group cadres --template holiday-integrity-reminder --param holiday=国庆节
   smsgwctl send --to 13800138000 --text "明天上午九点开会。"
   smsgwctl --json messages show 01HZX3K8Q1M7J2
+  smsgwctl calendar show 2026
+  smsgwctl schedules add integrity-reminder --when "1 workday before every holiday at 09:00" \
+           --group cadres --template holiday-integrity-reminder --expires holiday_end
 )";
 
 int run_command(const Client& client, const std::vector<std::string>& words) {
@@ -112,6 +132,8 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "groups") return cmd_groups(client, rest);
   if (cmd == "templates") return cmd_templates(client, rest);
   if (cmd == "tokens") return cmd_tokens(client, rest);
+  if (cmd == "calendar") return cmd_calendar(client, rest);
+  if (cmd == "schedules") return cmd_schedules(client, rest);
   throw UsageError("unknown command '" + cmd + "'");
 }
 

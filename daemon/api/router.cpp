@@ -11,6 +11,7 @@
 #include "api/fanout.hpp"
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
+#include "api/send.hpp"
 #include "common/crypto.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
@@ -35,20 +36,17 @@ std::map<std::string, std::string> signatures_of(const std::vector<config::Carri
 
 namespace {
 
-// Above this many recipients the 202 body omits the per-message list (SPEC allows it): a
-// 100,000-recipient response would be megabytes, stored again with its idempotency key.
-constexpr std::size_t kMaxListedMessages = 1000;
-
 enum class RouteId {
   healthz, readyz, metrics, messages, message, batch, callback,
   recipients, recipients_import, recipient, groups, group, templates, template_one,
-  template_preview, tokens, token, none
+  template_preview, tokens, token, calendar_year, calendar_day, schedules, schedule,
+  schedule_next, schedule_history, none
 };
 
 struct Route {
   RouteId id = RouteId::none;
   std::string_view name = "other";  // metrics label
-  std::string_view param;           // {id}, {carrier} or {name}
+  std::string_view param;           // {id}, {carrier}, {name}, {year} or {date}
   std::string_view allow;           // for 405
 };
 
@@ -93,6 +91,28 @@ Route match(std::string_view target) {
   if (auto r = with_param("/v1/templates/", RouteId::template_one, "/v1/templates/{name}",
                           "GET, PUT, DELETE"))
     return *r;
+  if (auto r = with_param("/v1/calendar/day/", RouteId::calendar_day, "/v1/calendar/day/{date}",
+                          "GET"))
+    return *r;
+  if (auto r = with_param("/v1/calendar/", RouteId::calendar_year, "/v1/calendar/{year}", "GET"))
+    return *r;
+  if (path == "/v1/schedules") return {RouteId::schedules, "/v1/schedules", {}, "GET, POST"};
+  // "/v1/schedules/{id}/next" and ".../history": the id segment is split off first.
+  if (starts_with(path, "/v1/schedules/")) {
+    std::string_view rest = path.substr(std::string_view("/v1/schedules/").size());
+    const auto slash = rest.find('/');
+    std::string_view id = rest.substr(0, slash);
+    if (id.empty()) return {};
+    if (slash == std::string_view::npos) {
+      return {RouteId::schedule, "/v1/schedules/{id}", id, "GET, PUT, PATCH, DELETE"};
+    }
+    std::string_view sub = rest.substr(slash);
+    if (sub == "/next") return {RouteId::schedule_next, "/v1/schedules/{id}/next", id, "GET"};
+    if (sub == "/history") {
+      return {RouteId::schedule_history, "/v1/schedules/{id}/history", id, "GET"};
+    }
+    return {};
+  }
   if (path == "/v1/tokens") return {RouteId::tokens, "/v1/tokens", {}, "GET, POST"};
   if (auto r = with_param("/v1/tokens/", RouteId::token, "/v1/tokens/{name}", "DELETE"))
     return *r;
@@ -106,8 +126,13 @@ bool method_allowed(RouteId id, http::verb v) {
     case RouteId::healthz:
     case RouteId::readyz:
     case RouteId::metrics:
-    case RouteId::batch: return get;
+    case RouteId::batch:
+    case RouteId::calendar_year:
+    case RouteId::calendar_day:
+    case RouteId::schedule_next:
+    case RouteId::schedule_history: return get;
     case RouteId::messages:
+    case RouteId::schedules:
     case RouteId::recipients:
     case RouteId::groups:
     case RouteId::templates:
@@ -120,6 +145,7 @@ bool method_allowed(RouteId id, http::verb v) {
     case RouteId::recipient: return get || del || v == http::verb::patch;
     case RouteId::template_one: return get || del || v == http::verb::put;
     case RouteId::token: return del;
+    case RouteId::schedule: return get || del || v == http::verb::put || v == http::verb::patch;
     case RouteId::none: return false;
   }
   return false;
@@ -138,7 +164,9 @@ config::Scope scope_for(RouteId id, http::verb v) {
     case RouteId::groups:
     case RouteId::group:
     case RouteId::templates:
-    case RouteId::template_one: return write ? config::Scope::admin : config::Scope::read;
+    case RouteId::template_one:
+    case RouteId::schedules:
+    case RouteId::schedule: return write ? config::Scope::admin : config::Scope::read;
     case RouteId::recipients_import:
     case RouteId::tokens:
     case RouteId::token: return config::Scope::admin;
@@ -147,159 +175,6 @@ config::Scope scope_for(RouteId id, http::verb v) {
   }
 }
 
-
-// A validated POST /v1/messages body.
-struct SendRequest {
-  std::vector<std::string> to;  // E.164, duplicates removed, in request order
-  std::vector<std::string> groups;
-  std::string text;                          // when no template
-  std::optional<std::string> template_name;  // when no text
-  Params params;
-  Priority priority = Priority::normal;
-  std::optional<UnixMs> send_at;
-  std::optional<UnixMs> expires_at;
-};
-
-// Collects every field error rather than stopping at the first, so a client fixes its request
-// in one round trip. Returns the detail for the problem (empty if the request is valid).
-std::string validate_send(const json& doc, const config::LimitsConfig& limits, UnixMs now,
-                          SendRequest& out, std::vector<FieldError>& errors) {
-  std::string detail;
-  static const std::unordered_set<std::string_view> known = {
-      "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority"};
-  for (const auto& [key, value] : doc.items()) {
-    if (known.count(key) == 0) errors.push_back({key, "unknown field"});
-  }
-  auto present = [&](const char* f) {
-    auto it = doc.find(f);
-    return it != doc.end() && !it->is_null();
-  };
-
-  // to
-  auto to_it = doc.find("to");
-  std::unordered_set<std::string> seen;
-  auto add_number = [&](const json& v, const std::string& field) {
-    if (!v.is_string()) {
-      errors.push_back({field, "must be a string"});
-      return;
-    }
-    PhoneResult p = normalize_phone(v.get_ref<const std::string&>());
-    if (!p.ok()) {
-      errors.push_back({field, p.error});
-      return;
-    }
-    if (seen.insert(p.e164).second) out.to.push_back(std::move(p.e164));
-  };
-  if (!present("to")) {
-    if (!present("groups")) errors.push_back({"to", "is required (or groups)"});
-  } else if (to_it->is_string()) {
-    add_number(*to_it, "to");
-  } else if (to_it->is_array()) {
-    if (to_it->empty()) {
-      errors.push_back({"to", "must not be empty"});
-    } else if (to_it->size() > limits.max_recipients_per_request) {
-      errors.push_back({"to", "at most " + std::to_string(limits.max_recipients_per_request) +
-                                  " recipients per request"});
-    } else {
-      out.to.reserve(to_it->size());
-      for (std::size_t i = 0; i < to_it->size(); ++i) {
-        add_number((*to_it)[i], "to[" + std::to_string(i) + "]");
-      }
-    }
-  } else {
-    errors.push_back({"to", "must be a phone number or an array of phone numbers"});
-  }
-
-  // groups
-  if (present("groups")) {
-    const json& g = doc["groups"];
-    if (!g.is_array() || g.empty()) {
-      errors.push_back({"groups", "must be a non-empty array of group names"});
-    } else {
-      std::unordered_set<std::string> names;
-      for (std::size_t i = 0; i < g.size(); ++i) {
-        if (!g[i].is_string() || g[i].get_ref<const std::string&>().empty()) {
-          errors.push_back({"groups[" + std::to_string(i) + "]", "must be a group name"});
-        } else if (names.insert(g[i].get<std::string>()).second) {
-          out.groups.push_back(g[i].get<std::string>());
-        }
-      }
-    }
-  }
-
-  // text or template (exactly one)
-  const bool has_text = present("text"), has_template = present("template");
-  if (has_text && has_template) {
-    errors.push_back({"template", "give either text or template, not both"});
-  } else if (!has_text && !has_template) {
-    errors.push_back({"text", "is required (or template)"});
-  } else if (has_template) {
-    const json& t = doc["template"];
-    if (!t.is_string() || t.get_ref<const std::string&>().empty()) {
-      errors.push_back({"template", "must be a template name"});
-    } else {
-      out.template_name = t.get<std::string>();
-    }
-  } else if (!doc["text"].is_string()) {
-    errors.push_back({"text", "must be a string"});
-  } else {
-    out.text = doc["text"].get<std::string>();
-    SmsLength len = measure_sms(out.text);
-    if (out.text.empty()) {
-      errors.push_back({"text", "must not be empty"});
-    } else if (static_cast<std::size_t>(len.chars) > limits.max_text_chars) {
-      errors.push_back({"text", "is " + std::to_string(len.chars) + " characters; at most " +
-                                    std::to_string(limits.max_text_chars) + " are allowed"});
-    }
-  }
-  if (present("params")) {
-    if (!has_template) {
-      errors.push_back({"params", "only with a template"});
-    } else {
-      out.params = parse_params(doc["params"], errors);
-    }
-  }
-
-  auto parse_time = [&](const char* field) -> std::optional<UnixMs> {
-    auto it = doc.find(field);
-    if (it == doc.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) {
-      errors.push_back({field, "must be an RFC 3339 date-time string"});
-      return std::nullopt;
-    }
-    auto t = parse_rfc3339(it->get_ref<const std::string&>());
-    if (!t) {
-      errors.push_back(
-          {field, "must be an RFC 3339 date-time with an offset, e.g. 2026-11-26T09:30:00+08:00"});
-    }
-    return t;
-  };
-  out.send_at = parse_time("send_at");
-  out.expires_at = parse_time("expires_at");
-  if (out.expires_at) {
-    if (*out.expires_at <= now) {
-      errors.push_back({"expires_at", "is in the past"});
-    } else if (out.send_at && *out.expires_at <= *out.send_at) {
-      errors.push_back({"expires_at", "must be after send_at"});
-    }
-  }
-
-  if (auto it = doc.find("priority"); it != doc.end() && !it->is_null()) {
-    std::optional<Priority> p;
-    if (it->is_string()) p = parse_priority(it->get_ref<const std::string&>());
-    if (p) {
-      out.priority = *p;
-    } else {
-      errors.push_back({"priority", "must be \"normal\" or \"urgent\""});
-    }
-  }
-
-  if (!errors.empty() && detail.empty()) {
-    detail = errors.size() == 1 ? "1 field is invalid"
-                                : std::to_string(errors.size()) + " fields are invalid";
-  }
-  return detail;
-}
 
 }  // namespace
 
@@ -436,6 +311,18 @@ void Router::Impl::handle(Request req, Respond respond) {
         if (req.method() == http::verb::post) return create_token(call, req);
         return list_tokens(call);
       case RouteId::token: return delete_token(call, route.param);
+      case RouteId::calendar_year: return calendar_year(call, route.param);
+      case RouteId::calendar_day: return calendar_day(call, route.param);
+      case RouteId::schedules:
+        if (req.method() == http::verb::post) return create_schedule(call, principal, req);
+        return list_schedules(call);
+      case RouteId::schedule:
+        if (req.method() == http::verb::put) return put_schedule(call, route.param, req);
+        if (req.method() == http::verb::patch) return patch_schedule(call, route.param, req);
+        if (req.method() == http::verb::delete_) return delete_schedule(call, route.param);
+        return get_schedule(call, route.param);
+      case RouteId::schedule_next: return schedule_next(call, route.param, req.target());
+      case RouteId::schedule_history: return schedule_history(call, route.param, req.target());
       default: return problem(call, ProblemKind::not_found, "no such resource");
     }
   } catch (const std::exception& e) {
@@ -598,95 +485,12 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
   std::string detail = validate_send(doc, limits, now, sr, errors);
   if (!errors.empty()) return problem(call, ProblemKind::validation, detail, errors);
 
-  // Template, groups and params are all checked before anything is written.
-  std::optional<templates::Parsed> parsed;
-  if (sr.template_name) {
-    auto row = deps.store.get_template(*sr.template_name);
-    if (!row) {
-      errors.push_back({"template", "no template named \"" + *sr.template_name + "\""});
-    } else {
-      parsed = templates::parse(row->body);
-      if (!parsed->ok()) {
-        errors.push_back({"template", "the stored template does not parse: " +
-                                          parsed->error->to_string()});
-      }
-    }
-  }
-  std::vector<std::string> unknown_groups;
-  std::vector<store::Target> targets = deps.store.resolve_targets(sr.groups, sr.to, unknown_groups);
-  if (!unknown_groups.empty()) {
-    std::string names;
-    for (const auto& g : unknown_groups) names += (names.empty() ? "" : ", ") + g;
-    errors.push_back({"groups", "unknown group(s): " + names});
-  }
-  if (errors.empty() && targets.empty()) {
-    errors.push_back({"groups", "the groups have no members"});
-  }
-  if (errors.empty() && targets.size() > limits.max_recipients_per_request) {
-    errors.push_back({sr.groups.empty() ? "to" : "groups",
-                      "resolves to " + std::to_string(targets.size()) + " recipients; at most " +
-                          std::to_string(limits.max_recipients_per_request) + " per request"});
-  }
-  if (!errors.empty()) {
-    return problem(call, ProblemKind::validation,
-                   errors.size() == 1 ? "1 field is invalid"
-                                      : std::to_string(errors.size()) + " fields are invalid",
-                   errors);
-  }
-
-  std::map<std::string, std::int64_t> counts_today;
-  if (sms.daily_cap_per_recipient > 0) {
-    std::vector<std::string> phones;
-    phones.reserve(targets.size());
-    for (const auto& t : targets) {
-      if (t.active) phones.push_back(t.phone);
-    }
-    counts_today = deps.store.counts_since(phones, tz.start_of_local_day(now));
-  }
-  FanoutSpec spec;
-  spec.tmpl = parsed ? parsed->tmpl.get() : nullptr;
-  spec.text = sr.text;
-  spec.params = &sr.params;
-  spec.signature = sms.signature;
-  spec.daily_cap = sms.daily_cap_per_recipient;
-  spec.max_text_chars = limits.max_text_chars;
-  spec.dates = date_values(tz, now);
-  Fanout fan = build_fanout(targets, counts_today, spec);
-  if (!fan.errors.empty()) {
-    return problem(call, ProblemKind::validation,
-                   "the message cannot be built for every recipient", fan.errors);
-  }
-
-  const auto n = static_cast<std::int64_t>(fan.messages.size());
-  const std::int64_t first_id = n > 0 ? deps.store.allocate_message_ids(n) : 0;
-  store::NewBatch batch;
-  batch.id = deps.store.allocate_batch_id();
-  batch.source = "api:" + who.name;
-  batch.created_at = now;
-  const UnixMs send_at = sr.send_at.value_or(now);
-
-  // The response is built before the commit so it can be stored with the idempotency key and
-  // replayed byte for byte.
-  json body = {{"batch_id", std::to_string(batch.id)},
-               {"count", n},
-               {"skipped", static_cast<std::int64_t>(fan.skips.size())},
-               {"skipped_by_reason", fan.skipped_by_reason}};
-  json listed = json::array();
-  const bool list_all = fan.messages.size() <= kMaxListedMessages;
-  for (std::int64_t i = 0; i < n; ++i) {
-    store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
-    m.id = first_id + i;
-    m.priority = sr.priority;
-    m.send_at = send_at;
-    m.expires_at = sr.expires_at;
-    if (list_all) {
-      listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
-    }
-  }
-  if (list_all) body["messages"] = std::move(listed);
-  batch.messages = std::move(fan.messages);
-  batch.skips = std::move(fan.skips);
-  std::string response_body = dump(body);
+  SendPlan plan = plan_send(SendContext{deps.store, limits, sms, tz, now}, sr, "api:" + who.name);
+  if (!plan.errors.empty()) return problem(call, ProblemKind::validation, plan.detail, plan.errors);
+  const std::int64_t n = plan.count;
+  const UnixMs send_at = plan.due_at;
+  std::string response_body = plan.response_body;
+  store::NewBatch batch = std::move(plan.batch);
 
   deps.store.async_enqueue(
       std::move(batch), std::move(key), response_body,

@@ -1,6 +1,7 @@
 #pragma once
 // The router's state and handlers, shared by the route files: router.cpp (dispatch, messages,
-// batches, callbacks) and routes_directory.cpp (recipients, groups, templates, tokens).
+// batches, callbacks), routes_directory.cpp (recipients, groups, templates, tokens) and
+// routes_schedules.cpp (calendar, schedules).
 // Internal to smsgw_api.
 
 #include <boost/asio/post.hpp>
@@ -86,6 +87,22 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list_tokens(Call& call);
   void create_token(Call& call, Request& req);
   void delete_token(Call& call, std::string_view param);
+
+  // routes_schedules.cpp
+  void calendar_year(Call& call, std::string_view param);
+  void calendar_day(Call& call, std::string_view param);
+  void list_schedules(Call& call);
+  void create_schedule(Call& call, const Principal& who, Request& req);
+  void get_schedule(Call& call, std::string_view param);
+  void put_schedule(Call& call, std::string_view param, Request& req);
+  void patch_schedule(Call& call, std::string_view param, Request& req);
+  void delete_schedule(Call& call, std::string_view param);
+  void schedule_next(Call& call, std::string_view param, std::string_view target);
+  void schedule_history(Call& call, std::string_view param, std::string_view target);
+  // deps.calendar() or, when there is none, a built-in all-estimated calendar.
+  std::shared_ptr<const calendar::Calendar> current_calendar() const;
+  // Both on the io thread after a successful schedule write.
+  void schedules_changed();
 
   // Parses a JSON object body: nullopt after answering 415/400/422.
   std::optional<json> json_body(Call& call, Request& req);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "calendar/calendar.hpp"
 #include "carriers/adapter.hpp"
 #include "common/metrics.hpp"
 #include "config/config.hpp"
@@ -30,6 +31,11 @@ struct Dependencies {
   std::function<std::vector<dispatch::CarrierStatus>()> carrier_status;
   // Wall clock for template dates and the daily cap; empty = now_ms(). Tests inject one.
   std::function<UnixMs()> clock = nullptr;
+  // The calendar in force (swapped on SIGHUP); empty or null = built-in estimates only.
+  std::function<std::shared_ptr<const calendar::Calendar>()> calendar = nullptr;
+  // Called on the io thread after a schedule was created, changed, paused, resumed or deleted,
+  // so the scheduler re-arms its timer.
+  std::function<void()> on_schedules_changed = nullptr;
 };
 
 class Server {

@@ -15,13 +15,18 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "adapters/builtin.hpp"
 #include "api/server.hpp"
+#include "calendar/calendar.hpp"
 #include "carriers/curl_multi.hpp"
 #include "carriers/registry.hpp"
 #include "common/metrics.hpp"
+#include "common/time.hpp"
+#include "common/timezone.hpp"
 #include "dispatch/dispatcher.hpp"
+#include "schedule/scheduler.hpp"
 #include "store/store.hpp"
 #include "templates/template_file.hpp"
 
@@ -125,16 +130,77 @@ void load_shipped_templates(store::Store& store, const std::string& dir) {
                  dir, kept, broken);
 }
 
+// The official calendar files, or none (every year estimated) when the folder does not exist.
+std::shared_ptr<const calendar::Calendar> load_calendar(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return std::make_shared<const calendar::Calendar>();
+  }
+  return std::make_shared<const calendar::Calendar>(calendar::Calendar::load_dir(dir));
+}
+
+std::string describe_calendar(const calendar::Calendar& cal, const std::string& dir) {
+  std::string years;
+  for (int y : cal.official_years()) years += (years.empty() ? "" : ", ") + std::to_string(y);
+  return years.empty() ? "no official years in " + dir + " (every year estimated)"
+                       : "official years " + years + " from " + dir;
+}
+
+// [[schedules]] in the config are created when no schedule has their name; after that the
+// store's copy is the one administrators manage, so a restart never undoes a pause or an edit.
+void seed_schedules(store::Store& store, const config::Config& cfg, UnixMs now) {
+  int created = 0;
+  for (const auto& seed : cfg.schedules) {
+    if (store.find_schedule(seed.name)) continue;
+    store::ScheduleRow row;
+    row.name = seed.name;
+    row.spec_json = seed.spec_json;
+    auto doc = nlohmann::json::parse(seed.spec_json, nullptr, false);
+    row.enabled = doc.is_object() && doc.value("enabled", true);
+    row.source = "config";
+    row.created_at = row.updated_at = now;
+    std::promise<std::error_code> done;
+    store.async_create_schedule(row, [&done](std::error_code ec, store::WriteResult, std::int64_t) {
+      done.set_value(ec);
+    });
+    if (auto ec = done.get_future().get()) {
+      spdlog::error("schedules: cannot create {} from {}:{}: {}", seed.name, cfg.path, seed.line,
+                    ec.message());
+    } else {
+      ++created;
+    }
+  }
+  if (created > 0) spdlog::info("schedules: {} created from {}", created, cfg.path);
+}
+
 }  // namespace
 
 config::Config load_and_validate(const std::string& path) {
   config::Config cfg = config::load_config_file(path);
   carriers::validate_carriers(builtin_registry(), cfg);
+  try {
+    load_calendar(cfg.daemon.calendar_dir);
+  } catch (const calendar::CalendarError& e) {
+    std::vector<std::string> problems;
+    std::string text = e.what();
+    for (std::size_t start = 0; start < text.size();) {
+      const auto end = text.find('\n', start);
+      problems.push_back(text.substr(start, end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    throw config::ConfigError(std::move(problems));
+  }
   return cfg;
 }
 
-int run(config::Config cfg) {
+int run(config::Config cfg, RunOptions run_options) {
   apply_log_level(cfg.daemon.log_level);
+  const std::int64_t offset = run_options.clock_offset_ms;
+  const std::function<UnixMs()> clock = [offset] { return now_ms() + offset; };
+  if (offset != 0)
+    spdlog::warn("clock offset {} ms: the daemon believes it is {}", offset,
+                 format_rfc3339(clock()));
   const carriers::Registry registry = builtin_registry();
 
   std::error_code ec;
@@ -163,6 +229,23 @@ int run(config::Config cfg) {
   spdlog::info("store open: {}", db_path);
 
   load_shipped_templates(*store, cfg.daemon.templates_dir);
+  seed_schedules(*store, cfg, clock());
+
+  // Swapped whole on SIGHUP; readers copy the pointer (io thread only, so no lock).
+  std::shared_ptr<const calendar::Calendar> calendar;
+  try {
+    calendar = load_calendar(cfg.daemon.calendar_dir);
+  } catch (const calendar::CalendarError& e) {
+    spdlog::critical("calendar: {}", e.what());
+    return kExitConfig;
+  }
+  spdlog::info("calendar: {}", describe_calendar(*calendar, cfg.daemon.calendar_dir));
+  auto zone = TimeZone::load(cfg.daemon.timezone);
+  if (!zone) {
+    spdlog::critical("cannot load time zone {}", cfg.daemon.timezone);
+    return kExitConfig;
+  }
+  TimeZone tz = *zone;
 
   asio::io_context io{1};
   Metrics metrics;
@@ -181,7 +264,21 @@ int run(config::Config cfg) {
   }
   for (auto& [name, adapter] : adapters) adapter->start();
 
-  dispatch::Dispatcher dispatcher{io, *store, slots, cfg.retry, cfg.dispatch, metrics};
+  dispatch::Dispatcher dispatcher{io, *store, slots, cfg.retry, cfg.dispatch, metrics, clock};
+  dispatcher.set_quiet_hours(cfg.sms.quiet_hours, tz);
+
+  auto scheduler_options = [&tz](const config::Config& c) {
+    return schedule::SchedulerOptions{c.limits, c.sms, tz, c.schedule.catch_up};
+  };
+  schedule::Scheduler scheduler{
+      io, scheduler_options(cfg),
+      schedule::SchedulerDeps{
+          .store = *store,
+          .metrics = metrics,
+          .clock = clock,
+          .calendar = [&calendar] { return calendar; },
+          .on_enqueued = [&dispatcher](UnixMs due_at) { dispatcher.notify(due_at); },
+      }};
 
   api::Dependencies deps{
       .store = *store,
@@ -192,6 +289,9 @@ int run(config::Config cfg) {
         return it == adapters.end() ? nullptr : it->second.get();
       },
       .carrier_status = [&dispatcher] { return dispatcher.carrier_status(); },
+      .clock = clock,
+      .calendar = [&calendar] { return calendar; },
+      .on_schedules_changed = [&scheduler] { scheduler.reload(); },
   };
   api::Server server{io, cfg, deps};
   try {
@@ -201,6 +301,7 @@ int run(config::Config cfg) {
     return kExitUnavailable;
   }
   dispatcher.start();
+  scheduler.start();
   spdlog::info("smsgwd {} ready: listening on {} (port {}), {} carrier(s)", SMSGW_VERSION,
                cfg.api.listen, server.port(), cfg.carriers.size());
 
@@ -219,6 +320,7 @@ int run(config::Config cfg) {
       io.stop();
     });
     // Reverse dependency order: ingress first, then the workers, then the carriers.
+    scheduler.stop();
     server.async_stop([&] {
       dispatcher.async_stop(cfg.daemon.shutdown_grace, [&] {
         auto remaining = std::make_shared<std::size_t>(adapters.size());
@@ -250,6 +352,18 @@ int run(config::Config cfg) {
             apply_log_level(fresh.daemon.log_level);
             server.reconfigure(fresh);
             dispatcher.reconfigure(fresh.carriers, fresh.retry, fresh.dispatch);
+            dispatcher.set_quiet_hours(fresh.sms.quiet_hours, tz);
+            if (fresh.daemon.timezone != cfg.daemon.timezone)
+              spdlog::warn("reload: daemon.timezone changed; that applies at the next restart");
+            try {
+              calendar = load_calendar(fresh.daemon.calendar_dir);
+              spdlog::info("reload: calendar: {}",
+                           describe_calendar(*calendar, fresh.daemon.calendar_dir));
+            } catch (const calendar::CalendarError& e) {
+              spdlog::error("reload: calendar: {}; keeping the calendar in use", e.what());
+            }
+            seed_schedules(*store, fresh, clock());
+            scheduler.reconfigure(scheduler_options(fresh));
             // Keep what only a restart can change; take the rest.
             fresh.api.listen = cfg.api.listen;
             fresh.daemon.data_dir = cfg.daemon.data_dir;

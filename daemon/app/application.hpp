@@ -3,6 +3,7 @@
 // adapters, dispatcher, API), SIGHUP reload, and SIGTERM shutdown in reverse order (API stops
 // accepting first, then the dispatcher drains, then adapters stop, then the store flushes).
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,11 +17,17 @@ inline constexpr int kExitUsage = 64;     // EX_USAGE: bad command line
 inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: cannot bind, cannot open store
 inline constexpr int kExitConfig = config::kExitConfig;  // 78
 
-// Loads and validates the config file, including adapter-specific carrier options.
-// Throws config::ConfigError.
+// Loads and validates the config file, including adapter-specific carrier options and the
+// holiday calendar files in daemon.calendar_dir. Throws config::ConfigError.
 config::Config load_and_validate(const std::string& path);
 
+struct RunOptions {
+  // Added to the wall clock everywhere (scheduler, dispatcher, API): for rehearsing schedules
+  // and for end-to-end tests. Never set in production.
+  std::int64_t clock_offset_ms = 0;
+};
+
 // Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
-int run(config::Config config);
+int run(config::Config config, RunOptions options = {});
 
 }  // namespace smsgw::app

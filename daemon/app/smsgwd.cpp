@@ -3,11 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstring>
 #include <iostream>
 #include <string>
 
 #include "app/application.hpp"
+#include "common/time.hpp"
 
 namespace {
 
@@ -21,6 +23,11 @@ Options:
   --check-config   load and validate the configuration, print the result, exit
   --help           show this help
   --version        show the version
+  --clock-offset SECONDS
+                   run with the wall clock shifted by SECONDS (may be negative), to rehearse
+                   schedules; for testing only (docs/scheduling.md)
+  --fake-now TIME  the same, given as the RFC 3339 time the daemon starts at, e.g.
+                   2026-02-14T08:59:50+08:00
 
 Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads tokens, carrier rate/priority,
 retry and log level without dropping queued work.
@@ -29,11 +36,29 @@ Exit status: 0 ok, 64 bad command line, 69 cannot open the store or bind the
 listener, 78 invalid configuration (each problem is printed as FILE:LINE: KEY: message).
 )";
 
+bool parse_clock_option(const std::string& option, const std::string& value,
+                        smsgw::app::RunOptions& out) {
+  if (option == "--fake-now") {
+    auto t = smsgw::parse_rfc3339(value);
+    if (!t) return false;
+    out.clock_offset_ms = *t - smsgw::now_ms();
+    return true;
+  }
+  std::int64_t seconds = 0;
+  const char* first = value.data();
+  const char* last = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(first, last, seconds);
+  if (ec != std::errc() || ptr != last) return false;
+  out.clock_offset_ms = seconds * 1000;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path = "/etc/smsgw/smsgw.toml";
   bool check_only = false;
+  smsgw::app::RunOptions run_options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -50,6 +75,12 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
       config_path = arg.substr(std::strlen("--config="));
+    } else if ((arg == "--clock-offset" || arg == "--fake-now") && i + 1 < argc) {
+      const std::string value = argv[++i];
+      if (!parse_clock_option(arg, value, run_options)) {
+        std::cerr << "smsgwd: " << arg << ": not a valid value: " << value << "\n";
+        return smsgw::app::kExitUsage;
+      }
     } else {
       std::cerr << "smsgwd: unknown or incomplete option: " << arg << "\n\n" << kUsage;
       return smsgw::app::kExitUsage;
@@ -72,5 +103,5 @@ int main(int argc, char** argv) {
   // Logs go to stderr so stdout stays free for --check-config and friends.
   spdlog::set_default_logger(spdlog::stderr_color_mt("smsgwd"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
-  return smsgw::app::run(std::move(config));
+  return smsgw::app::run(std::move(config), run_options);
 }

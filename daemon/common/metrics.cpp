@@ -256,7 +256,12 @@ Metrics::Metrics()
       messages_by_status("smsgw_messages", "Messages in the store by status.", {"status"}),
       oldest_due_age("smsgw_queue_oldest_due_age_seconds",
                      "Age of the oldest message that is due but not yet sent (0 if none).", {}),
-      in_flight("smsgw_dispatch_in_flight", "Carrier requests outstanding.", {}) {}
+      in_flight("smsgw_dispatch_in_flight", "Carrier requests outstanding.", {}),
+      schedule_runs("smsgw_schedule_runs_total",
+                    "Schedule occurrences by outcome (fired, caught_up, missed, failed) since start.",
+                    {"outcome"}),
+      schedule_next_fire("smsgw_schedule_next_fire_timestamp_seconds",
+                         "Unix time of the next schedule firing (0 if none is enabled).", {}) {}
 
 std::string Metrics::render() {
   if (collector) collector(*this);
@@ -272,6 +277,8 @@ std::string Metrics::render() {
   messages_by_status.render(out);
   oldest_due_age.render(out);
   in_flight.render(out);
+  schedule_runs.render(out);
+  schedule_next_fire.render(out);
   return out;
 }
 

@@ -78,6 +78,9 @@ struct Metrics {
   GaugeFamily messages_by_status;     // smsgw_messages{status}
   GaugeFamily oldest_due_age;         // smsgw_queue_oldest_due_age_seconds
   GaugeFamily in_flight;              // smsgw_dispatch_in_flight
+  // Scheduler
+  CounterFamily schedule_runs;        // smsgw_schedule_runs_total{outcome} fired|caught_up|missed|failed
+  GaugeFamily schedule_next_fire;     // smsgw_schedule_next_fire_timestamp_seconds (0 if none)
 
   // Called at the start of render() to refresh sampled gauges.
   std::function<void(Metrics&)> collector;

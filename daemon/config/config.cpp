@@ -13,9 +13,14 @@
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
+#include <sstream>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "common/duration.hpp"
+#include "common/timezone.hpp"
+#include "schedule/rule.hpp"
 
 namespace smsgw::config {
 namespace {
@@ -178,17 +183,21 @@ class Loader {
   Config load(toml::table& root) {
     Config config;
     config.path = file_;
-    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "sms"});
+    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "sms",
+                          "schedule", "schedules"});
     if (auto* t = section(root, "daemon")) load_daemon(*t, config.daemon);
     if (auto* t = section(root, "api")) load_api(*t, config.api);
     if (auto* t = section(root, "retry")) load_retry(*t, config.retry);
     if (auto* t = section(root, "limits")) load_limits(*t, config.limits);
     if (auto* t = section(root, "dispatch")) load_dispatch(*t, config.dispatch);
     if (auto* t = section(root, "sms")) load_sms(*t, config.sms);
+    if (auto* t = section(root, "schedule")) load_schedule(*t, config.schedule);
     load_carriers(root, config.carriers);
+    load_schedules(root, config.daemon.timezone, config.schedules);
     for (auto& carrier : config.carriers) carrier.default_signature = config.sms.signature;
     resolve_data_dir(config.daemon);
     resolve_dir(config.daemon.templates_dir);
+    resolve_dir(config.daemon.calendar_dir);
     return config;
   }
 
@@ -321,7 +330,11 @@ class Loader {
 
   void load_daemon(const toml::table& t, DaemonConfig& out) {
     constexpr std::string_view p = "daemon";
-    check_keys(t, p, {"data_dir", "timezone", "log_level", "shutdown_grace", "templates_dir"});
+    check_keys(t, p, {"data_dir", "timezone", "log_level", "shutdown_grace", "templates_dir",
+                      "calendar_dir"});
+    if (const auto* n = read_string(t, "calendar_dir", p, out.calendar_dir);
+        n && out.calendar_dir.empty())
+      report(n, "daemon.calendar_dir", "must not be empty");
     if (const auto* n = read_string(t, "data_dir", p, out.data_dir); n && out.data_dir.empty())
       report(n, "daemon.data_dir", "must not be empty");
     if (const auto* n = read_string(t, "templates_dir", p, out.templates_dir);
@@ -616,10 +629,91 @@ class Loader {
 
   void load_sms(const toml::table& t, SmsConfig& out) {
     constexpr std::string_view p = "sms";
-    check_keys(t, p, {"signature", "daily_cap_per_recipient"});
+    check_keys(t, p, {"signature", "daily_cap_per_recipient", "quiet_hours"});
     if (const auto* n = read_string(t, "signature", p, out.signature))
       check_signature(n, "sms.signature", out.signature);
     read_int(t, "daily_cap_per_recipient", p, out.daily_cap_per_recipient, 0, 1'000'000);
+    std::string quiet;
+    if (const auto* n = read_string(t, "quiet_hours", p, quiet)) {
+      std::string error;
+      if (auto q = schedule::parse_quiet_hours(quiet, error))
+        out.quiet_hours = *q;
+      else
+        report(n, "sms.quiet_hours", error);
+    }
+  }
+
+  void load_schedule(const toml::table& t, ScheduleConfig& out) {
+    constexpr std::string_view p = "schedule";
+    check_keys(t, p, {"catch_up"});
+    read_duration(t, "catch_up", p, out.catch_up, true);
+  }
+
+  // TOML values as the JSON the API takes, so a [[schedules]] entry is validated by the same
+  // parser as POST /v1/schedules.
+  static nlohmann::json to_json_value(const toml::node& n) {
+    if (const auto* s = n.as_string()) return s->get();
+    if (const auto* i = n.as_integer()) return i->get();
+    if (const auto* f = n.as_floating_point()) return f->get();
+    if (const auto* b = n.as_boolean()) return b->get();
+    if (const auto* a = n.as_array()) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& e : *a) out.push_back(to_json_value(e));
+      return out;
+    }
+    if (const auto* t = n.as_table()) {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& [k, v] : *t) out[std::string(k.str())] = to_json_value(v);
+      return out;
+    }
+    std::ostringstream text;  // dates and times: their TOML text
+    if (const auto* d = n.as_date()) text << d->get();
+    else if (const auto* t = n.as_time()) text << t->get();
+    else if (const auto* dt = n.as_date_time()) text << dt->get();
+    return text.str();
+  }
+
+  void load_schedules(toml::table& root, const std::string& timezone,
+                      std::vector<ScheduleSeed>& out) {
+    toml::node* node = root.get("schedules");
+    if (node == nullptr) return;
+    auto* array = node->as_array();
+    if (array == nullptr) {
+      report(node, "schedules", "must be an array of tables ([[schedules]])");
+      return;
+    }
+    const auto tz = TimeZone::load(timezone);
+    if (!tz) return;  // already reported under daemon.timezone
+    std::map<std::string, std::size_t> names;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      toml::node& element = *array->get(i);
+      const std::string index_path = "schedules[" + std::to_string(i) + "]";
+      auto* table = element.as_table();
+      if (table == nullptr) {
+        wrong_type(element, index_path, "a table ([[schedules]])");
+        continue;
+      }
+      std::vector<api::FieldError> errors;
+      const auto spec = schedule::parse_spec(to_json_value(*table), *tz, errors);
+      for (const auto& e : errors) {
+        // Point at the offending key's line when the field is a top-level key.
+        const std::string key = e.field.substr(0, e.field.find_first_of(".["));
+        const toml::node* at = key.empty() ? nullptr : table->get(key);
+        report(at != nullptr ? at : static_cast<const toml::node*>(table),
+               index_path + (e.field.empty() ? "" : "." + e.field), e.message);
+      }
+      if (!spec) continue;
+      if (auto [it, inserted] = names.emplace(spec->name, line_of(table)); !inserted) {
+        report(table, index_path + ".name",
+               "duplicate schedule name (first defined on line " + std::to_string(it->second) + ")");
+        continue;
+      }
+      ScheduleSeed seed;
+      seed.name = spec->name;
+      seed.spec_json = schedule::to_json(*spec, *tz).dump();
+      seed.line = line_of(table);
+      out.push_back(std::move(seed));
+    }
   }
 
   void resolve_data_dir(DaemonConfig& daemon) { resolve_dir(daemon.data_dir); }

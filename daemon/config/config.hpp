@@ -13,6 +13,8 @@
 
 #include <toml++/toml.h>
 
+#include "schedule/quiet_hours.hpp"
+
 namespace smsgw::config {
 
 // Every problem found in a config file, already formatted "file:line: key: message".
@@ -33,6 +35,9 @@ struct DaemonConfig {
   std::string timezone = "Asia/Shanghai";
   // Shipped template files (*.toml) loaded at start-up; relative paths resolve like data_dir.
   std::string templates_dir = "templates";
+  // Official holiday calendars (<year>.toml, docs/calendar.md); relative paths resolve like
+  // data_dir. A missing folder is not an error: every year is then estimated.
+  std::string calendar_dir = "calendar";
   std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
   std::chrono::milliseconds shutdown_grace{10'000};  // SIGTERM: bound on waiting for in-flight sends
 };
@@ -97,6 +102,22 @@ struct SmsConfig {
   // Carrier signature such as "【某某区纪委】", prepended to every text unless already there.
   std::string signature;
   int daily_cap_per_recipient = 0;  // messages per phone per local day; 0 = no cap
+  // Non-urgent messages due inside this daily local window wait for its end ("off" = none).
+  schedule::QuietHours quiet_hours{22 * 60, 8 * 60};
+};
+
+struct ScheduleConfig {
+  // A firing missed while the daemon was down is sent on start if at most this late;
+  // otherwise it is recorded as missed.
+  std::chrono::milliseconds catch_up{6 * 3600'000};
+};
+
+// A [[schedules]] entry: created in the store at start-up when no schedule has its name yet
+// (afterwards the store's copy, managed with smsgwctl, is the one that counts).
+struct ScheduleSeed {
+  std::string name;
+  std::string spec_json;  // validated schedule document (schedule::to_json), "enabled" included
+  std::size_t line = 0;   // of its [[schedules]] header
 };
 
 struct Config {
@@ -108,6 +129,8 @@ struct Config {
   LimitsConfig limits;
   DispatchConfig dispatch;
   SmsConfig sms;
+  ScheduleConfig schedule;
+  std::vector<ScheduleSeed> schedules;
 };
 
 // Parses and validates; throws ConfigError listing every problem found (not just the first).

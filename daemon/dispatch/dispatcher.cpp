@@ -101,6 +101,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   store::Store& store;
   Metrics& metrics;
   WallClock clock;
+  schedule::QuietHours quiet;  // off by default
+  TimeZone tz = TimeZone::utc();
   std::vector<Carrier> carriers;
   std::vector<std::size_t> order;  // carrier indices, lowest priority number first
   RetryPolicy retry;
@@ -487,9 +489,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       const int attempts_made = m.attempts + 1;
       if (auto at = retry.next_attempt(attempts_made, wall, m.expires_at)) {
         r.next = store::AttemptResult::Next::retry;
-        r.next_attempt_at = *at;
+        r.next_attempt_at = schedule::quiet_due(quiet, tz, m.priority, *at);
         r.error = detail;
-        if (!next_due || *at < *next_due) next_due = *at;
+        if (!next_due || r.next_attempt_at < *next_due) next_due = r.next_attempt_at;
         spdlog::debug("message {} to {}: attempt {} via {} failed ({}); retry in {} ms", m.id,
                       mask_phone(m.to), attempts_made, c.config.name, detail, *at - wall);
       } else if (attempts_made >= retry.config().max_attempts) {
@@ -700,5 +702,10 @@ void Dispatcher::async_stop(std::chrono::milliseconds grace, std::function<void(
 std::vector<CarrierStatus> Dispatcher::carrier_status() const { return impl_->status(); }
 
 std::size_t Dispatcher::in_flight() const { return impl_->in_flight; }
+
+void Dispatcher::set_quiet_hours(schedule::QuietHours quiet, TimeZone tz) {
+  impl_->quiet = quiet;
+  impl_->tz = std::move(tz);
+}
 
 }  // namespace smsgw::dispatch

@@ -17,7 +17,9 @@
 
 #include "carriers/adapter.hpp"
 #include "common/metrics.hpp"
+#include "common/timezone.hpp"
 #include "config/config.hpp"
+#include "schedule/quiet_hours.hpp"
 #include "store/store.hpp"
 
 namespace smsgw::dispatch {
@@ -54,6 +56,10 @@ class Dispatcher {
   // Stop claiming; wait for in-flight sends up to `grace`; record their results; release the
   // leases of claimed-but-unsent messages; then `done` (once, on the io thread).
   void async_stop(std::chrono::milliseconds grace, std::function<void()> done);
+
+  // Quiet hours for retries: a non-urgent retry that would fall inside the window waits for its
+  // end (new messages are deferred when they are accepted). Off until called; io thread.
+  void set_quiet_hours(schedule::QuietHours quiet, TimeZone tz);
 
   std::vector<CarrierStatus> carrier_status() const;
   std::size_t in_flight() const;

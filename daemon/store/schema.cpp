@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -122,6 +122,39 @@ CREATE TABLE batch_skips (
 CREATE INDEX batch_skips_batch ON batch_skips (batch_id);
 CREATE INDEX messages_recipient_created ON messages (recipient, created_at);
 DROP INDEX messages_recipient;
+)sql",
+    // 3: schedules and their firings. schedule_runs has no foreign keys: runs outlive a deleted
+    // schedule (history stays explainable), and a run row is written before its batch in the
+    // same savepoint (the unique key must reject a duplicate before any batch is written), which
+    // an immediate batch_id reference would refuse. UNIQUE (schedule_id, occurrence) is what
+    // makes a firing exactly-once. schedule_runs_schedule serves list_runs/last_run: an index
+    // ends with the rowid, so it is already ordered by (schedule_id, id). AUTOINCREMENT because
+    // runs outlive their schedule: a reused id would hand a new schedule the old one's runs, and
+    // its occurrences would count as already fired.
+    R"sql(
+CREATE TABLE schedules (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  name       TEXT    NOT NULL UNIQUE,
+  spec       TEXT    NOT NULL,
+  enabled    INTEGER NOT NULL,
+  source     TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE schedule_runs (
+  id          INTEGER PRIMARY KEY,
+  schedule_id INTEGER NOT NULL,
+  occurrence  TEXT    NOT NULL,
+  due_at      INTEGER NOT NULL,
+  at          INTEGER NOT NULL,
+  outcome     TEXT    NOT NULL,
+  caught_up   INTEGER NOT NULL DEFAULT 0,
+  batch_id    INTEGER NULL,
+  count       INTEGER NOT NULL DEFAULT 0,
+  error       TEXT    NOT NULL DEFAULT '',
+  UNIQUE (schedule_id, occurrence)
+);
+CREATE INDEX schedule_runs_schedule ON schedule_runs (schedule_id);
 )sql",
 };
 

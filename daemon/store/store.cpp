@@ -96,30 +96,9 @@ SQLite::Database open_reader(const std::string& path) {
   return db;
 }
 
-}  // namespace detail
-
-namespace {
-
-// --- job bodies: run on the writer thread inside the job's SAVEPOINT; throwing or returning an
-// error rolls back just that job ---
-
-std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<IdempotencyKey>& key,
-                        const std::string& response, EnqueueResult& out) {
-  const UnixMs now = batch.created_at != 0 ? batch.created_at : now_ms();
-  if (key) {
-    Use find(w.stmt("SELECT request_hash, response FROM idempotency_keys WHERE token = ? AND key = ?"));
-    find->bindNoCopy(1, key->token);
-    find->bindNoCopy(2, key->key);
-    if (find->executeStep()) {
-      if (text_of(find->getColumn(0)) == key->request_hash) {
-        out.kind = EnqueueResult::Kind::replayed;
-        out.stored_response = text_of(find->getColumn(1));
-      } else {
-        out.kind = EnqueueResult::Kind::conflict;
-      }
-      return {};
-    }
-  }
+// Shared by async_enqueue and async_record_run, so a schedule's batch is stored exactly like
+// an API batch (messages and skips alike).
+void insert_batch(Writer& w, const NewBatch& batch, UnixMs now) {
   {
     Use ins(w.stmt("INSERT INTO batches (id, source, created_at, count) VALUES (?, ?, ?, ?)"));
     ins->bind(1, batch.id);
@@ -160,6 +139,33 @@ std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<Id
       ins->reset();
     }
   }
+}
+
+}  // namespace detail
+
+namespace {
+
+// --- job bodies: run on the writer thread inside the job's SAVEPOINT; throwing or returning an
+// error rolls back just that job ---
+
+std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<IdempotencyKey>& key,
+                        const std::string& response, EnqueueResult& out) {
+  const UnixMs now = batch.created_at != 0 ? batch.created_at : now_ms();
+  if (key) {
+    Use find(w.stmt("SELECT request_hash, response FROM idempotency_keys WHERE token = ? AND key = ?"));
+    find->bindNoCopy(1, key->token);
+    find->bindNoCopy(2, key->key);
+    if (find->executeStep()) {
+      if (text_of(find->getColumn(0)) == key->request_hash) {
+        out.kind = EnqueueResult::Kind::replayed;
+        out.stored_response = text_of(find->getColumn(1));
+      } else {
+        out.kind = EnqueueResult::Kind::conflict;
+      }
+      return {};
+    }
+  }
+  insert_batch(w, batch, now);
   if (key) {
     Use ins(w.stmt(
         "INSERT INTO idempotency_keys (token, key, request_hash, response, created_at) "

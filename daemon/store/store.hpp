@@ -27,6 +27,7 @@
 
 #include "common/types.hpp"
 #include "store/directory.hpp"
+#include "store/schedules.hpp"
 
 namespace smsgw::store {
 
@@ -262,6 +263,34 @@ class Store {
   // Messages (any status but cancelled) created for each phone at or after `since`.
   std::map<std::string, std::int64_t> counts_since(const std::vector<std::string>& phones,
                                                    UnixMs since);
+
+  // --- schedules (writer thread; see schedules.hpp) ---
+  // conflict: the name exists. Returns the new id via `id`. Timestamps: row.created_at (also
+  // the first updated_at) if set, else the store's clock; pass the daemon's clock, which the
+  // scheduler compares them with (smsgwd --clock-offset shifts it).
+  void async_create_schedule(ScheduleRow row,
+                             std::function<void(std::error_code, WriteResult, std::int64_t id)> done);
+  // Replaces name, spec_json and enabled (conflict: the new name belongs to another schedule);
+  // updated_at = row.updated_at if set, else the store's clock.
+  void async_update_schedule(ScheduleRow row, WriteDone done);
+  // `at` = the new updated_at (0: the store's clock).
+  void async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone done, UnixMs at = 0);
+  void async_delete_schedule(std::int64_t id, WriteDone done);
+  // One savepoint: the run row and, when given, the batch (as async_enqueue without a key).
+  // duplicate: a run for (schedule_id, occurrence) exists; nothing is written.
+  void async_record_run(ScheduleRun run, std::optional<NewBatch> batch,
+                        std::function<void(std::error_code, RecordRunResult)> done);
+
+  // --- schedule reads (any thread) ---
+  std::optional<ScheduleRow> get_schedule(std::int64_t id);
+  std::optional<ScheduleRow> find_schedule(const std::string& name);
+  std::vector<ScheduleRow> list_schedules();  // by id
+  // Runs of one schedule, newest first; limit 1..1000; before_id = cursor.
+  RunPage list_runs(std::int64_t schedule_id, int limit, std::optional<std::int64_t> before_id);
+  std::optional<ScheduleRun> last_run(std::int64_t schedule_id);
+  bool has_run(std::int64_t schedule_id, const std::string& occurrence);
+  // Runs per outcome over all schedules (for /metrics); every RunOutcome present.
+  std::map<RunOutcome, std::int64_t> count_runs();
 
   // --- reads (any thread) ---
   std::optional<MessageRow> get_message(std::int64_t id);

@@ -117,6 +117,10 @@ struct Writer {
   StatementCache<const char*> stmts;  // after db: destroyed first
 };
 
+// Inserts the batch, its messages (status queued) and its skips; `now` is the batch's
+// created_at and the send_at of messages without one. Throws SQLite::Exception.
+void insert_batch(Writer& w, const NewBatch& batch, UnixMs now);
+
 struct Job {
   std::function<std::error_code(Writer&)> run;  // empty: a flush marker, no work
   std::function<void(std::error_code)> complete;

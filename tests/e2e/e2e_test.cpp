@@ -33,6 +33,8 @@ struct Settings {
   std::string retry = "max_attempts = 5\nbase_delay = \"100ms\"\nmax_delay = \"400ms\"\n";
   std::string extra_tokens;
   std::string extra;  // appended verbatim (more tables)
+  // More keys of [sms]. Quiet hours are off: tests run at any hour of the day.
+  std::string sms;
   std::string carrier_extra;  // more keys of the [[carriers]] table
 };
 
@@ -59,7 +61,8 @@ std::string make_config(const Settings& s) {
          "[dispatch]\n"
          "lease = \"2s\"\n"
          "breaker_failures = 5\n"
-         "breaker_cooldown = \"300ms\"\n" + s.extra;
+         "breaker_cooldown = \"300ms\"\n"
+         "[sms]\nquiet_hours = \"off\"\n" + s.sms + s.extra;
 }
 
 class E2E : public ::testing::Test {
@@ -360,7 +363,7 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
 // A carrier registered under another signature sends with its own: the stored text keeps the
 // [sms] signature, the carrier gets its signature instead, and the preview can show it.
 TEST_F(E2E, ACarrierWithItsOwnSignatureSendsWithIt) {
-  settings_.extra = "[sms]\nsignature = \"【区纪委】\"\n";
+  settings_.sms = "signature = \"【区纪委】\"\n";
   settings_.carrier_extra = "signature = \"【区监委】\"\n";
   start_carrier();
   start_daemon();
@@ -385,7 +388,7 @@ TEST_F(E2E, ACarrierWithItsOwnSignatureSendsWithIt) {
 // smsgwd: import the office's list (GBK, with bad rows), load the shipped templates, preview,
 // send to two overlapping groups, read the report, deactivate someone, manage tokens.
 TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
-  settings_.extra = "[sms]\nsignature = \"【区纪委】\"\ndaily_cap_per_recipient = 2\n";
+  settings_.sms = "signature = \"【区纪委】\"\ndaily_cap_per_recipient = 2\n";
   start_carrier();
   start_daemon();
   const std::string src = SMSGW_SOURCE_DIR;
@@ -478,6 +481,39 @@ TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
   EXPECT_EQ(run_command(as_reader + " send --to 13800138000 --text x").status, 4);
   EXPECT_EQ(run_command(ctl + " tokens revoke oa-reader").status, 0);
   EXPECT_EQ(run_command(as_reader + " messages list").status, 4);
+}
+
+// smsgwctl calendar against the real daemon with the shipped official calendar files: the
+// month grid marks the Spring Festival break and its make-up Saturday, and one day is explained.
+TEST_F(E2E, SmsgwctlShowsTheCalendar) {
+  const std::string src = SMSGW_SOURCE_DIR;
+  ASSERT_EQ(run_command("mkdir -p " + dir_ + "/calendar && cp " + src + "/config/calendar/*.toml " +
+                        dir_ + "/calendar/").status, 0);
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kReadToken;
+
+  auto year = run_command(ctl + " calendar show 2026");
+  ASSERT_EQ(year.status, 0) << year.output;
+  EXPECT_NE(year.output.find("2026: official calendar"), std::string::npos) << year.output;
+  // 14 is the make-up Saturday, 15-22 the first days of the break (Monday-first weeks).
+  EXPECT_NE(year.output.find("14班15休"), std::string::npos) << year.output;
+  EXPECT_NE(year.output.find("16休17休18休19休20休21休22休"), std::string::npos) << year.output;
+  EXPECT_NE(year.output.find("2026-02-15 (Sun) - 2026-02-23 (Mon)"), std::string::npos) << year.output;
+
+  auto estimated = run_command(ctl + " calendar show 2031");
+  ASSERT_EQ(estimated.status, 0) << estimated.output;
+  EXPECT_NE(estimated.output.find("ESTIMATED"), std::string::npos) << estimated.output;
+  EXPECT_NE(estimated.output.find("估"), std::string::npos) << estimated.output;
+
+  auto day = run_command(ctl + " calendar day 2026-02-14");
+  ASSERT_EQ(day.status, 0) << day.output;
+  EXPECT_EQ(day.output, "2026-02-14 Saturday: workday (make-up workday for 春节)\n");
+  auto json_day = run_command(ctl + " --json calendar day 2026-02-16");
+  ASSERT_EQ(json_day.status, 0) << json_day.output;
+  EXPECT_EQ(json::parse(json_day.output)["holiday"]["name"], "春节") << json_day.output;
+  EXPECT_EQ(run_command(ctl + " calendar day 2026-02-30").status, 1);
+  EXPECT_EQ(run_command(ctl + " calendar show").status, 2);
 }
 
 }  // namespace

@@ -68,8 +68,13 @@ bool DaemonProcess::start(const std::string& base_url, std::chrono::milliseconds
       ::dup2(fd, STDERR_FILENO);
       ::dup2(fd, STDOUT_FILENO);
     }
-    ::execl(smsgwd_path_.c_str(), smsgwd_path_.c_str(), "--config", config.c_str(),
-            static_cast<char*>(nullptr));
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(smsgwd_path_.c_str()));
+    argv.push_back(const_cast<char*>("--config"));
+    argv.push_back(const_cast<char*>(config.c_str()));
+    for (auto& arg : extra_args_) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(smsgwd_path_.c_str(), argv.data());
     std::_Exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

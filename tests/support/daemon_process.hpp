@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace smsgw::testing {
 
@@ -29,6 +30,8 @@ class DaemonProcess {
   bool start(const std::string& base_url,
              std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void rewrite_config(const std::string& config_toml);
+  // Command-line options after --config for the next start(), e.g. {"--fake-now", "..."}.
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
 
   void signal(int signo);
   // Waits for exit; returns the exit status, or -signal if killed by a signal; nullopt on timeout.
@@ -45,6 +48,7 @@ class DaemonProcess {
   std::string smsgwd_path_;
   std::string dir_;
   pid_t pid_ = -1;
+  std::vector<std::string> extra_args_;
 };
 
 // Runs a command to completion; returns exit status and combined stdout+stderr.

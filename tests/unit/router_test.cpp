@@ -32,6 +32,7 @@ class RouterTest : public ::testing::Test {
         {"ops", sha256_hex("admin-secret"), {Scope::admin}},
     };
     config_.limits.max_text_chars = 20;
+    config_.sms.quiet_hours = {};  // tests run at any hour; quiet hours have their own tests
     config_.limits.max_recipients_per_request = 3;
     Dependencies deps{*store_, metrics_, [this](UnixMs due) { due_.push_back(due); }, {}, {}};
     router_ = std::make_unique<Router>(io_, config_, std::move(deps));

@@ -1,0 +1,268 @@
+#include "api/send.hpp"
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "api/http_util.hpp"
+#include "common/phone.hpp"
+#include "common/sms_encoding.hpp"
+#include "common/time.hpp"
+#include "schedule/quiet_hours.hpp"
+
+namespace smsgw::api {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Above this many recipients the 202 body omits the per-message list (SPEC allows it): a
+// 100,000-recipient response would be megabytes, stored again with its idempotency key.
+constexpr std::size_t kMaxListedMessages = 1000;
+
+}  // namespace
+
+// Collects every field error rather than stopping at the first, so a client fixes its request
+// in one round trip. Returns the detail for the problem (empty if the request is valid).
+std::string validate_send(const json& doc, const config::LimitsConfig& limits, UnixMs now,
+                          SendRequest& out, std::vector<FieldError>& errors) {
+  std::string detail;
+  static const std::unordered_set<std::string_view> known = {
+      "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority"};
+  for (const auto& [key, value] : doc.items()) {
+    if (known.count(key) == 0) errors.push_back({key, "unknown field"});
+  }
+  auto present = [&](const char* f) {
+    auto it = doc.find(f);
+    return it != doc.end() && !it->is_null();
+  };
+
+  // to
+  auto to_it = doc.find("to");
+  std::unordered_set<std::string> seen;
+  auto add_number = [&](const json& v, const std::string& field) {
+    if (!v.is_string()) {
+      errors.push_back({field, "must be a string"});
+      return;
+    }
+    PhoneResult p = normalize_phone(v.get_ref<const std::string&>());
+    if (!p.ok()) {
+      errors.push_back({field, p.error});
+      return;
+    }
+    if (seen.insert(p.e164).second) out.to.push_back(std::move(p.e164));
+  };
+  if (!present("to")) {
+    if (!present("groups")) errors.push_back({"to", "is required (or groups)"});
+  } else if (to_it->is_string()) {
+    add_number(*to_it, "to");
+  } else if (to_it->is_array()) {
+    if (to_it->empty()) {
+      errors.push_back({"to", "must not be empty"});
+    } else if (to_it->size() > limits.max_recipients_per_request) {
+      errors.push_back({"to", "at most " + std::to_string(limits.max_recipients_per_request) +
+                                  " recipients per request"});
+    } else {
+      out.to.reserve(to_it->size());
+      for (std::size_t i = 0; i < to_it->size(); ++i) {
+        add_number((*to_it)[i], "to[" + std::to_string(i) + "]");
+      }
+    }
+  } else {
+    errors.push_back({"to", "must be a phone number or an array of phone numbers"});
+  }
+
+  // groups
+  if (present("groups")) {
+    const json& g = doc["groups"];
+    if (!g.is_array() || g.empty()) {
+      errors.push_back({"groups", "must be a non-empty array of group names"});
+    } else {
+      std::unordered_set<std::string> names;
+      for (std::size_t i = 0; i < g.size(); ++i) {
+        if (!g[i].is_string() || g[i].get_ref<const std::string&>().empty()) {
+          errors.push_back({"groups[" + std::to_string(i) + "]", "must be a group name"});
+        } else if (names.insert(g[i].get<std::string>()).second) {
+          out.groups.push_back(g[i].get<std::string>());
+        }
+      }
+    }
+  }
+
+  // text or template (exactly one)
+  const bool has_text = present("text"), has_template = present("template");
+  if (has_text && has_template) {
+    errors.push_back({"template", "give either text or template, not both"});
+  } else if (!has_text && !has_template) {
+    errors.push_back({"text", "is required (or template)"});
+  } else if (has_template) {
+    const json& t = doc["template"];
+    if (!t.is_string() || t.get_ref<const std::string&>().empty()) {
+      errors.push_back({"template", "must be a template name"});
+    } else {
+      out.template_name = t.get<std::string>();
+    }
+  } else if (!doc["text"].is_string()) {
+    errors.push_back({"text", "must be a string"});
+  } else {
+    out.text = doc["text"].get<std::string>();
+    SmsLength len = measure_sms(out.text);
+    if (out.text.empty()) {
+      errors.push_back({"text", "must not be empty"});
+    } else if (static_cast<std::size_t>(len.chars) > limits.max_text_chars) {
+      errors.push_back({"text", "is " + std::to_string(len.chars) + " characters; at most " +
+                                    std::to_string(limits.max_text_chars) + " are allowed"});
+    }
+  }
+  if (present("params")) {
+    if (!has_template) {
+      errors.push_back({"params", "only with a template"});
+    } else {
+      out.params = parse_params(doc["params"], errors);
+    }
+  }
+
+  auto parse_time = [&](const char* field) -> std::optional<UnixMs> {
+    auto it = doc.find(field);
+    if (it == doc.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      errors.push_back({field, "must be an RFC 3339 date-time string"});
+      return std::nullopt;
+    }
+    auto t = parse_rfc3339(it->get_ref<const std::string&>());
+    if (!t) {
+      errors.push_back(
+          {field, "must be an RFC 3339 date-time with an offset, e.g. 2026-11-26T09:30:00+08:00"});
+    }
+    return t;
+  };
+  out.send_at = parse_time("send_at");
+  out.expires_at = parse_time("expires_at");
+  if (out.expires_at) {
+    if (*out.expires_at <= now) {
+      errors.push_back({"expires_at", "is in the past"});
+    } else if (out.send_at && *out.expires_at <= *out.send_at) {
+      errors.push_back({"expires_at", "must be after send_at"});
+    }
+  }
+
+  if (auto it = doc.find("priority"); it != doc.end() && !it->is_null()) {
+    std::optional<Priority> p;
+    if (it->is_string()) p = parse_priority(it->get_ref<const std::string&>());
+    if (p) {
+      out.priority = *p;
+    } else {
+      errors.push_back({"priority", "must be \"normal\" or \"urgent\""});
+    }
+  }
+
+  if (!errors.empty() && detail.empty()) {
+    detail = errors.size() == 1 ? "1 field is invalid"
+                                : std::to_string(errors.size()) + " fields are invalid";
+  }
+  return detail;
+}
+
+
+SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) {
+  SendPlan out;
+  std::vector<FieldError>& errors = out.errors;
+  // Template, groups and params are all checked before anything is written.
+  std::optional<templates::Parsed> parsed;
+  if (sr.template_name) {
+    auto row = ctx.store.get_template(*sr.template_name);
+    if (!row) {
+      errors.push_back({"template", "no template named \"" + *sr.template_name + "\""});
+    } else {
+      parsed = templates::parse(row->body);
+      if (!parsed->ok()) {
+        errors.push_back({"template", "the stored template does not parse: " +
+                                          parsed->error->to_string()});
+      }
+    }
+  }
+  std::vector<std::string> unknown_groups;
+  std::vector<store::Target> targets = ctx.store.resolve_targets(sr.groups, sr.to, unknown_groups);
+  if (!unknown_groups.empty()) {
+    std::string names;
+    for (const auto& g : unknown_groups) names += (names.empty() ? "" : ", ") + g;
+    errors.push_back({"groups", "unknown group(s): " + names});
+  }
+  if (errors.empty() && targets.empty()) {
+    errors.push_back({"groups", "the groups have no members"});
+  }
+  if (errors.empty() && targets.size() > ctx.limits.max_recipients_per_request) {
+    errors.push_back({sr.groups.empty() ? "to" : "groups",
+                      "resolves to " + std::to_string(targets.size()) + " recipients; at most " +
+                          std::to_string(ctx.limits.max_recipients_per_request) + " per request"});
+  }
+  if (!errors.empty()) {
+    out.detail = errors.size() == 1 ? "1 field is invalid"
+                                    : std::to_string(errors.size()) + " fields are invalid";
+    return out;
+  }
+
+  const UnixMs now = ctx.now;
+  std::map<std::string, std::int64_t> counts_today;
+  if (ctx.sms.daily_cap_per_recipient > 0) {
+    std::vector<std::string> phones;
+    phones.reserve(targets.size());
+    for (const auto& t : targets) {
+      if (t.active) phones.push_back(t.phone);
+    }
+    counts_today = ctx.store.counts_since(phones, ctx.tz.start_of_local_day(now));
+  }
+  FanoutSpec spec;
+  spec.tmpl = parsed ? parsed->tmpl.get() : nullptr;
+  spec.text = sr.text;
+  spec.params = &sr.params;
+  spec.signature = ctx.sms.signature;
+  spec.daily_cap = ctx.sms.daily_cap_per_recipient;
+  spec.max_text_chars = ctx.limits.max_text_chars;
+  spec.dates = date_values(ctx.tz, now);
+  Fanout fan = build_fanout(targets, counts_today, spec);
+  if (!fan.errors.empty()) {
+    out.errors = std::move(fan.errors);
+    out.detail = "the message cannot be built for every recipient";
+    return out;
+  }
+
+  const auto n = static_cast<std::int64_t>(fan.messages.size());
+  const std::int64_t first_id = n > 0 ? ctx.store.allocate_message_ids(n) : 0;
+  store::NewBatch& batch = out.batch;
+  batch.id = ctx.store.allocate_batch_id();
+  batch.source = std::move(source);
+  batch.created_at = now;
+  // Quiet hours move a non-urgent send into the morning; the 202 shows the real send_at.
+  const UnixMs send_at =
+      schedule::quiet_due(ctx.sms.quiet_hours, ctx.tz, sr.priority, sr.send_at.value_or(now));
+
+  // The response is built before the commit so it can be stored with the idempotency key and
+  // replayed byte for byte.
+  json body = {{"batch_id", std::to_string(batch.id)},
+               {"count", n},
+               {"skipped", static_cast<std::int64_t>(fan.skips.size())},
+               {"skipped_by_reason", fan.skipped_by_reason}};
+  if (send_at != sr.send_at.value_or(now)) body["send_at"] = format_rfc3339(send_at);
+  json listed = json::array();
+  const bool list_all = fan.messages.size() <= kMaxListedMessages;
+  for (std::int64_t i = 0; i < n; ++i) {
+    store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
+    m.id = first_id + i;
+    m.priority = sr.priority;
+    m.send_at = send_at;
+    m.expires_at = sr.expires_at;
+    if (list_all) {
+      listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
+    }
+  }
+  if (list_all) body["messages"] = std::move(listed);
+  batch.messages = std::move(fan.messages);
+  batch.skips = std::move(fan.skips);
+  out.response_body = dump(body);
+  out.count = n;
+  out.due_at = send_at;
+  return out;
+}
+
+}  // namespace smsgw::api

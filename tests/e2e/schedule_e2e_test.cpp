@@ -1,0 +1,206 @@
+// The real smsgwd with a shifted clock (--fake-now): a holiday schedule fires on the last
+// workday before Spring Festival 2026 (Saturday 2026-02-14, a make-up workday) with the holiday
+// variables filled in, and fires once and only once across a restart that lives through the
+// same moment again.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/crypto.hpp"
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+
+namespace smsgw::testing {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::string kToken = "schedule-e2e-token";
+
+std::string make_config(unsigned short port) {
+  const std::string src = SMSGW_SOURCE_DIR;
+  return "[daemon]\n"
+         "data_dir = \"data\"\n"
+         "timezone = \"Asia/Shanghai\"\n"
+         "log_level = \"debug\"\n"
+         "shutdown_grace = \"2s\"\n"
+         "templates_dir = \"" + src + "/templates\"\n"
+         "calendar_dir = \"" + src + "/config/calendar\"\n"
+         "[api]\n"
+         "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n"
+         "[[api.tokens]]\nname = \"admin\"\nsha256 = \"" + sha256_hex(kToken) + "\"\n"
+         "scopes = [\"send\", \"read\", \"admin\"]\n"
+         "[[carriers]]\nname = \"outbox\"\ntype = \"file\"\npath = \"outbox.jsonl\"\nrate = 1000\n"
+         "[sms]\nsignature = \"【区纪委】\"\n"
+         "[schedule]\ncatch_up = \"6h\"\n"
+         "[[schedules]]\n"
+         "name = \"sf-reminder\"\n"
+         "when = \"1 workday before spring_festival at 09:00\"\n"
+         "groups = [\"cadres\"]\n"
+         "template = \"holiday-integrity-reminder\"\n"
+         "expires = \"holiday_end\"\n";
+}
+
+std::vector<json> outbox_lines(const std::string& path) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(json::parse(line, nullptr, false));
+  }
+  return out;
+}
+
+class ScheduleE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("smsgw-sched-e2e");
+    port_ = free_loopback_port();
+    daemon_ = std::make_unique<DaemonProcess>(SMSGWD_PATH, dir_, make_config(port_));
+  }
+
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  void start_at(const std::string& fake_now) {
+    daemon_->set_extra_args({"--fake-now", fake_now});
+    ASSERT_TRUE(daemon_->start(base())) << daemon_->log();
+  }
+
+  void stop() {
+    daemon_->signal(SIGTERM);
+    const auto status = daemon_->wait_exit(15s);
+    ASSERT_TRUE(status.has_value()) << daemon_->log();
+    EXPECT_EQ(*status, 0) << daemon_->log();
+  }
+
+  json get(const std::string& path) {
+    auto r = http_request("GET", base() + path, kToken);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+
+  std::vector<json> wait_for_outbox(std::size_t n, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<json> lines;
+    while (std::chrono::steady_clock::now() < deadline) {
+      lines = outbox_lines(dir_ + "/outbox.jsonl");
+      if (lines.size() >= n) return lines;
+      std::this_thread::sleep_for(50ms);
+    }
+    return lines;
+  }
+
+  std::string dir_;
+  unsigned short port_ = 0;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+TEST_F(ScheduleE2E, HolidayReminderFiresOnceAcrossARestart) {
+  // Eight seconds before the firing, in the daemon's eyes.
+  start_at("2026-02-14T08:59:52+08:00");
+  for (const auto& [name, phone] :
+       std::vector<std::pair<std::string, std::string>>{{"张伟", "13800138001"}, {"王芳", "13800138002"}}) {
+    json body = {{"name", name}, {"phone", phone}, {"groups", {"cadres"}}};
+    auto r = http_request("POST", base() + "/v1/recipients", kToken, body.dump(),
+                          {"Content-Type: application/json"});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+
+  // The next firing as the API reports it: the Saturday make-up workday.
+  json next = get("/v1/schedules/sf-reminder/next?count=1");
+  ASSERT_TRUE(next.contains("next")) << next.dump();
+  ASSERT_FALSE(next["next"].empty()) << next.dump();
+  EXPECT_EQ(next["next"][0]["at"], "2026-02-14T09:00:00+08:00") << next.dump();
+
+  auto lines = wait_for_outbox(2, 30s);
+  ASSERT_EQ(lines.size(), 2u) << daemon_->log();
+  for (const auto& line : lines) {
+    const std::string text = line.value("text", "");
+    EXPECT_NE(text.find("春节假期（2026年2月15日至2026年2月23日）"), std::string::npos) << text;
+    EXPECT_EQ(text.rfind("【区纪委】", 0), 0u) << text;
+  }
+  json history = get("/v1/schedules/sf-reminder/history");
+  ASSERT_EQ(history["runs"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["runs"][0]["outcome"], "fired");
+  EXPECT_EQ(history["runs"][0]["count"], 2);
+  EXPECT_EQ(history["runs"][0]["occurrence"], "holiday:2026-02-15");
+  const std::string batch_id = history["runs"][0]["batch_id"].is_string()
+                                   ? history["runs"][0]["batch_id"].get<std::string>()
+                                   : history["runs"][0]["batch_id"].dump();
+  json batch = get("/v1/batches/" + batch_id);
+  EXPECT_EQ(batch.value("count", 0), 2) << batch.dump();
+  EXPECT_EQ(batch["source"], "schedule:sf-reminder");
+  stop();
+
+  // The same moment again (as after a clock step back, or a restart racing the firing): the
+  // occurrence is in the store, so nothing is sent twice.
+  start_at("2026-02-14T08:59:56+08:00");
+  std::this_thread::sleep_for(7s);  // until 09:00:03 in the daemon's eyes: a negative check
+  EXPECT_EQ(outbox_lines(dir_ + "/outbox.jsonl").size(), 2u) << daemon_->log();
+  history = get("/v1/schedules/sf-reminder/history");
+  EXPECT_EQ(history["runs"].size(), 1u) << history.dump();
+  stop();
+
+  // Restarted within catch_up after the firing: still nothing new.
+  start_at("2026-02-14T10:30:00+08:00");
+  history = get("/v1/schedules/sf-reminder/history");
+  EXPECT_EQ(history["runs"].size(), 1u) << history.dump();
+  EXPECT_EQ(outbox_lines(dir_ + "/outbox.jsonl").size(), 2u);
+  stop();
+}
+
+TEST_F(ScheduleE2E, AFiringMissedWhileDownIsCaughtUpWithinTheWindow) {
+  // Up before the firing: the schedule exists; then down across 09:00 and back at 11:00,
+  // within catch_up = 6h: the occurrence is sent late and marked caught up.
+  start_at("2026-02-14T08:00:00+08:00");
+  json body = {{"name", "张伟"}, {"phone", "13800138001"}, {"groups", {"cadres"}}};
+  auto r = http_request("POST", base() + "/v1/recipients", kToken, body.dump(),
+                        {"Content-Type: application/json"});
+  ASSERT_EQ(r.status, 201) << r.body;
+  stop();
+  EXPECT_TRUE(outbox_lines(dir_ + "/outbox.jsonl").empty());
+
+  start_at("2026-02-14T11:00:00+08:00");
+  auto lines = wait_for_outbox(1, 30s);
+  ASSERT_EQ(lines.size(), 1u) << daemon_->log();
+  json history = get("/v1/schedules/sf-reminder/history");
+  ASSERT_EQ(history["runs"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["runs"][0]["outcome"], "fired");
+  EXPECT_EQ(history["runs"][0]["caught_up"], true);
+  stop();
+}
+
+TEST_F(ScheduleE2E, AFiringMissedBeyondCatchUpIsRecordedAsMissed) {
+  start_at("2026-02-14T08:00:00+08:00");
+  json body = {{"name", "张伟"}, {"phone", "13800138001"}, {"groups", {"cadres"}}};
+  auto r = http_request("POST", base() + "/v1/recipients", kToken, body.dump(),
+                        {"Content-Type: application/json"});
+  ASSERT_EQ(r.status, 201) << r.body;
+  stop();
+
+  start_at("2026-02-14T16:00:00+08:00");  // 7 h late, catch_up is 6 h
+  json history;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    history = get("/v1/schedules/sf-reminder/history");
+    if (history.contains("runs") && !history["runs"].empty()) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(history["runs"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["runs"][0]["outcome"], "missed");
+  EXPECT_TRUE(outbox_lines(dir_ + "/outbox.jsonl").empty());
+  auto metrics = http_request("GET", base() + "/metrics", kToken);
+  EXPECT_NE(metrics.body.find("smsgw_schedule_runs_total{outcome=\"missed\"} 1"), std::string::npos)
+      << metrics.body;
+  stop();
+}
+
+}  // namespace
+}  // namespace smsgw::testing
