@@ -25,6 +25,9 @@ constexpr UnixMs kMaxSleep = 3'600'000;
 constexpr UnixMs kRetryAfterStorageError = 30'000;
 // At most this many overdue occurrences per schedule are looked at in one pass (the newest).
 constexpr int kMaxOverdue = 100;
+// How far beyond catch_up a start-up looks back for occurrences to record as missed: a week
+// covers any outage worth reporting, and bounds the work for a frequent cron schedule.
+constexpr UnixMs kMissedLookback = 7 * 86'400'000LL;
 
 std::string_view label(store::RunOutcome o, bool caught_up) {
   if (o == store::RunOutcome::fired) return caught_up ? "caught_up" : "fired";
@@ -112,7 +115,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         from = it->second;
       } else if (startup) {
         // What fell while we were down: after the last run, and not before the last change.
-        from = row.updated_at;
+        from = std::max(row.updated_at, now - options.catch_up.count() - kMissedLookback);
         if (auto last = deps.store.last_run(row.id)) from = std::max(from, last->due_at);
       } else {
         from = now;  // created or resumed just now

@@ -560,3 +560,33 @@ TEST_F(DispatcherTest, SingleCarrierResumesAfterBreakerCooldown) {
 
 }  // namespace
 }  // namespace smsgw::dispatch
+
+namespace smsgw::dispatch {
+namespace {
+
+// A transient failure at 23:00 local: the normal message's retry waits for the end of the
+// quiet hours; the urgent one's does not.
+TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
+  const TimeZone tz = TimeZone::utc();
+  const UnixMs real = now_ms();
+  const UnixMs day = 86'400'000;
+  const UnixMs eleven_pm = (real / day) * day + 23 * 3'600'000 + (real % day >= 23 * 3'600'000 ? day : 0);
+  const UnixMs offset = eleven_pm - real;
+  ScriptedAdapter primary(io_);
+  primary.script = [](const carriers::OutboundSms&, int) {
+    return fail_with(carrier_errc::server_error, "http 503");
+  };
+  make_dispatcher({{carrier("primary", 1), &primary}}, [offset] { return now_ms() + offset; });
+  dispatcher_->set_quiet_hours({22 * 60, 8 * 60}, tz);
+  auto ids = enqueue({message("+8613800138000"), message("+8613800138001", 1, Priority::urgent)});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] {
+    return store_->get_message(ids[0])->attempts == 1 && store_->get_message(ids[1])->attempts >= 1;
+  }));
+  const UnixMs eight_am = (eleven_pm / day + 1) * day + 8 * 3'600'000;
+  EXPECT_EQ(store_->get_message(ids[0])->next_attempt_at, eight_am);
+  EXPECT_LT(store_->get_message(ids[1])->next_attempt_at, eleven_pm + 3'600'000);
+}
+
+}  // namespace
+}  // namespace smsgw::dispatch

@@ -396,3 +396,39 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
 
 }  // namespace
 }  // namespace smsgw::api
+
+namespace smsgw::api {
+namespace {
+
+// Quiet hours at the door: at 23:00 Beijing time a normal message is accepted with
+// send_at = 08:00 the next morning; an urgent one keeps "now".
+TEST_F(RouterTest, QuietHoursMoveNormalMessagesToTheMorning) {
+  const TimeZone tz = *TimeZone::load("Asia/Shanghai");
+  const UnixMs late_evening = tz.from_local(2026, 11, 26, 23, 0);
+  router_.reset();
+  config_.sms.quiet_hours = {22 * 60, 8 * 60};
+  Dependencies deps{*store_, metrics_, [this](UnixMs due) { due_.push_back(due); }, {}, {}};
+  deps.clock = [late_evening] { return late_evening; };
+  router_ = std::make_unique<Router>(io_, config_, std::move(deps));
+
+  Response normal = send({{"to", "13800138000"}, {"text", "hi"}});
+  ASSERT_EQ(normal.result_int(), 202) << normal.body();
+  json body = json::parse(normal.body());
+  EXPECT_EQ(body.value("send_at", ""), "2026-11-27T00:00:00Z");  // 08:00 +08:00
+  auto m = store_->get_message(std::stoll(body["messages"][0]["id"].get<std::string>()));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->send_at, tz.from_local(2026, 11, 27, 8, 0));
+  EXPECT_EQ(m->next_attempt_at, tz.from_local(2026, 11, 27, 8, 0));
+  ASSERT_FALSE(due_.empty());
+  EXPECT_EQ(due_.back(), tz.from_local(2026, 11, 27, 8, 0));
+
+  Response urgent = send({{"to", "13800138001"}, {"text", "hi"}, {"priority", "urgent"}});
+  ASSERT_EQ(urgent.result_int(), 202) << urgent.body();
+  body = json::parse(urgent.body());
+  EXPECT_FALSE(body.contains("send_at"));
+  m = store_->get_message(std::stoll(body["messages"][0]["id"].get<std::string>()));
+  EXPECT_EQ(m->send_at, late_evening);
+}
+
+}  // namespace
+}  // namespace smsgw::api
