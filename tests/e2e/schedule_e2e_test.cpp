@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,7 +26,8 @@ using namespace std::chrono_literals;
 
 const std::string kToken = "schedule-e2e-token";
 
-std::string make_config(unsigned short port) {
+std::string make_config(unsigned short port,
+                        const std::string& calendar_dir = SMSGW_SOURCE_DIR "/config/calendar") {
   const std::string src = SMSGW_SOURCE_DIR;
   return "[daemon]\n"
          "data_dir = \"data\"\n"
@@ -33,7 +35,7 @@ std::string make_config(unsigned short port) {
          "log_level = \"debug\"\n"
          "shutdown_grace = \"2s\"\n"
          "templates_dir = \"" + src + "/templates\"\n"
-         "calendar_dir = \"" + src + "/config/calendar\"\n"
+         "calendar_dir = \"" + calendar_dir + "\"\n"
          "[api]\n"
          "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n"
          "[[api.tokens]]\nname = \"admin\"\nsha256 = \"" + sha256_hex(kToken) + "\"\n"
@@ -200,6 +202,70 @@ TEST_F(ScheduleE2E, AFiringMissedBeyondCatchUpIsRecordedAsMissed) {
   EXPECT_NE(metrics.body.find("smsgw_schedule_runs_total{outcome=\"missed\"} 1"), std::string::npos)
       << metrics.body;
   stop();
+}
+
+// Ops add next year's file when the State Council publishes it, then reload: the new year is
+// official at once; a broken file is reported and the calendar in use is kept; --check-config
+// names the file and line.
+TEST_F(ScheduleE2E, SighupLoadsNextYearsCalendarAndKeepsTheOldOneOnErrors) {
+  const std::string calendar = dir_ + "/calendar";
+  std::filesystem::create_directories(calendar);
+  std::filesystem::copy_file(SMSGW_SOURCE_DIR "/config/calendar/2026.toml", calendar + "/2026.toml");
+  daemon_->rewrite_config(make_config(port_, calendar));
+  ASSERT_TRUE(daemon_->start(base())) << daemon_->log();
+
+  json y = get("/v1/calendar/2027");
+  EXPECT_EQ(y["official"], false) << y.dump();
+
+  std::ofstream(calendar + "/2027.toml") << "year = 2027\n"
+                                           "[[holidays]]\n"
+                                           "name = \"春节\"\n"
+                                           "festivals = [\"spring_festival\"]\n"
+                                           "start = 2027-02-05\n"
+                                           "end = 2027-02-13\n"
+                                           "makeup_workdays = [2027-02-20]\n";
+  daemon_->signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline && y.value("official", false) != true) {
+    std::this_thread::sleep_for(50ms);
+    y = get("/v1/calendar/2027");
+  }
+  ASSERT_EQ(y["official"], true) << y.dump() << daemon_->log();
+  bool found = false;
+  for (const auto& h : y["holidays"]) {
+    if (h["name"] == "春节") {
+      found = true;
+      EXPECT_EQ(h["start"], "2027-02-05");
+      EXPECT_EQ(h["end"], "2027-02-13");
+      EXPECT_EQ(h["estimated"], false);
+    }
+  }
+  EXPECT_TRUE(found) << y.dump();
+  json day = get("/v1/calendar/day/2027-02-20");
+  EXPECT_EQ(day["workday"], true) << day.dump();  // a Saturday, made a workday by the file
+
+  // A broken file: start after end.
+  std::ofstream(calendar + "/2028.toml") << "year = 2028\n"
+                                           "[[holidays]]\n"
+                                           "name = \"春节\"\n"
+                                           "festivals = [\"spring_festival\"]\n"
+                                           "start = 2028-01-30\n"
+                                           "end = 2028-01-25\n";
+  daemon_->signal(SIGHUP);
+  const auto logged = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < logged &&
+         daemon_->log().find("reload: keeping the running configuration") == std::string::npos) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(daemon_->log().find("2028.toml:"), std::string::npos) << daemon_->log();
+  y = get("/v1/calendar/2027");
+  EXPECT_EQ(y["official"], true) << y.dump();
+  stop();
+
+  auto check = run_command(std::string(SMSGWD_PATH) + " --check-config --config " +
+                           daemon_->config_path() + " 2>&1");
+  EXPECT_EQ(check.status, 78) << check.output;
+  EXPECT_NE(check.output.find("2028.toml:5:"), std::string::npos) << check.output;
 }
 
 }  // namespace
