@@ -516,5 +516,56 @@ TEST_F(E2E, SmsgwctlShowsTheCalendar) {
   EXPECT_EQ(run_command(ctl + " calendar show").status, 2);
 }
 
+// The administrator's schedule commands against the real daemon: add (checked by the API),
+// list, next, pause, resume, history, delete, and a clear error for a bad `when`.
+TEST_F(E2E, SmsgwctlManagesSchedules) {
+  const std::string src = SMSGW_SOURCE_DIR;
+  ASSERT_EQ(run_command("mkdir -p " + dir_ + "/calendar && cp " + src + "/config/calendar/*.toml " +
+                        dir_ + "/calendar/").status, 0);
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  ASSERT_EQ(run_command(ctl + " templates import " + src + "/templates/monthly-work-briefing.toml")
+                .status, 0);
+  ASSERT_EQ(run_command(ctl + " groups create deputies").status, 0);
+
+  auto bad = run_command(ctl + " schedules add briefing --when \"first workday of every moon\"" +
+                         " --group deputies --template monthly-work-briefing --param summary=x");
+  EXPECT_NE(bad.status, 0) << bad.output;
+  EXPECT_NE(bad.output.find("when"), std::string::npos) << bad.output;
+
+  auto add = run_command(ctl + " schedules add briefing --when \"first workday of every month at 09:30\"" +
+                         " --group deputies --template monthly-work-briefing --param summary=本月要点");
+  ASSERT_EQ(add.status, 0) << add.output;
+  auto list = run_command(ctl + " schedules list");
+  ASSERT_EQ(list.status, 0) << list.output;
+  EXPECT_NE(list.output.find("first workday of every month at 09:30"), std::string::npos) << list.output;
+
+  auto next = run_command(ctl + " --json schedules next briefing --count 3");
+  ASSERT_EQ(next.status, 0) << next.output;
+  json doc = json::parse(next.output, nullptr, false);
+  ASSERT_TRUE(doc.contains("next")) << next.output;
+  ASSERT_EQ(doc["next"].size(), 3u) << next.output;
+  for (const auto& n : doc["next"]) {
+    EXPECT_EQ(n["at"].get<std::string>().substr(10), "T09:30:00+08:00") << next.output;
+    EXPECT_EQ(n["occurrence"].get<std::string>().rfind("month:", 0), 0u) << next.output;
+  }
+
+  EXPECT_EQ(run_command(ctl + " schedules pause briefing").status, 0);
+  auto shown = run_command(ctl + " --json schedules show briefing");
+  ASSERT_EQ(shown.status, 0) << shown.output;
+  EXPECT_EQ(json::parse(shown.output)["enabled"], false) << shown.output;
+  EXPECT_EQ(run_command(ctl + " schedules resume briefing").status, 0);
+  shown = run_command(ctl + " --json schedules show briefing");
+  EXPECT_EQ(json::parse(shown.output)["enabled"], true) << shown.output;
+
+  auto history = run_command(ctl + " --json schedules history briefing");
+  ASSERT_EQ(history.status, 0) << history.output;
+  EXPECT_TRUE(json::parse(history.output)["runs"].empty()) << history.output;
+
+  EXPECT_EQ(run_command(ctl + " schedules delete briefing").status, 0);
+  EXPECT_NE(run_command(ctl + " schedules show briefing").status, 0);
+}
+
 }  // namespace
 }  // namespace smsgw::testing
