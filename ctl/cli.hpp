@@ -144,5 +144,7 @@ int cmd_groups(const Client& client, const std::vector<std::string>& args);
 int cmd_templates(const Client& client, const std::vector<std::string>& args);
 int cmd_calendar(const Client& client, const std::vector<std::string>& args);
 int cmd_schedules(const Client& client, const std::vector<std::string>& args);
+// Local, not over HTTP: copies the database file of a smsgwd on this host (commands_backup.cpp).
+int cmd_backup(const Client& client, const std::vector<std::string>& args);
 
 }  // namespace smsgw::ctl

@@ -100,6 +100,11 @@ Tokens (scope admin):
                        a created token is printed once (stdout; the rest goes to stderr)
 Other:
   health               liveness and readiness (GET /healthz and /readyz)
+  backup PATH [--data-dir DIR | --db FILE] [--force]
+                       consistent copy of the database while smsgwd runs (SQLite online
+                       backup; DIR defaults to /var/lib/smsgw), checked with quick_check.
+                       Reads the file directly, not over HTTP: run it on the daemon's host as
+                       the service user or root. Refuses to replace PATH without --force.
 
 Exit codes:
   0  success
@@ -134,6 +139,7 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "tokens") return cmd_tokens(client, rest);
   if (cmd == "calendar") return cmd_calendar(client, rest);
   if (cmd == "schedules") return cmd_schedules(client, rest);
+  if (cmd == "backup") return cmd_backup(client, rest);
   throw UsageError("unknown command '" + cmd + "'");
 }
 

@@ -186,6 +186,8 @@ Response make_problem(ProblemKind kind, std::string_view detail,
   res.set(http::field::content_type, kProblemContentType);
   res.set(http::field::cache_control, "no-store");
   res.body() = problem_body(kind, detail, errors);
+  // Every 503 is temporary (storage, readiness, load): tell clients when to come back.
+  if (kind == ProblemKind::unavailable) res.set(http::field::retry_after, "5");
   return res;
 }
 
@@ -347,11 +349,19 @@ void Router::Impl::readyz(Call& call) {
                     {"breaker", c.breaker},
                     {"in_flight", c.in_flight}});
   }
-  const bool ready = writable && any_up;
-  json body = {{"status", ready ? "ready" : "not_ready"},
-               {"store", {{"writable", writable}}},
-               {"carriers", std::move(list)}};
-  finish(call, json_response(ready ? 200 : 503, dump(body)));
+  if (writable && any_up) {
+    json body = {{"status", "ready"}, {"store", {{"writable", true}}}, {"carriers", std::move(list)}};
+    return finish(call, json_response(200, dump(body)));
+  }
+  // Not ready is an error like any other 503: problem+json, with the same details as members.
+  std::string detail = "not ready:";
+  if (!writable) detail += " the store cannot commit (disk full, read-only or failing);";
+  if (!any_up) detail += carriers.empty() ? " no carrier is configured;" : " no carrier is up;";
+  detail.pop_back();
+  const json extra = {{"store", {{"writable", writable}}}, {"carriers", std::move(list)}};
+  Response res = make_problem(ProblemKind::unavailable, detail);
+  res.body() = problem_body(ProblemKind::unavailable, detail, {}, extra);
+  finish(call, std::move(res));
 }
 
 void Router::Impl::metrics(Call& call) {

@@ -421,6 +421,10 @@ void install_queue_collector(Metrics& metrics, store::Store& store) {
     const UnixMs now = now_ms();
     auto oldest = store.oldest_due_since(now);
     m.oldest_due_age.set({}, oldest ? std::max<double>(0, (now - *oldest) / 1000.0) : 0.0);
+    const auto usage = store.disk_usage();
+    m.store_database_size.set({}, static_cast<double>(usage.database_bytes));
+    if (usage.free_bytes) m.store_disk_free.set({}, static_cast<double>(*usage.free_bytes));
+    m.store_writable.set({}, store.last_commit_ok() ? 1 : 0);
   };
 }
 

@@ -61,7 +61,8 @@ class Server {
 };
 
 // Sets metrics.collector to sample the queue (smsgw_messages{status} from count_by_status,
-// smsgw_queue_oldest_due_age_seconds from oldest_due_since) at every scrape. `store` must
+// smsgw_queue_oldest_due_age_seconds from oldest_due_since, and the store's disk gauges) at
+// every scrape. `store` must
 // outlive `metrics.collector`.
 void install_queue_collector(Metrics& metrics, store::Store& store);
 

@@ -1,5 +1,6 @@
 #include "app/application.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -19,6 +20,7 @@
 
 #include "adapters/builtin.hpp"
 #include "api/server.hpp"
+#include "app/notify.hpp"
 #include "calendar/calendar.hpp"
 #include "carriers/curl_multi.hpp"
 #include "carriers/registry.hpp"
@@ -304,6 +306,16 @@ int run(config::Config cfg, RunOptions run_options) {
   scheduler.start();
   spdlog::info("smsgwd {} ready: listening on {} (port {}), {} carrier(s)", SMSGW_VERSION,
                cfg.api.listen, server.port(), cfg.carriers.size());
+  // systemctl status shows this line; the periodic refresh counts on the notifier's thread.
+  const std::string listening =
+      fmt::format("listening on {} (port {})", cfg.api.listen, server.port());
+  ServiceNotifier notifier{io, [&db = *store, listening] {
+                             auto counts = db.count_by_status();
+                             return fmt::format("ready: {} queued, {} sending; {}",
+                                                counts[Status::queued], counts[Status::sending],
+                                                listening);
+                           }};
+  notifier.ready();
 
   bool stopping = false;
   asio::steady_timer hard_deadline{io};
@@ -312,6 +324,8 @@ int run(config::Config cfg, RunOptions run_options) {
   auto shutdown = [&](int signo) {
     stopping = true;
     spdlog::info("signal {}: stopping (grace {} ms)", signo, cfg.daemon.shutdown_grace.count());
+    notifier.stopping(fmt::format("stopping: finishing in-flight sends (grace {} ms)",
+                                  cfg.daemon.shutdown_grace.count()));
     // A bound on the whole shutdown, in case something never completes.
     hard_deadline.expires_after(cfg.daemon.shutdown_grace + std::chrono::seconds(5));
     hard_deadline.async_wait([&io](std::error_code wait_ec) {
@@ -346,6 +360,7 @@ int run(config::Config cfg, RunOptions run_options) {
       if (wait_ec) return;
       if (signo == SIGHUP) {
         if (!stopping) {
+          notifier.reloading();
           try {
             config::Config fresh = load_and_validate(cfg.path);
             warn_about_restart_only_changes(cfg, fresh);
@@ -376,6 +391,7 @@ int run(config::Config cfg, RunOptions run_options) {
           } catch (const std::exception& e) {
             spdlog::error("reload failed, keeping the running configuration: {}", e.what());
           }
+          notifier.reloaded();
         }
         wait_for_signal();
         return;

@@ -1,14 +1,12 @@
 // smsgwd: parse the command line, load the configuration, run. Everything else is in smsgw_app.
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 #include <cstring>
 #include <iostream>
 #include <string>
 
 #include "app/application.hpp"
+#include "app/logging.hpp"
 #include "common/time.hpp"
 
 namespace {
@@ -91,8 +89,10 @@ int main(int argc, char** argv) {
   try {
     config = smsgw::app::load_and_validate(config_path);
   } catch (const smsgw::config::ConfigError& e) {
-    for (const auto& problem : e.problems()) std::cerr << problem << "\n";
-    std::cerr << "smsgwd: invalid configuration, not starting\n";
+    // Under systemd "<3>" makes journald record these lines at priority err.
+    const char* prefix = smsgw::app::stderr_is_journal() ? "<3>" : "";
+    for (const auto& problem : e.problems()) std::cerr << prefix << problem << "\n";
+    std::cerr << prefix << "smsgwd: invalid configuration, not starting\n";
     return smsgw::app::kExitConfig;
   }
   if (check_only) {
@@ -100,8 +100,6 @@ int main(int argc, char** argv) {
               << " carrier(s), " << config.api.tokens.size() << " token(s))\n";
     return smsgw::app::kExitOk;
   }
-  // Logs go to stderr so stdout stays free for --check-config and friends.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("smsgwd"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
+  smsgw::app::setup_logging();
   return smsgw::app::run(std::move(config), run_options);
 }

@@ -257,6 +257,14 @@ Metrics::Metrics()
       oldest_due_age("smsgw_queue_oldest_due_age_seconds",
                      "Age of the oldest message that is due but not yet sent (0 if none).", {}),
       in_flight("smsgw_dispatch_in_flight", "Carrier requests outstanding.", {}),
+      store_disk_free("smsgw_store_disk_free_bytes",
+                      "Bytes an unprivileged process may still write on the data_dir's file system.",
+                      {}),
+      store_database_size("smsgw_store_database_bytes",
+                          "Size of the SQLite database on disk: main file plus WAL.", {}),
+      store_writable("smsgw_store_writable",
+                     "1 if the store's last writes committed, 0 while they fail (disk full, read-only).",
+                     {}),
       schedule_runs("smsgw_schedule_runs_total",
                     "Schedule occurrences by outcome (fired, caught_up, missed, failed) since start.",
                     {"outcome"}),
@@ -277,6 +285,9 @@ std::string Metrics::render() {
   messages_by_status.render(out);
   oldest_due_age.render(out);
   in_flight.render(out);
+  store_disk_free.render(out);
+  store_database_size.render(out);
+  store_writable.render(out);
   schedule_runs.render(out);
   schedule_next_fire.render(out);
   return out;

@@ -78,6 +78,9 @@ struct Metrics {
   GaugeFamily messages_by_status;     // smsgw_messages{status}
   GaugeFamily oldest_due_age;         // smsgw_queue_oldest_due_age_seconds
   GaugeFamily in_flight;              // smsgw_dispatch_in_flight
+  GaugeFamily store_disk_free;        // smsgw_store_disk_free_bytes (data_dir's file system)
+  GaugeFamily store_database_size;    // smsgw_store_database_bytes (database file + WAL)
+  GaugeFamily store_writable;         // smsgw_store_writable (1 = the last commit succeeded)
   // Scheduler
   CounterFamily schedule_runs;        // smsgw_schedule_runs_total{outcome} fired|caught_up|missed|failed
   GaugeFamily schedule_next_fire;     // smsgw_schedule_next_fire_timestamp_seconds (0 if none)

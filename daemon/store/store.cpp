@@ -5,6 +5,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -657,6 +659,22 @@ bool Store::writable() {
                     [ok](std::error_code ec) { ok->set_value(!ec); }});
   if (answer.wait_for(kProbeTimeout) != std::future_status::ready) return false;
   return answer.get();
+}
+
+bool Store::last_commit_ok() const noexcept { return impl_->last_commit_ok_.load(); }
+
+Store::DiskUsage Store::disk_usage() const {
+  DiskUsage usage;
+  for (const char* suffix : {"", "-wal"}) {
+    struct stat st {};
+    if (::stat((impl_->path_ + suffix).c_str(), &st) == 0)
+      usage.database_bytes += static_cast<std::uint64_t>(st.st_size);
+  }
+  // statvfs on the database file itself: the file system it lives on, wherever it is mounted.
+  struct statvfs fs {};
+  if (::statvfs(impl_->path_.c_str(), &fs) == 0)
+    usage.free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * static_cast<std::uint64_t>(fs.f_frsize);
+  return usage;
 }
 
 }  // namespace smsgw::store

@@ -169,6 +169,10 @@ class Store {
     // Only safe when no other process can be dispatching from this database: smsgwd holds an
     // exclusive lock on its data_dir, so a previous process's leases are known to be dead.
     bool release_leases_at_open = false;
+    // Upper bound of the database file in pages (PRAGMA max_page_count on the writer); 0 = no
+    // bound. A write past it fails with SQLITE_FULL exactly as on a full disk, so it caps the
+    // database below the file system's size and lets tests exercise the disk-full path.
+    std::int64_t max_page_count = 0;
   };
 
   static std::unique_ptr<Store> open(const Options& options);  // throws StoreError
@@ -306,6 +310,17 @@ class Store {
   std::optional<UnixMs> oldest_due_since(UnixMs now);
   // True if the writer can commit (last commit succeeded or a probe write succeeds).
   bool writable();
+  // False since a commit or a write failed for storage reasons (is_storage_unavailable), until
+  // the next clean commit; no probe (cheap; for metrics).
+  bool last_commit_ok() const noexcept;
+
+  // Sampled for /metrics (any thread, no SQLite call): the database's bytes on disk (main file
+  // plus WAL) and the bytes an unprivileged process may still allocate on its file system.
+  struct DiskUsage {
+    std::uint64_t database_bytes = 0;
+    std::optional<std::uint64_t> free_bytes;  // nullopt if statvfs failed
+  };
+  DiskUsage disk_usage() const;
 
   struct Impl;
 

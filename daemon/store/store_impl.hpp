@@ -134,9 +134,12 @@ struct Store::Impl {
 
   explicit Impl(const Options& options)
       : max_group_jobs_(std::max(1, options.max_group_jobs)),
+        path_(options.path),
         writer_(options.path),
         reader_(detail::open_reader(options.path)),
         reads_(reader_) {
+    if (options.max_page_count > 0)
+      writer_.db.exec("PRAGMA max_page_count = " + std::to_string(options.max_page_count));
     next_message_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").getInt64();
     next_batch_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM batches").getInt64();
     if (options.release_leases_at_open) {
@@ -211,6 +214,9 @@ struct Store::Impl {
         std::count_if(group.begin(), group.end(), [](const Job& j) { return static_cast<bool>(j.run); }));
     if (work > 0) {
       std::size_t tx_first = 0;  // first job whose changes live in the open transaction
+      // A ROLLBACK that failed after a failed COMMIT (I/O error) leaves the transaction open;
+      // without this every later BEGIN would fail and the writer would stay wedged.
+      if (writer_.in_transaction()) writer_.exec("ROLLBACK");
       std::error_code ec = writer_.exec("BEGIN IMMEDIATE");
       for (std::size_t i = 0; i < group.size() && !ec; ++i) {
         if (!group[i].run) continue;
@@ -228,10 +234,18 @@ struct Store::Impl {
         ec = writer_.exec("COMMIT");
         if (ec && writer_.in_transaction()) writer_.exec("ROLLBACK");
       }
+      // A full database can also fail a single job's INSERT (a page could not be allocated)
+      // while the COMMIT of the others succeeds: writes are failing all the same.
+      const auto storage_failed = std::find_if(results.begin(), results.end(), [](const std::error_code& r) {
+        return is_storage_unavailable(r);
+      });
       if (ec) {
         for (std::size_t j = tx_first; j < group.size(); ++j)
           if (!results[j]) results[j] = ec;
         if (last_commit_ok_.exchange(false)) spdlog::error("store: commit failed: {}", ec.message());
+      } else if (storage_failed != results.end()) {
+        commits_.fetch_add(1, std::memory_order_relaxed);
+        if (last_commit_ok_.exchange(false)) spdlog::error("store: write failed: {}", storage_failed->message());
       } else {
         commits_.fetch_add(1, std::memory_order_relaxed);
         if (!last_commit_ok_.exchange(true)) spdlog::info("store: commits succeed again");
@@ -264,6 +278,7 @@ struct Store::Impl {
   SQLite::Statement& read_stmt(const std::string& sql) { return reads_.get(sql); }
 
   const int max_group_jobs_;
+  const std::string path_;
   Writer writer_;  // touched only by the writer thread once open() returns
 
   std::mutex read_mutex_;

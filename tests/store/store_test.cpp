@@ -713,6 +713,79 @@ TEST(StoreSqliteError, ClassifiesStorageUnavailable) {
   EXPECT_STREQ(sqlite_category().name(), "sqlite");
 }
 
+// A database capped with max_page_count fails like a full disk: SQLITE_FULL, classified as
+// "storage unavailable" (the API answers 503), nothing committed is lost, and once space returns
+// the same Store commits again: the writer is not wedged by the failed transaction.
+TEST_F(StoreTest, FullDatabaseFailsCleanlyAndRecoversWhenSpaceReturns) {
+  open();
+  // Space that can be given back later without touching the queue: a filler table.
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+    db.exec("CREATE TABLE filler (b BLOB)");
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 64) "
+            "INSERT INTO filler SELECT zeroblob(4096) FROM n");
+  }
+  std::int64_t pages = 0;
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    pages = db.execAndGet("PRAGMA page_count").getInt64();
+  }
+  store_.reset();
+  store_ = Store::open({.path = path_, .max_page_count = pages + 16});
+  Store& store = *store_;
+
+  const std::string text(400, 'x');
+  std::vector<std::int64_t> acknowledged;
+  std::error_code full;
+  for (int i = 0; i < 1000 && !full; ++i) {
+    NewBatch b = make_batch(store, 20, 100);
+    for (auto& m : b.messages) m.text = text;
+    const auto r = enqueue(store, b);
+    if (r.ec) {
+      full = r.ec;
+    } else {
+      for (const auto& m : b.messages) acknowledged.push_back(m.id);
+    }
+  }
+  ASSERT_TRUE(full) << "the capped database never filled up";
+  EXPECT_EQ(full.value() & 0xff, SQLITE_FULL) << full.message();
+  EXPECT_TRUE(is_storage_unavailable(full));
+  ASSERT_FALSE(acknowledged.empty());
+  EXPECT_FALSE(store.last_commit_ok());
+  // Still full: the next write fails the same way instead of hanging or crashing.
+  {
+    NewBatch b = make_batch(store, 20, 100);
+    for (auto& m : b.messages) m.text = text;
+    EXPECT_TRUE(is_storage_unavailable(enqueue(store, b).ec));
+  }
+
+  // Space returns: the filler's pages go to the free list, which the writer reuses.
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE, 5000);
+    db.exec("DROP TABLE filler");
+  }
+  NewBatch b = make_batch(store, 20, 100);
+  for (auto& m : b.messages) m.text = text;
+  const auto r = enqueue(store, b);
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_TRUE(store.last_commit_ok());
+  EXPECT_TRUE(store.writable());
+  for (const auto& m : b.messages) acknowledged.push_back(m.id);
+  for (std::int64_t id : acknowledged) ASSERT_TRUE(store.get_message(id)) << "message " << id << " lost";
+  EXPECT_EQ(store.count_by_status()[Status::queued], static_cast<std::int64_t>(acknowledged.size()));
+  // Claims work again too (the dispatcher shares the writer).
+  EXPECT_EQ(claim(store, 1000, 60'000, 10).size(), 10u);
+}
+
+TEST_F(StoreTest, DiskUsageReportsDatabaseAndFreeBytes) {
+  Store& store = open();
+  EXPECT_FALSE(enqueue(store, make_batch(store, 10, 100)).ec);
+  const auto usage = store.disk_usage();
+  EXPECT_GE(usage.database_bytes, fs::file_size(path_));
+  ASSERT_TRUE(usage.free_bytes);
+  EXPECT_GT(*usage.free_bytes, 0u);
+}
+
 // Not tests: `--gtest_also_run_disabled_tests --gtest_filter='*Throughput*'` prints messages/s
 // for 1,000 enqueues of 100 messages from N threads, each waiting for its commit (like API
 // sessions on keep-alive connections).

@@ -58,25 +58,7 @@ void DaemonProcess::rewrite_config(const std::string& config_toml) {
 }
 
 bool DaemonProcess::start(const std::string& base_url, std::chrono::milliseconds timeout) {
-  const std::string log_path = dir_ + "/smsgwd.log";
-  const std::string config = config_path();
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, STDERR_FILENO);
-      ::dup2(fd, STDOUT_FILENO);
-    }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(smsgwd_path_.c_str()));
-    argv.push_back(const_cast<char*>("--config"));
-    argv.push_back(const_cast<char*>(config.c_str()));
-    for (auto& arg : extra_args_) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(smsgwd_path_.c_str(), argv.data());
-    std::_Exit(127);
-  }
+  spawn();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
@@ -88,6 +70,41 @@ bool DaemonProcess::start(const std::string& base_url, std::chrono::milliseconds
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+void DaemonProcess::spawn() {
+  const std::string log_path = dir_ + "/smsgwd.log";
+  const std::string config = config_path();
+  // argv and the environment are built before fork(): the child of a threaded test may only
+  // call async-signal-safe functions, which malloc() is not.
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(smsgwd_path_.c_str()));
+  argv.push_back(const_cast<char*>("--config"));
+  argv.push_back(const_cast<char*>(config.c_str()));
+  for (auto& arg : extra_args_) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    bool overridden = false;
+    for (const auto& [name, value] : extra_env_) overridden |= entry.rfind(name + "=", 0) == 0;
+    if (!overridden) env_storage.push_back(entry);
+  }
+  for (const auto& [name, value] : extra_env_) env_storage.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : env_storage) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, STDERR_FILENO);
+      ::dup2(fd, STDOUT_FILENO);
+    }
+    ::execve(smsgwd_path_.c_str(), argv.data(), envp.data());
+    std::_Exit(127);
+  }
 }
 
 void DaemonProcess::signal(int signo) {

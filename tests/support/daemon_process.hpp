@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace smsgw::testing {
@@ -32,6 +33,13 @@ class DaemonProcess {
   void rewrite_config(const std::string& config_toml);
   // Command-line options after --config for the next start(), e.g. {"--fake-now", "..."}.
   void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  // Environment variables set in the child for the next start()/spawn(), on top of the test's
+  // own environment, e.g. {{"NOTIFY_SOCKET", path}}.
+  void set_extra_env(std::vector<std::pair<std::string, std::string>> env) {
+    extra_env_ = std::move(env);
+  }
+  // Starts smsgwd like start() but returns at once, without waiting for /healthz.
+  void spawn();
 
   void signal(int signo);
   // Waits for exit; returns the exit status, or -signal if killed by a signal; nullopt on timeout.
@@ -49,6 +57,7 @@ class DaemonProcess {
   std::string dir_;
   pid_t pid_ = -1;
   std::vector<std::string> extra_args_;
+  std::vector<std::pair<std::string, std::string>> extra_env_;
 };
 
 // Runs a command to completion; returns exit status and combined stdout+stderr.

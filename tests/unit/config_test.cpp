@@ -70,7 +70,7 @@ TEST(Config, ExampleFileLoads) {
   EXPECT_EQ(file.source_path, kExample);
   EXPECT_GT(file.line, 0u);
   EXPECT_EQ(file.options.size(), 1u);
-  EXPECT_EQ(file.options["path"].value<std::string>(), "outbox.jsonl");
+  EXPECT_EQ(file.options["path"].value<std::string>(), "/var/lib/smsgw/outbox.jsonl");
   EXPECT_GT(file.options.get("path")->source().begin.line, file.line);
 
   const auto& http = c.carriers[1];
@@ -374,8 +374,7 @@ TEST(Config, SmsTableAndTemplatesDir) {
   EXPECT_EQ(c.sms.daily_cap_per_recipient, 3);
 
   const Config example = load_config_file(kExample);
-  EXPECT_EQ(example.daemon.templates_dir,
-            (std::filesystem::path(SMSGW_SOURCE_DIR) / "config/templates").string());
+  EXPECT_EQ(example.daemon.templates_dir, "/usr/share/smsgw/templates");  // cmake --install puts them there
 
   EXPECT_THAT(only_problem("[sms]\nsignatur = \"x\"\n" + std::string(kCarrier)),
               HasSubstr("test.toml:2: sms.signatur: unknown key"));

@@ -1,6 +1,7 @@
 // The router without sockets, over a real Store on a temp file.
 
 #include "api/router.hpp"
+#include "api/server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -326,6 +327,31 @@ TEST_F(RouterTest, ReadyzNeedsACarrierAndMetricsNeedsReadScope) {
   EXPECT_NE(res.body().find("smsgw_http_requests_total{route=\"/readyz\",code=\"503\"} 1"),
             std::string::npos)
       << res.body();
+}
+
+TEST_F(RouterTest, NotReadyIsProblemJsonWithRetryAfterAndCause) {
+  Response res = call(request(http::verb::get, "/readyz", "read-secret"));
+  ASSERT_EQ(res.result_int(), 503) << res.body();
+  EXPECT_EQ(res[http::field::content_type], "application/problem+json");
+  EXPECT_EQ(res[http::field::retry_after], "5");
+  const json doc = json::parse(res.body());
+  EXPECT_EQ(doc["status"], 503);
+  EXPECT_EQ(doc["type"], "urn:smsgw:problem:unavailable");
+  EXPECT_EQ(doc["detail"], "not ready: no carrier is configured");
+  EXPECT_EQ(doc["store"]["writable"], true);
+  EXPECT_TRUE(doc["carriers"].is_array());
+}
+
+TEST_F(RouterTest, MetricsSampleTheStoresDisk) {
+  install_queue_collector(metrics_, *store_);
+  Response res = call(request(http::verb::get, "/metrics", "read-secret"));
+  ASSERT_EQ(res.result_int(), 200);
+  EXPECT_NE(res.body().find("\nsmsgw_store_database_bytes "), std::string::npos) << res.body();
+  EXPECT_NE(res.body().find("\nsmsgw_store_disk_free_bytes "), std::string::npos) << res.body();
+  EXPECT_NE(res.body().find("\nsmsgw_store_writable 1"), std::string::npos) << res.body();
+  EXPECT_GT(metrics_.store_database_size.value({}), 0);
+  EXPECT_GT(metrics_.store_disk_free.value({}), 0);
+  metrics_.collector = nullptr;
 }
 
 class NullAdapter : public carriers::Adapter {
