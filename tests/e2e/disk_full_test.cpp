@@ -154,7 +154,8 @@ TEST_F(DiskFullE2E, FullDiskAnswers503LosesNothingAndRecoversWithoutRestart) {
   // Accepted before the disk fills: these must survive everything below.
   std::vector<std::string> acknowledged;
   const auto accept = [&](const Answer& a) {
-    for (const auto& m : json::parse(a.body)["messages"]) acknowledged.push_back(m["id"].get<std::string>());
+    const json doc = json::parse(a.body);  // a range-for over a temporary's member would dangle
+    for (const auto& m : doc["messages"]) acknowledged.push_back(m["id"].get<std::string>());
   };
   for (int i = 0; i < 5; ++i) {
     const Answer a = post(base + "/v1/messages", send_body(50, i * 50));
