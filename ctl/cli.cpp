@@ -282,6 +282,20 @@ void print_raw(const std::string& body) {
   std::cout << body << (body.empty() || body.back() != '\n' ? "\n" : "");
 }
 
+std::optional<json> object_or_handled(const Client& client, const Response& r, int& rc) {
+  if (!ok(r)) {
+    rc = report_error(r, client.raw());
+    return std::nullopt;
+  }
+  auto j = parse_json(r.body);
+  if (client.raw() || !j || !j->is_object()) {
+    print_raw(r.body);
+    rc = kOk;
+    return std::nullopt;
+  }
+  return j;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Arguments
 

@@ -100,6 +100,10 @@ void print_fields(std::ostream& out, const std::vector<std::pair<std::string, st
 int report_error(const Response& r, bool raw_json);
 inline bool ok(const Response& r) { return r.status >= 200 && r.status < 300; }
 void print_raw(const std::string& body);
+// The answer as a JSON object to print as a table, or nullopt once it has been dealt with: an
+// error reported, or (with --json, or when it is not an object) printed as it came. `rc` is
+// then the exit status.
+std::optional<json> object_or_handled(const Client& client, const Response& r, int& rc);
 
 // ---- arguments ---------------------------------------------------------------------------
 

@@ -139,12 +139,9 @@ void print_year(const json& doc, std::ostream& out) {
 int calendar_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "calendar show YEAR");
   const Response r = client.get("/v1/calendar/" + escape(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   print_year(*j, std::cout);
   return kOk;
 }
@@ -152,12 +149,9 @@ int calendar_show(const Client& client, const ParsedArgs& a) {
 int calendar_day(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "calendar day YYYY-MM-DD");
   const Response r = client.get("/v1/calendar/day/" + escape(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   const json& d = *j;
   std::string what;
   const std::string weekday = cell(d, "weekday");

@@ -32,12 +32,9 @@ void print_recipient(const json& r) {
 
 // Prints a single-recipient answer (show, add, update, deactivate).
 int print_recipient_answer(const Client& client, const Response& r, std::string_view verb) {
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   if (!verb.empty()) std::cout << verb << " recipient " << cell(*j, "id") << "\n\n";
   print_recipient(*j);
   return kOk;
@@ -218,12 +215,9 @@ int recipients_delete(const Client& client, const ParsedArgs& a) {
 int groups_list(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 0, "groups list");
   const Response r = client.get("/v1/groups");
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::vector<std::vector<std::string>> rows;
   if (const json* groups = find_any(*j, {"groups"}); groups && groups->is_array())
     for (const auto& g : *groups)
@@ -255,12 +249,9 @@ int groups_delete(const Client& client, const ParsedArgs& a) {
 int groups_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "groups show NAME");
   const Response r = client.get("/v1/groups/" + escape(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   const json* members = find_any(*j, {"members"});
   std::string count = cell(*j, "member_count");
   if (count == "-" && members && members->is_number()) count = members->dump();

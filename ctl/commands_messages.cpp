@@ -27,12 +27,9 @@ std::vector<std::vector<std::string>> reason_rows(const json& j) {
 int messages_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "messages show ID");
   const Response r = client.get("/v1/messages/" + escape(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   const json& m = *j;
   print_fields(std::cout, {
                               {"ID", cell(m, "id")},
@@ -120,12 +117,9 @@ int messages_cancel(const Client& client, const ParsedArgs& a) {
 int batches_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "batches show ID");
   const Response r = client.get("/v1/batches/" + escape(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::string id = cell(*j, "id");
   if (id == "-") id = cell(*j, "batch_id");
   std::string total = cell(*j, "total");
@@ -149,12 +143,9 @@ int batches_show(const Client& client, const ParsedArgs& a) {
 int tokens_list(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 0, "tokens list");
   const Response r = client.get("/v1/tokens");
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::vector<std::vector<std::string>> rows;
   if (const json* tokens = find_any(*j, {"tokens"}); tokens && tokens->is_array())
     for (const auto& t : *tokens)
@@ -255,12 +246,9 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
   req.headers = headers;
   req.progress = true;  // a fan-out to a large group takes a moment: show it on a terminal
   const Response r = client.send(req);
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   print_fields(std::cout, {{"Batch", cell(*j, "batch_id")}, {"Messages", number(*j, "count")}, {"Skipped", number(*j, "skipped")}});
   if (auto reasons = reason_rows(*j); !reasons.empty())
     std::cout << '\n' << render_table({"SKIPPED BECAUSE", "COUNT"}, reasons);

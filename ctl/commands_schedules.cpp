@@ -57,12 +57,9 @@ void print_schedule(const json& s) {
 
 // Prints the schedule the API answered with, or the raw body with --json.
 int print_answer(const Client& client, const Response& r, const std::string& headline) {
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::cout << headline << "\n\n";
   print_schedule(*j);
   return kOk;
@@ -93,12 +90,9 @@ int schedules_add(const Client& client, const ParsedArgs& a) {
 int schedules_list(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 0, "schedules list");
   const Response r = client.get("/v1/schedules");
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::vector<std::vector<std::string>> rows;
   if (const json* ss = find_any(*j, {"schedules"}); ss && ss->is_array())
     for (const auto& s : *ss)
@@ -112,12 +106,9 @@ int schedules_list(const Client& client, const ParsedArgs& a) {
 int schedules_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "schedules show ID|NAME");
   const Response r = client.get(path_of(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   print_schedule(*j);
   return kOk;
 }
@@ -127,12 +118,9 @@ int schedules_next(const Client& client, const ParsedArgs& a) {
   std::string path = path_of(a.positionals[0]) + "/next";
   if (auto n = a.get("count")) path += "?count=" + escape(*n);
   const Response r = client.get(path);
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::cout << cell(*j, "schedule") << ": " << cell(*j, "when");
   if (!j->value("enabled", true)) std::cout << "  (paused: these would be the firings once resumed)";
   std::cout << "\n\n";
@@ -155,12 +143,9 @@ int schedules_next(const Client& client, const ParsedArgs& a) {
 int schedules_set_enabled(const Client& client, const ParsedArgs& a, bool enabled) {
   expect_positionals(a, 1, enabled ? "schedules resume ID|NAME" : "schedules pause ID|NAME");
   const Response r = client.send_json("PATCH", path_of(a.positionals[0]), json{{"enabled", enabled}});
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::cout << (enabled ? "resumed " : "paused ") << cell(*j, "name") << " (id " << cell(*j, "id") << ")";
   if (enabled) std::cout << "; next firing " << cell(*j, "next_at");
   std::cout << '\n';
@@ -187,12 +172,9 @@ int schedules_history(const Client& client, const ParsedArgs& a) {
   if (auto c = a.get("cursor")) query += (query.empty() ? "" : "&") + std::string("cursor=") + escape(*c);
   if (!query.empty()) path += "?" + query;
   const Response r = client.get(path);
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::vector<std::vector<std::string>> rows;
   if (const json* rs = find_any(*j, {"runs"}); rs && rs->is_array()) {
     for (const auto& run : *rs) {

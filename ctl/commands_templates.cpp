@@ -28,12 +28,9 @@ void print_template(const json& t) {
 int templates_list(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 0, "templates list");
   const Response r = client.get("/v1/templates");
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   std::vector<std::vector<std::string>> rows;
   if (const json* ts = find_any(*j, {"templates"}); ts && ts->is_array())
     for (const auto& t : *ts)
@@ -46,12 +43,9 @@ int templates_list(const Client& client, const ParsedArgs& a) {
 int templates_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "templates show NAME");
   const Response r = client.get("/v1/templates/" + escape(a.positionals[0]));
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   print_template(*j);
   return kOk;
 }
@@ -65,12 +59,9 @@ int templates_preview(const Client& client, const ParsedArgs& a) {
   if (auto v = a.get("recipient-unit")) recipient["unit"] = *v;
   if (!recipient.empty()) body["recipient"] = recipient;
   const Response r = client.send_json("POST", "/v1/templates/" + escape(a.positionals[0]) + "/preview", body);
-  if (!ok(r)) return report_error(r, client.raw());
-  auto j = parse_json(r.body);
-  if (client.raw() || !j || !j->is_object()) {
-    print_raw(r.body);
-    return kOk;
-  }
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
   const std::string encoding = cell(*j, "encoding");
   std::cout << cell(*j, "text") << "\n\n";
   print_fields(std::cout, {{"Encoding", encoding == "gsm7" ? "gsm7 (160 per SMS, 153 per part)"

@@ -314,20 +314,6 @@ std::error_code create_token(Writer& w, const TokenRow& row, WriteResult& result
 
 // --- writes ---
 
-namespace {
-
-// Submits a job whose result is a WriteResult; not_found is what a failed job reports.
-template <typename Body>
-void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
-  auto result = std::make_shared<WriteResult>(WriteResult::not_found);
-  impl.submit(Job{[body = std::move(body), result](Writer& w) { return body(w, *result); },
-                  [result, done = std::move(done)](std::error_code ec) {
-                    done(ec, ec ? WriteResult::not_found : *result);
-                  }});
-}
-
-}  // namespace
-
 void Store::async_upsert_recipients(std::vector<RecipientUpsert> rows,
                                     std::function<void(std::error_code, UpsertCounts)> done) {
   auto result = std::make_shared<UpsertCounts>();
@@ -339,19 +325,12 @@ void Store::async_upsert_recipients(std::vector<RecipientUpsert> rows,
 
 void Store::async_create_recipient(RecipientUpsert row,
                                    std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
-  struct Out {
-    WriteResult result = WriteResult::not_found;
-    std::int64_t id = 0;
-  };
-  auto out = std::make_shared<Out>();
-  impl_->submit(Job{[row = std::move(row), out](Writer& w) { return create_recipient(w, row, out->result, out->id); },
-                    [out, done = std::move(done)](std::error_code ec) {
-                      if (ec) {
-                        done(ec, WriteResult::not_found, 0);
-                      } else {
-                        done(ec, out->result, out->result == WriteResult::ok ? out->id : 0);
-                      }
-                    }});
+  submit_create(
+      *impl_,
+      [row = std::move(row)](Writer& w, WriteResult& result, std::int64_t& id) {
+        return create_recipient(w, row, result, id);
+      },
+      std::move(done));
 }
 
 void Store::async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done) {

@@ -163,35 +163,18 @@ std::error_code record_run(Writer& w, ScheduleRun& run, const std::optional<NewB
   return {};
 }
 
-// Submits a job whose result is a WriteResult; not_found is what a failed job reports.
-template <typename Body>
-void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
-  auto result = std::make_shared<WriteResult>(WriteResult::not_found);
-  impl.submit(Job{[body = std::move(body), result](Writer& w) { return body(w, *result); },
-                  [result, done = std::move(done)](std::error_code ec) {
-                    done(ec, ec ? WriteResult::not_found : *result);
-                  }});
-}
-
 }  // namespace
 
 // --- writes ---
 
 void Store::async_create_schedule(ScheduleRow row,
                                   std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
-  struct Out {
-    WriteResult result = WriteResult::not_found;
-    std::int64_t id = 0;
-  };
-  auto out = std::make_shared<Out>();
-  impl_->submit(Job{[row = std::move(row), out](Writer& w) { return create_schedule(w, row, out->result, out->id); },
-                    [out, done = std::move(done)](std::error_code ec) {
-                      if (ec) {
-                        done(ec, WriteResult::not_found, 0);
-                      } else {
-                        done(ec, out->result, out->result == WriteResult::ok ? out->id : 0);
-                      }
-                    }});
+  submit_create(
+      *impl_,
+      [row = std::move(row)](Writer& w, WriteResult& result, std::int64_t& id) {
+        return create_schedule(w, row, result, id);
+      },
+      std::move(done));
 }
 
 void Store::async_update_schedule(ScheduleRow row, WriteDone done) {

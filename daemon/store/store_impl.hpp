@@ -299,4 +299,37 @@ struct Store::Impl {
   std::thread thread_;
 };
 
+namespace detail {
+
+// Submits a job whose result is a WriteResult; not_found is what a failed job reports.
+template <typename Body>
+void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
+  auto result = std::make_shared<WriteResult>(WriteResult::not_found);
+  impl.submit(Job{[body = std::move(body), result](Writer& w) { return body(w, *result); },
+                  [result, done = std::move(done)](std::error_code ec) {
+                    done(ec, ec ? WriteResult::not_found : *result);
+                  }});
+}
+
+// Submits a create job that also yields the new row's id (0 unless the result is ok).
+template <typename Body>
+void submit_create(Store::Impl& impl, Body body,
+                   std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
+  struct Out {
+    WriteResult result = WriteResult::not_found;
+    std::int64_t id = 0;
+  };
+  auto out = std::make_shared<Out>();
+  impl.submit(Job{[body = std::move(body), out](Writer& w) { return body(w, out->result, out->id); },
+                  [out, done = std::move(done)](std::error_code ec) {
+                    if (ec) {
+                      done(ec, WriteResult::not_found, 0);
+                    } else {
+                      done(ec, out->result, out->result == WriteResult::ok ? out->id : 0);
+                    }
+                  }});
+}
+
+}  // namespace detail
+
 }  // namespace smsgw::store
