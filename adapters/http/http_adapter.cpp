@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "carriers/curl_multi.hpp"
+#include "common/json_limits.hpp"
 #include "carriers/failure.hpp"
 
 namespace smsgw::adapters::http {
@@ -44,6 +45,32 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   return std::to_string(ms.count()) + "ms";
 }
 
+// Retry-After as delta-seconds (RFC 9110 §10.2.3); an HTTP-date or garbage gives nullopt and
+// the dispatcher's default pause.
+std::optional<std::chrono::milliseconds> retry_after(const carriers::HttpResponse& response) {
+  for (const auto& line : response.headers) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon != 11) continue;
+    bool name_matches = true;
+    for (std::size_t i = 0; i < colon; ++i) {
+      name_matches = name_matches && std::tolower(static_cast<unsigned char>(line[i])) ==
+                                         "retry-after"[i];
+    }
+    if (!name_matches) continue;
+    std::string_view value = std::string_view(line).substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+    if (value.empty() || value.size() > 9) return std::nullopt;
+    std::int64_t seconds = 0;
+    for (char c : value) {
+      if (c < '0' || c > '9') return std::nullopt;
+      seconds = seconds * 10 + (c - '0');
+    }
+    return std::chrono::seconds{seconds};
+  }
+  return std::nullopt;
+}
+
 // What the dispatcher needs to decide on, from one curl completion.
 carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse& response,
                                std::chrono::milliseconds timeout) {
@@ -69,7 +96,9 @@ carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse&
 
   const long status = response.status;
   if (status >= 200 && status < 300) {
-    const auto json = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    // The carrier's answer is untrusted input like any request: parsed under the same limits.
+    const auto parsed = parse_json(response.body);
+    const auto& json = parsed.value;
     if (json.is_object()) {
       const auto id = json.find("message_id");
       if (id != json.end() && id->is_string()) {
@@ -83,6 +112,7 @@ carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse&
   outcome.detail = "http " + std::to_string(status);
   if (status == 429) {
     outcome.error = carrier_errc::throttled;
+    outcome.retry_after = retry_after(response);
   } else if (status >= 500 && status < 600) {
     outcome.error = carrier_errc::server_error;
   } else {
@@ -113,7 +143,7 @@ class HttpAdapter final : public carriers::Adapter {
   void async_send(carriers::OutboundSms sms, carriers::SendHandler done) override {
     if (state_->stopping) {
       boost::asio::post(io_, [done = std::move(done)] {
-        done({carrier_errc::unavailable, {}, "carrier stopping"});
+        done({carrier_errc::unavailable, {}, "carrier stopping", std::nullopt});
       });
       return;
     }

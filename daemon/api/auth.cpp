@@ -23,6 +23,11 @@ bool Principal::allows(config::Scope required) const noexcept {
   return scopes.count(config::Scope::admin) != 0 || scopes.count(required) != 0;
 }
 
+bool Principal::allows_callback(std::string_view carrier) const {
+  if (scopes.count(config::Scope::admin) != 0) return true;
+  return callback_carriers.count(std::string(carrier)) != 0;
+}
+
 std::optional<std::string_view> parse_bearer(std::string_view value) {
   constexpr std::string_view scheme = "bearer";
   if (value.size() <= scheme.size()) return std::nullopt;
@@ -95,7 +100,7 @@ AuthResult Authenticator::authenticate(std::string_view header) const {
     return result;
   }
   result.status = AuthStatus::ok;
-  result.principal = Principal{match->name, match->scopes};
+  result.principal = Principal{match->name, match->scopes, match->callback_carriers};
   return result;
 }
 

@@ -6,6 +6,7 @@
 // Not thread-safe: used and replaced on the io_context thread.
 
 #include <optional>
+#include <string_view>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,7 +19,10 @@ namespace smsgw::api {
 struct Principal {
   std::string name;  // the token's configured name, e.g. "oa-system"
   std::set<config::Scope> scopes;
+  std::set<std::string> callback_carriers;  // from callback:<carrier> scopes
   bool allows(config::Scope required) const noexcept;  // admin allows everything
+  // Reports and inbound messages of this carrier: callback:<carrier>, or admin.
+  bool allows_callback(std::string_view carrier) const;
 };
 
 enum class AuthStatus {

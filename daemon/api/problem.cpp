@@ -79,7 +79,14 @@ std::string problem_body(ProblemKind kind, std::string_view detail,
 }
 
 ProblemKind kind_for_store_error(const std::error_code& ec) noexcept {
-  return store::is_storage_unavailable(ec) ? ProblemKind::unavailable : ProblemKind::internal;
+  return store::is_storage_unavailable(ec) || store::is_overloaded(ec) ? ProblemKind::unavailable
+                                                                      : ProblemKind::internal;
+}
+
+std::string store_error_detail(const std::error_code& ec, std::string_view otherwise) {
+  if (store::is_overloaded(ec)) return "the server is busy (too many writes waiting); retry later";
+  if (store::is_storage_unavailable(ec)) return "storage is unavailable; retry later";
+  return std::string(otherwise);
 }
 
 }  // namespace smsgw::api

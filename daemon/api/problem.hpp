@@ -42,8 +42,11 @@ std::string problem_body(ProblemKind kind, std::string_view detail,
 std::string problem_body(ProblemKind kind, std::string_view detail,
                          const std::vector<FieldError>& errors, const nlohmann::json& extra);
 
-// A failed store write: 503 when the disk is full/read-only/failing, 500 otherwise.
+// A failed store write: 503 when the disk is full/read-only/failing or the writer's queue is
+// full, 500 otherwise.
 ProblemKind kind_for_store_error(const std::error_code& ec) noexcept;
+// The detail for such a failure: why to retry later, or `otherwise` for a 500.
+std::string store_error_detail(const std::error_code& ec, std::string_view otherwise);
 
 inline constexpr std::string_view kProblemContentType = "application/problem+json";
 

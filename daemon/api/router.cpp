@@ -22,6 +22,7 @@ namespace smsgw::api {
 namespace http = boost::beast::http;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
+using config::Scope;
 
 namespace {
 
@@ -32,153 +33,121 @@ std::map<std::string, std::string> signatures_of(const std::vector<config::Carri
   return out;
 }
 
+std::map<std::string, std::string> callback_secrets_of(
+    const std::vector<config::CarrierConfig>& carriers) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : carriers)
+    if (!c.callback_secret.empty()) out.emplace(c.name, c.callback_secret);
+  return out;
+}
+
 }  // namespace
 
 namespace {
 
-enum class RouteId {
-  healthz, readyz, metrics, messages, message, batch, callback,
-  recipients, recipients_import, recipient, groups, group, templates, template_one,
-  template_preview, tokens, token, calendar_year, calendar_day, schedules, schedule,
-  schedule_next, schedule_history, none
+// A handler adapts the route's context to one Impl member; the logic lives in those members and
+// the free functions they call.
+#define SMSGW_ROUTE(body) [](Router::Impl& r, Call& c, RouteContext& x) { (void)x; body; }
+
+// The API, one row per method and resource. Literal patterns come before the parameter
+// patterns they overlap (route_match.hpp). Scopes: GET needs read, writes need send or admin;
+// admin allows everything; callbacks need callback:{carrier} or the carrier's callback_secret.
+const Route kRoutes[] = {
+    {{http::verb::get, "/healthz"}, Access::open, Scope::read, SMSGW_ROUTE(r.healthz(c))},
+    {{http::verb::get, "/readyz"}, Access::token, Scope::read, SMSGW_ROUTE(r.readyz(c))},
+    {{http::verb::get, "/metrics"}, Access::token, Scope::read, SMSGW_ROUTE(r.metrics(c))},
+    {{http::verb::get, "/v1/messages"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list(c, x.req.target()))},
+    {{http::verb::post, "/v1/messages"}, Access::token, Scope::send,
+     SMSGW_ROUTE(r.send(c, *x.who, x.req))},
+    {{http::verb::get, "/v1/messages/{id}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_message(c, x.param(0)))},
+    // plus ownership, checked in cancel()
+    {{http::verb::delete_, "/v1/messages/{id}"}, Access::token, Scope::send,
+     SMSGW_ROUTE(r.cancel(c, *x.who, x.param(0)))},
+    {{http::verb::get, "/v1/batches/{id}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_batch(c, x.param(0)))},
+    {{http::verb::post, "/v1/callbacks/{carrier}"}, Access::callback, Scope::read,
+     SMSGW_ROUTE(r.callback(c, x.param(0), x.req))},
+    {{http::verb::post, "/v1/callbacks/{carrier}/{secret}"}, Access::callback_secret, Scope::read,
+     SMSGW_ROUTE(r.callback(c, x.param(0), x.req))},
+    {{http::verb::get, "/v1/recipients"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_recipients(c, x.req.target()))},
+    {{http::verb::post, "/v1/recipients"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.create_recipient(c, x.req))},
+    {{http::verb::post, "/v1/recipients/import"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.import_recipients(c, x.req))},
+    {{http::verb::get, "/v1/recipients/{id}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_recipient(c, x.param(0)))},
+    {{http::verb::patch, "/v1/recipients/{id}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.patch_recipient(c, x.param(0), x.req))},
+    {{http::verb::delete_, "/v1/recipients/{id}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.delete_recipient(c, x.param(0)))},
+    {{http::verb::get, "/v1/groups"}, Access::token, Scope::read, SMSGW_ROUTE(r.list_groups(c))},
+    {{http::verb::post, "/v1/groups"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.create_group(c, x.req))},
+    {{http::verb::get, "/v1/groups/{name}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_group(c, x.param(0)))},
+    {{http::verb::delete_, "/v1/groups/{name}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.delete_group(c, x.param(0)))},
+    {{http::verb::get, "/v1/templates"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_templates(c))},
+    {{http::verb::post, "/v1/templates"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.create_template(c, x.req))},
+    {{http::verb::get, "/v1/templates/{name}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_template(c, x.param(0)))},
+    {{http::verb::put, "/v1/templates/{name}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.put_template(c, x.param(0), x.req))},
+    {{http::verb::delete_, "/v1/templates/{name}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.delete_template(c, x.param(0)))},
+    {{http::verb::post, "/v1/templates/{name}/preview"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.preview_template(c, x.param(0), x.req))},
+    {{http::verb::get, "/v1/tokens"}, Access::token, Scope::admin, SMSGW_ROUTE(r.list_tokens(c))},
+    {{http::verb::post, "/v1/tokens"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.create_token(c, x.req))},
+    {{http::verb::delete_, "/v1/tokens/{name}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.delete_token(c, x.param(0)))},
+    {{http::verb::get, "/v1/calendar/day/{date}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.calendar_day(c, x.param(0)))},
+    {{http::verb::get, "/v1/calendar/{year}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.calendar_year(c, x.param(0)))},
+    {{http::verb::get, "/v1/schedules"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_schedules(c))},
+    {{http::verb::post, "/v1/schedules"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.create_schedule(c, *x.who, x.req))},
+    {{http::verb::get, "/v1/schedules/{id}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_schedule(c, x.param(0)))},
+    {{http::verb::put, "/v1/schedules/{id}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.put_schedule(c, x.param(0), x.req))},
+    {{http::verb::patch, "/v1/schedules/{id}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.patch_schedule(c, x.param(0), x.req))},
+    {{http::verb::delete_, "/v1/schedules/{id}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.delete_schedule(c, x.param(0)))},
+    {{http::verb::get, "/v1/schedules/{id}/next"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.schedule_next(c, x.param(0), x.req.target()))},
+    {{http::verb::get, "/v1/schedules/{id}/history"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.schedule_history(c, x.param(0), x.req.target()))},
 };
 
-struct Route {
-  RouteId id = RouteId::none;
-  std::string_view name = "other";  // metrics label
-  std::string_view param;           // {id}, {carrier}, {name}, {year} or {date}
-  std::string_view allow;           // for 405
-};
+#undef SMSGW_ROUTE
 
-Route match(std::string_view target) {
-  const std::string_view path = path_of(target);
-  auto with_param = [&](std::string_view prefix, RouteId id, std::string_view name,
-                        std::string_view allow) -> std::optional<Route> {
-    if (!starts_with(path, prefix)) return std::nullopt;
-    std::string_view rest = path.substr(prefix.size());
-    if (rest.empty() || rest.find('/') != std::string_view::npos) return std::nullopt;
-    return Route{id, name, rest, allow};
-  };
-  if (path == "/healthz") return {RouteId::healthz, "/healthz", {}, "GET"};
-  if (path == "/readyz") return {RouteId::readyz, "/readyz", {}, "GET"};
-  if (path == "/metrics") return {RouteId::metrics, "/metrics", {}, "GET"};
-  if (path == "/v1/messages") return {RouteId::messages, "/v1/messages", {}, "GET, POST"};
-  if (auto r = with_param("/v1/messages/", RouteId::message, "/v1/messages/{id}", "GET, DELETE"))
-    return *r;
-  if (auto r = with_param("/v1/batches/", RouteId::batch, "/v1/batches/{id}", "GET")) return *r;
-  if (auto r = with_param("/v1/callbacks/", RouteId::callback, "/v1/callbacks/{carrier}", "POST"))
-    return *r;
-  if (path == "/v1/recipients") return {RouteId::recipients, "/v1/recipients", {}, "GET, POST"};
-  if (path == "/v1/recipients/import")
-    return {RouteId::recipients_import, "/v1/recipients/import", {}, "POST"};
-  if (auto r = with_param("/v1/recipients/", RouteId::recipient, "/v1/recipients/{id}",
-                          "GET, PATCH, DELETE"))
-    return *r;
-  if (path == "/v1/groups") return {RouteId::groups, "/v1/groups", {}, "GET, POST"};
-  if (auto r = with_param("/v1/groups/", RouteId::group, "/v1/groups/{name}", "GET, DELETE"))
-    return *r;
-  if (path == "/v1/templates") return {RouteId::templates, "/v1/templates", {}, "GET, POST"};
-  constexpr std::string_view kPreview = "/preview";
-  if (starts_with(path, "/v1/templates/") && path.size() > kPreview.size() &&
-      path.substr(path.size() - kPreview.size()) == kPreview) {
-    std::string_view inner = path.substr(0, path.size() - kPreview.size());
-    std::string_view name = inner.substr(std::string_view("/v1/templates/").size());
-    if (!name.empty() && name.find('/') == std::string_view::npos) {
-      return {RouteId::template_preview, "/v1/templates/{name}/preview", name, "POST"};
-    }
-    return {};
-  }
-  if (auto r = with_param("/v1/templates/", RouteId::template_one, "/v1/templates/{name}",
-                          "GET, PUT, DELETE"))
-    return *r;
-  if (auto r = with_param("/v1/calendar/day/", RouteId::calendar_day, "/v1/calendar/day/{date}",
-                          "GET"))
-    return *r;
-  if (auto r = with_param("/v1/calendar/", RouteId::calendar_year, "/v1/calendar/{year}", "GET"))
-    return *r;
-  if (path == "/v1/schedules") return {RouteId::schedules, "/v1/schedules", {}, "GET, POST"};
-  // "/v1/schedules/{id}/next" and ".../history": the id segment is split off first.
-  if (starts_with(path, "/v1/schedules/")) {
-    std::string_view rest = path.substr(std::string_view("/v1/schedules/").size());
-    const auto slash = rest.find('/');
-    std::string_view id = rest.substr(0, slash);
-    if (id.empty()) return {};
-    if (slash == std::string_view::npos) {
-      return {RouteId::schedule, "/v1/schedules/{id}", id, "GET, PUT, PATCH, DELETE"};
-    }
-    std::string_view sub = rest.substr(slash);
-    if (sub == "/next") return {RouteId::schedule_next, "/v1/schedules/{id}/next", id, "GET"};
-    if (sub == "/history") {
-      return {RouteId::schedule_history, "/v1/schedules/{id}/history", id, "GET"};
-    }
-    return {};
-  }
-  if (path == "/v1/tokens") return {RouteId::tokens, "/v1/tokens", {}, "GET, POST"};
-  if (auto r = with_param("/v1/tokens/", RouteId::token, "/v1/tokens/{name}", "DELETE"))
-    return *r;
-  return {};
+const std::vector<RoutePattern>& patterns() {
+  static const std::vector<RoutePattern> all = [] {
+    std::vector<RoutePattern> out;
+    for (const auto& r : kRoutes) out.push_back(r.pattern);
+    return out;
+  }();
+  return all;
 }
-
-bool method_allowed(RouteId id, http::verb v) {
-  const bool get = v == http::verb::get, post = v == http::verb::post,
-             del = v == http::verb::delete_;
-  switch (id) {
-    case RouteId::healthz:
-    case RouteId::readyz:
-    case RouteId::metrics:
-    case RouteId::batch:
-    case RouteId::calendar_year:
-    case RouteId::calendar_day:
-    case RouteId::schedule_next:
-    case RouteId::schedule_history: return get;
-    case RouteId::messages:
-    case RouteId::schedules:
-    case RouteId::recipients:
-    case RouteId::groups:
-    case RouteId::templates:
-    case RouteId::tokens: return get || post;
-    case RouteId::message:
-    case RouteId::group: return get || del;
-    case RouteId::callback:
-    case RouteId::recipients_import:
-    case RouteId::template_preview: return post;
-    case RouteId::recipient: return get || del || v == http::verb::patch;
-    case RouteId::template_one: return get || del || v == http::verb::put;
-    case RouteId::token: return del;
-    case RouteId::schedule: return get || del || v == http::verb::put || v == http::verb::patch;
-    case RouteId::none: return false;
-  }
-  return false;
-}
-
-config::Scope scope_for(RouteId id, http::verb v) {
-  const bool write = v != http::verb::get && v != http::verb::head;
-  switch (id) {
-    case RouteId::messages: return write ? config::Scope::send : config::Scope::read;
-    case RouteId::message:
-      // plus ownership, checked in cancel()
-      return v == http::verb::delete_ ? config::Scope::send : config::Scope::read;
-    case RouteId::callback: return config::Scope::callback;
-    case RouteId::recipients:
-    case RouteId::recipient:
-    case RouteId::groups:
-    case RouteId::group:
-    case RouteId::templates:
-    case RouteId::template_one:
-    case RouteId::schedules:
-    case RouteId::schedule: return write ? config::Scope::admin : config::Scope::read;
-    case RouteId::recipients_import:
-    case RouteId::tokens:
-    case RouteId::token: return config::Scope::admin;
-    case RouteId::template_preview: return config::Scope::read;
-    default: return config::Scope::read;
-  }
-}
-
 
 }  // namespace
 
-std::string_view route_template(std::string_view target) { return match(target).name; }
+std::span<const Route> route_table() { return kRoutes; }
+std::span<const RoutePattern> route_patterns() { return patterns(); }
+
+std::string_view route_template(std::string_view target) {
+  return route_label(patterns(), target);
+}
 
 Response make_problem(ProblemKind kind, std::string_view detail,
                       const std::vector<FieldError>& errors) {
@@ -208,6 +177,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       limits(config.limits),
       sms(config.sms),
       carrier_signatures(signatures_of(config.carriers)),
+      callback_secrets(callback_secrets_of(config.carriers)),
       tz(load_zone(config.daemon.timezone)) {
   load_store_tokens();
 }
@@ -221,13 +191,29 @@ void Router::Impl::record(std::string_view route, unsigned status, Clock::time_p
   deps.metrics.http_duration.observe({r}, seconds);
 }
 
+Responder::~Responder() {
+  if (!respond) return;
+  // Reached only through a bug (an exception that unwound the request, a completion dropped):
+  // the client still gets an answer.
+  spdlog::error("http: a request was left unanswered; answering 500");
+  try {
+    respond(make_problem(ProblemKind::internal, "internal error"));
+  } catch (...) {
+  }
+}
+
 void Router::Impl::finish(Call& call, Response res) {
+  if (!call.pending()) {
+    spdlog::error("http {} {}: a second answer for one request was dropped",
+                  verb_name(call.method), call.route);
+    return;
+  }
   const unsigned status = res.result_int();
   record(call.route, status, call.started);
   // Method, route template, status and time only: never bodies, tokens or phone numbers.
   spdlog::debug("http {} {} {} {:.2f}ms", verb_name(call.method), call.route, status,
                 std::chrono::duration<double, std::milli>(Clock::now() - call.started).count());
-  auto respond = std::move(call.respond);
+  auto respond = std::exchange(call.out->respond, nullptr);
   respond(std::move(res));
 }
 
@@ -236,107 +222,136 @@ void Router::Impl::problem(Call& call, ProblemKind kind, std::string_view detail
   finish(call, make_problem(kind, detail, errors));
 }
 
+namespace {
 
-void Router::Impl::handle(Request req, Respond respond) {
-  const Route route = match(req.target());
-  Call call{Clock::now(), route.name, req.method(), std::move(respond)};
-  if (route.id == RouteId::none) {
-    return problem(call, ProblemKind::not_found, "no such resource");
-  }
-  if (!method_allowed(route.id, req.method())) {
-    Response res = make_problem(ProblemKind::method_not_allowed,
-                                "method not allowed here; see the Allow header");
-    res.set(http::field::allow, route.allow);
-    return finish(call, std::move(res));
-  }
-  if (route.id == RouteId::healthz) {
-    return finish(call, json_response(200, R"({"status":"ok"})"));
-  }
+Response unauthorized(AuthStatus status) {
+  Response res = make_problem(ProblemKind::unauthorized,
+                              status == AuthStatus::missing
+                                  ? "an Authorization: Bearer <token> header is required"
+                                  : "the bearer token is not valid");
+  res.set(http::field::www_authenticate, status == AuthStatus::missing
+                                             ? R"(Bearer realm="smsgw")"
+                                             : R"(Bearer realm="smsgw", error="invalid_token")");
+  return res;
+}
 
-  const config::Scope needed = scope_for(route.id, req.method());
+Response insufficient_scope(const std::string& scope) {
+  Response res = make_problem(ProblemKind::forbidden, "this token lacks the \"" + scope + "\" scope");
+  res.set(http::field::www_authenticate,
+          R"(Bearer realm="smsgw", error="insufficient_scope", scope=")" + scope + "\"");
+  return res;
+}
+
+}  // namespace
+
+Admission Router::Impl::admit(const Request& req) const {
+  Admission a;
+  RouteMatch m = match_route(route_patterns(), req.method(), req.target());
+  a.label = m.label;
+  switch (m.kind) {
+    case RouteMatch::Kind::not_found:
+      a.reject = make_problem(ProblemKind::not_found, "no such resource");
+      return a;
+    case RouteMatch::Kind::bad_path:
+      a.reject = make_problem(ProblemKind::malformed_request, "malformed percent-encoding in the path");
+      return a;
+    case RouteMatch::Kind::method_not_allowed: {
+      Response res = make_problem(ProblemKind::method_not_allowed,
+                                  "method not allowed here; see the Allow header");
+      res.set(http::field::allow, m.allow);
+      a.reject = std::move(res);
+      return a;
+    }
+    case RouteMatch::Kind::found: break;
+  }
+  a.route = m.index;
+  a.params = std::move(m.params);
+  const Route& route = route_table()[m.index];
+  switch (route.access) {
+    case Access::open: return a;
+    case Access::callback_secret: {
+      const std::string_view carrier = a.params.size() > 0 ? std::string_view(a.params[0]) : "";
+      const std::string_view secret = a.params.size() > 1 ? std::string_view(a.params[1]) : "";
+      auto it = callback_secrets.find(std::string(carrier));
+      if (it == callback_secrets.end()) {
+        a.reject = make_problem(ProblemKind::not_found,
+                                "no carrier with a callback_secret by this name");
+      } else if (!constant_time_equal(secret, it->second)) {
+        a.reject = make_problem(ProblemKind::unauthorized, "the callback secret is not valid");
+      }
+      return a;
+    }
+    case Access::token:
+    case Access::callback: break;
+  }
   AuthResult who = auth.authenticate(req[http::field::authorization]);
   if (who.status != AuthStatus::ok) {
-    Response res = make_problem(ProblemKind::unauthorized,
-                                who.status == AuthStatus::missing
-                                    ? "an Authorization: Bearer <token> header is required"
-                                    : "the bearer token is not valid");
-    res.set(http::field::www_authenticate, who.status == AuthStatus::missing
-                                               ? R"(Bearer realm="smsgw")"
-                                               : R"(Bearer realm="smsgw", error="invalid_token")");
-    return finish(call, std::move(res));
+    a.reject = unauthorized(who.status);
+    return a;
   }
-  const Principal& principal = *who.principal;
-  if (!principal.allows(needed)) {
-    const std::string scope(config::to_string(needed));
-    Response res = make_problem(ProblemKind::forbidden,
-                                "this token lacks the \"" + scope + "\" scope");
-    res.set(http::field::www_authenticate,
-            R"(Bearer realm="smsgw", error="insufficient_scope", scope=")" + scope + "\"");
-    return finish(call, std::move(res));
-  }
-
-  try {
-    switch (route.id) {
-      case RouteId::readyz: return readyz(call);
-      case RouteId::metrics: return metrics(call);
-      case RouteId::messages:
-        if (req.method() == http::verb::post) return send(call, principal, req);
-        return list(call, req.target());
-      case RouteId::message:
-        if (req.method() == http::verb::delete_) return cancel(call, principal, route.param);
-        return get_message(call, route.param);
-      case RouteId::batch: return get_batch(call, route.param);
-      case RouteId::callback: return callback(call, std::string(route.param), req);
-      case RouteId::recipients:
-        if (req.method() == http::verb::post) return create_recipient(call, req);
-        return list_recipients(call, req.target());
-      case RouteId::recipients_import: return import_recipients(call, req);
-      case RouteId::recipient:
-        if (req.method() == http::verb::patch) return patch_recipient(call, route.param, req);
-        if (req.method() == http::verb::delete_) return delete_recipient(call, route.param);
-        return get_recipient(call, route.param);
-      case RouteId::groups:
-        if (req.method() == http::verb::post) return create_group(call, req);
-        return list_groups(call);
-      case RouteId::group:
-        if (req.method() == http::verb::delete_) return delete_group(call, route.param);
-        return get_group(call, route.param);
-      case RouteId::templates:
-        if (req.method() == http::verb::post) return create_template(call, req);
-        return list_templates(call);
-      case RouteId::template_one:
-        if (req.method() == http::verb::put) return put_template(call, route.param, req);
-        if (req.method() == http::verb::delete_) return delete_template(call, route.param);
-        return get_template(call, route.param);
-      case RouteId::template_preview: return preview_template(call, route.param, req);
-      case RouteId::tokens:
-        if (req.method() == http::verb::post) return create_token(call, req);
-        return list_tokens(call);
-      case RouteId::token: return delete_token(call, route.param);
-      case RouteId::calendar_year: return calendar_year(call, route.param);
-      case RouteId::calendar_day: return calendar_day(call, route.param);
-      case RouteId::schedules:
-        if (req.method() == http::verb::post) return create_schedule(call, principal, req);
-        return list_schedules(call);
-      case RouteId::schedule:
-        if (req.method() == http::verb::put) return put_schedule(call, route.param, req);
-        if (req.method() == http::verb::patch) return patch_schedule(call, route.param, req);
-        if (req.method() == http::verb::delete_) return delete_schedule(call, route.param);
-        return get_schedule(call, route.param);
-      case RouteId::schedule_next: return schedule_next(call, route.param, req.target());
-      case RouteId::schedule_history: return schedule_history(call, route.param, req.target());
-      default: return problem(call, ProblemKind::not_found, "no such resource");
+  if (route.access == Access::callback) {
+    const std::string carrier = a.params.empty() ? std::string() : a.params[0];
+    if (!who.principal->allows_callback(carrier)) {
+      a.reject = insufficient_scope("callback:" + carrier);
+      return a;
     }
+  } else if (!who.principal->allows(route.scope)) {
+    a.reject = insufficient_scope(std::string(config::to_string(route.scope)));
+    return a;
+  }
+  a.principal = std::move(who.principal);
+  return a;
+}
+
+void Router::Impl::dispatch(Request req, Admission admission, Respond respond) {
+  Call call{admission.started, admission.label, req.method(), std::move(respond)};
+  if (admission.reject) return finish(call, std::move(*admission.reject));
+  if (admission.route >= route_table().size()) {
+    return problem(call, ProblemKind::internal, "internal error");
+  }
+  const Route& route = route_table()[admission.route];
+  RouteContext ctx{req, admission.principal ? &*admission.principal : nullptr, admission.params};
+  if ((route.access == Access::token || route.access == Access::callback) && ctx.who == nullptr) {
+    // A forged Admission; only admit() makes them.
+    return problem(call, ProblemKind::internal, "internal error");
+  }
+  try {
+    route.handler(*this, call, ctx);
   } catch (const std::exception& e) {
-    // Reads do not throw by contract; this guards against a bug answering with a crash.
+    // Handlers report errors as responses; this turns a bug into a 500 instead of a crash.
     spdlog::error("http {} {}: unexpected error: {}", verb_name(call.method), call.route,
                   e.what());
-    if (call.respond) problem(call, ProblemKind::internal, "internal error");
+    if (call.pending()) problem(call, ProblemKind::internal, "internal error");
+  } catch (...) {
+    spdlog::error("http {} {}: unexpected non-standard exception", verb_name(call.method),
+                  call.route);
+    if (call.pending()) problem(call, ProblemKind::internal, "internal error");
+  }
+}
+
+void Router::Impl::handle(Request req, Respond respond) {
+  Admission a = admit(req);
+  dispatch(std::move(req), std::move(a), std::move(respond));
+}
+
+void Router::Impl::healthz(Call& call) { finish(call, json_response(200, R"({"status":"ok"})")); }
+
+void Router::Impl::log_escaped(const char* where, const char* what) noexcept {
+  try {
+    spdlog::error("api: unexpected error on the {} thread: {}", where, what);
+  } catch (...) {
   }
 }
 
 void Router::Impl::readyz(Call& call) {
-  const bool writable = deps.store.writable();
+  // The store answers at once when its last commit succeeded; otherwise its probe commit runs
+  // on the writer and the answer comes back here. The io thread never waits for it.
+  deps.store.async_writable([self = shared_from_this(), call](bool writable) mutable {
+    self->on_io([self, call, writable]() mutable { self->answer_readyz(call, writable); });
+  });
+}
+
+void Router::Impl::answer_readyz(Call& call, bool writable) {
   std::vector<dispatch::CarrierStatus> carriers;
   if (deps.carrier_status) carriers = deps.carrier_status();
   bool any_up = false;
@@ -481,54 +496,52 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
     }
     key = store::IdempotencyKey{who.name, std::string(value), sha256_hex(req.body())};
   }
-  json doc = json::parse(req.body(), nullptr, false);
-  if (doc.is_discarded()) {
-    return problem(call, ProblemKind::malformed_request, "the body is not valid JSON (UTF-8)");
-  }
-  if (!doc.is_object()) {
-    return problem(call, ProblemKind::validation, "the body must be a JSON object",
-                   {{"", "must be a JSON object"}});
-  }
+  auto doc = json_body(call, req);
+  if (!doc) return;
   const UnixMs now = this->now();
   SendRequest sr;
   std::vector<FieldError> errors;
-  std::string detail = validate_send(doc, limits, now, sr, errors);
+  std::string detail = validate_send(*doc, limits, now, sr, errors);
   if (!errors.empty()) return problem(call, ProblemKind::validation, detail, errors);
 
-  SendPlan plan = plan_send(SendContext{deps.store, limits, sms, tz, now}, sr, "api:" + who.name);
-  if (!plan.errors.empty()) return problem(call, ProblemKind::validation, plan.detail, plan.errors);
-  const std::int64_t n = plan.count;
-  const UnixMs send_at = plan.due_at;
-  std::string response_body = plan.response_body;
-  store::NewBatch batch = std::move(plan.batch);
-
-  deps.store.async_enqueue(
-      std::move(batch), std::move(key), response_body,
-      [self = shared_from_this(), call = std::move(call), response_body, n, send_at](
-          std::error_code ec, store::EnqueueResult result) mutable {
-        self->on_io([self, call = std::move(call), response_body = std::move(response_body), n,
-                     send_at, ec, result = std::move(result)]() mutable {
-          self->on_enqueued(call, ec, result, std::move(response_body), n, send_at);
-        });
+  // Planning reads the groups and renders every message: for a 100,000-recipient fan-out that
+  // is hundreds of milliseconds, so it runs on the worker, never on the io thread.
+  offload([self = shared_from_this(), call, sr = std::move(sr), key = std::move(key),
+           ctx = SendContext{deps.store, limits, sms, tz, now},
+           source = "api:" + who.name]() mutable {
+    SendPlan plan = plan_send(ctx, sr, std::move(source));
+    if (!plan.errors.empty()) {
+      return self->on_io([self, call, detail = std::move(plan.detail),
+                          errors = std::move(plan.errors)]() mutable {
+        self->problem(call, ProblemKind::validation, detail, errors);
       });
+    }
+    const UnixMs send_at = plan.due_at;
+    self->deps.store.async_enqueue(
+        std::move(plan.batch), std::move(key), std::move(plan.render),
+        [self, call, send_at](std::error_code ec, store::EnqueueResult result) mutable {
+          self->on_io([self, call, send_at, ec, result = std::move(result)]() mutable {
+            self->on_enqueued(call, ec, result, send_at);
+          });
+        });
+  });
 }
 
 void Router::Impl::on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result,
-                 std::string response_body, std::int64_t n, UnixMs send_at) {
+                               UnixMs send_at) {
   if (ec) {
-    spdlog::error("enqueue failed: {}", ec.message());
+    if (!store::is_overloaded(ec)) spdlog::error("enqueue failed: {}", ec.message());
     return problem(call, kind_for_store_error(ec),
-                   store::is_storage_unavailable(ec) ? "storage is unavailable; retry later"
-                                                     : "the messages could not be stored");
+                   store_error_detail(ec, "the messages could not be stored"));
   }
   switch (result.kind) {
     case store::EnqueueResult::Kind::created: {
-      deps.metrics.messages_accepted.inc({}, static_cast<double>(n));
-      if (deps.on_enqueued && n > 0) deps.on_enqueued(send_at);
-      return finish(call, json_response(202, std::move(response_body)));
+      deps.metrics.messages_accepted.inc({}, static_cast<double>(result.count));
+      if (deps.on_enqueued && result.count > 0) deps.on_enqueued(send_at);
+      return finish(call, json_response(202, std::move(result.response)));
     }
     case store::EnqueueResult::Kind::replayed: {
-      Response res = json_response(202, std::move(result.stored_response));
+      Response res = json_response(202, std::move(result.response));
       res.set("Idempotent-Replayed", "true");
       return finish(call, std::move(res));
     }
@@ -580,11 +593,12 @@ void Router::Impl::on_cancelled(Call& call, std::int64_t id, std::error_code ec,
     finish(call, json_response(200, dump(message_with_history(*m))));
   } catch (const std::exception& e) {
     spdlog::error("cancel: unexpected error: {}", e.what());
-    if (call.respond) problem(call, ProblemKind::internal, "internal error");
+    if (call.pending()) problem(call, ProblemKind::internal, "internal error");
   }
 }
 
-void Router::Impl::callback(Call& call, std::string carrier, Request& req) {
+void Router::Impl::callback(Call& call, std::string_view carrier_name, Request& req) {
+  std::string carrier(carrier_name);
   const carriers::Adapter* adapter = deps.find_carrier ? deps.find_carrier(carrier) : nullptr;
   if (adapter == nullptr) return problem(call, ProblemKind::not_found, "no such carrier");
   carriers::CallbackRequest cr{std::string(req[http::field::content_type]),
@@ -594,25 +608,40 @@ void Router::Impl::callback(Call& call, std::string carrier, Request& req) {
     return problem(call, ProblemKind::malformed_request,
                    parsed.error.empty() ? "malformed delivery report" : parsed.error);
   }
+  if (!carriers::valid_carrier_message_id(parsed.report->carrier_message_id)) {
+    return problem(call, ProblemKind::malformed_request,
+                   "the report's message id must be 1 to " +
+                       std::to_string(carriers::kMaxCarrierMessageId) +
+                       " printable ASCII characters");
+  }
+  // The carrier comes from the authenticated path, never from the body: a report can only
+  // ever touch messages sent through this carrier.
   store::DeliveryReport report{carrier, parsed.report->carrier_message_id,
-                               parsed.report->delivered, parsed.report->error, now_ms()};
+                               parsed.report->delivered,
+                               carriers::bounded_report_error(parsed.report->error), now()};
   const std::string outcome = report.delivered ? "delivered" : "undelivered";
   deps.store.async_delivery_report(
-      std::move(report), [self = shared_from_this(), call = std::move(call),
-                          carrier = std::move(carrier), outcome](std::error_code ec,
-                                                                 bool found) mutable {
-        self->on_io([self, call = std::move(call), carrier = std::move(carrier), outcome, ec,
-                     found]() mutable {
+      std::move(report), [self = shared_from_this(), call, carrier = std::move(carrier),
+                          outcome](std::error_code ec, store::ReportResult result) mutable {
+        self->on_io([self, call, carrier = std::move(carrier), outcome, ec, result]() mutable {
           if (ec) {
             return self->problem(call, kind_for_store_error(ec),
-                                 "the report could not be stored");
+                                 store_error_detail(ec, "the report could not be stored"));
           }
-          self->deps.metrics.delivery_reports.inc({carrier, found ? outcome : "unknown"});
-          if (!found) {
-            return self->problem(call, ProblemKind::not_found,
-                                 "no message with this carrier message id");
+          switch (result) {
+            case store::ReportResult::applied:
+            case store::ReportResult::duplicate:
+              self->deps.metrics.delivery_reports.inc({carrier, outcome});
+              return self->finish(call, json_response(200, R"({"status":"ok"})"));
+            case store::ReportResult::kept:
+              self->deps.metrics.delivery_reports.inc({carrier, "pending"});
+              return self->finish(call, json_response(202, R"({"status":"pending"})"));
+            case store::ReportResult::full:
+              self->deps.metrics.delivery_reports.inc({carrier, "unknown"});
+              return self->problem(call, ProblemKind::unavailable,
+                                   "no message has this carrier message id yet, and too many "
+                                   "such reports are waiting; retry later");
           }
-          self->finish(call, json_response(200, R"({"status":"ok"})"));
         });
       });
 }
@@ -627,6 +656,13 @@ void Router::reconfigure(const config::Config& config) {
   impl_->limits = config.limits;
   impl_->sms = config.sms;
   impl_->carrier_signatures = signatures_of(config.carriers);
+  impl_->callback_secrets = callback_secrets_of(config.carriers);
+}
+
+Admission Router::admit(const Request& header) const { return impl_->admit(header); }
+
+void Router::handle(Request request, Admission admission, Respond respond) {
+  impl_->dispatch(std::move(request), std::move(admission), std::move(respond));
 }
 
 void Router::handle(Request request, Respond respond) {

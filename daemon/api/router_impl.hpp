@@ -9,20 +9,71 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "api/auth.hpp"
+#include "api/route_match.hpp"
 #include "api/router.hpp"
+#include "common/json_limits.hpp"
 #include "common/timezone.hpp"
 
 namespace smsgw::api {
 
+// Answers 500 if it is destroyed unanswered: whatever path drops a request (an exception
+// unwinding a handler or a store completion, a completion never called), the client gets an
+// answer and the session is not left waiting. Shared by the copies of a Call that store
+// completions hold (std::function needs copyable lambdas), so only the last copy decides.
+struct Responder {
+  Respond respond;
+  explicit Responder(Respond r) : respond(std::move(r)) {}
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder();
+};
+
 // One request in progress: what the response needs to be counted and logged.
 struct Call {
   std::chrono::steady_clock::time_point started;
-  std::string_view route;  // points into a static string
+  std::string_view route;  // the route's pattern, a static string (never the raw path)
   boost::beast::http::verb method;
-  Respond respond;
+  std::shared_ptr<Responder> out;
+
+  Call(std::chrono::steady_clock::time_point started_, std::string_view route_,
+       boost::beast::http::verb method_, Respond respond)
+      : started(started_), route(route_), method(method_),
+        out(std::make_shared<Responder>(std::move(respond))) {}
+  bool pending() const noexcept { return out && out->respond; }
 };
+
+struct RouteContext {
+  Request& req;
+  const Principal* who;  // null on open routes and callbacks authenticated by their secret
+  const std::vector<std::string>& params;
+  // Percent-decoded; the table guarantees as many as the pattern has.
+  std::string_view param(std::size_t i) const {
+    return i < params.size() ? std::string_view(params[i]) : std::string_view();
+  }
+};
+
+enum class Access {
+  open,             // no credentials (liveness only)
+  token,            // a bearer token with `scope`
+  callback,         // a bearer token with scope callback:{carrier} (or admin)
+  callback_secret,  // the carrier's callback_secret as the last path segment
+};
+
+using RouteHandler = void (*)(Router::Impl&, Call&, RouteContext&);
+
+struct Route {
+  RoutePattern pattern;
+  Access access;
+  config::Scope scope;  // for Access::token
+  RouteHandler handler;
+};
+
+std::span<const Route> route_table();
+std::span<const RoutePattern> route_patterns();
 
 struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   using json = nlohmann::json;
@@ -34,37 +85,67 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   config::LimitsConfig limits;
   config::SmsConfig sms;
   std::map<std::string, std::string> carrier_signatures;  // carriers with a signature of their own
+  std::map<std::string, std::string> callback_secrets;    // carriers with a callback_secret
   TimeZone tz;
 
   Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_);
 
   UnixMs now() const;
 
-  // Runs `fn` on the io thread; store completions arrive on the writer thread.
+  // Runs `fn` on the io thread; store completions arrive on the writer thread. An exception
+  // is logged and dropped here (the request's Responder answers 500): nothing escapes into
+  // io_context::run.
   template <class Fn>
   void on_io(Fn&& fn) {
-    boost::asio::post(io, std::forward<Fn>(fn));
+    boost::asio::post(io, [fn = std::forward<Fn>(fn)]() mutable { guarded("io", fn); });
   }
+
+  // Runs CPU-heavy work (fan-out planning, imports) off the io thread (deps.offload), or inline
+  // without one. Results come back through on_io.
+  template <class Fn>
+  void offload(Fn&& fn) {
+    if (!deps.offload) return guarded("worker", fn);
+    deps.offload([fn = std::forward<Fn>(fn)]() mutable { guarded("worker", fn); });
+  }
+
+  template <class Fn>
+  static void guarded(const char* where, Fn& fn) noexcept {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      log_escaped(where, e.what());
+    } catch (...) {
+      log_escaped(where, "a non-standard exception");
+    }
+  }
+  static void log_escaped(const char* where, const char* what) noexcept;
+
+  // JSON limits from [limits].
+  JsonLimits json_limits() const { return {limits.json_max_depth, limits.json_max_elements}; }
 
   void record(std::string_view route, unsigned status, Clock::time_point started);
   void finish(Call& call, Response res);
   void problem(Call& call, ProblemKind kind, std::string_view detail,
                const std::vector<FieldError>& errors = {});
+  // Route, method and credentials from the header alone (router.hpp).
+  Admission admit(const Request& header) const;
+  void dispatch(Request req, Admission admission, Respond respond);
   void handle(Request req, Respond respond);
 
   // router.cpp
+  void healthz(Call& call);
   void readyz(Call& call);
+  void answer_readyz(Call& call, bool writable);
   void metrics(Call& call);
   void get_message(Call& call, std::string_view param);
   json message_with_history(const store::MessageRow& m);
   void list(Call& call, std::string_view target);
   void get_batch(Call& call, std::string_view param);
   void send(Call& call, const Principal& who, Request& req);
-  void on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result,
-                   std::string response_body, std::int64_t n, UnixMs send_at);
+  void on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result, UnixMs send_at);
   void cancel(Call& call, const Principal& who, std::string_view param);
   void on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r);
-  void callback(Call& call, std::string carrier, Request& req);
+  void callback(Call& call, std::string_view carrier, Request& req);
 
   // routes_directory.cpp
   void load_store_tokens();
@@ -104,7 +185,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   // Both on the io thread after a successful schedule write.
   void schedules_changed();
 
-  // Parses a JSON object body: nullopt after answering 415/400/422.
+  // Parses a JSON object body under json_limits(): nullopt after answering 415/400/422.
   std::optional<json> json_body(Call& call, Request& req);
   // Answers a failed directory write (error code or not_found/conflict).
   void write_failed(Call& call, std::error_code ec, store::WriteResult r,

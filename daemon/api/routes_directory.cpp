@@ -46,12 +46,10 @@ bool valid_name(std::string_view s) {
   return true;
 }
 
-std::optional<config::Scope> parse_scope(std::string_view s) {
-  if (s == "send") return config::Scope::send;
-  if (s == "read") return config::Scope::read;
-  if (s == "admin") return config::Scope::admin;
-  if (s == "callback") return config::Scope::callback;
-  return std::nullopt;
+bool valid_scope(std::string_view s) {
+  std::set<config::Scope> scopes;
+  std::set<std::string> carriers;
+  return config::parse_scope_word(s, scopes, carriers);
 }
 
 json recipient_json(const store::Recipient& r) {
@@ -151,11 +149,22 @@ std::optional<json> Router::Impl::json_body(Call& call, Request& req) {
     problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
     return std::nullopt;
   }
-  json doc = json::parse(req.body(), nullptr, false);
-  if (doc.is_discarded()) {
-    problem(call, ProblemKind::malformed_request, "the body is not valid JSON (UTF-8)");
+  JsonParse parsed = parse_json(req.body(), json_limits());
+  if (!parsed.ok()) {
+    if (parsed.failure == JsonFailure::syntax) {
+      problem(call, ProblemKind::malformed_request, parsed.describe("the body"));
+    } else {
+      Response res = make_problem(ProblemKind::malformed_request, parsed.describe("the body"));
+      res.body() = problem_body(
+          ProblemKind::malformed_request, parsed.describe("the body"), {},
+          json{{"limit", {{"name", parsed.failure == JsonFailure::too_deep ? "json_max_depth"
+                                                                           : "json_max_elements"},
+                          {"value", parsed.limit}}}});
+      finish(call, std::move(res));
+    }
     return std::nullopt;
   }
+  json doc = std::move(parsed.value);
   if (!doc.is_object()) {
     problem(call, ProblemKind::validation, "the body must be a JSON object",
             {{"", "must be a JSON object"}});
@@ -169,8 +178,7 @@ void Router::Impl::write_failed(Call& call, std::error_code ec, store::WriteResu
   if (ec) {
     spdlog::error("directory write failed: {}", ec.message());
     return problem(call, kind_for_store_error(ec),
-                   store::is_storage_unavailable(ec) ? "storage is unavailable; retry later"
-                                                     : "the change could not be stored");
+                   store_error_detail(ec, "the change could not be stored"));
   }
   if (r == store::WriteResult::not_found) return problem(call, ProblemKind::not_found, not_found);
   return problem(call, ProblemKind::conflict, conflict);
@@ -437,7 +445,7 @@ void Router::Impl::create_group(Call& call, Request& req) {
 }
 
 void Router::Impl::get_group(Call& call, std::string_view param) {
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   std::optional<store::Group> g;
   if (name) g = deps.store.get_group(*name);
   if (!g) return problem(call, ProblemKind::not_found, "no group with this name");
@@ -456,7 +464,7 @@ void Router::Impl::get_group(Call& call, std::string_view param) {
 }
 
 void Router::Impl::delete_group(Call& call, std::string_view param) {
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   if (!name) return problem(call, ProblemKind::not_found, "no group with this name");
   deps.store.async_delete_group(
       *name, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
@@ -568,7 +576,7 @@ void Router::Impl::create_template(Call& call, Request& req) {
 }
 
 void Router::Impl::put_template(Call& call, std::string_view param, Request& req) {
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   if (!name) return problem(call, ProblemKind::not_found, "no template with this name");
   auto doc = json_body(call, req);
   if (!doc) return;
@@ -591,7 +599,7 @@ void Router::Impl::put_template(Call& call, std::string_view param, Request& req
 }
 
 void Router::Impl::get_template(Call& call, std::string_view param) {
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   std::optional<store::TemplateRow> t;
   if (name) t = deps.store.get_template(*name);
   if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
@@ -599,7 +607,7 @@ void Router::Impl::get_template(Call& call, std::string_view param) {
 }
 
 void Router::Impl::delete_template(Call& call, std::string_view param) {
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   if (!name) return problem(call, ProblemKind::not_found, "no template with this name");
   deps.store.async_delete_template(
       *name, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
@@ -614,7 +622,7 @@ void Router::Impl::delete_template(Call& call, std::string_view param) {
 }
 
 void Router::Impl::preview_template(Call& call, std::string_view param, Request& req) {
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   std::optional<store::TemplateRow> t;
   if (name) t = deps.store.get_template(*name);
   if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
@@ -695,9 +703,15 @@ namespace {
 
 std::optional<config::TokenConfig> token_config(const store::TokenRow& row) {
   if (row.revoked_at) return std::nullopt;
-  config::TokenConfig t{row.name, row.sha256, {}};
+  config::TokenConfig t;
+  t.name = row.name;
+  t.sha256 = row.sha256;
   for (const auto& s : row.scopes) {
-    if (auto scope = parse_scope(s)) t.scopes.insert(*scope);
+    // An old "callback" scope (before callbacks were bound to a carrier) grants nothing.
+    if (!config::parse_scope_word(s, t.scopes, t.callback_carriers)) {
+      spdlog::warn("api token {}: scope \"{}\" is no longer valid and is ignored; create a new "
+                   "token with callback:<carrier>", row.name, s);
+    }
   }
   return t;
 }
@@ -714,14 +728,15 @@ void Router::Impl::load_store_tokens() {
 
 void Router::Impl::list_tokens(Call& call) {
   json list = json::array();
-  auto scopes_json = [](const std::set<config::Scope>& scopes) {
+  auto scopes_json = [](const config::TokenConfig& t) {
     json out = json::array();
-    for (auto s : scopes) out.push_back(std::string(config::to_string(s)));
+    for (auto s : t.scopes) out.push_back(std::string(config::to_string(s)));
+    for (const auto& c : t.callback_carriers) out.push_back("callback:" + c);
     return out;
   };
   for (const auto& t : auth.config_tokens()) {
     list.push_back({{"name", t.name},
-                    {"scopes", scopes_json(t.scopes)},
+                    {"scopes", scopes_json(t)},
                     {"created_at", nullptr},
                     {"revoked_at", nullptr},
                     {"source", "config"}});
@@ -748,13 +763,19 @@ void Router::Impl::create_token(Call& call, Request& req) {
   std::vector<std::string> scopes;
   auto it = doc->find("scopes");
   if (it == doc->end() || !it->is_array() || it->empty()) {
-    errors.push_back({"scopes", "is required: a non-empty array of send, read, admin, callback"});
+    errors.push_back(
+        {"scopes", "is required: a non-empty array of send, read, admin, callback:<carrier>"});
   } else {
     for (std::size_t i = 0; i < it->size(); ++i) {
       const json& s = (*it)[i];
-      if (!s.is_string() || !parse_scope(s.get_ref<const std::string&>())) {
+      if (!s.is_string() || !valid_scope(s.get_ref<const std::string&>())) {
         errors.push_back({"scopes[" + std::to_string(i) + "]",
-                          "must be one of send, read, admin, callback"});
+                          "must be one of send, read, admin, callback:<carrier>"});
+      } else if (const auto& word = s.get_ref<const std::string&>();
+                 word.starts_with("callback:") &&
+                 (!deps.find_carrier || deps.find_carrier(word.substr(9)) == nullptr)) {
+        errors.push_back({"scopes[" + std::to_string(i) + "]",
+                          "no carrier named \"" + word.substr(9) + "\""});
       } else if (std::find(scopes.begin(), scopes.end(), s.get<std::string>()) == scopes.end()) {
         scopes.push_back(s.get<std::string>());
       }
@@ -792,9 +813,14 @@ void Router::Impl::create_token(Call& call, Request& req) {
 }
 
 void Router::Impl::delete_token(Call& call, std::string_view param) {
-  auto name = percent_decode(param);
-  if (!name) return problem(call, ProblemKind::not_found, "no token with this name");
-  if (auth.is_config_token(*name)) {
+  std::optional<std::string> name{std::string(param)};
+  // A token created through the API can always be revoked, even if (against the load-time
+  // check) the config names one the same way: the config one stays, the API one goes.
+  bool in_store = false;
+  for (const auto& row : deps.store.list_tokens()) {
+    in_store = in_store || (row.name == *name && !row.revoked_at);
+  }
+  if (!in_store && auth.is_config_token(*name)) {
     return problem(call, ProblemKind::conflict,
                    "this token is defined in the config file; edit the config (remove its "
                    "[[api.tokens]] entry) and reload the daemon to revoke it");

@@ -123,7 +123,7 @@ void Router::Impl::calendar_year(Call& call, std::string_view param) {
 }
 
 void Router::Impl::calendar_day(Call& call, std::string_view param) {
-  auto text = percent_decode(param);
+  std::optional<std::string> text{std::string(param)};
   std::optional<calendar::Date> date;
   if (text) date = calendar::parse_date(*text);
   if (!date) {
@@ -199,7 +199,7 @@ std::optional<store::ScheduleRow> find_schedule(Impl& r, std::string_view param)
   if (auto id = parse_id(param)) {
     if (auto row = r.deps.store.get_schedule(*id)) return row;
   }
-  auto name = percent_decode(param);
+  std::optional<std::string> name{std::string(param)};
   if (!name || name->empty()) return std::nullopt;
   return r.deps.store.find_schedule(*name);
 }

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "api/http_util.hpp"
+#include "common/duration.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
 #include "common/time.hpp"
@@ -21,6 +22,16 @@ namespace {
 constexpr std::size_t kMaxListedMessages = 1000;
 
 }  // namespace
+
+std::optional<std::string> check_time_bounds(UnixMs t, UnixMs now,
+                                             std::chrono::milliseconds horizon) {
+  if (t < 0) return std::string("must not be before 1970-01-01T00:00:00Z");
+  if (t > now && t - now > horizon.count()) {
+    return "is more than " + format_duration(horizon) + " ahead (limits.max_schedule_ahead); at most " +
+           format_rfc3339(now + horizon.count());
+  }
+  return std::nullopt;
+}
 
 // Collects every field error rather than stopping at the first, so a client fixes its request
 // in one round trip. Returns the detail for the problem (empty if the request is valid).
@@ -133,6 +144,11 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
     if (!t) {
       errors.push_back(
           {field, "must be an RFC 3339 date-time with an offset, e.g. 2026-11-26T09:30:00+08:00"});
+      return std::nullopt;
+    }
+    if (auto why = check_time_bounds(*t, now, limits.max_schedule_ahead)) {
+      errors.push_back({field, *why});
+      return std::nullopt;
     }
     return t;
   };
@@ -203,24 +219,16 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   }
 
   const UnixMs now = ctx.now;
-  std::map<std::string, std::int64_t> counts_today;
-  if (ctx.sms.daily_cap_per_recipient > 0) {
-    std::vector<std::string> phones;
-    phones.reserve(targets.size());
-    for (const auto& t : targets) {
-      if (t.active) phones.push_back(t.phone);
-    }
-    counts_today = ctx.store.counts_since(phones, ctx.tz.start_of_local_day(now));
-  }
   FanoutSpec spec;
   spec.tmpl = parsed ? parsed->tmpl.get() : nullptr;
   spec.text = sr.text;
   spec.params = &sr.params;
   spec.signature = ctx.sms.signature;
-  spec.daily_cap = ctx.sms.daily_cap_per_recipient;
+  spec.daily_cap = 0;  // counted by the store, inside the commit
   spec.max_text_chars = ctx.limits.max_text_chars;
   spec.dates = date_values(ctx.tz, now);
-  Fanout fan = build_fanout(targets, counts_today, spec);
+  const std::map<std::string, std::int64_t> no_counts;
+  Fanout fan = build_fanout(targets, no_counts, spec);
   if (!fan.errors.empty()) {
     out.errors = std::move(fan.errors);
     out.detail = "the message cannot be built for every recipient";
@@ -233,36 +241,48 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.id = ctx.store.allocate_batch_id();
   batch.source = std::move(source);
   batch.created_at = now;
+  if (ctx.sms.daily_cap_per_recipient > 0) {
+    batch.daily_cap = {ctx.sms.daily_cap_per_recipient, ctx.tz.start_of_local_day(now)};
+  }
   // Quiet hours move a non-urgent send into the morning; the 202 shows the real send_at.
   const UnixMs send_at =
       schedule::quiet_due(ctx.sms.quiet_hours, ctx.tz, sr.priority, sr.send_at.value_or(now));
-
-  // The response is built before the commit so it can be stored with the idempotency key and
-  // replayed byte for byte.
-  json body = {{"batch_id", std::to_string(batch.id)},
-               {"count", n},
-               {"skipped", static_cast<std::int64_t>(fan.skips.size())},
-               {"skipped_by_reason", fan.skipped_by_reason}};
-  if (send_at != sr.send_at.value_or(now)) body["send_at"] = format_rfc3339(send_at);
-  json listed = json::array();
-  const bool list_all = fan.messages.size() <= kMaxListedMessages;
   for (std::int64_t i = 0; i < n; ++i) {
     store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
     m.id = first_id + i;
     m.priority = sr.priority;
     m.send_at = send_at;
     m.expires_at = sr.expires_at;
-    if (list_all) {
-      listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
-    }
   }
-  if (list_all) body["messages"] = std::move(listed);
   batch.messages = std::move(fan.messages);
   batch.skips = std::move(fan.skips);
-  out.response_body = dump(body);
+  std::optional<UnixMs> moved;
+  if (send_at != sr.send_at.value_or(now)) moved = send_at;
+  out.render = [moved](const store::NewBatch& committed) {
+    return render_send_response(committed, moved);
+  };
   out.count = n;
   out.due_at = send_at;
   return out;
+}
+
+std::string render_send_response(const store::NewBatch& committed, std::optional<UnixMs> moved) {
+  std::map<std::string, std::int64_t> by_reason;
+  for (const auto& skip : committed.skips) ++by_reason[skip.reason];
+  const auto n = static_cast<std::int64_t>(committed.messages.size());
+  json body = {{"batch_id", std::to_string(committed.id)},
+               {"count", n},
+               {"skipped", static_cast<std::int64_t>(committed.skips.size())},
+               {"skipped_by_reason", by_reason}};
+  if (moved) body["send_at"] = format_rfc3339(*moved);
+  if (committed.messages.size() <= kMaxListedMessages) {
+    json listed = json::array();
+    for (const auto& m : committed.messages) {
+      listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
+    }
+    body["messages"] = std::move(listed);
+  }
+  return dump(body);
 }
 
 }  // namespace smsgw::api

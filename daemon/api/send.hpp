@@ -3,6 +3,7 @@
 // fan-out, quiet hours, ids and the 202 body. POST /v1/messages and the scheduler both build
 // their batches here, so a schedule's firing is exactly an API send (same checks, same skips).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,16 +31,23 @@ struct SendRequest {
   std::optional<UnixMs> expires_at;
 };
 
+// send_at / expires_at must lie between 1970 and now + horizon: a time centuries ahead is a
+// typo (and used to overflow timer arithmetic), a time before 1970 is no real schedule. The
+// reason as a field message, or nullopt.
+std::optional<std::string> check_time_bounds(UnixMs t, UnixMs now, std::chrono::milliseconds horizon);
+
 // Collects every field error rather than stopping at the first, so a client fixes its request
 // in one round trip. Returns the detail for the problem (empty if the request is valid).
 std::string validate_send(const nlohmann::json& doc, const config::LimitsConfig& limits,
                           UnixMs now, SendRequest& out, std::vector<FieldError>& errors);
 
+// Copies, not references: planning may run on a worker thread while SIGHUP swaps the
+// router's settings on the io thread.
 struct SendContext {
   store::Store& store;
-  const config::LimitsConfig& limits;
-  const config::SmsConfig& sms;
-  const TimeZone& tz;
+  config::LimitsConfig limits;
+  config::SmsConfig sms;
+  TimeZone tz;
   UnixMs now = 0;
 };
 
@@ -49,13 +57,18 @@ struct SendPlan {
   std::vector<FieldError> errors;
   std::string detail;
 
-  store::NewBatch batch;      // ids allocated, messages ready
-  std::string response_body;  // the 202 body, stored with an idempotency key
-  std::int64_t count = 0;     // messages in the batch
+  store::NewBatch batch;      // ids allocated, messages ready, daily cap set (the store applies it)
+  store::ResponseRenderer render;  // the 202 body from the batch as committed
+  std::int64_t count = 0;     // messages in the batch before the daily cap
   UnixMs due_at = 0;          // earliest moment a message of it may be sent
 };
 
-// Reads the template, groups and daily counts from the store (reads only; nothing written).
+// The 202 body of a committed batch: its id, counts, skips by reason, the real send_at when
+// quiet hours moved it, and the message list when it is short.
+std::string render_send_response(const store::NewBatch& committed, std::optional<UnixMs> moved_send_at);
+
+// Reads the template and groups from the store (reads only; nothing written). The daily cap is
+// not read here: the store counts it inside the commit (store::DailyCap).
 // Non-urgent messages due inside the quiet hours get send_at = the end of the window.
 SendPlan plan_send(const SendContext& ctx, SendRequest& request, std::string source);
 

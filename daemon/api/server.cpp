@@ -14,6 +14,7 @@
 #include <charconv>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <map>
 #include <unordered_map>
 
 #include "api/router.hpp"
@@ -90,6 +91,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   tcp::acceptor acceptor;
   net::steady_timer accept_retry;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  // Open connections per client address: one client must not hold every slot.
+  std::map<net::ip::address, int> per_client;
   bool stopping = false;
   std::function<void()> on_stopped;
 
@@ -103,16 +106,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
-  void forget(Session* s);
+  void forget(Session* s, const std::optional<net::ip::address>& client);
   void stop(std::function<void()> done);
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {}
+  Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server,
+          std::optional<net::ip::address> client)
+      : stream_(std::move(socket)), server_(std::move(server)), client_(std::move(client)) {}
 
-  ~Session() { server_->forget(this); }
+  ~Session() { server_->forget(this, client_); }
 
   void run(bool reject) {
     net::dispatch(stream_.get_executor(), [self = shared_from_this(), reject] {
@@ -140,12 +144,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::milliseconds request_timeout() const { return server_->api.request_timeout; }
 
   // Waits for the first byte of the next request: the idle timeout applies between keep-alive
-  // requests, the request timeout from the first byte on.
+  // requests. One deadline then covers the whole request, header and body: it is set when the
+  // request starts (at accept for a connection's first request, which must arrive within it)
+  // and never pushed back, so a client trickling a byte at a time cannot hold a slot longer.
   void do_wait() {
     phase_ = Phase::waiting;
     if (server_->stopping) return do_close();
+    if (first_) {
+      deadline_ = Clock::now() + request_timeout();
+      stream_.expires_at(deadline_);
+    }
     if (buffer_.size() > 0) return do_read_header();  // pipelined request already buffered
-    stream_.expires_after(first_ ? request_timeout() : server_->api.idle_timeout);
+    if (!first_) stream_.expires_after(server_->api.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             beast::bind_front_handler(&Session::on_wait, shared_from_this()));
   }
@@ -162,18 +172,39 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(server_->limits.max_body_bytes);
     started_ = Clock::now();
-    stream_.expires_after(request_timeout());
+    if (!first_) {
+      // A keep-alive request's deadline starts with its first byte.
+      deadline_ = started_ + request_timeout();
+    }
+    stream_.expires_at(deadline_);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
   }
 
   void on_read_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
+    // Route, method and token from the header alone: a request that is not allowed is answered
+    // before one byte of its body is read (or asked for with 100 Continue).
+    admission_ = server_->router.admit(parser_->get());
+    admission_->started = started_;
+    if (admission_->reject) {
+      Response res = std::move(*admission_->reject);
+      const std::string_view label = admission_->label;
+      admission_.reset();
+      if (parser_->is_done()) {
+        version_ = parser_->get().version();
+        keep_alive_ = parser_->get().keep_alive();
+        parser_.reset();
+        server_->router.record(label, res.result_int(), started_);
+        return do_write(std::move(res));
+      }
+      // The body was not read, so the connection cannot carry another request.
+      return answer_and_close(std::move(res), label);
+    }
     if (parser_->is_done()) return on_request();
     // curl and others wait for "100 Continue" before sending a large body.
     if (iequals(parser_->get()[http::field::expect], "100-continue")) {
       continue_.emplace(http::status::continue_, parser_->get().version());
-      stream_.expires_after(request_timeout());
       return http::async_write(stream_, *continue_,
                                beast::bind_front_handler(&Session::on_continue,
                                                          shared_from_this()));
@@ -188,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void do_read_body() {
-    stream_.expires_after(request_timeout());
+    stream_.expires_at(deadline_);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
   }
@@ -219,10 +250,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer_and_close(ProblemKind kind, std::string detail) {
     const std::string_view route =
         parser_ && parser_->is_header_done() ? route_template(parser_->get().target()) : "other";
+    answer_and_close(make_problem(kind, detail), route);
+  }
+
+  void answer_and_close(Response res, std::string_view route) {
     if (parser_ && parser_->is_header_done()) version_ = parser_->get().version();
     parser_.reset();
+    admission_.reset();
     keep_alive_ = false;
-    Response res = make_problem(kind, detail);
     server_->router.record(route, res.result_int(), started_);
     linger_ = true;
     do_write(std::move(res));
@@ -243,7 +278,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
-    server_->router.handle(std::move(req), [self = shared_from_this()](Response res) {
+    Admission admission = std::move(*admission_);
+    admission_.reset();
+    server_->router.handle(std::move(req), std::move(admission), [self = shared_from_this()](Response res) {
       // Synchronous answers run inline; store completions are posted to the io thread first.
       net::dispatch(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         self->do_write(std::move(res));
@@ -297,7 +334,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
+  std::optional<Admission> admission_;
   std::shared_ptr<Server::Impl> server_;
+  std::optional<net::ip::address> client_;  // counted in server_->per_client
   Response res_;
   Phase phase_ = Phase::waiting;
   bool first_ = true;
@@ -305,6 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;
   unsigned version_ = 11;
   Clock::time_point started_ = Clock::now();
+  Clock::time_point deadline_ = Clock::now();
 };
 
 void Server::Impl::do_accept() {
@@ -327,14 +367,26 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code opt_ec;
   socket.set_option(tcp::no_delay(true), opt_ec);  // small responses on keep-alive: no Nagle
-  const bool reject = sessions.size() >= static_cast<std::size_t>(std::max(0, api.max_connections));
-  auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
+  std::optional<net::ip::address> client;
+  if (auto ep = socket.remote_endpoint(opt_ec); !opt_ec) client = ep.address();
+  bool reject = sessions.size() >= static_cast<std::size_t>(std::max(0, api.max_connections));
+  if (client) {
+    int& n = per_client[*client];
+    if (n >= api.max_connections_per_client) reject = true;
+    ++n;
+  }
+  auto session = std::make_shared<Session>(std::move(socket), shared_from_this(), client);
   sessions.emplace(session.get(), session);
   session->run(reject);
   do_accept();
 }
 
-void Server::Impl::forget(Session* s) {
+void Server::Impl::forget(Session* s, const std::optional<net::ip::address>& client) {
+  if (client) {
+    if (auto it = per_client.find(*client); it != per_client.end() && --it->second <= 0) {
+      per_client.erase(it);
+    }
+  }
   sessions.erase(s);
   if (stopping && sessions.empty() && on_stopped) {
     net::post(io, std::exchange(on_stopped, nullptr));
@@ -425,6 +477,7 @@ void install_queue_collector(Metrics& metrics, store::Store& store) {
     m.store_database_size.set({}, static_cast<double>(usage.database_bytes));
     if (usage.free_bytes) m.store_disk_free.set({}, static_cast<double>(*usage.free_bytes));
     m.store_writable.set({}, store.last_commit_ok() ? 1 : 0);
+    m.pending_reports.set({}, static_cast<double>(store.pending_reports()));
   };
 }
 

@@ -36,6 +36,9 @@ struct Dependencies {
   // Called on the io thread after a schedule was created, changed, paused, resumed or deleted,
   // so the scheduler re-arms its timer.
   std::function<void()> on_schedules_changed = nullptr;
+  // Runs CPU-heavy request work (fan-out planning, large imports) on a worker thread; it must
+  // run each function exactly once, on any thread. Empty = inline on the io thread (tests).
+  std::function<void(std::function<void()>)> offload = nullptr;
 };
 
 class Server {

@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "adapters/builtin.hpp"
 #include "api/server.hpp"
 #include "app/notify.hpp"
+#include "app/retention.hpp"
 #include "calendar/calendar.hpp"
 #include "carriers/curl_multi.hpp"
 #include "carriers/registry.hpp"
@@ -175,6 +178,38 @@ void seed_schedules(store::Store& store, const config::Config& cfg, UnixMs now) 
   if (created > 0) spdlog::info("schedules: {} created from {}", created, cfg.path);
 }
 
+// A name may belong to a config token or to a token created through the API, never to both:
+// otherwise revoking "x" is ambiguous, and one of the two silently shadows the other.
+std::vector<std::string> token_name_conflicts(const config::Config& cfg, store::Store& store) {
+  std::vector<std::string> problems;
+  for (const auto& row : store.list_tokens()) {
+    if (row.revoked_at) continue;
+    for (const auto& t : cfg.api.tokens) {
+      if (t.name != row.name) continue;
+      problems.push_back(cfg.path + ":" + std::to_string(t.line) + ": api.tokens[" + t.name +
+                         "].name: a token created with smsgwctl/the API has this name; rename "
+                         "this one, or revoke the other (smsgwctl tokens revoke " + t.name + ")");
+    }
+  }
+  return problems;
+}
+
+// The last resort: a handler that throws must not take the daemon down. Asio lets run() be
+// called again after an exception escaped it; the handler that threw is gone.
+void run_guarded(asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::critical("unexpected error escaped an event handler (a bug; the daemon goes on): {}",
+                       e.what());
+    } catch (...) {
+      spdlog::critical("unexpected non-standard exception escaped an event handler (a bug)");
+    }
+  }
+}
+
 }  // namespace
 
 config::Config load_and_validate(const std::string& path) {
@@ -223,6 +258,9 @@ int run(config::Config cfg, RunOptions run_options) {
     store::Store::Options options;
     options.path = db_path;
     options.release_leases_at_open = true;  // safe: DataDirLock above
+    options.max_pending_writes = cfg.limits.max_pending_writes;
+    options.max_pending_reports = cfg.limits.max_pending_reports;
+    options.clock = clock;
     store = store::Store::open(options);
   } catch (const std::exception& e) {
     spdlog::critical("cannot open the store {}: {}", db_path, e.what());
@@ -230,6 +268,10 @@ int run(config::Config cfg, RunOptions run_options) {
   }
   spdlog::info("store open: {}", db_path);
 
+  if (auto problems = token_name_conflicts(cfg, *store); !problems.empty()) {
+    for (const auto& p : problems) spdlog::critical("{}", p);
+    return kExitConfig;
+  }
   load_shipped_templates(*store, cfg.daemon.templates_dir);
   seed_schedules(*store, cfg, clock());
 
@@ -250,6 +292,9 @@ int run(config::Config cfg, RunOptions run_options) {
   TimeZone tz = *zone;
 
   asio::io_context io{1};
+  // Fan-out planning and other CPU-heavy request work: one thread keeps the io thread free.
+  asio::thread_pool worker{1};
+  auto offload = [&worker](std::function<void()> work) { asio::post(worker, std::move(work)); };
   Metrics metrics;
   api::install_queue_collector(metrics, *store);
 
@@ -280,6 +325,7 @@ int run(config::Config cfg, RunOptions run_options) {
           .clock = clock,
           .calendar = [&calendar] { return calendar; },
           .on_enqueued = [&dispatcher](UnixMs due_at) { dispatcher.notify(due_at); },
+          .offload = offload,
       }};
 
   api::Dependencies deps{
@@ -294,6 +340,7 @@ int run(config::Config cfg, RunOptions run_options) {
       .clock = clock,
       .calendar = [&calendar] { return calendar; },
       .on_schedules_changed = [&scheduler] { scheduler.reload(); },
+      .offload = offload,
   };
   api::Server server{io, cfg, deps};
   try {
@@ -302,8 +349,10 @@ int run(config::Config cfg, RunOptions run_options) {
     spdlog::critical("cannot listen on {}: {}", cfg.api.listen, e.what());
     return kExitUnavailable;
   }
+  Retention retention{io, *store, metrics, cfg.retention, clock};
   dispatcher.start();
   scheduler.start();
+  retention.start();
   spdlog::info("smsgwd {} ready: listening on {} (port {}), {} carrier(s)", SMSGW_VERSION,
                cfg.api.listen, server.port(), cfg.carriers.size());
   // systemctl status shows this line; the periodic refresh counts on the notifier's thread.
@@ -335,6 +384,7 @@ int run(config::Config cfg, RunOptions run_options) {
     });
     // Reverse dependency order: ingress first, then the workers, then the carriers.
     scheduler.stop();
+    retention.stop();
     server.async_stop([&] {
       dispatcher.async_stop(cfg.daemon.shutdown_grace, [&] {
         auto remaining = std::make_shared<std::size_t>(adapters.size());
@@ -363,6 +413,8 @@ int run(config::Config cfg, RunOptions run_options) {
           notifier.reloading();
           try {
             config::Config fresh = load_and_validate(cfg.path);
+            if (auto problems = token_name_conflicts(fresh, *store); !problems.empty())
+              throw config::ConfigError(std::move(problems));
             warn_about_restart_only_changes(cfg, fresh);
             apply_log_level(fresh.daemon.log_level);
             server.reconfigure(fresh);
@@ -379,6 +431,7 @@ int run(config::Config cfg, RunOptions run_options) {
             }
             seed_schedules(*store, fresh, clock());
             scheduler.reconfigure(scheduler_options(fresh));
+            retention.reconfigure(fresh.retention);
             // Keep what only a restart can change; take the rest.
             fresh.api.listen = cfg.api.listen;
             fresh.daemon.data_dir = cfg.daemon.data_dir;
@@ -402,7 +455,8 @@ int run(config::Config cfg, RunOptions run_options) {
   };
   wait_for_signal();
 
-  io.run();
+  run_guarded(io);
+  worker.join();  // planning still under way finishes (its answers go nowhere now)
   store->flush();
   spdlog::info("smsgwd stopped");
   return kExitOk;

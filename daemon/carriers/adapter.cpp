@@ -2,20 +2,53 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_limits.hpp"
+
 namespace smsgw::carriers {
 
 CallbackParse Adapter::parse_callback(const CallbackRequest& request) const {
   return parse_generic_callback(request);
 }
 
+bool valid_carrier_message_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxCarrierMessageId) return false;
+  for (const char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+std::string bounded_report_error(std::string_view error) {
+  std::string out;
+  out.reserve(std::min(error.size(), kMaxReportError));
+  std::size_t i = 0;
+  while (i < error.size()) {
+    const auto lead = static_cast<unsigned char>(error[i]);
+    std::size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
+                                      : (lead >> 3) == 0x1E ? 4 : 1;
+    if (i + len > error.size()) len = 1;
+    if (out.size() + len > kMaxReportError) break;  // never cut a character in half
+    if (lead < 0x20 || lead == 0x7f) {
+      out += ' ';  // a carrier's control characters must not reach logs or terminals
+    } else if (len == 1 && lead >= 0x80) {
+      out += '?';  // a stray byte that is not UTF-8
+    } else {
+      out.append(error.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
 CallbackParse parse_generic_callback(const CallbackRequest& request) {
   CallbackParse result;
-  // No exceptions escape: the body comes from the network.
-  const auto json = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    result.error = "body is not valid JSON";
+  // No exceptions escape: the body comes from the network. A report is a small object.
+  const JsonParse parsed = parse_json(request.body, JsonLimits{8, 1'000});
+  if (!parsed.ok()) {
+    result.error = parsed.describe("body");
     return result;
   }
+  const auto& json = parsed.value;
   if (!json.is_object()) {
     result.error = "body must be a JSON object";
     return result;
@@ -26,8 +59,9 @@ CallbackParse parse_generic_callback(const CallbackRequest& request) {
     result.error = "\"message_id\" is required";
     return result;
   }
-  if (!id->is_string() || id->get_ref<const std::string&>().empty()) {
-    result.error = "\"message_id\" must be a non-empty string";
+  if (!id->is_string() || !valid_carrier_message_id(id->get_ref<const std::string&>())) {
+    result.error = "\"message_id\" must be a string of 1 to " +
+                   std::to_string(kMaxCarrierMessageId) + " printable ASCII characters";
     return result;
   }
 
@@ -56,7 +90,7 @@ CallbackParse parse_generic_callback(const CallbackRequest& request) {
       result.error = "\"error\" must be a string";
       return result;
     }
-    report.error = error->get<std::string>();
+    report.error = bounded_report_error(error->get_ref<const std::string&>());
   }
   result.report = std::move(report);
   return result;

@@ -13,18 +13,21 @@
 //  3. No retries. An adapter reports one attempt's outcome; the dispatcher owns retries,
 //     backoff, failover, rate limits and the circuit breaker. An adapter must not queue
 //     messages beyond what it is given.
-//  4. Errors are error codes equivalent to failure::transient or failure::permanent (see
-//     failure.hpp). The human-readable `detail` is for people and logs only; phone numbers
+//  4. Errors are error codes equivalent to failure::transient, failure::permanent or
+//     failure::throttled (see failure.hpp); a throttled outcome may carry the carrier's
+//     retry_after. Throttling pauses the carrier and does not count as an attempt. The human-readable `detail` is for people and logs only; phone numbers
 //     never appear in it.
 //  5. Do not alter the message. The text arrives final (signature included); encode it as the
 //     protocol requires, but never rewrite it.
 //  6. An adapter touches nothing outside this interface and its own folder.
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "common/types.hpp"
@@ -45,6 +48,8 @@ struct SendOutcome {
   std::error_code error;           // empty = accepted by the carrier
   std::string carrier_message_id;  // when accepted and the carrier gave one
   std::string detail;              // e.g. "http 503", "timeout after 10s" (no phone numbers)
+  // With a throttled error: how long the carrier asked us to wait (its Retry-After), if it said.
+  std::optional<std::chrono::milliseconds> retry_after = std::nullopt;
 };
 
 using SendHandler = std::function<void(SendOutcome)>;
@@ -92,5 +97,12 @@ struct AdapterContext {
 
 // Parses the generic JSON delivery report; shared by adapters whose carriers use it.
 CallbackParse parse_generic_callback(const CallbackRequest& request);
+
+// Bounds on what a carrier's report may carry into the store and the logs.
+inline constexpr std::size_t kMaxCarrierMessageId = 128;  // bytes of printable ASCII
+inline constexpr std::size_t kMaxReportError = 256;       // bytes of UTF-8
+bool valid_carrier_message_id(std::string_view id);
+// At most kMaxReportError bytes, cut at a character boundary, control characters replaced.
+std::string bounded_report_error(std::string_view error);
 
 }  // namespace smsgw::carriers

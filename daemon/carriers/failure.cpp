@@ -14,6 +14,8 @@ class FailureCategory final : public std::error_category {
         return "transient carrier failure";
       case failure::permanent:
         return "permanent carrier failure";
+      case failure::throttled:
+        return "throttled by the carrier";
     }
     return "unknown failure " + std::to_string(value);
   }
@@ -53,9 +55,10 @@ class CarrierCategory final : public std::error_category {
       case carrier_errc::invalid_number:
       case carrier_errc::unauthorized:
         return failure::permanent;
+      case carrier_errc::throttled:
+        return failure::throttled;
       case carrier_errc::timeout:
       case carrier_errc::connection_failed:
-      case carrier_errc::throttled:
       case carrier_errc::server_error:
       case carrier_errc::unavailable:
       case carrier_errc::bad_response:

@@ -13,6 +13,7 @@ namespace smsgw::carriers {
 enum class failure {
   transient = 1,  // retry later, maybe through another carrier
   permanent = 2,  // do not retry this message
+  throttled = 3,  // the carrier asks us to slow down: pause it, keep the message's attempts
 };
 
 const std::error_category& failure_category() noexcept;
@@ -22,7 +23,7 @@ std::error_condition make_error_condition(failure f) noexcept;
 enum class carrier_errc {
   timeout = 1,            // transient
   connection_failed,      // transient: refused, reset, DNS, TLS handshake
-  throttled,              // transient: 429 or a carrier throttling code
+  throttled,              // throttled: 429 or a carrier throttling code
   server_error,           // transient: 5xx
   unavailable,            // transient: adapter not connected / shutting down
   rejected,               // permanent: carrier refused the message (4xx, content rejected)
@@ -46,5 +47,6 @@ namespace smsgw::carriers {
 
 inline bool is_transient(const std::error_code& ec) { return ec == failure::transient; }
 inline bool is_permanent(const std::error_code& ec) { return ec == failure::permanent; }
+inline bool is_throttled(const std::error_code& ec) { return ec == failure::throttled; }
 
 }  // namespace smsgw::carriers

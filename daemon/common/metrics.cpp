@@ -253,6 +253,13 @@ Metrics::Metrics()
       delivery_reports("smsgw_delivery_reports_total",
                        "Delivery reports received from carriers, by status.",
                        {"carrier", "status"}),
+      breaker_opened("smsgw_carrier_breaker_opened_total",
+                     "Times the carrier's circuit breaker opened (failure ratio over its window).",
+                     {"carrier"}),
+      pending_reports("smsgw_delivery_reports_pending",
+                      "Delivery reports kept until the send they belong to is recorded.", {}),
+      retention_pruned("smsgw_retention_pruned_rows_total",
+                       "Rows deleted by the [retention] rules, by table.", {"table"}),
       messages_by_status("smsgw_messages", "Messages in the store by status.", {"status"}),
       oldest_due_age("smsgw_queue_oldest_due_age_seconds",
                      "Age of the oldest message that is due but not yet sent (0 if none).", {}),
@@ -282,6 +289,9 @@ std::string Metrics::render() {
   send_duration.render(out);
   carrier_up.render(out);
   delivery_reports.render(out);
+  breaker_opened.render(out);
+  pending_reports.render(out);
+  retention_pruned.render(out);
   messages_by_status.render(out);
   oldest_due_age.render(out);
   in_flight.render(out);

@@ -74,6 +74,10 @@ struct Metrics {
   HistogramFamily send_duration;      // smsgw_carrier_send_duration_seconds{carrier}
   GaugeFamily carrier_up;             // smsgw_carrier_up{carrier}  (1 = breaker closed & adapter up)
   CounterFamily delivery_reports;     // smsgw_delivery_reports_total{carrier,status}
+  CounterFamily breaker_opened;       // smsgw_carrier_breaker_opened_total{carrier}
+  GaugeFamily pending_reports;        // smsgw_delivery_reports_pending (kept for a later record)
+  // Retention
+  CounterFamily retention_pruned;     // smsgw_retention_pruned_rows_total{table}
   // Queue, sampled at scrape time by the collector below
   GaugeFamily messages_by_status;     // smsgw_messages{status}
   GaugeFamily oldest_due_age;         // smsgw_queue_oldest_due_age_seconds

@@ -123,11 +123,14 @@ std::optional<UnixMs> parse_rfc3339(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
 
+  // Year 0000 is not a Gregorian year anyone schedules for. Second 60 (a leap second) is
+  // refused too: POSIX time has no leap seconds, so it would name the next minute's first
+  // second under another name, and no carrier or client needs to write it.
+  if (year < 1) return std::nullopt;
   if (month < 1 || month > 12) return std::nullopt;
   if (day < 1 || static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)))
     return std::nullopt;
-  // Second 60 is a leap second; it lands on the next second, as POSIX time has no leap seconds.
-  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
 
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <sstream>
@@ -86,13 +87,6 @@ bool is_token_name(std::string_view s) noexcept {
   return true;
 }
 
-std::optional<Scope> parse_scope(std::string_view s) noexcept {
-  if (s == "send") return Scope::send;
-  if (s == "read") return Scope::read;
-  if (s == "admin") return Scope::admin;
-  if (s == "callback") return Scope::callback;
-  return std::nullopt;
-}
 
 // "" when valid, otherwise why not.
 std::string check_listen(std::string_view listen) {
@@ -183,16 +177,19 @@ class Loader {
   Config load(toml::table& root) {
     Config config;
     config.path = file_;
-    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "sms",
-                          "schedule", "schedules"});
+    check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "retention",
+                          "sms", "schedule", "schedules"});
     if (auto* t = section(root, "daemon")) load_daemon(*t, config.daemon);
     if (auto* t = section(root, "api")) load_api(*t, config.api);
     if (auto* t = section(root, "retry")) load_retry(*t, config.retry);
     if (auto* t = section(root, "limits")) load_limits(*t, config.limits);
     if (auto* t = section(root, "dispatch")) load_dispatch(*t, config.dispatch);
+    if (auto* t = section(root, "retention")) load_retention(*t, config.retention);
     if (auto* t = section(root, "sms")) load_sms(*t, config.sms);
     if (auto* t = section(root, "schedule")) load_schedule(*t, config.schedule);
     load_carriers(root, config.carriers);
+    check_carrier_timeouts(config);
+    check_callback_scopes(root, config);
     load_schedules(root, config.daemon.timezone, config.schedules);
     for (auto& carrier : config.carriers) carrier.default_signature = config.sms.signature;
     resolve_data_dir(config.daemon);
@@ -356,13 +353,15 @@ class Loader {
 
   void load_api(const toml::table& t, ApiConfig& out) {
     constexpr std::string_view p = "api";
-    check_keys(t, p, {"listen", "request_timeout", "idle_timeout", "max_connections", "tokens"});
+    check_keys(t, p, {"listen", "request_timeout", "idle_timeout", "max_connections",
+                      "max_connections_per_client", "tokens"});
     if (const auto* n = read_string(t, "listen", p, out.listen)) {
       if (auto why = check_listen(out.listen); !why.empty()) report(n, "api.listen", why);
     }
     read_duration(t, "request_timeout", p, out.request_timeout, false);
     read_duration(t, "idle_timeout", p, out.idle_timeout, false);
     read_int(t, "max_connections", p, out.max_connections, 1, 1'000'000);
+    read_int(t, "max_connections_per_client", p, out.max_connections_per_client, 1, 1'000'000);
 
     const toml::node* tokens = t.get("tokens");
     if (tokens == nullptr) return;
@@ -382,6 +381,7 @@ class Loader {
         continue;
       }
       TokenConfig token;
+      token.line = line_of(table);
       std::string prefix = index_path;
       const auto* name_node = read_string(*table, "name", index_path, token.name);
       if (name_node != nullptr && is_token_name(token.name))
@@ -429,12 +429,12 @@ class Loader {
         ok = false;
       }
 
-      if (!read_scopes(*table, prefix, token.scopes)) ok = false;
+      if (!read_scopes(*table, prefix, token)) ok = false;
       if (ok) out.tokens.push_back(std::move(token));
     }
   }
 
-  bool read_scopes(const toml::table& t, const std::string& prefix, std::set<Scope>& out) {
+  bool read_scopes(const toml::table& t, const std::string& prefix, TokenConfig& token) {
     const std::string path = prefix + ".scopes";
     const toml::node* node = t.get("scopes");
     if (node == nullptr) {
@@ -447,7 +447,7 @@ class Loader {
       return false;
     }
     if (array->empty()) {
-      report(node, path, "needs at least one scope (send, read, admin, callback)");
+      report(node, path, "needs at least one scope (send, read, admin, callback:<carrier>)");
       return false;
     }
     bool ok = true;
@@ -458,12 +458,13 @@ class Loader {
         ok = false;
         continue;
       }
-      if (auto scope = parse_scope(s->get())) {
-        out.insert(*scope);
-      } else {
-        report(
-            &element, path,
-            "unknown scope " + in_quotes(s->get()) + " (expected send, read, admin or callback)");
+      if (!parse_scope_word(s->get(), token.scopes, token.callback_carriers)) {
+        report(&element, path,
+               s->get() == "callback"
+                   ? std::string("\"callback\" must name its carrier, e.g. \"callback:primary\": "
+                                 "a callback token may report for one carrier only")
+                   : "unknown scope " + in_quotes(s->get()) +
+                         " (expected send, read, admin or callback:<carrier>)");
         ok = false;
       }
     }
@@ -549,13 +550,16 @@ class Loader {
       read_duration(*table, "timeout", prefix, carrier.timeout, false);
       if (const auto* n = read_string(*table, "signature", prefix, carrier.signature))
         check_signature(n, prefix + ".signature", carrier.signature);
+      read_secret(*table, "callback_secret", prefix, carrier.callback_secret);
       if (problems_.size() != count_before) ok = false;
 
+      if (const toml::node* t = table->get("timeout")) timeout_lines_[carrier.name] = line_of(t);
       // The rest belongs to the adapter. Moving (not copying) keeps toml++'s source regions,
       // which the adapter's validator needs for file:line in its messages.
       carrier.options = std::move(*table);
       for (std::string_view key :
-           {"name", "type", "rate", "burst", "priority", "enabled", "timeout", "signature"})
+           {"name", "type", "rate", "burst", "priority", "enabled", "timeout", "signature",
+            "callback_secret", "callback_secret_file"})
         carrier.options.erase(key);
       if (ok) out.push_back(std::move(carrier));
     }
@@ -577,7 +581,9 @@ class Loader {
 
   void load_limits(const toml::table& t, LimitsConfig& out) {
     constexpr std::string_view p = "limits";
-    check_keys(t, p, {"max_body_bytes", "max_recipients_per_request", "max_text_chars"});
+    check_keys(t, p, {"max_body_bytes", "max_recipients_per_request", "max_text_chars",
+                      "json_max_depth", "json_max_elements", "max_schedule_ahead",
+                      "max_pending_writes", "max_pending_reports"});
     if (const toml::node* n = t.get("max_body_bytes")) {
       std::optional<std::int64_t> bytes;
       if (const auto* i = n->as_integer()) {
@@ -599,17 +605,130 @@ class Loader {
     }
     read_int(t, "max_recipients_per_request", p, out.max_recipients_per_request, 1, 10'000'000);
     read_int(t, "max_text_chars", p, out.max_text_chars, 1, 100'000);
+    read_int(t, "json_max_depth", p, out.json_max_depth, 2, 10'000);
+    read_int(t, "json_max_elements", p, out.json_max_elements, 10, 100'000'000);
+    read_duration(t, "max_schedule_ahead", p, out.max_schedule_ahead, false);
+    if (out.max_schedule_ahead > milliseconds{100LL * 365 * 24 * 3600'000})
+      report(t.get("max_schedule_ahead"), "limits.max_schedule_ahead", "must be at most 100 years");
+    read_int(t, "max_pending_writes", p, out.max_pending_writes, 1, 10'000'000);
+    read_int(t, "max_pending_reports", p, out.max_pending_reports, 0, 100'000'000);
   }
 
   void load_dispatch(const toml::table& t, DispatchConfig& out) {
     constexpr std::string_view p = "dispatch";
+    for (std::string_view old : {"breaker_failures", "breaker_cooldown"}) {
+      if (const toml::node* n = t.get(old))
+        report(n, path_of(p, old),
+               "no longer exists: the breaker now judges by failure ratio (breaker_window, "
+               "breaker_min_attempts, breaker_failure_ratio, breaker_open_min, breaker_open_max; "
+               "docs/configuration.md)");
+    }
     check_keys(t, p,
-               {"lease", "claim_batch", "max_in_flight", "breaker_failures", "breaker_cooldown"});
+               {"lease", "claim_batch", "max_in_flight", "breaker_window", "breaker_min_attempts",
+                "breaker_failure_ratio", "breaker_open_min", "breaker_open_max",
+                "throttle_default", "throttle_max", "breaker_failures",
+                "breaker_cooldown"});
     read_duration(t, "lease", p, out.lease, false);
     read_int(t, "claim_batch", p, out.claim_batch, 1, 100'000);
     read_int(t, "max_in_flight", p, out.max_in_flight, 1, 1'000'000);
-    read_int(t, "breaker_failures", p, out.breaker_failures, 1, 1'000'000);
-    read_duration(t, "breaker_cooldown", p, out.breaker_cooldown, false);
+    read_duration(t, "breaker_window", p, out.breaker_window, false);
+    read_int(t, "breaker_min_attempts", p, out.breaker_min_attempts, 1, 1'000'000);
+    if (const toml::node* n = t.get("breaker_failure_ratio")) {
+      const auto v = n->value<double>();
+      if (!n->is_number() || !v || !(*v > 0 && *v <= 1))
+        report(n, "dispatch.breaker_failure_ratio", "must be a number above 0 and at most 1");
+      else
+        out.breaker_failure_ratio = *v;
+    }
+    const auto* open_min = read_duration(t, "breaker_open_min", p, out.breaker_open_min, false);
+    read_duration(t, "breaker_open_max", p, out.breaker_open_max, false);
+    if (out.breaker_open_min > out.breaker_open_max)
+      report(open_min != nullptr ? open_min : &t, "dispatch.breaker_open_min",
+             "must not exceed dispatch.breaker_open_max");
+    read_duration(t, "throttle_default", p, out.throttle_default, false);
+    read_duration(t, "throttle_max", p, out.throttle_max, false);
+  }
+
+  void load_retention(const toml::table& t, RetentionConfig& out) {
+    constexpr std::string_view p = "retention";
+    check_keys(t, p, {"messages", "idempotency_keys", "interval", "batch"});
+    read_duration(t, "messages", p, out.messages, true);
+    read_duration(t, "idempotency_keys", p, out.idempotency_keys, true);
+    read_duration(t, "interval", p, out.interval, false);
+    read_int(t, "batch", p, out.batch, 1, 100'000);
+  }
+
+  // A secret key k may instead be given as k_file (a path, e.g. from systemd LoadCredential=),
+  // read whole with one trailing newline dropped. Never echoed in a problem.
+  void read_secret(const toml::table& t, std::string_view key, const std::string& prefix,
+                   std::string& out) {
+    const std::string file_key = std::string(key) + "_file";
+    const toml::node* direct = t.get(key);
+    const toml::node* file = t.get(file_key);
+    if (direct != nullptr && file != nullptr) {
+      report(file, path_of(prefix, file_key), "give " + std::string(key) + " or " + file_key +
+                                                  ", not both");
+      return;
+    }
+    const toml::node* n = direct != nullptr ? direct : file;
+    if (n == nullptr) return;
+    std::string value;
+    if (direct != nullptr) {
+      if (read_string(t, key, prefix, value) == nullptr) return;
+    } else {
+      std::string path;
+      if (read_string(t, file_key, prefix, path) == nullptr) return;
+      fs::path fp(path);
+      if (fp.is_relative()) fp = base_dir_ / fp;
+      std::ifstream in(fp, std::ios::binary);
+      if (!in) {
+        report(n, path_of(prefix, file_key), "cannot read " + fp.string());
+        return;
+      }
+      std::ostringstream text;
+      text << in.rdbuf();
+      value = text.str();
+      if (!value.empty() && value.back() == '\n') value.pop_back();
+      if (!value.empty() && value.back() == '\r') value.pop_back();
+    }
+    // It travels as a URL path segment; 16 characters of [A-Za-z0-9._~-] at least.
+    const bool charset = value.find_first_not_of(
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-") ==
+                         std::string::npos;
+    if (value.size() < 16 || value.size() > 256 || !charset) {
+      report(n, path_of(prefix, direct != nullptr ? std::string(key) : file_key),
+             "must be 16 to 256 characters of A-Z, a-z, 0-9, '.', '_', '~', '-' "
+             "(e.g. openssl rand -hex 24)");
+      return;
+    }
+    out = std::move(value);
+  }
+
+  // A send still waiting for its carrier when its lease runs out could be claimed and sent a
+  // second time; the dispatcher renews leases, but only a timeout well inside the lease makes
+  // that race impossible by construction.
+  void check_carrier_timeouts(const Config& config) {
+    const auto half = config.dispatch.lease / 2;
+    for (const auto& c : config.carriers) {
+      if (c.timeout < half) continue;
+      const auto it = timeout_lines_.find(c.name);
+      report(it != timeout_lines_.end() ? it->second : c.line, "carriers[" + c.name + "].timeout",
+             "must be less than half of dispatch.lease (" + format_duration(c.timeout) +
+                 " >= " + format_duration(half) +
+                 "): a send still waiting for its carrier when the lease ends could be sent twice");
+    }
+  }
+
+  void check_callback_scopes(const toml::table&, const Config& config) {
+    for (const auto& token : config.api.tokens) {
+      for (const auto& carrier : token.callback_carriers) {
+        const bool known = std::any_of(config.carriers.begin(), config.carriers.end(),
+                                       [&](const CarrierConfig& c) { return c.name == carrier; });
+        if (!known)
+          report(token.line, "api.tokens[" + token.name + "].scopes",
+                 "callback:" + carrier + " names no configured carrier");
+      }
+    }
   }
 
   // A signature is something a phone shows: no line breaks or control characters, and short
@@ -729,6 +848,7 @@ class Loader {
   std::string file_;
   fs::path base_dir_;
   std::vector<Problem> problems_;
+  std::map<std::string, std::size_t> timeout_lines_;  // carrier name -> line of its timeout key
 };
 
 Config load(std::string_view text, const std::string& source_name, const fs::path& base_dir) {
@@ -792,6 +912,22 @@ std::string describe(const CarrierConfig& carrier, const toml::node* node, std::
                         "carriers[" + carrier.name + "]." + std::string(key), message);
 }
 
+bool parse_scope_word(std::string_view word, std::set<Scope>& scopes,
+                      std::set<std::string>& callback_carriers) {
+  for (Scope s : {Scope::send, Scope::read, Scope::admin}) {
+    if (word == to_string(s)) {
+      scopes.insert(s);
+      return true;
+    }
+  }
+  constexpr std::string_view prefix = "callback:";
+  if (word.starts_with(prefix) && is_carrier_name(word.substr(prefix.size()))) {
+    callback_carriers.emplace(word.substr(prefix.size()));
+    return true;
+  }
+  return false;
+}
+
 std::string_view to_string(Scope s) noexcept {
   switch (s) {
     case Scope::send:
@@ -800,8 +936,6 @@ std::string_view to_string(Scope s) noexcept {
       return "read";
     case Scope::admin:
       return "admin";
-    case Scope::callback:
-      return "callback";
   }
   return "unknown";
 }

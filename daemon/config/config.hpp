@@ -42,13 +42,21 @@ struct DaemonConfig {
   std::chrono::milliseconds shutdown_grace{10'000};  // SIGTERM: bound on waiting for in-flight sends
 };
 
-enum class Scope { send, read, admin, callback };
+enum class Scope { send, read, admin };
 
 struct TokenConfig {
   std::string name;
   std::string sha256;       // 64 lower-case hex chars (input may be upper case; normalised)
   std::set<Scope> scopes;
+  // "callback:<carrier>" scopes: delivery reports and inbound messages of these carriers only.
+  std::set<std::string> callback_carriers = {};
+  std::size_t line = 0;     // of its [[api.tokens]] header (0: not from a file)
 };
+
+// Parses one scope word: "send", "read", "admin" or "callback:<carrier>" (carrier set).
+// False for anything else ("callback" without a carrier included).
+bool parse_scope_word(std::string_view word, std::set<Scope>& scopes,
+                      std::set<std::string>& callback_carriers);
 
 struct ApiConfig {
   std::string listen = "127.0.0.1:8080";  // host:port, IPv4 or [IPv6]:port; port 0 = ephemeral
@@ -56,6 +64,9 @@ struct ApiConfig {
   std::chrono::milliseconds request_timeout{30'000};  // deadline on every socket operation
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection idle limit
   int max_connections = 10'000;
+  // Connections from one client address; beyond it new ones get 503 at once. Keeps one
+  // misbehaving client from holding every connection slot.
+  int max_connections_per_client = 256;
 };
 
 struct CarrierConfig {
@@ -74,6 +85,9 @@ struct CarrierConfig {
   // carriers register signatures per account, so a backup carrier may need another one.
   std::string signature;
   std::string default_signature;  // the [sms] signature it replaces; set by the loader
+  // Authenticates POST /v1/callbacks/{name}/{callback_secret} for carriers that cannot send a
+  // bearer token ("" = only the bearer form). From callback_secret or callback_secret_file.
+  std::string callback_secret;
   std::string source_path;  // the config file this carrier came from
   std::size_t line = 0;     // line of its [[carriers]] header (describe() falls back to it)
 };
@@ -88,14 +102,45 @@ struct LimitsConfig {
   std::size_t max_body_bytes = 1 << 20;  // request body limit
   std::size_t max_recipients_per_request = 100'000;
   std::size_t max_text_chars = 1'000;   // longest text accepted, in characters
+  std::size_t json_max_depth = 64;      // nesting of objects and arrays in a JSON body
+  std::size_t json_max_elements = 250'000;  // values in a JSON body
+  // send_at and expires_at may lie at most this far ahead (and not before 1970).
+  std::chrono::milliseconds max_schedule_ahead{365LL * 24 * 3600'000};
+  // Writes waiting for the store's writer; beyond it API writes get 503 with Retry-After
+  // (the dispatcher's own records are never refused).
+  std::size_t max_pending_writes = 10'000;
+  // Delivery reports kept while their message's carrier id is not yet recorded.
+  std::size_t max_pending_reports = 100'000;
 };
 
 struct DispatchConfig {
   std::chrono::milliseconds lease{60'000};  // a claimed message returns to the queue after this
   int claim_batch = 500;                    // messages claimed per store round trip
   int max_in_flight = 2'000;                // carrier requests outstanding at once
-  int breaker_failures = 5;                 // consecutive transient failures that open a breaker
-  std::chrono::milliseconds breaker_cooldown{30'000};  // open -> half-open after this
+  // The circuit breaker judges a carrier by its failure ratio over a sliding window: it opens
+  // when at least breaker_min_attempts attempts in breaker_window failed transiently in a
+  // ratio of breaker_failure_ratio or more. It stays open breaker_open_min, doubling each time
+  // it opens again without having recovered, up to breaker_open_max; each time it ends, one
+  // probe send tests the carrier (success closes it).
+  std::chrono::milliseconds breaker_window{10'000};
+  int breaker_min_attempts = 20;
+  double breaker_failure_ratio = 0.5;
+  std::chrono::milliseconds breaker_open_min{1'000};
+  std::chrono::milliseconds breaker_open_max{30'000};
+  // A throttled carrier (429, throttling codes) without a Retry-After pauses this long; a
+  // Retry-After is honoured up to throttle_max.
+  std::chrono::milliseconds throttle_default{1'000};
+  std::chrono::milliseconds throttle_max{60'000};
+};
+
+// What is deleted once it is no longer needed, in small batches off the hot path.
+struct RetentionConfig {
+  // Finished messages (delivered, failed, expired, cancelled, and sent ones never reported)
+  // with their attempts, and batches left empty; 0 = keep forever.
+  std::chrono::milliseconds messages{180LL * 24 * 3600'000};
+  std::chrono::milliseconds idempotency_keys{7LL * 24 * 3600'000};  // 0 = keep forever
+  std::chrono::milliseconds interval{60'000};  // how often a pruning round starts
+  int batch = 1'000;                           // rows deleted per transaction
 };
 
 struct SmsConfig {
@@ -128,6 +173,7 @@ struct Config {
   RetryConfig retry;
   LimitsConfig limits;
   DispatchConfig dispatch;
+  RetentionConfig retention;
   SmsConfig sms;
   ScheduleConfig schedule;
   std::vector<ScheduleSeed> schedules;

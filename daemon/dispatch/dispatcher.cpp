@@ -6,7 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <deque>
+#include <unordered_map>
 #include <optional>
+#include <random>
 
 #include "carriers/failure.hpp"
 #include "common/phone.hpp"
@@ -52,6 +54,28 @@ std::string describe(const carriers::SendOutcome& o) {
   return o.detail.empty() ? o.error.message() : o.detail;
 }
 
+BreakerOptions breaker_options(const config::DispatchConfig& d) {
+  return BreakerOptions{d.breaker_window, d.breaker_min_attempts, d.breaker_failure_ratio,
+                        d.breaker_open_min, d.breaker_open_max};
+}
+
+// Wall-clock milliseconds to a steady-clock offset: a due time centuries ahead (send_at in
+// year 2400) must not overflow the nanosecond clock, and nothing waits longer than a tick.
+milliseconds until(UnixMs due, UnixMs wall, milliseconds cap) {
+  if (due <= wall) return milliseconds{0};
+  const UnixMs delta = due - wall;  // no overflow: both are sane UnixMs values
+  return delta >= cap.count() ? cap : milliseconds{delta};
+}
+
+// A random lease owner per dispatcher: the store only lets the owner record a claimed message's
+// outcome, and never hands a message this dispatcher holds to one of its own later claims.
+std::int64_t new_owner() {
+  std::random_device rd;
+  const auto hi = static_cast<std::uint64_t>(rd()) << 32;
+  const auto v = static_cast<std::int64_t>((hi | rd()) & 0x7fff'ffff'ffff'ffffULL);
+  return v == 0 ? 1 : v;
+}
+
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
@@ -60,6 +84,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     carriers::Adapter* adapter;
     TokenBucket bucket;
     CircuitBreaker breaker;
+    SteadyClock::time_point paused_until{};  // throttled by the carrier until then
     std::size_t in_flight = 0;
     int reported_up = -1;  // last value written to the carrier_up gauge
     CircuitBreaker::State logged_state = CircuitBreaker::State::closed;
@@ -92,7 +117,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       const double rate = slot.config.rate;
       const double burst = effective_burst(slot.config);
       carriers.push_back(Carrier{std::move(slot.config), slot.adapter, TokenBucket(rate, burst, now),
-                                 CircuitBreaker(options.breaker_failures, options.breaker_cooldown)});
+                                 CircuitBreaker(breaker_options(options))});
     }
     sort_carriers();
   }
@@ -108,7 +133,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   RetryPolicy retry;
   config::DispatchConfig options;
 
+  const std::int64_t owner = new_owner();
   asio::steady_timer timer;
+  asio::steady_timer renew_timer{io};
   bool timer_armed = false;
   SteadyClock::time_point timer_deadline{};
   std::uint64_t timer_generation = 0;
@@ -157,8 +184,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     if (state != c.logged_state) {
       switch (state) {
         case CircuitBreaker::State::open:
-          spdlog::warn("carrier {}: circuit breaker open for {} ms after {} consecutive failures",
-                       c.config.name, options.breaker_cooldown.count(), options.breaker_failures);
+          spdlog::warn("carrier {}: circuit breaker open for {} ms (failure ratio of at least {} "
+                       "in the last {} ms)",
+                       c.config.name, c.breaker.open_time().count(), options.breaker_failure_ratio,
+                       options.breaker_window.count());
+          metrics.breaker_opened.inc({c.config.name});
           break;
         case CircuitBreaker::State::half_open:
           spdlog::info("carrier {}: circuit breaker half-open, next send is a probe",
@@ -179,7 +209,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   // Can this carrier take a send now, rate aside?
   bool usable(Carrier& c, SteadyClock::time_point now) {
-    if (!c.config.enabled || !c.adapter->up()) return false;
+    if (!c.config.enabled || !c.adapter->up() || now < c.paused_until) return false;
     return c.breaker.state(now) != CircuitBreaker::State::open && !c.breaker.probing();
   }
 
@@ -214,12 +244,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     return nullptr;
   }
 
+  // When the first carrier that is out of rotation for a while (breaker open, or paused by
+  // throttling) may take traffic again.
   std::optional<SteadyClock::time_point> earliest_breaker_retry(SteadyClock::time_point now) {
     std::optional<SteadyClock::time_point> at;
     for (auto& c : carriers) {
       if (!c.config.enabled || !c.adapter->up()) continue;
-      if (c.breaker.state(now) != CircuitBreaker::State::open) continue;
-      if (!at || c.breaker.retry_at() < *at) at = c.breaker.retry_at();
+      std::optional<SteadyClock::time_point> back;
+      if (c.breaker.state(now) == CircuitBreaker::State::open) back = c.breaker.retry_at();
+      if (now < c.paused_until && (!back || c.paused_until > *back)) back = c.paused_until;
+      if (back && (!at || *back < *at)) at = back;
     }
     return at;
   }
@@ -247,9 +281,44 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     q.push_back(Held{std::move(m), now});
   }
 
+  // A throttled message goes back to the head of its queue: it keeps its place and its claim.
+  void hold_again(store::ClaimedMessage m, SteadyClock::time_point claimed_at) {
+    held_segments += m.segments;
+    auto& q = m.priority == Priority::urgent ? held_urgent : held_normal;
+    q.push_front(Held{std::move(m), claimed_at});
+  }
+
   void release(Held h) {
     pending_releases.push_back(h.message.id);
     schedule_flush();
+  }
+
+  // Ids this dispatcher holds or has in flight: their leases are renewed so that no claim (of
+  // this process or another) can take them while a carrier may be sending them.
+  std::unordered_map<std::int64_t, SteadyClock::time_point> in_flight_ids;
+
+  void arm_renewal() {
+    const auto period = std::max(options.lease / 3, milliseconds{10});
+    renew_timer.expires_after(period);
+    renew_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->closed || self->stop_finished) return;
+      self->renew_leases();
+      self->arm_renewal();
+    });
+  }
+
+  void renew_leases() {
+    std::vector<std::int64_t> ids;
+    ids.reserve(in_flight_ids.size() + held_count());
+    for (const auto& [id, at] : in_flight_ids) ids.push_back(id);
+    for (auto* q : {&held_urgent, &held_normal})
+      for (const auto& h : *q) ids.push_back(h.message.id);
+    if (ids.empty()) return;
+    ++store_ops;
+    store.async_renew(std::move(ids), clock() + options.lease.count(), owner,
+                      [self = shared_from_this()](std::error_code ec) {
+                        asio::post(self->io, [self, ec] { self->on_store_done("renew leases", ec); });
+                      });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -350,10 +419,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
       return;
     }
-    // Claim no more than the best carrier can send in a quarter of the lease: held messages
-    // must go out (or be released) long before their lease runs out.
-    const double lease_s = std::chrono::duration<double>(options.lease).count();
-    const double budget = best->bucket.tokens(now) + best->config.rate * lease_s / 4 -
+    // Claim no more than the best carrier can send in about a second: held messages must go
+    // out (or be released) long before their lease runs out, and after a crash every claimed
+    // message is claimed again on restart, so a short claim keeps that set small.
+    const double horizon_s =
+        std::min(1.0, std::chrono::duration<double>(options.lease).count() / 4);
+    const double budget = best->bucket.tokens(now) + best->config.rate * horizon_s -
                           static_cast<double>(held_segments);
     if (budget < 1) {
       earliest(wake, best->bucket.available_at(1, now));
@@ -367,7 +438,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     due_while_claiming = false;
     claim_outstanding = true;
     next_safety_claim = now + kSafetyTick;
-    store.async_claim(wall, wall + options.lease.count(), n,
+    store.async_claim(wall, wall + options.lease.count(), n, owner,
                       [self = shared_from_this(), n](std::error_code ec,
                                                      std::vector<store::ClaimedMessage> claimed) {
                         asio::post(self->io, [self, n, ec, claimed = std::move(claimed)]() mutable {
@@ -416,7 +487,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void arm_timer(SteadyClock::time_point now, UnixMs wall,
                  std::optional<SteadyClock::time_point> wake) {
     earliest(wake, now + kSafetyTick);
-    if (next_due) earliest(wake, now + milliseconds{std::max<UnixMs>(*next_due - wall, 0)});
+    if (next_due) earliest(wake, now + until(*next_due, wall, kSafetyTick));
     if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
     const auto deadline = *wake;
     // Re-arming on every event would cost a timer cancel per send; a later wake-up than the one
@@ -440,7 +511,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     ++c.in_flight;
     ++in_flight;
     set_in_flight_gauge();
-    carriers::OutboundSms sms{m.id, m.to, std::move(m.text), m.segments};
+    in_flight_ids[m.id] = now;
+    carriers::OutboundSms sms{m.id, m.to, m.text, m.segments};
     if (!c.config.signature.empty()) {
       sms.text = templates::resign(sms.text, c.config.default_signature, c.config.signature);
       sms.segments = std::max(1, measure_sms(sms.text).segments);
@@ -456,6 +528,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     auto& c = carriers[idx];
     --c.in_flight;
     --in_flight;
+    in_flight_ids.erase(m.id);
     // After the grace period (or without a dispatcher) the message stays leased: recording now
     // could race the store's shutdown; the next run reclaims it (at-least-once).
     if (closed || grace_expired || stop_finished) return;
@@ -465,20 +538,38 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     metrics.send_duration.observe({c.config.name},
                                   std::chrono::duration<double>(now - start).count());
 
+    if (carriers::is_throttled(outcome.error)) {
+      // The carrier asked us to slow down: the message did nothing wrong and keeps its
+      // attempts; the carrier rests for its Retry-After and the message waits at the head of
+      // the queue (or goes through the next carrier).
+      const auto pause = std::clamp(outcome.retry_after.value_or(options.throttle_default),
+                                    milliseconds{1}, options.throttle_max);
+      const bool was_paused = now < c.paused_until;
+      c.paused_until = std::max(c.paused_until, now + pause);
+      metrics.sends.inc({c.config.name, "throttled"});
+      if (!was_paused)
+        spdlog::warn("carrier {}: throttled ({}); pausing it for {} ms", c.config.name,
+                     describe(outcome), pause.count());
+      hold_again(std::move(m), start);
+      observe(c, now);
+      pump();
+      return;
+    }
     store::AttemptResult r;
     r.id = m.id;
     r.carrier = c.config.name;
     r.at = wall;
+    r.owner = owner;
     if (!outcome.error) {
       r.next = store::AttemptResult::Next::sent;
       r.outcome = "sent";
       r.carrier_message_id = std::move(outcome.carrier_message_id);
-      c.breaker.on_success();
+      c.breaker.on_success(now);
     } else if (carriers::is_permanent(outcome.error)) {
       r.next = store::AttemptResult::Next::failed;
       r.outcome = "permanent";
       r.error = describe(outcome);
-      c.breaker.on_success();  // the carrier answered; the message is the problem
+      c.breaker.on_success(now);  // the carrier answered; the message is the problem
       spdlog::info("message {} to {}: rejected by {}: {}", m.id, mask_phone(m.to), c.config.name,
                    r.error);
     } else {
@@ -515,6 +606,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void record_expired(const store::ClaimedMessage& m, UnixMs wall) {
     store::AttemptResult r;
     r.id = m.id;
+    r.owner = owner;
     r.next = store::AttemptResult::Next::expired;
     r.error = "expired before it could be sent";
     r.at = wall;
@@ -552,7 +644,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       std::vector<std::int64_t> ids;
       ids.swap(pending_releases);
       more_due = true;  // they are due again
-      store.async_release(std::move(ids), [self = shared_from_this()](std::error_code ec) {
+      store.async_release(std::move(ids), owner, [self = shared_from_this()](std::error_code ec) {
         asio::post(self->io, [self, ec] { self->on_store_done("release messages", ec); });
       });
     }
@@ -616,6 +708,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     }
     if (grace_timer) grace_timer->cancel();
     timer.cancel();
+    renew_timer.cancel();
     if (auto done = std::exchange(stop_done, {})) asio::post(io, std::move(done));
   }
 
@@ -625,7 +718,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     options = new_options;
     retry = RetryPolicy(retry_config);
     for (auto& c : carriers) {
-      c.breaker.reconfigure(options.breaker_failures, options.breaker_cooldown);
+      c.breaker.reconfigure(breaker_options(options));
       auto it = std::find_if(configs.begin(), configs.end(),
                              [&](const config::CarrierConfig& n) { return n.name == c.config.name; });
       if (it == configs.end()) continue;
@@ -666,6 +759,7 @@ Dispatcher::Dispatcher(asio::io_context& io, store::Store& store, std::vector<Ca
 Dispatcher::~Dispatcher() {
   impl_->closed = true;
   impl_->timer.cancel();
+  impl_->renew_timer.cancel();
   if (impl_->grace_timer) impl_->grace_timer->cancel();
 }
 
@@ -673,6 +767,7 @@ void Dispatcher::start() {
   if (impl_->started) return;
   impl_->started = true;
   impl_->set_in_flight_gauge();
+  impl_->arm_renewal();
   impl_->pump();
 }
 

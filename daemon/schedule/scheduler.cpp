@@ -187,22 +187,44 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         run.error = "its messages would have expired at " + format_rfc3339(*request.expires_at) +
                     " before they could be sent";
       } else {
-        api::SendPlan plan = api::plan_send(
-            api::SendContext{deps.store, options.limits, options.sms, options.tz, now}, request,
-            "schedule:" + row.name);
-        if (!plan.errors.empty()) {
-          run.outcome = store::RunOutcome::failed;
-          run.error = join_errors(plan.errors);
+        // A fan-out to many recipients takes hundreds of milliseconds to plan: it runs on the
+        // worker (deps.offload), and the run is recorded from there.
+        in_flight.insert(key);
+        auto plan_and_commit = [weak = weak_from_this(), run, request = std::move(request),
+                                ctx = api::SendContext{deps.store, options.limits, options.sms,
+                                                       options.tz, now},
+                                name = row.name]() mutable {
+          auto self = weak.lock();
+          if (!self) return;
+          api::SendPlan plan = api::plan_send(ctx, request, "schedule:" + name);
+          std::optional<store::NewBatch> planned;
+          UnixMs due = ctx.now;
+          if (!plan.errors.empty()) {
+            run.outcome = store::RunOutcome::failed;
+            run.error = join_errors(plan.errors);
+          } else {
+            run.outcome = store::RunOutcome::fired;
+            due = plan.due_at;
+            planned = std::move(plan.batch);
+          }
+          self->commit(std::move(run), name, std::move(planned), due);
+        };
+        if (deps.offload) {
+          deps.offload(std::move(plan_and_commit));
         } else {
-          run.outcome = store::RunOutcome::fired;
-          due_at = plan.due_at;
-          batch = std::move(plan.batch);
+          plan_and_commit();
         }
+        return;
       }
     }
 
     in_flight.insert(key);
-    const std::string name = row.name;
+    commit(std::move(run), row.name, std::move(batch), due_at);
+  }
+
+  // Any thread: records the run (with its batch) and comes back to the io thread.
+  void commit(store::ScheduleRun run, const std::string& name,
+              std::optional<store::NewBatch> batch, UnixMs due_at) {
     deps.store.async_record_run(
         run, std::move(batch),
         [weak = weak_from_this(), run, name, due_at](std::error_code ec,

@@ -36,6 +36,8 @@ struct SchedulerDeps {
   std::function<UnixMs()> clock;  // wall clock (smsgwd --clock-offset shifts it)
   std::function<std::shared_ptr<const calendar::Calendar>()> calendar;
   std::function<void(UnixMs due_at)> on_enqueued;  // wakes the dispatcher
+  // Runs a firing's planning off the io thread (exactly once, any thread); empty = inline.
+  std::function<void(std::function<void()>)> offload = nullptr;
 };
 
 // What to do with an occurrence found due at `now`: pure, for tests.

@@ -146,7 +146,7 @@ void set_groups(Writer& w, std::int64_t recipient_id, const std::vector<std::str
 
 std::error_code upsert_recipients(Writer& w, const std::vector<RecipientUpsert>& rows, UpsertCounts& out) {
   out = {};
-  const UnixMs now = now_ms();
+  const UnixMs now = w.now();
   // Rowids of new rows are above the largest existing one (no deletes happen in this job), so
   // the returned id tells "created" from "updated" without a lookup per row.
   std::int64_t max_before = 0;
@@ -196,7 +196,7 @@ std::error_code create_recipient(Writer& w, const RecipientUpsert& row, WriteRes
     result = WriteResult::conflict;
     return {};
   }
-  const UnixMs now = now_ms();
+  const UnixMs now = w.now();
   {
     Use ins(w.stmt(
         "INSERT INTO recipients (name, phone, unit, title, active, created_at, updated_at) "
@@ -232,7 +232,7 @@ std::error_code update_recipient(Writer& w, std::int64_t id, const RecipientPatc
     result = WriteResult::conflict;
     return {};
   }
-  const UnixMs now = now_ms();
+  const UnixMs now = w.now();
   {
     Use up(w.stmt(
         "UPDATE recipients SET name = COALESCE(?, name), phone = COALESCE(?, phone), "
@@ -262,7 +262,7 @@ std::error_code exec_changes(SQLite::Statement& s, WriteResult otherwise, WriteR
 }
 
 std::error_code put_template(Writer& w, const TemplateRow& row, bool create_only, WriteResult& result) {
-  const UnixMs now = now_ms();
+  const UnixMs now = w.now();
   const std::string params = join_list(row.params);
   if (create_only) {
     Use ins(w.stmt(
@@ -303,7 +303,7 @@ std::error_code create_token(Writer& w, const TokenRow& row, WriteResult& result
   ins->bindNoCopy(1, row.name);
   ins->bindNoCopy(2, row.sha256);
   ins->bind(3, join_list(row.scopes));
-  ins->bind(4, row.created_at != 0 ? row.created_at : now_ms());
+  ins->bind(4, row.created_at != 0 ? row.created_at : w.now());
   bind_optional(*ins, 5, row.revoked_at);
   ins->exec();
   result = WriteResult::ok;
@@ -320,7 +320,8 @@ void Store::async_upsert_recipients(std::vector<RecipientUpsert> rows,
   impl_->submit(Job{[rows = std::move(rows), result](Writer& w) { return upsert_recipients(w, rows, *result); },
                     [result, done = std::move(done)](std::error_code ec) {
                       done(ec, ec ? UpsertCounts{} : *result);
-                    }});
+                    },
+                    /*bounded=*/true});
 }
 
 void Store::async_create_recipient(RecipientUpsert row,
@@ -358,7 +359,7 @@ void Store::async_create_group(std::string name, std::string description, WriteD
         Use ins(w.stmt("INSERT OR IGNORE INTO groups (name, description, created_at) VALUES (?, ?, ?)"));
         ins->bindNoCopy(1, name);
         ins->bindNoCopy(2, description);
-        ins->bind(3, now_ms());
+        ins->bind(3, w.now());
         return exec_changes(*ins, WriteResult::conflict, r);
       },
       std::move(done));
@@ -404,7 +405,7 @@ void Store::async_revoke_token(std::string name, WriteDone done) {
       *impl_,
       [name = std::move(name)](Writer& w, WriteResult& r) {
         Use up(w.stmt("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"));
-        up->bind(1, now_ms());
+        up->bind(1, w.now());
         up->bindNoCopy(2, name);
         return exec_changes(*up, WriteResult::not_found, r);
       },

@@ -79,7 +79,7 @@ std::map<RunOutcome, std::int64_t> zero_run_counts() {
 
 std::error_code create_schedule(Writer& w, const ScheduleRow& row, WriteResult& result, std::int64_t& id) {
   // The caller's clock when it has one: the scheduler compares these with its own clock.
-  const UnixMs now = row.created_at != 0 ? row.created_at : now_ms();
+  const UnixMs now = row.created_at != 0 ? row.created_at : w.now();
   // DO NOTHING rather than catching the constraint error: only a name clash is a conflict, any
   // other failure stays an error.
   Use ins(w.stmt(
@@ -121,7 +121,7 @@ std::error_code update_schedule(Writer& w, const ScheduleRow& row, WriteResult& 
   up->bindNoCopy(1, row.name);
   up->bindNoCopy(2, row.spec_json);
   up->bind(3, row.enabled ? 1 : 0);
-  up->bind(4, row.updated_at != 0 ? row.updated_at : now_ms());
+  up->bind(4, row.updated_at != 0 ? row.updated_at : w.now());
   up->bind(5, row.id);
   up->exec();
   result = WriteResult::ok;
@@ -131,9 +131,9 @@ std::error_code update_schedule(Writer& w, const ScheduleRow& row, WriteResult& 
 // The run row goes first: its unique key is the exactly-once check, and a duplicate must leave
 // no trace (no batch, no messages). Both live in the job's one savepoint, so a crash or a failed
 // batch insert takes the run row with it and the occurrence can fire again.
-std::error_code record_run(Writer& w, ScheduleRun& run, const std::optional<NewBatch>& batch,
+std::error_code record_run(Writer& w, ScheduleRun& run, std::optional<NewBatch>& batch,
                            RecordRunResult& result) {
-  const UnixMs now = now_ms();
+  const UnixMs now = w.now();
   if (run.at == 0) run.at = now;
   if (batch) {
     run.batch_id = batch->id;
@@ -158,7 +158,19 @@ std::error_code record_run(Writer& w, ScheduleRun& run, const std::optional<NewB
       return {};
     }
   }
-  if (batch) insert_batch(w, *batch, batch->created_at != 0 ? batch->created_at : now);
+  if (batch) {
+    insert_batch(w, *batch, batch->created_at != 0 ? batch->created_at : now);
+    // The daily cap may have turned messages into skips inside insert_batch.
+    const auto committed = static_cast<std::int64_t>(batch->messages.size());
+    if (committed != run.count) {
+      run.count = committed;
+      Use up(w.stmt("UPDATE schedule_runs SET count = ? WHERE schedule_id = ? AND occurrence = ?"));
+      up->bind(1, committed);
+      up->bind(2, run.schedule_id);
+      up->bindNoCopy(3, run.occurrence);
+      up->exec();
+    }
+  }
   result = RecordRunResult::recorded;
   return {};
 }
@@ -189,7 +201,7 @@ void Store::async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone 
       [id, enabled, at](Writer& w, WriteResult& r) {
         Use up(w.stmt("UPDATE schedules SET enabled = ?, updated_at = ? WHERE id = ?"));
         up->bind(1, enabled ? 1 : 0);
-        up->bind(2, at != 0 ? at : now_ms());
+        up->bind(2, at != 0 ? at : w.now());
         up->bind(3, id);
         r = up->exec() > 0 ? WriteResult::ok : WriteResult::not_found;
         return std::error_code{};

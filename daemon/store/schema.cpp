@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -155,6 +155,24 @@ CREATE TABLE schedule_runs (
   UNIQUE (schedule_id, occurrence)
 );
 CREATE INDEX schedule_runs_schedule ON schedule_runs (schedule_id);
+)sql",
+    // 4: hardening. lease_owner: only the dispatcher that claimed a message may record its
+    // outcome, and its own later claims never take it back while it is in flight.
+    // pending_reports: delivery reports that overtook the record of their send (kept, then
+    // applied when the carrier id is written). idempotency_keys_created: retention deletes keys
+    // by age without scanning the table.
+    R"sql(
+ALTER TABLE messages ADD COLUMN lease_owner INTEGER NULL;
+CREATE TABLE pending_reports (
+  id                 INTEGER PRIMARY KEY,
+  carrier            TEXT    NOT NULL,
+  carrier_message_id TEXT    NOT NULL,
+  delivered          INTEGER NOT NULL,
+  error              TEXT    NULL,
+  received_at        INTEGER NOT NULL
+);
+CREATE INDEX pending_reports_carrier_id ON pending_reports (carrier, carrier_message_id);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 )sql",
 };
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/store.hpp"
+#include "store/store_impl.hpp"
 
 namespace smsgw::store {
 namespace {
@@ -34,5 +35,18 @@ bool is_storage_unavailable(const std::error_code& ec) noexcept {
       return false;
   }
 }
+
+bool is_overloaded(const std::error_code& ec) noexcept {
+  return ec == detail::overloaded_error();
+}
+
+namespace detail {
+
+std::error_code overloaded_error() noexcept {
+  // EAGAIN reads right in logs ("Resource temporarily unavailable") and is no SQLite code.
+  return std::make_error_code(std::errc::resource_unavailable_try_again);
+}
+
+}  // namespace detail
 
 }  // namespace smsgw::store

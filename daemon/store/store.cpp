@@ -100,7 +100,29 @@ SQLite::Database open_reader(const std::string& path) {
 
 // Shared by async_enqueue and async_record_run, so a schedule's batch is stored exactly like
 // an API batch (messages and skips alike).
-void insert_batch(Writer& w, const NewBatch& batch, UnixMs now) {
+void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
+  if (batch.daily_cap.cap > 0 && !batch.messages.empty()) {
+    // Counted here, in the writer's transaction: every send committed before (in this group or
+    // an earlier one) is visible, so no two sends can both take a phone's last slot. A failing
+    // read throws and fails the batch: the cap fails closed.
+    Use count(w.stmt(
+        "SELECT COUNT(*) FROM messages WHERE recipient = ? AND created_at >= ? "
+        "AND status != 'cancelled'"));
+    std::vector<NewMessage> kept;
+    kept.reserve(batch.messages.size());
+    for (NewMessage& m : batch.messages) {
+      count->bindNoCopy(1, m.to);
+      count->bind(2, batch.daily_cap.since);
+      const std::int64_t n = count->executeStep() ? count->getColumn(0).getInt64() : 0;
+      count->reset();
+      if (n >= batch.daily_cap.cap) {
+        batch.skips.push_back({std::move(m.to), "daily_cap"});
+      } else {
+        kept.push_back(std::move(m));
+      }
+    }
+    batch.messages = std::move(kept);
+  }
   {
     Use ins(w.stmt("INSERT INTO batches (id, source, created_at, count) VALUES (?, ?, ?, ?)"));
     ins->bind(1, batch.id);
@@ -150,9 +172,9 @@ namespace {
 // --- job bodies: run on the writer thread inside the job's SAVEPOINT; throwing or returning an
 // error rolls back just that job ---
 
-std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<IdempotencyKey>& key,
-                        const std::string& response, EnqueueResult& out) {
-  const UnixMs now = batch.created_at != 0 ? batch.created_at : now_ms();
+std::error_code enqueue(Writer& w, NewBatch& batch, const std::optional<IdempotencyKey>& key,
+                        const ResponseRenderer& render, EnqueueResult& out) {
+  const UnixMs now = batch.created_at != 0 ? batch.created_at : w.now();
   if (key) {
     Use find(w.stmt("SELECT request_hash, response FROM idempotency_keys WHERE token = ? AND key = ?"));
     find->bindNoCopy(1, key->token);
@@ -160,7 +182,7 @@ std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<Id
     if (find->executeStep()) {
       if (text_of(find->getColumn(0)) == key->request_hash) {
         out.kind = EnqueueResult::Kind::replayed;
-        out.stored_response = text_of(find->getColumn(1));
+        out.response = text_of(find->getColumn(1));
       } else {
         out.kind = EnqueueResult::Kind::conflict;
       }
@@ -168,6 +190,8 @@ std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<Id
     }
   }
   insert_batch(w, batch, now);
+  out.count = static_cast<std::int64_t>(batch.messages.size());
+  out.response = render ? render(batch) : std::string();
   if (key) {
     Use ins(w.stmt(
         "INSERT INTO idempotency_keys (token, key, request_hash, response, created_at) "
@@ -175,7 +199,7 @@ std::error_code enqueue(Writer& w, const NewBatch& batch, const std::optional<Id
     ins->bindNoCopy(1, key->token);
     ins->bindNoCopy(2, key->key);
     ins->bindNoCopy(3, key->request_hash);
-    ins->bindNoCopy(4, response);
+    ins->bindNoCopy(4, out.response);
     ins->bind(5, now);
     ins->exec();
   }
@@ -197,7 +221,7 @@ void read_claimable(SQLite::Statement& s, std::vector<ClaimedMessage>& out) {
   }
 }
 
-std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit,
+std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit, std::int64_t owner,
                       std::vector<ClaimedMessage>& out) {
   out.clear();
   if (limit <= 0) return {};
@@ -220,10 +244,14 @@ std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit,
     Use lost(w.stmt(
         // Without ANALYZE statistics the planner prefers messages_claim and sorts every
         // 'sending' row; the partial index is the range scan meant for this.
+        // A lease that ran out while its owner still has the message in flight stays with that
+        // owner: only a dead dispatcher's leases are taken over.
         "SELECT id, recipient, text, segments, priority, attempts, expires_at FROM messages "
-        "INDEXED BY messages_lease WHERE status = 'sending' AND lease_until < ? ORDER BY lease_until LIMIT ?"));
+        "INDEXED BY messages_lease WHERE status = 'sending' AND lease_until < ? "
+        "AND (lease_owner IS NULL OR lease_owner != ?) ORDER BY lease_until LIMIT ?"));
     lost->bind(1, now);
-    lost->bind(2, room());
+    lost->bind(2, owner);
+    lost->bind(3, room());
     read_claimable(*lost, out);
   }
   if (room() > 0) {
@@ -233,11 +261,14 @@ std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit,
     due->bind(3, room());
     read_claimable(*due, out);
   }
-  Use mark(w.stmt("UPDATE messages SET status = 'sending', lease_until = ?, updated_at = ? WHERE id = ?"));
+  Use mark(w.stmt(
+      "UPDATE messages SET status = 'sending', lease_until = ?, lease_owner = ?, updated_at = ? "
+      "WHERE id = ?"));
   for (const ClaimedMessage& m : out) {
     mark->bind(1, lease_until);
-    mark->bind(2, now);
-    mark->bind(3, m.id);
+    mark->bind(2, owner);
+    mark->bind(3, now);
+    mark->bind(4, m.id);
     mark->exec();
     mark->reset();
   }
@@ -254,8 +285,11 @@ const char* default_outcome(AttemptResult::Next next) {
   return "unknown";
 }
 
+void apply_pending_report(Writer& w, std::int64_t message_id, const std::string& carrier,
+                          const std::string& carrier_message_id, UnixMs sent_at);
+
 void record_one(Writer& w, const AttemptResult& r) {
-  const UnixMs at = r.at != 0 ? r.at : now_ms();
+  const UnixMs at = r.at != 0 ? r.at : w.now();
   const bool carrier_called = !r.carrier.empty();
   if (carrier_called) {
     // The attempt happened whatever state the message is in now, so its row is always written.
@@ -271,31 +305,36 @@ void record_one(Writer& w, const AttemptResult& r) {
     bind_text_or_null(*ins, 5, r.error);
     ins->exec();
   }
-  // Every update requires status 'sending': a message that left it meanwhile (cancelled, or
-  // already recorded by a second claim after its lease ran out) keeps its state.
+  // Every update requires status 'sending' and this owner's lease: a message that left it
+  // meanwhile (cancelled, or taken over by another dispatcher after its lease ran out) keeps
+  // its state.
   switch (r.next) {
     case AttemptResult::Next::sent: {
       Use up(w.stmt(
           "UPDATE messages SET status = 'sent', carrier = ?, carrier_message_id = ?, "
-          "attempts = attempts + 1, lease_until = NULL, updated_at = ? "
-          "WHERE id = ? AND status = 'sending'"));
+          "attempts = attempts + 1, lease_until = NULL, lease_owner = NULL, updated_at = ? "
+          "WHERE id = ? AND status = 'sending' AND lease_owner = ?"));
       bind_text_or_null(*up, 1, r.carrier);
       bind_text_or_null(*up, 2, r.carrier_message_id);
       up->bind(3, at);
       up->bind(4, r.id);
-      up->exec();
+      up->bind(5, r.owner);
+      if (up->exec() > 0 && w.pending_reports > 0 && !r.carrier_message_id.empty()) {
+        apply_pending_report(w, r.id, r.carrier, r.carrier_message_id, at);
+      }
       break;
     }
     case AttemptResult::Next::retry: {
       Use up(w.stmt(
           "UPDATE messages SET status = 'queued', next_attempt_at = ?, attempts = attempts + 1, "
-          "last_error = ?, carrier = COALESCE(?, carrier), lease_until = NULL, updated_at = ? "
-          "WHERE id = ? AND status = 'sending'"));
+          "last_error = ?, carrier = COALESCE(?, carrier), lease_until = NULL, "
+          "lease_owner = NULL, updated_at = ? WHERE id = ? AND status = 'sending' AND lease_owner = ?"));
       up->bind(1, r.next_attempt_at);
       bind_text_or_null(*up, 2, r.error);
       bind_text_or_null(*up, 3, r.carrier);
       up->bind(4, at);
       up->bind(5, r.id);
+      up->bind(6, r.owner);
       up->exec();
       break;
     }
@@ -304,13 +343,15 @@ void record_one(Writer& w, const AttemptResult& r) {
       Use up(w.stmt(
           "UPDATE messages SET status = ?, attempts = attempts + ?, "
           "last_error = COALESCE(?, last_error), carrier = COALESCE(?, carrier), "
-          "lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'sending'"));
+          "lease_until = NULL, lease_owner = NULL, updated_at = ? "
+          "WHERE id = ? AND status = 'sending' AND lease_owner = ?"));
       up->bindNoCopy(1, r.next == AttemptResult::Next::failed ? "failed" : "expired");
       up->bind(2, carrier_called ? 1 : 0);
       bind_text_or_null(*up, 3, r.error);
       bind_text_or_null(*up, 4, r.carrier);
       up->bind(5, at);
       up->bind(6, r.id);
+      up->bind(7, r.owner);
       up->exec();
       break;
     }
@@ -341,14 +382,29 @@ std::error_code record(Writer& w, const std::vector<AttemptResult>& results, std
   return {};
 }
 
-std::error_code release(Writer& w, const std::vector<std::int64_t>& ids) {
-  const UnixMs now = now_ms();
+std::error_code release(Writer& w, const std::vector<std::int64_t>& ids, std::int64_t owner) {
+  const UnixMs now = w.now();
   Use up(w.stmt(
-      "UPDATE messages SET status = 'queued', lease_until = NULL, updated_at = ? "
-      "WHERE id = ? AND status = 'sending'"));
+      "UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, "
+      "updated_at = ? WHERE id = ? AND status = 'sending' AND lease_owner = ?"));
   for (std::int64_t id : ids) {
     up->bind(1, now);
     up->bind(2, id);
+    up->bind(3, owner);
+    up->exec();
+    up->reset();
+  }
+  return {};
+}
+
+std::error_code renew(Writer& w, const std::vector<std::int64_t>& ids, UnixMs lease_until,
+                      std::int64_t owner) {
+  Use up(w.stmt(
+      "UPDATE messages SET lease_until = ? WHERE id = ? AND status = 'sending' AND lease_owner = ?"));
+  for (std::int64_t id : ids) {
+    up->bind(1, lease_until);
+    up->bind(2, id);
+    up->bind(3, owner);
     up->exec();
     up->reset();
   }
@@ -358,7 +414,7 @@ std::error_code release(Writer& w, const std::vector<std::int64_t>& ids) {
 std::error_code cancel(Writer& w, std::int64_t id, CancelResult& out) {
   {
     Use up(w.stmt("UPDATE messages SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'queued'"));
-    up->bind(1, now_ms());
+    up->bind(1, w.now());
     up->bind(2, id);
     if (up->exec() > 0) {
       out = CancelResult::cancelled;
@@ -371,34 +427,20 @@ std::error_code cancel(Writer& w, std::int64_t id, CancelResult& out) {
   return {};
 }
 
-std::error_code delivery_report(Writer& w, const DeliveryReport& report, bool& found) {
-  found = false;
-  if (report.carrier.empty() || report.carrier_message_id.empty()) return {};
-  std::int64_t id = 0;
-  std::string status;
-  {
-    Use find(w.stmt(
-        "SELECT id, status FROM messages WHERE carrier = ? AND carrier_message_id = ? "
-        "ORDER BY id DESC LIMIT 1"));
-    find->bindNoCopy(1, report.carrier);
-    find->bindNoCopy(2, report.carrier_message_id);
-    if (!find->executeStep()) return {};
-    id = find->getColumn(0).getInt64();
-    status = text_of(find->getColumn(1));
-  }
-  found = true;
+// Applies a report to message `id` in status `status`; true if it changed the message.
+bool apply_report(Writer& w, std::int64_t id, const std::string& status, const std::string& carrier,
+                  bool delivered, const std::string& error, UnixMs at) {
   // A message already final got this report before (carriers resend): nothing changes.
-  if (status != "sent" && status != "sending") return {};
-  const UnixMs at = report.at != 0 ? report.at : now_ms();
+  if (status != "sent" && status != "sending") return false;
   {
     Use up(w.stmt(
         "UPDATE messages SET status = ?, last_error = COALESCE(?, last_error), lease_until = NULL, "
-        "updated_at = ? WHERE id = ?"));
-    up->bindNoCopy(1, report.delivered ? "delivered" : "failed");
-    if (report.delivered) {
+        "lease_owner = NULL, updated_at = ? WHERE id = ?"));
+    up->bindNoCopy(1, delivered ? "delivered" : "failed");
+    if (delivered) {
       up->bind(2);
     } else {
-      up->bind(2, report.error.empty() ? std::string("undelivered") : report.error);
+      up->bind(2, error.empty() ? std::string("undelivered") : error);
     }
     up->bind(3, at);
     up->bind(4, id);
@@ -407,10 +449,170 @@ std::error_code delivery_report(Writer& w, const DeliveryReport& report, bool& f
   Use ins(w.stmt("INSERT INTO attempts (message_id, at, carrier, outcome, error) VALUES (?, ?, ?, ?, ?)"));
   ins->bind(1, id);
   ins->bind(2, at);
-  ins->bindNoCopy(3, report.carrier);
-  ins->bindNoCopy(4, report.delivered ? "delivered" : "undelivered");
-  bind_text_or_null(*ins, 5, report.error);
+  ins->bindNoCopy(3, carrier);
+  ins->bindNoCopy(4, delivered ? "delivered" : "undelivered");
+  bind_text_or_null(*ins, 5, error);
   ins->exec();
+  return true;
+}
+
+void apply_pending_report(Writer& w, std::int64_t message_id, const std::string& carrier,
+                          const std::string& carrier_message_id, UnixMs sent_at) {
+  bool delivered = false;
+  std::string error;
+  UnixMs received = 0;
+  {
+    Use find(w.stmt(
+        "SELECT id, delivered, error, received_at FROM pending_reports "
+        "WHERE carrier = ? AND carrier_message_id = ? ORDER BY id LIMIT 1"));
+    find->bindNoCopy(1, carrier);
+    find->bindNoCopy(2, carrier_message_id);
+    if (!find->executeStep()) return;
+    delivered = find->getColumn(1).getInt() != 0;
+    error = text_of(find->getColumn(2));
+    received = find->getColumn(3).getInt64();
+  }
+  // In the history the report follows the send, even though it arrived first.
+  apply_report(w, message_id, "sent", carrier, delivered, error, std::max(received, sent_at));
+  Use del(w.stmt("DELETE FROM pending_reports WHERE carrier = ? AND carrier_message_id = ?"));
+  del->bindNoCopy(1, carrier);
+  del->bindNoCopy(2, carrier_message_id);
+  w.pending_reports -= del->exec();
+}
+
+std::error_code delivery_report(Writer& w, const DeliveryReport& report, ReportResult& result) {
+  result = ReportResult::full;
+  if (report.carrier.empty() || report.carrier_message_id.empty()) return {};
+  const UnixMs at = report.at != 0 ? report.at : w.now();
+  {
+    Use find(w.stmt(
+        "SELECT id, status FROM messages WHERE carrier = ? AND carrier_message_id = ? "
+        "ORDER BY id DESC LIMIT 1"));
+    find->bindNoCopy(1, report.carrier);
+    find->bindNoCopy(2, report.carrier_message_id);
+    if (find->executeStep()) {
+      const std::int64_t id = find->getColumn(0).getInt64();
+      const std::string status = text_of(find->getColumn(1));
+      find->reset();
+      result = apply_report(w, id, status, report.carrier, report.delivered, report.error, at)
+                   ? ReportResult::applied
+                   : ReportResult::duplicate;
+      return {};
+    }
+  }
+  // The report overtook the record of its send (the carrier answered the send, then pushed the
+  // report before our commit): keep it for that record.
+  if (w.pending_reports >= static_cast<std::int64_t>(w.max_pending_reports)) return {};
+  Use ins(w.stmt(
+      "INSERT INTO pending_reports (carrier, carrier_message_id, delivered, error, received_at) "
+      "VALUES (?, ?, ?, ?, ?)"));
+  ins->bindNoCopy(1, report.carrier);
+  ins->bindNoCopy(2, report.carrier_message_id);
+  ins->bind(3, report.delivered ? 1 : 0);
+  bind_text_or_null(*ins, 4, report.error);
+  ins->bind(5, at);
+  ins->exec();
+  ++w.pending_reports;
+  result = ReportResult::kept;
+  return {};
+}
+
+// Deletes up to `batch` rows selected by `select_sql` (one bound parameter: the cutoff; one:
+// the limit) with `delete_sql` (one bound parameter: the key).
+std::error_code prune(Writer& w, const PruneRequest& req, PruneCounts& out) {
+  const int batch = std::max(1, req.batch);
+  out = PruneCounts{};
+  out.last_message_id = req.after_id;
+  if (req.messages_before) {
+    // Ids grow with creation time, so an id-ordered scan reaches the young messages last and
+    // stops there; queued and sending messages are stepped over, never touched.
+    std::vector<std::int64_t> ids;
+    bool young = false;
+    int scanned = 0;
+    {
+      Use scan(w.stmt("SELECT id, status, created_at FROM messages WHERE id > ? ORDER BY id LIMIT ?"));
+      scan->bind(1, req.after_id);
+      scan->bind(2, batch);
+      while (scan->executeStep()) {
+        ++scanned;
+        const std::int64_t id = scan->getColumn(0).getInt64();
+        if (scan->getColumn(2).getInt64() >= *req.messages_before) {
+          young = true;
+          break;
+        }
+        out.last_message_id = id;
+        const std::string status = text_of(scan->getColumn(1));
+        if (status != "queued" && status != "sending") ids.push_back(id);
+      }
+    }
+    Use del_attempts(w.stmt("DELETE FROM attempts WHERE message_id = ?"));
+    Use del_message(w.stmt("DELETE FROM messages WHERE id = ?"));
+    for (std::int64_t id : ids) {
+      del_attempts->bind(1, id);
+      out.attempts += del_attempts->exec();
+      del_attempts->reset();
+      del_message->bind(1, id);
+      out.messages += del_message->exec();
+      del_message->reset();
+    }
+    out.more = out.more || (!young && scanned == batch);
+    // Batches whose messages are all gone (and old enough), with their skips: scanned in id
+    // order like the messages (ids grow with time), from their own cursor.
+    std::vector<std::int64_t> batches;
+    bool young_batch = false;
+    int batches_scanned = 0;
+    out.last_batch_id = req.after_batch_id;
+    {
+      Use scan(w.stmt("SELECT id, created_at FROM batches WHERE id > ? ORDER BY id LIMIT ?"));
+      scan->bind(1, req.after_batch_id);
+      scan->bind(2, batch);
+      Use busy(w.stmt("SELECT 1 FROM messages WHERE batch_id = ? LIMIT 1"));
+      while (scan->executeStep()) {
+        ++batches_scanned;
+        const std::int64_t id = scan->getColumn(0).getInt64();
+        if (scan->getColumn(1).getInt64() >= *req.messages_before) {
+          young_batch = true;
+          break;
+        }
+        // A batch whose messages are not all gone yet is looked at again next round.
+        busy->bind(1, id);
+        const bool has_messages = busy->executeStep();
+        busy->reset();
+        if (!has_messages) batches.push_back(id);
+        out.last_batch_id = id;
+      }
+    }
+    Use del_skips(w.stmt("DELETE FROM batch_skips WHERE batch_id = ?"));
+    Use del_batch(w.stmt("DELETE FROM batches WHERE id = ?"));
+    for (std::int64_t id : batches) {
+      del_skips->bind(1, id);
+      del_skips->exec();
+      del_skips->reset();
+      del_batch->bind(1, id);
+      out.batches += del_batch->exec();
+      del_batch->reset();
+    }
+    out.more = out.more || (!young_batch && batches_scanned == batch);
+  }
+  if (req.keys_before) {
+    Use del(w.stmt(
+        "DELETE FROM idempotency_keys WHERE (token, key) IN (SELECT token, key FROM "
+        "idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)"));
+    del->bind(1, *req.keys_before);
+    del->bind(2, batch);
+    out.idempotency_keys = del->exec();
+    out.more = out.more || out.idempotency_keys == batch;
+  }
+  if (req.reports_before && w.pending_reports > 0) {
+    Use del(w.stmt(
+        "DELETE FROM pending_reports WHERE id IN (SELECT id FROM pending_reports "
+        "WHERE received_at < ? ORDER BY id LIMIT ?)"));
+    del->bind(1, *req.reports_before);
+    del->bind(2, batch);
+    out.pending_reports = del->exec();
+    w.pending_reports -= out.pending_reports;
+    out.more = out.more || out.pending_reports == batch;
+  }
   return {};
 }
 
@@ -446,22 +648,26 @@ std::int64_t Store::allocate_message_ids(std::int64_t count) {
 
 std::int64_t Store::allocate_batch_id() { return impl_->next_batch_id_.fetch_add(1); }
 
-void Store::async_enqueue(NewBatch batch, std::optional<IdempotencyKey> key, std::string response_body,
+void Store::async_enqueue(NewBatch batch, std::optional<IdempotencyKey> key, ResponseRenderer render,
                           std::function<void(std::error_code, EnqueueResult)> done) {
   auto result = std::make_shared<EnqueueResult>();
+  // mutable: the daily cap moves messages of the batch to its skips inside the job.
   impl_->submit(Job{
-      [batch = std::move(batch), key = std::move(key), body = std::move(response_body),
-       result](Writer& w) { return enqueue(w, batch, key, body, *result); },
+      [batch = std::move(batch), key = std::move(key), render = std::move(render),
+       result](Writer& w) mutable { return enqueue(w, batch, key, render, *result); },
       [result, done = std::move(done)](std::error_code ec) {
         done(ec, ec ? EnqueueResult{} : std::move(*result));
-      }});
+      },
+      /*bounded=*/true});
 }
 
-void Store::async_claim(UnixMs now, UnixMs lease_until, int limit,
+void Store::async_claim(UnixMs now, UnixMs lease_until, int limit, std::int64_t owner,
                         std::function<void(std::error_code, std::vector<ClaimedMessage>)> done) {
   auto result = std::make_shared<std::vector<ClaimedMessage>>();
   impl_->submit(Job{
-      [now, lease_until, limit, result](Writer& w) { return claim(w, now, lease_until, limit, *result); },
+      [now, lease_until, limit, owner, result](Writer& w) {
+        return claim(w, now, lease_until, limit, owner, *result);
+      },
       [result, done = std::move(done)](std::error_code ec) {
         done(ec, ec ? std::vector<ClaimedMessage>{} : std::move(*result));
       }});
@@ -474,9 +680,30 @@ void Store::async_record(std::vector<AttemptResult> results, Done done) {
       [first_error, done = std::move(done)](std::error_code ec) { done(ec ? ec : *first_error); }});
 }
 
-void Store::async_release(std::vector<std::int64_t> ids, Done done) {
-  impl_->submit(Job{[ids = std::move(ids)](Writer& w) { return release(w, ids); },
+void Store::async_release(std::vector<std::int64_t> ids, std::int64_t owner, Done done) {
+  impl_->submit(Job{[ids = std::move(ids), owner](Writer& w) { return release(w, ids, owner); },
                     [done = std::move(done)](std::error_code ec) { done(ec); }});
+}
+
+void Store::async_renew(std::vector<std::int64_t> ids, UnixMs lease_until, std::int64_t owner,
+                        Done done) {
+  impl_->submit(Job{[ids = std::move(ids), lease_until, owner](Writer& w) {
+                      return renew(w, ids, lease_until, owner);
+                    },
+                    [done = std::move(done)](std::error_code ec) { done(ec); }});
+}
+
+void Store::async_prune(PruneRequest request,
+                        std::function<void(std::error_code, PruneCounts)> done) {
+  auto result = std::make_shared<PruneCounts>();
+  impl_->submit(Job{[request, result](Writer& w) { return prune(w, request, *result); },
+                    [result, done = std::move(done)](std::error_code ec) {
+                      done(ec, ec ? PruneCounts{} : *result);
+                    }});
+}
+
+std::int64_t Store::pending_reports() const noexcept {
+  return impl_->pending_reports_.load(std::memory_order_relaxed);
 }
 
 void Store::async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done) {
@@ -484,13 +711,18 @@ void Store::async_cancel(std::int64_t id, std::function<void(std::error_code, Ca
   impl_->submit(Job{[id, result](Writer& w) { return cancel(w, id, *result); },
                     [result, done = std::move(done)](std::error_code ec) {
                       done(ec, ec ? CancelResult::not_found : *result);
-                    }});
+                    },
+                    /*bounded=*/true});
 }
 
-void Store::async_delivery_report(DeliveryReport report, std::function<void(std::error_code, bool)> done) {
-  auto found = std::make_shared<bool>(false);
-  impl_->submit(Job{[report = std::move(report), found](Writer& w) { return delivery_report(w, report, *found); },
-                    [found, done = std::move(done)](std::error_code ec) { done(ec, !ec && *found); }});
+void Store::async_delivery_report(DeliveryReport report,
+                                  std::function<void(std::error_code, ReportResult)> done) {
+  auto result = std::make_shared<ReportResult>(ReportResult::full);
+  impl_->submit(Job{[report = std::move(report), result](Writer& w) {
+                      return delivery_report(w, report, *result);
+                    },
+                    [result, done = std::move(done)](std::error_code ec) { done(ec, *result); },
+                    /*bounded=*/true});
 }
 
 void Store::flush() {
@@ -659,6 +891,13 @@ bool Store::writable() {
                     [ok](std::error_code ec) { ok->set_value(!ec); }});
   if (answer.wait_for(kProbeTimeout) != std::future_status::ready) return false;
   return answer.get();
+}
+
+void Store::async_writable(std::function<void(bool)> done) {
+  if (impl_->last_commit_ok_.load()) return done(true);
+  static const std::string probe = "PRAGMA user_version = " + std::to_string(schema_version());
+  impl_->submit(Job{[](Writer& w) { return w.exec(probe.c_str()); },
+                    [done = std::move(done)](std::error_code ec) { done(!ec); }});
 }
 
 bool Store::last_commit_ok() const noexcept { return impl_->last_commit_ok_.load(); }

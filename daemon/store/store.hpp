@@ -40,6 +40,9 @@ class StoreError : public std::runtime_error {
 const std::error_category& sqlite_category() noexcept;
 // True for errors that mean "the disk is full / read-only / I/O failing": callers answer 503.
 bool is_storage_unavailable(const std::error_code& ec) noexcept;
+// True when a write was refused because Options::max_pending_writes writes are already waiting
+// for the writer: callers answer 503 with Retry-After. Nothing was written.
+bool is_overloaded(const std::error_code& ec) noexcept;
 
 struct NewMessage {
   std::int64_t id = 0;  // from Store::allocate_message_ids
@@ -51,13 +54,27 @@ struct NewMessage {
   std::optional<UnixMs> expires_at;
 };
 
+// Messages per phone per local day. Checked and counted by the writer inside the batch's own
+// transaction, so two sends committed together cannot both pass it; a failed check fails the
+// batch (the cap fails closed).
+struct DailyCap {
+  int cap = 0;       // messages per phone since `since`; 0 = none
+  UnixMs since = 0;  // start of the local day
+};
+
 struct NewBatch {
   std::int64_t id = 0;  // from Store::allocate_batch_id
   std::string source;   // who created it: "api:<token name>", later "schedule:<id>"
   UnixMs created_at = 0;  // 0 = the store's clock at commit; also the "now" of send_at = 0
   std::vector<NewMessage> messages;
   std::vector<Skip> skips;  // recipients of this send that get no message, with the reason
+  DailyCap daily_cap;       // messages over it become skips with reason "daily_cap"
 };
+
+// Builds the response body from the batch as committed (capped messages moved to skips), on
+// the writer thread inside the transaction, so the body stored with an idempotency key is
+// exactly what the client got.
+using ResponseRenderer = std::function<std::string(const NewBatch& committed)>;
 
 struct IdempotencyKey {
   std::string token;         // token name: keys are per token
@@ -68,8 +85,9 @@ struct IdempotencyKey {
 struct EnqueueResult {
   enum class Kind { created, replayed, conflict };
   Kind kind = Kind::created;
-  // For replayed: the response body stored with the key at first use. Empty otherwise.
-  std::string stored_response;
+  // created: the renderer's body; replayed: the body stored with the key at first use.
+  std::string response;
+  std::int64_t count = 0;  // created: messages committed
 };
 
 struct MessageRow {
@@ -111,6 +129,7 @@ struct ClaimedMessage {
 
 // One carrier attempt's result, recorded in one transaction with its attempts row.
 struct AttemptResult {
+  std::int64_t owner = 0;  // the claim's owner: a result from anyone else changes nothing
   enum class Next {
     sent,     // carrier accepted it: status sent
     retry,    // transient: back to queued with next_attempt_at
@@ -133,6 +152,34 @@ struct DeliveryReport {
   bool delivered = true;
   std::string error;
   UnixMs at = 0;
+};
+
+enum class ReportResult {
+  applied,    // the message changed to delivered / failed
+  duplicate,  // the message was already final: nothing changed
+  kept,       // no message has this carrier id yet: kept, applied when the send is recorded
+  full,       // unknown and max_pending_reports are kept already: not stored (retry later)
+};
+
+// What one pruning pass deleted.
+struct PruneCounts {
+  std::int64_t messages = 0;  // with their attempts
+  std::int64_t attempts = 0;
+  std::int64_t batches = 0;   // with their skips
+  std::int64_t idempotency_keys = 0;
+  std::int64_t pending_reports = 0;
+  std::int64_t last_message_id = 0;  // where this pass stopped; pass it as `after_id` next
+  std::int64_t last_batch_id = 0;    // likewise for `after_batch_id`
+  bool more = false;                 // a full batch was deleted somewhere: run again soon
+};
+
+struct PruneRequest {
+  std::optional<UnixMs> messages_before;  // finished messages created before this
+  std::optional<UnixMs> keys_before;      // idempotency keys created before this
+  std::optional<UnixMs> reports_before;   // pending reports received before this
+  std::int64_t after_id = 0;              // messages are scanned in id order from here
+  std::int64_t after_batch_id = 0;        // and batches from here
+  int batch = 1000;                       // rows per table per pass
 };
 
 enum class CancelResult { cancelled, not_found, not_cancellable };
@@ -173,6 +220,15 @@ class Store {
     // bound. A write past it fails with SQLITE_FULL exactly as on a full disk, so it caps the
     // database below the file system's size and lets tests exercise the disk-full path.
     std::int64_t max_page_count = 0;
+    // Writes submitted by clients (enqueues, directory and schedule writes, reports) that may
+    // wait for the writer at once; more are refused at once (is_overloaded). The dispatcher's
+    // claims and records are never refused: they are how the queue drains.
+    std::size_t max_pending_writes = 10'000;
+    // Delivery reports kept for a send not yet recorded (ReportResult::kept); 0 = none kept.
+    std::size_t max_pending_reports = 100'000;
+    // The clock of every timestamp the store writes itself (tests and --fake-now shift it);
+    // empty = the system clock.
+    std::function<UnixMs()> clock = nullptr;
   };
 
   static std::unique_ptr<Store> open(const Options& options);  // throws StoreError
@@ -191,33 +247,47 @@ class Store {
   // Inserts the batch and its messages (status queued). With a key: if the key exists for the
   // token with the same request_hash -> replayed (nothing inserted); with another hash ->
   // conflict; otherwise stores `response_body` with the key in the same transaction.
-  void async_enqueue(NewBatch batch, std::optional<IdempotencyKey> key, std::string response_body,
+  // The daily cap (batch.daily_cap) is applied here, inside the transaction.
+  void async_enqueue(NewBatch batch, std::optional<IdempotencyKey> key, ResponseRenderer render,
                      std::function<void(std::error_code, EnqueueResult)> done);
 
   // Claims up to `limit` due messages (status queued, next_attempt_at <= now), urgent first then
-  // by next_attempt_at; marks them sending with lease_until. Messages whose lease expired
-  // (status sending, lease_until < now) are claimable again: that is how a crash loses nothing.
-  // Result order: due urgent, then expired leases, then due normal. Messages past expires_at
-  // are claimed too: the dispatcher records them as expired. `attempts` is not changed here.
-  void async_claim(UnixMs now, UnixMs lease_until, int limit,
+  // by next_attempt_at; marks them sending with lease_until and lease_owner = owner. Messages
+  // whose lease expired (status sending, lease_until < now) are claimable again, except by
+  // their own owner (it may still have them in flight): that is how a crash loses nothing and
+  // a slow carrier never gets one message twice. Result order: due urgent, then expired
+  // leases, then due normal. Messages past expires_at are claimed too: the dispatcher records
+  // them as expired. `attempts` is not changed here. owner must be non-zero.
+  void async_claim(UnixMs now, UnixMs lease_until, int limit, std::int64_t owner,
                    std::function<void(std::error_code, std::vector<ClaimedMessage>)> done);
 
-  // Records results; each result is its own savepoint (message update + attempts row).
+  // Records results; each result is its own savepoint (message update + attempts row). A
+  // result whose owner no longer holds the lease writes its attempts row but changes nothing
+  // else. A 'sent' result applies a delivery report kept for its carrier id.
   void async_record(std::vector<AttemptResult> results, Done done);
 
   // Returns claimed messages to queued without counting an attempt (shutdown, rate wait).
-  void async_release(std::vector<std::int64_t> ids, Done done);
+  void async_release(std::vector<std::int64_t> ids, std::int64_t owner, Done done);
+
+  // Extends the leases of messages `owner` still holds (in flight or waiting to be sent).
+  void async_renew(std::vector<std::int64_t> ids, UnixMs lease_until, std::int64_t owner,
+                   Done done);
 
   void async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done);
 
   // Finds the message by (carrier, carrier_message_id); delivered -> status delivered,
-  // otherwise failed with the error; adds an attempts row. found=false if unknown.
-  // Only a 'sent' (or 'sending') message changes; a report for a message already final is a
-  // duplicate: found=true, nothing changes. carrier_message_id is written by the 'sent' record,
-  // so a report that overtakes that record finds nothing (found=false): answer the carrier
-  // with a retryable status so it delivers the report again.
+  // otherwise failed with the error; adds an attempts row. Only a 'sent' (or 'sending') message
+  // changes; a report for a message already final is a duplicate. carrier_message_id is
+  // written by the 'sent' record, so a report can overtake it: such a report is kept and
+  // applied by that record (kept), up to Options::max_pending_reports (full).
   void async_delivery_report(DeliveryReport report,
-                             std::function<void(std::error_code, bool found)> done);
+                             std::function<void(std::error_code, ReportResult)> done);
+
+  // One pruning pass (retention): at most `batch` rows of each kind, each kind in its own
+  // savepoint. Never touches a message that is queued or sending.
+  void async_prune(PruneRequest request, std::function<void(std::error_code, PruneCounts)> done);
+  // Pending reports kept now (for /metrics).
+  std::int64_t pending_reports() const noexcept;
 
   // Blocks until every job submitted before the call is committed. For tests and shutdown.
   // Never call it from a completion handler (it would wait for its own writer thread).
@@ -308,8 +378,12 @@ class Store {
   // The smallest next_attempt_at among messages due at `now` (queued, next_attempt_at <= now):
   // now minus this is how long the oldest due message has waited. nullopt if none is due.
   std::optional<UnixMs> oldest_due_since(UnixMs now);
-  // True if the writer can commit (last commit succeeded or a probe write succeeds).
+  // True if the writer can commit (last commit succeeded or a probe write succeeds). Blocks up
+  // to 2 s for the probe: not for the io thread (use async_writable there).
   bool writable();
+  // The same without blocking: `done(writable)` at once when the last commit succeeded, else
+  // on the writer thread after the probe commit.
+  void async_writable(std::function<void(bool)> done);
   // False since a commit or a write failed for storage reasons (is_storage_unavailable), until
   // the next clean commit; no probe (cheap; for metrics).
   bool last_commit_ok() const noexcept;

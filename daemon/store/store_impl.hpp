@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/time.hpp"
 #include "store/sqlite_error.hpp"
 #include "store/store.hpp"
 
@@ -95,9 +96,12 @@ SQLite::Database open_reader(const std::string& path);
 
 // The writer connection and what only the writer thread touches.
 struct Writer {
-  explicit Writer(const std::string& path) : db(open_writer(path)), stmts(db) {}
+  Writer(const std::string& path, std::function<UnixMs()> clock_)
+      : db(open_writer(path)), stmts(db), clock(std::move(clock_)) {}
 
   SQLite::Statement& stmt(const char* sql) { return stmts.get(sql); }
+  // The store's clock for every timestamp it writes itself.
+  UnixMs now() const { return clock ? clock() : now_ms(); }
 
   std::error_code exec(const char* sql) noexcept {
     try {
@@ -115,16 +119,25 @@ struct Writer {
 
   SQLite::Database db;
   StatementCache<const char*> stmts;  // after db: destroyed first
+  std::function<UnixMs()> clock;
+  std::int64_t pending_reports = 0;  // rows in pending_reports (written by this thread only)
+  std::size_t max_pending_reports = 0;
 };
 
-// Inserts the batch, its messages (status queued) and its skips; `now` is the batch's
-// created_at and the send_at of messages without one. Throws SQLite::Exception.
-void insert_batch(Writer& w, const NewBatch& batch, UnixMs now);
+// Applies the batch's daily cap (messages over it move to its skips), then inserts the batch,
+// its messages (status queued) and its skips; `now` is the batch's created_at and the send_at
+// of messages without one. Throws SQLite::Exception (the cap's reads included: it fails closed).
+void insert_batch(Writer& w, NewBatch& batch, UnixMs now);
 
 struct Job {
   std::function<std::error_code(Writer&)> run;  // empty: a flush marker, no work
   std::function<void(std::error_code)> complete;
+  // Client writes are bounded by Options::max_pending_writes; the dispatcher's are not.
+  bool bounded = false;
 };
+
+// The error of a write refused because the writer's queue is full.
+std::error_code overloaded_error() noexcept;
 
 }  // namespace detail
 
@@ -134,10 +147,15 @@ struct Store::Impl {
 
   explicit Impl(const Options& options)
       : max_group_jobs_(std::max(1, options.max_group_jobs)),
+        max_pending_writes_(std::max<std::size_t>(1, options.max_pending_writes)),
         path_(options.path),
-        writer_(options.path),
+        writer_(options.path, options.clock),
         reader_(detail::open_reader(options.path)),
         reads_(reader_) {
+    writer_.max_pending_reports = options.max_pending_reports;
+    writer_.pending_reports =
+        writer_.db.execAndGet("SELECT COUNT(*) FROM pending_reports").getInt64();
+    pending_reports_.store(writer_.pending_reports);
     if (options.max_page_count > 0)
       writer_.db.exec("PRAGMA max_page_count = " + std::to_string(options.max_page_count));
     next_message_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").getInt64();
@@ -159,15 +177,21 @@ struct Store::Impl {
   }
 
   void submit(Job job) {
+    std::error_code refused = std::make_error_code(std::errc::operation_canceled);
     {
       std::lock_guard lock(queue_mutex_);
       if (!stopping_) {
-        queue_.push_back(std::move(job));
-        queue_cv_.notify_one();
-        return;
+        if (!job.bounded || bounded_queued_ < max_pending_writes_) {
+          if (job.bounded) ++bounded_queued_;
+          queue_.push_back(std::move(job));
+          queue_cv_.notify_one();
+          return;
+        }
+        refused = detail::overloaded_error();
       }
     }
-    job.complete(std::make_error_code(std::errc::operation_canceled));
+    // Outside the lock: a completion may submit again.
+    job.complete(refused);
   }
 
   void writer_loop() {
@@ -180,6 +204,7 @@ struct Store::Impl {
         const std::size_t n = std::min(queue_.size(), static_cast<std::size_t>(max_group_jobs_));
         group.clear();
         for (std::size_t i = 0; i < n; ++i) {
+          if (queue_.front().bounded) --bounded_queued_;
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
@@ -251,6 +276,7 @@ struct Store::Impl {
         if (!last_commit_ok_.exchange(true)) spdlog::info("store: commits succeed again");
       }
       jobs_.fetch_add(work, std::memory_order_relaxed);
+      pending_reports_.store(writer_.pending_reports, std::memory_order_relaxed);
     }
     for (std::size_t i = 0; i < group.size(); ++i) {
       try {
@@ -278,6 +304,7 @@ struct Store::Impl {
   SQLite::Statement& read_stmt(const std::string& sql) { return reads_.get(sql); }
 
   const int max_group_jobs_;
+  const std::size_t max_pending_writes_;
   const std::string path_;
   Writer writer_;  // touched only by the writer thread once open() returns
 
@@ -291,10 +318,12 @@ struct Store::Impl {
   std::atomic<bool> last_commit_ok_{true};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> jobs_{0};
+  std::atomic<std::int64_t> pending_reports_{0};
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<Job> queue_;
+  std::size_t bounded_queued_ = 0;  // bounded jobs in queue_
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -308,7 +337,8 @@ void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
   impl.submit(Job{[body = std::move(body), result](Writer& w) { return body(w, *result); },
                   [result, done = std::move(done)](std::error_code ec) {
                     done(ec, ec ? WriteResult::not_found : *result);
-                  }});
+                  },
+                  /*bounded=*/true});
 }
 
 // Submits a create job that also yields the new row's id (0 unless the result is ok).
@@ -327,7 +357,8 @@ void submit_create(Store::Impl& impl, Body body,
                     } else {
                       done(ec, out->result, out->result == WriteResult::ok ? out->id : 0);
                     }
-                  }});
+                  },
+                  /*bounded=*/true});
 }
 
 }  // namespace detail

@@ -264,9 +264,12 @@ TEST(CurlCategory, MapsCodesToConditions) {
   }
 }
 
-TEST(CarrierCategory, EveryCodeIsTransientOrPermanent) {
+TEST(CarrierCategory, EveryCodeIsTransientPermanentOrThrottled) {
   using E = carrier_errc;
-  for (const E e : {E::timeout, E::connection_failed, E::throttled, E::server_error,
+  EXPECT_TRUE(is_throttled(E::throttled));
+  EXPECT_FALSE(is_transient(E::throttled));
+  EXPECT_FALSE(is_permanent(E::throttled));
+  for (const E e : {E::timeout, E::connection_failed, E::server_error,
                     E::unavailable, E::bad_response}) {
     EXPECT_TRUE(is_transient(e)) << static_cast<int>(e);
     EXPECT_FALSE(is_permanent(e));
@@ -277,6 +280,7 @@ TEST(CarrierCategory, EveryCodeIsTransientOrPermanent) {
   }
   EXPECT_FALSE(is_transient(std::error_code()));
   EXPECT_FALSE(is_permanent(std::error_code()));
+  EXPECT_FALSE(is_throttled(std::error_code()));
   EXPECT_EQ(std::error_code(E::timeout).message(), "carrier timeout");
 }
 

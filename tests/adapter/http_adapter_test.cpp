@@ -132,10 +132,23 @@ TEST_F(HttpAdapterTest, ServerErrorsAreTransient) {
 TEST_F(HttpAdapterTest, TooManyRequestsIsThrottled) {
   make_adapter();
   carrier_.set_reply(Reply::of(429, ""));
-  const auto outcome = send_one();
+  auto outcome = send_one();
   EXPECT_EQ(outcome.error, carrier_errc::throttled);
-  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_TRUE(carriers::is_throttled(outcome.error));
+  EXPECT_FALSE(carriers::is_transient(outcome.error));
+  EXPECT_FALSE(outcome.retry_after);  // none given: the dispatcher's default pause
   EXPECT_EQ(outcome.detail, "http 429");
+
+  Reply with_delay = Reply::of(429, "");
+  with_delay.headers = {{"Retry-After", "7"}};
+  carrier_.set_reply(with_delay);
+  outcome = send_one();
+  ASSERT_TRUE(outcome.retry_after);
+  EXPECT_EQ(*outcome.retry_after, std::chrono::seconds{7});
+  // An HTTP-date (or garbage) is not understood: the default pause applies.
+  with_delay.headers = {{"Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT"}};
+  carrier_.set_reply(with_delay);
+  EXPECT_FALSE(send_one().retry_after);
 }
 
 TEST_F(HttpAdapterTest, SlowCarrierTimesOutTransiently) {

@@ -15,6 +15,7 @@
 
 #include "api/server.hpp"
 #include "common/crypto.hpp"
+#include "common/time.hpp"
 #include "support/api_client.hpp"
 #include "support/daemon_process.hpp"
 
@@ -37,10 +38,10 @@ class ApiTest : public ::testing::Test {
     config_.api.listen = "127.0.0.1:0";
     config_.sms.quiet_hours = {};  // tests run at any hour; quiet hours have their own tests
     config_.api.tokens = {
-        {"oa", sha256_hex("send-secret"), {Scope::send}},
-        {"oa2", sha256_hex("send2-secret"), {Scope::send}},
-        {"viewer", sha256_hex("read-secret"), {Scope::read}},
-        {"ops", sha256_hex("admin-secret"), {Scope::admin}},
+        {"oa", sha256_hex("send-secret"), {Scope::send}, {}, 0},
+        {"oa2", sha256_hex("send2-secret"), {Scope::send}, {}, 0},
+        {"viewer", sha256_hex("read-secret"), {Scope::read}, {}, 0},
+        {"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0},
     };
     config_.limits.max_body_bytes = 4096;
     adjust(config_);
@@ -242,7 +243,8 @@ TEST_F(ApiTest, ListPagesWithCursor) {
 TEST_F(ApiTest, CancelOnceThenConflict) {
   Client c(port_);
   Reply r = c.request("POST", "/v1/messages", "send-secret",
-                      R"({"to":"13800138000","text":"hi","send_at":"2099-01-01T09:00:00+08:00"})");
+                      "{\"to\":\"13800138000\",\"text\":\"hi\",\"send_at\":\"" +
+                          format_rfc3339(now_ms() + 30LL * 86'400'000) + "\"}");
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = r.doc()["messages"][0]["id"];
 

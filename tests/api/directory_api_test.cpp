@@ -45,9 +45,9 @@ class DirectoryApiTest : public ::testing::Test {
     config_.api.listen = "127.0.0.1:0";
     config_.sms.quiet_hours = {};  // tests run at any hour; quiet hours have their own tests
     config_.api.tokens = {
-        {"oa", sha256_hex("send-secret"), {Scope::send}},
-        {"viewer", sha256_hex("read-secret"), {Scope::read}},
-        {"ops", sha256_hex("admin-secret"), {Scope::admin}},
+        {"oa", sha256_hex("send-secret"), {Scope::send}, {}, 0},
+        {"viewer", sha256_hex("read-secret"), {Scope::read}, {}, 0},
+        {"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0},
     };
     config_.daemon.timezone = "Asia/Shanghai";
     config_.sms.signature = kSignature;

@@ -73,8 +73,8 @@ class SchedulesApiTest : public ::testing::Test {
     store_ = store::Store::open({dir_ + "/queue.db"});
     config_.api.listen = "127.0.0.1:0";
     config_.api.tokens = {
-        {"viewer", sha256_hex("read-secret"), {Scope::read}},
-        {"ops", sha256_hex("admin-secret"), {Scope::admin}},
+        {"viewer", sha256_hex("read-secret"), {Scope::read}, {}, 0},
+        {"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0},
     };
     config_.daemon.timezone = "Asia/Shanghai";
     Dependencies deps{*store_, metrics_, {}, {}, {}, [] { return kNow; }};

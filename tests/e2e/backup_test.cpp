@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/crypto.hpp"
+#include "common/time.hpp"
 #include "support/daemon_process.hpp"
 #include "support/fake_http_carrier.hpp"
 #include "support/http_client.hpp"
@@ -50,7 +51,7 @@ json send_body(int n) {
   for (int i = 0; i < n; ++i) to.push_back("+86138" + std::to_string(10000000 + i));
   return {{"to", to},
           {"text", "backup test message, long enough to fill pages: 廉政提醒 " + std::string(120, '.')},
-          {"send_at", "2099-01-01T00:00:00Z"}};
+          {"send_at", format_rfc3339(now_ms() + 300LL * 86'400'000)}};
 }
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/crypto.hpp"
+#include "common/time.hpp"
 #include "support/daemon_process.hpp"
 #include "support/fake_http_carrier.hpp"
 #include "support/http_client.hpp"
@@ -53,7 +54,7 @@ std::string send_body(int n, int offset) {
   for (int i = 0; i < n; ++i) to.push_back("+86139" + std::to_string(10000000 + offset + i));
   return json{{"to", to},
               {"text", "disk full test 廉政提醒 " + std::string(200, '.')},
-              {"send_at", "2099-01-01T00:00:00Z"}}
+              {"send_at", format_rfc3339(now_ms() + 300LL * 86'400'000)}}
       .dump();
 }
 

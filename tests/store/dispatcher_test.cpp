@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <random>
 
 #include "carriers/failure.hpp"
 #include "common/time.hpp"
@@ -105,8 +106,11 @@ class DispatcherTest : public ::testing::Test {
     retry_.max_attempts = 5;
     retry_.base_delay = milliseconds{10};
     retry_.max_delay = milliseconds{40};
-    options_.breaker_failures = 3;
-    options_.breaker_cooldown = milliseconds{100};
+    // Small numbers so a test sees the breaker open and recover quickly.
+    options_.breaker_min_attempts = 3;
+    options_.breaker_failure_ratio = 0.5;
+    options_.breaker_open_min = milliseconds{100};
+    options_.breaker_open_max = milliseconds{400};
   }
 
   void TearDown() override {
@@ -148,7 +152,7 @@ class DispatcherTest : public ::testing::Test {
       batch.messages.push_back(std::move(m));
     }
     std::promise<std::error_code> committed;
-    store_->async_enqueue(std::move(batch), std::nullopt, "{}",
+    store_->async_enqueue(std::move(batch), std::nullopt, {},
                           [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
     EXPECT_FALSE(committed.get_future().get());
     return ids;
@@ -270,7 +274,7 @@ TEST_F(DispatcherTest, AttemptsExhaustedFails) {
     return fail_with(carrier_errc::timeout, "timeout after 10s");
   };
   retry_.max_attempts = 3;
-  options_.breaker_failures = 100;
+  options_.breaker_min_attempts = 100;
   make_dispatcher({{carrier("primary", 1), &primary}});
   auto ids = enqueue({message()});
   dispatcher_->start();
@@ -551,7 +555,7 @@ TEST_F(DispatcherTest, SingleCarrierResumesAfterBreakerCooldown) {
   dispatcher_->start();
   ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }));
   // The breaker opened after the 3 failures; nothing else could send until its cooldown.
-  EXPECT_GE(SteadyClock::now() - started, options_.breaker_cooldown);
+  EXPECT_GE(SteadyClock::now() - started, options_.breaker_open_min);
   std::size_t rows = 0;
   for (auto id : ids) rows += store_->get_attempts(id).size();
   EXPECT_EQ(rows, 6u + 3u);
@@ -586,6 +590,135 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
   const UnixMs eight_am = (eleven_pm / day + 1) * day + 8 * 3'600'000;
   EXPECT_EQ(store_->get_message(ids[0])->next_attempt_at, eight_am);
   EXPECT_LT(store_->get_message(ids[1])->next_attempt_at, eleven_pm + 3'600'000);
+}
+
+TEST_F(DispatcherTest, ThrottlingPausesTheCarrierWithoutBurningAnAttempt) {
+  ScriptedAdapter primary(io_);
+  primary.script = [](const carriers::OutboundSms& sms, int nth) {
+    if (nth == 1) {
+      carriers::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
+      o.retry_after = milliseconds{300};
+      return o;
+    }
+    return carriers::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+  };
+  options_.breaker_min_attempts = 1;  // a breaker that counted throttling would open at once
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  auto ids = enqueue({message()});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));
+  ASSERT_EQ(primary.sent.size(), 2u);
+  // The carrier rested for its Retry-After before the message went again.
+  EXPECT_GE(primary.sent[1].at - primary.sent[0].at, milliseconds{300});
+  auto row = store_->get_message(ids[0]).value();
+  EXPECT_EQ(row.attempts, 1);                       // only the send that went through
+  EXPECT_EQ(store_->get_attempts(ids[0]).size(), 1u);
+  EXPECT_EQ(metrics_.sends.value({"primary", "throttled"}), 1);
+  EXPECT_EQ(metrics_.breaker_opened.value({"primary"}), 0);
+}
+
+TEST_F(DispatcherTest, AThrottledCarrierPassesTrafficToTheNext) {
+  ScriptedAdapter primary(io_), secondary(io_);
+  primary.script = [](const carriers::OutboundSms&, int) {
+    carriers::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
+    o.retry_after = milliseconds{60'000};
+    return o;
+  };
+  make_dispatcher({{carrier("primary", 1), &primary}, {carrier("secondary", 2), &secondary}});
+  std::vector<store::NewMessage> batch(5, message());
+  auto ids = enqueue(batch);
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }));
+  for (auto id : ids) EXPECT_EQ(store_->get_message(id)->attempts, 1);
+  EXPECT_EQ(secondary.sent.size(), 5u);
+  EXPECT_LE(primary.sent.size(), 5u);  // paused after the first throttle of each in flight
+}
+
+TEST_F(DispatcherTest, ThirtyPercentTransientErrorsDeliverEverythingWithoutOpeningTheBreaker) {
+  ScriptedAdapter primary(io_);
+  std::mt19937 rng(11);
+  std::bernoulli_distribution fails(0.3);
+  primary.script = [&](const carriers::OutboundSms& sms, int) {
+    if (fails(rng)) return fail_with(carrier_errc::server_error, "http 503");
+    return carriers::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+  };
+  retry_.max_attempts = 20;
+  retry_.base_delay = milliseconds{1};
+  retry_.max_delay = milliseconds{5};
+  options_.breaker_min_attempts = 20;
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  std::vector<store::NewMessage> batch(300, message());
+  auto ids = enqueue(batch);
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }, milliseconds{30'000}));
+  EXPECT_EQ(metrics_.breaker_opened.value({"primary"}), 0);
+  EXPECT_GT(metrics_.sends.value({"primary", "transient"}), 50);
+}
+
+TEST_F(DispatcherTest, ACarrierFailingEverythingIsTakenOutQuicklyAndOnlyProbed) {
+  ScriptedAdapter primary(io_);
+  primary.script = [](const carriers::OutboundSms&, int) {
+    return fail_with(carrier_errc::server_error, "http 503");
+  };
+  retry_.max_attempts = 1000;
+  retry_.base_delay = milliseconds{1};
+  retry_.max_delay = milliseconds{2};
+  options_.breaker_min_attempts = 20;
+  options_.breaker_open_min = milliseconds{200};
+  options_.breaker_open_max = milliseconds{800};
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  std::vector<store::NewMessage> batch(200, message("+8613800138000", 1, Priority::urgent));
+  enqueue(batch);
+  const auto started = SteadyClock::now();
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return metrics_.breaker_opened.value({"primary"}) >= 1; },
+                        milliseconds{2000}));
+  EXPECT_LT(SteadyClock::now() - started, milliseconds{2000});
+  // While open only probes go out: one per open period (200, 400, 800, 800 ms ...).
+  const std::size_t at_open = primary.sent.size();
+  io_.run_for(milliseconds{1500});
+  const std::size_t during = primary.sent.size() - at_open;
+  EXPECT_LE(during, 4u) << "sends while the breaker was open";
+  EXPECT_GE(during, 1u) << "no probe at all";
+}
+
+TEST_F(DispatcherTest, ASendSlowerThanItsLeaseIsNeverSentTwice) {
+  // The adapter holds each send longer than the lease. The lease is renewed while the send is
+  // in flight, and the dispatcher's own claims never take its messages back, so the message
+  // goes to the carrier once.
+  ScriptedAdapter primary(io_);
+  primary.hang = true;
+  options_.lease = milliseconds{300};
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  auto ids = enqueue({message()});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return primary.parked.size() == 1; }));
+  const auto sent_at = SteadyClock::now();
+  while (SteadyClock::now() - sent_at < milliseconds{1200}) io_.run_for(milliseconds{20});
+  EXPECT_EQ(primary.sends_of(ids[0]), 1u);
+  EXPECT_EQ(status_of(ids[0]), Status::sending);
+  for (auto& done : primary.parked) {
+    asio::post(io_, [done = std::move(done)] { done(carriers::SendOutcome{{}, "slow-1", ""}); });
+  }
+  primary.parked.clear();
+  ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));
+  EXPECT_EQ(primary.sends_of(ids[0]), 1u);
+  EXPECT_EQ(store_->get_message(ids[0])->carrier_message_id, "slow-1");
+}
+
+TEST_F(DispatcherTest, AMessageCenturiesAheadDoesNotSpinTheLoop) {
+  ScriptedAdapter primary(io_);
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  auto far = message();
+  far.send_at = 13'569'465'600'000;  // 2400-01-01: steady_clock nanoseconds would overflow
+  enqueue({far});
+  dispatcher_->start();
+  dispatcher_->notify(far.send_at);
+  io_.run_for(milliseconds{50});  // settle
+  // A loop whose timer overflowed into the past runs thousands of handlers in this time.
+  const std::size_t handlers = io_.run_for(milliseconds{300});
+  EXPECT_LT(handlers, 50u);
+  EXPECT_TRUE(primary.sent.empty());
 }
 
 }  // namespace

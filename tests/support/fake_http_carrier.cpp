@@ -94,6 +94,7 @@ class FakeHttpCarrier::Server::Session : public std::enable_shared_from_this<Ses
     response_.version(11);
     response_.result(static_cast<unsigned>(reply_.status));
     response_.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : reply_.headers) response_.set(name, value);
     response_.body() = reply_.body ? *reply_.body
                                    : "{\"message_id\":\"fake-" + std::to_string(number) + "\"}";
     response_.keep_alive(keep_alive_);

@@ -42,6 +42,7 @@ class FakeHttpCarrier {
     std::optional<std::string> body;
     std::chrono::milliseconds delay{0};  // before answering (or dropping)
     bool drop_connection = false;        // close the socket instead of answering
+    std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
 
     // g++ 12 warns (-Werror) on designated initializers that skip members; these read better.
     static Reply of(int status, std::optional<std::string> body = std::nullopt) {

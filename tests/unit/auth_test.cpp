@@ -11,16 +11,16 @@ using config::Scope;
 
 std::vector<config::TokenConfig> tokens() {
   return {
-      {"oa", sha256_hex("send-secret"), {Scope::send}},
-      {"viewer", sha256_hex("read-secret"), {Scope::read}},
+      {"oa", sha256_hex("send-secret"), {Scope::send}, {}, 0},
+      {"viewer", sha256_hex("read-secret"), {Scope::read}, {}, 0},
       // Upper-case digest in config must still match.
       {"ops", [] {
          std::string h = sha256_hex("admin-secret");
          for (char& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
          return h;
        }(),
-       {Scope::admin}},
-      {"carrier", sha256_hex("cb-secret"), {Scope::callback}},
+       {Scope::admin}, {}, 0},
+      {"carrier", sha256_hex("cb-secret"), {}, {"primary"}, 0},
   };
 }
 
@@ -61,7 +61,7 @@ TEST(AuthTest, EveryTokenPositionMatchesWithItsScopes) {
   EXPECT_EQ(oa.principal->name, "oa");
   EXPECT_TRUE(oa.principal->allows(Scope::send));
   EXPECT_FALSE(oa.principal->allows(Scope::read));
-  EXPECT_FALSE(oa.principal->allows(Scope::callback));
+  EXPECT_FALSE(oa.principal->allows_callback("primary"));
 
   auto viewer = auth.authenticate("Bearer read-secret");
   ASSERT_EQ(viewer.status, AuthStatus::ok);
@@ -72,21 +72,25 @@ TEST(AuthTest, EveryTokenPositionMatchesWithItsScopes) {
   auto ops = auth.authenticate("Bearer admin-secret");
   ASSERT_EQ(ops.status, AuthStatus::ok);
   EXPECT_EQ(ops.principal->name, "ops");
-  for (Scope s : {Scope::send, Scope::read, Scope::admin, Scope::callback}) {
+  for (Scope s : {Scope::send, Scope::read, Scope::admin}) {
     EXPECT_TRUE(ops.principal->allows(s));
   }
+  EXPECT_TRUE(ops.principal->allows_callback("primary"));  // admin allows every callback
 
   auto cb = auth.authenticate("Bearer cb-secret");
   ASSERT_EQ(cb.status, AuthStatus::ok);
   EXPECT_EQ(cb.principal->name, "carrier");
-  EXPECT_TRUE(cb.principal->allows(Scope::callback));
+  EXPECT_TRUE(cb.principal->allows_callback("primary"));
+  // Bound to its carrier: another carrier's reports are refused.
+  EXPECT_FALSE(cb.principal->allows_callback("backup"));
+  EXPECT_FALSE(cb.principal->allows_callback(""));
   EXPECT_FALSE(cb.principal->allows(Scope::read));
 }
 
 TEST(AuthTest, ReplaceTakesEffectImmediately) {
   Authenticator auth(tokens());
   ASSERT_EQ(auth.authenticate("Bearer send-secret").status, AuthStatus::ok);
-  auth.replace({{"new", sha256_hex("rotated"), {Scope::send}}});
+  auth.replace({{"new", sha256_hex("rotated"), {Scope::send}, {}, 0}});
   EXPECT_EQ(auth.authenticate("Bearer send-secret").status, AuthStatus::invalid);
   auto r = auth.authenticate("Bearer rotated");
   ASSERT_EQ(r.status, AuthStatus::ok);

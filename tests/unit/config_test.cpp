@@ -94,8 +94,15 @@ TEST(Config, ExampleFileLoads) {
   EXPECT_EQ(c.dispatch.lease, milliseconds(60'000));
   EXPECT_EQ(c.dispatch.claim_batch, 500);
   EXPECT_EQ(c.dispatch.max_in_flight, 2'000);
-  EXPECT_EQ(c.dispatch.breaker_failures, 5);
-  EXPECT_EQ(c.dispatch.breaker_cooldown, milliseconds(30'000));
+  EXPECT_EQ(c.dispatch.breaker_window, milliseconds(10'000));
+  EXPECT_EQ(c.dispatch.breaker_min_attempts, 20);
+  EXPECT_EQ(c.dispatch.breaker_failure_ratio, 0.5);
+  EXPECT_EQ(c.dispatch.breaker_open_min, milliseconds(1'000));
+  EXPECT_EQ(c.dispatch.breaker_open_max, milliseconds(30'000));
+  EXPECT_EQ(c.retention.messages, milliseconds(180LL * 86'400'000));
+  EXPECT_EQ(c.retention.idempotency_keys, milliseconds(7LL * 86'400'000));
+  EXPECT_EQ(c.limits.json_max_depth, 64u);
+  EXPECT_EQ(c.limits.max_schedule_ahead, milliseconds(365LL * 86'400'000));
 }
 
 TEST(Config, ExampleFilePassesAdapterValidation) {
@@ -135,7 +142,7 @@ listen = "[::1]:0"
 [[api.tokens]]
 name = "ops"
 sha256 = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
-scopes = ["admin", "callback", "admin"]
+scopes = ["admin", "callback:primary", "admin"]
 [limits]
 max_body_bytes = 65536
 [retry]
@@ -149,7 +156,9 @@ max_delay = "1d"
   EXPECT_EQ(c.api.listen, "[::1]:0");
   ASSERT_EQ(c.api.tokens.size(), 1u);
   EXPECT_EQ(c.api.tokens[0].sha256, sha256_hex("abc"));  // normalised to lower case
-  EXPECT_EQ(c.api.tokens[0].scopes, (std::set<Scope>{Scope::admin, Scope::callback}));
+  EXPECT_EQ(c.api.tokens[0].scopes, (std::set<Scope>{Scope::admin}));
+  EXPECT_EQ(c.api.tokens[0].callback_carriers, (std::set<std::string>{"primary"}));
+  EXPECT_EQ(c.api.tokens[0].line, 9u);
   EXPECT_EQ(c.limits.max_body_bytes, 65536u);
   EXPECT_EQ(c.retry.base_delay, milliseconds(5'400'000));
   EXPECT_EQ(c.carriers[0].rate, 2.5);
@@ -354,7 +363,107 @@ TEST(Config, ScopeNames) {
   EXPECT_EQ(to_string(Scope::send), "send");
   EXPECT_EQ(to_string(Scope::read), "read");
   EXPECT_EQ(to_string(Scope::admin), "admin");
-  EXPECT_EQ(to_string(Scope::callback), "callback");
+}
+
+TEST(Config, CallbackScopesNameOneConfiguredCarrier) {
+  const std::string token = R"(
+[[api.tokens]]
+name = "cb"
+sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+)";
+  EXPECT_THAT(only_problem(token + "scopes = [\"callback\"]\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:5: api.tokens[cb].scopes: \"callback\" must name its carrier"));
+  EXPECT_THAT(only_problem(token + "scopes = [\"callback:other\"]\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: api.tokens[cb].scopes: callback:other names no configured "
+                        "carrier"));
+  const Config c = load_config_string(token + "scopes = [\"callback:primary\"]\n" +
+                                          std::string(kCarrier),
+                                      "test.toml");
+  EXPECT_TRUE(c.api.tokens[0].scopes.empty());
+  EXPECT_EQ(c.api.tokens[0].callback_carriers, (std::set<std::string>{"primary"}));
+}
+
+TEST(Config, CallbackSecretInlineOrFromAFile) {
+  const std::string carrier(kCarrier);
+  const Config c = load_config_string(carrier + "callback_secret = \"0123456789abcdef-xyz\"\n",
+                                      "test.toml");
+  EXPECT_EQ(c.carriers[0].callback_secret, "0123456789abcdef-xyz");
+  EXPECT_FALSE(c.carriers[0].options.contains("callback_secret"));
+  EXPECT_THAT(only_problem(carrier + "callback_secret = \"short\"\n"),
+              HasSubstr("test.toml:6: carriers[primary].callback_secret: must be 16 to 256"));
+  EXPECT_THAT(only_problem(carrier + "callback_secret = \"has a space in it!!\"\n"),
+              HasSubstr("carriers[primary].callback_secret: must be 16 to 256"));
+
+  const auto dir = std::filesystem::temp_directory_path() / "smsgw-config-secret-test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "secret");
+    f << "fedcba9876543210fedcba\n";  // one trailing newline, as `echo` writes it
+  }
+  const Config f = load_config_string(
+      carrier + "callback_secret_file = \"" + (dir / "secret").string() + "\"\n", "test.toml");
+  EXPECT_EQ(f.carriers[0].callback_secret, "fedcba9876543210fedcba");
+  const auto missing = only_problem(carrier + "callback_secret_file = \"" +
+                                    (dir / "nope").string() + "\"\n");
+  EXPECT_THAT(missing, HasSubstr("carriers[primary].callback_secret_file: cannot read"));
+  EXPECT_THAT(only_problem(carrier + "callback_secret = \"0123456789abcdef0\"\ncallback_secret_file = \"x\"\n"),
+              HasSubstr("give callback_secret or callback_secret_file, not both"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, CarrierTimeoutMustStayWellInsideTheLease) {
+  const std::string carrier(kCarrier);
+  EXPECT_THAT(only_problem("[dispatch]\nlease = \"20s\"\n" + carrier + "timeout = \"10s\"\n"),
+              HasSubstr("test.toml:8: carriers[primary].timeout: must be less than half of "
+                        "dispatch.lease (10s >= 10s)"));
+  // The default timeout (10 s) against a short lease: reported at the carrier's header.
+  EXPECT_THAT(only_problem("[dispatch]\nlease = \"15s\"\n" + carrier),
+              HasSubstr("test.toml:4: carriers[primary].timeout: must be less than half"));
+  EXPECT_NO_THROW(load_config_string("[dispatch]\nlease = \"21s\"\n" + carrier, "test.toml"));
+}
+
+TEST(Config, OldBreakerKeysSayWhatReplacedThem) {
+  EXPECT_THAT(only_problem("[dispatch]\nbreaker_failures = 5\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: dispatch.breaker_failures: no longer exists: the breaker now "
+                        "judges by failure ratio"));
+  EXPECT_THAT(only_problem("[dispatch]\nbreaker_failure_ratio = 1.5\n" + std::string(kCarrier)),
+              HasSubstr("dispatch.breaker_failure_ratio: must be a number above 0 and at most 1"));
+  EXPECT_THAT(only_problem("[dispatch]\nbreaker_open_min = \"1m\"\nbreaker_open_max = \"30s\"\n" +
+                           std::string(kCarrier)),
+              HasSubstr("dispatch.breaker_open_min: must not exceed dispatch.breaker_open_max"));
+}
+
+TEST(Config, RetentionAndLimits) {
+  const Config c = load_config_string(R"(
+[retention]
+messages = "30d"
+idempotency_keys = "0s"
+interval = "10s"
+batch = 200
+[limits]
+json_max_depth = 16
+json_max_elements = 5000
+max_schedule_ahead = "30d"
+max_pending_writes = 100
+max_pending_reports = 0
+[api]
+max_connections_per_client = 8
+)" + std::string(kCarrier),
+                                      "test.toml");
+  EXPECT_EQ(c.retention.messages, milliseconds(30LL * 86'400'000));
+  EXPECT_EQ(c.retention.idempotency_keys, milliseconds(0));
+  EXPECT_EQ(c.retention.interval, milliseconds(10'000));
+  EXPECT_EQ(c.retention.batch, 200);
+  EXPECT_EQ(c.limits.json_max_depth, 16u);
+  EXPECT_EQ(c.limits.json_max_elements, 5000u);
+  EXPECT_EQ(c.limits.max_schedule_ahead, milliseconds(30LL * 86'400'000));
+  EXPECT_EQ(c.limits.max_pending_writes, 100u);
+  EXPECT_EQ(c.limits.max_pending_reports, 0u);
+  EXPECT_EQ(c.api.max_connections_per_client, 8);
+  EXPECT_THAT(only_problem("[retention]\ninterval = \"0s\"\n" + std::string(kCarrier)),
+              HasSubstr("retention.interval: must be longer than zero"));
+  EXPECT_THAT(only_problem("[retention]\nkeep = 1\n" + std::string(kCarrier)),
+              HasSubstr("retention.keep: unknown key"));
 }
 
 TEST(Config, SmsTableAndTemplatesDir) {

@@ -28,15 +28,18 @@ class RouterTest : public ::testing::Test {
     dir_ = testing::make_temp_dir("smsgw-router-test");
     store_ = store::Store::open({dir_ + "/queue.db"});
     config_.api.tokens = {
-        {"oa", sha256_hex("send-secret"), {Scope::send}},
-        {"viewer", sha256_hex("read-secret"), {Scope::read}},
-        {"ops", sha256_hex("admin-secret"), {Scope::admin}},
+        {"oa", sha256_hex("send-secret"), {Scope::send}, {}, 0},
+        {"viewer", sha256_hex("read-secret"), {Scope::read}, {}, 0},
+        {"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0},
     };
     config_.limits.max_text_chars = 20;
     config_.sms.quiet_hours = {};  // tests run at any hour; quiet hours have their own tests
     config_.limits.max_recipients_per_request = 3;
-    Dependencies deps{*store_, metrics_, [this](UnixMs due) { due_.push_back(due); }, {}, {}};
-    router_ = std::make_unique<Router>(io_, config_, std::move(deps));
+    router_ = std::make_unique<Router>(io_, config_, deps());
+  }
+
+  Dependencies deps() {
+    return Dependencies{*store_, metrics_, [this](UnixMs due) { due_.push_back(due); }, {}, {}};
   }
 
   void TearDown() override {
@@ -214,20 +217,45 @@ TEST_F(RouterTest, UnknownTemplateAndGroupAreNamed) {
 }
 
 TEST_F(RouterTest, ExpiryMustFollowSendAt) {
-  Response res = send({{"to", "13800138000"},
-                       {"text", "hi"},
-                       {"send_at", "2099-01-02T00:00:00+08:00"},
-                       {"expires_at", "2099-01-01T00:00:00+08:00"}});
+  const UnixMs day = 86'400'000;
+  const std::string one = format_rfc3339(now_ms() / 1000 * 1000 + day);
+  const std::string two = format_rfc3339(now_ms() / 1000 * 1000 + 2 * day);
+  Response res = send({{"to", "13800138000"}, {"text", "hi"}, {"send_at", two}, {"expires_at", one}});
   ASSERT_EQ(res.result_int(), 422);
   EXPECT_EQ(fields(res), (std::set<std::string>{"expires_at"}));
 
-  res = send({{"to", "13800138000"},
-              {"text", "hi"},
-              {"send_at", "2099-01-01T00:00:00+08:00"},
-              {"expires_at", "2099-01-02T00:00:00+08:00"}});
+  res = send({{"to", "13800138000"}, {"text", "hi"}, {"send_at", one}, {"expires_at", two}});
   ASSERT_EQ(res.result_int(), 202) << res.body();
   ASSERT_EQ(due_.size(), 1u);
-  EXPECT_EQ(due_[0], *parse_rfc3339("2099-01-01T00:00:00+08:00"));
+  EXPECT_EQ(due_[0], *parse_rfc3339(one));
+}
+
+TEST_F(RouterTest, TimesOutsideTheHorizonOrNotRealAreRefusedNamingTheField) {
+  // Year 2400 overflowed the dispatcher's timer arithmetic; 1969 is before any message.
+  for (const char* t : {"2400-01-01T00:00:00Z", "1969-12-31T23:59:59Z"}) {
+    Response res = send({{"to", "13800138000"}, {"text", "hi"}, {"send_at", t}});
+    ASSERT_EQ(res.result_int(), 422) << t;
+    EXPECT_EQ(fields(res), (std::set<std::string>{"send_at"})) << res.body();
+    res = send({{"to", "13800138000"}, {"text", "hi"}, {"expires_at", t}});
+    ASSERT_EQ(res.result_int(), 422) << t;
+    EXPECT_TRUE(fields(res).count("expires_at")) << res.body();
+  }
+  Response res = send({{"to", "13800138000"}, {"text", "hi"}, {"send_at", "2400-01-01T00:00:00Z"}});
+  EXPECT_NE(res.body().find("limits.max_schedule_ahead"), std::string::npos) << res.body();
+  // Not real date-times: year 0000, a leap second.
+  for (const char* t : {"0000-01-01T00:00:00Z", "2026-12-31T23:59:60Z"}) {
+    res = send({{"to", "13800138000"}, {"text", "hi"}, {"send_at", t}});
+    ASSERT_EQ(res.result_int(), 422) << t;
+    EXPECT_EQ(fields(res), (std::set<std::string>{"send_at"}));
+  }
+  // The horizon is configurable.
+  config_.limits.max_schedule_ahead = std::chrono::hours{24};
+  router_ = std::make_unique<Router>(io_, config_, deps());
+  res = send({{"to", "13800138000"},
+              {"text", "hi"},
+              {"send_at", format_rfc3339(now_ms() + 2 * 86'400'000)}});
+  EXPECT_EQ(res.result_int(), 422);
+  EXPECT_EQ(rows(), 0);
 }
 
 TEST_F(RouterTest, BodyAndHeaderErrors) {
@@ -274,7 +302,7 @@ TEST_F(RouterTest, AuthenticationAndScopes) {
 
   // Reconfigure replaces the tokens for the next request.
   config::Config next = config_;
-  next.api.tokens = {{"oa2", sha256_hex("rotated"), {Scope::send}}};
+  next.api.tokens = {{"oa2", sha256_hex("rotated"), {Scope::send}, {}, 0}};
   router_->reconfigure(next);
   EXPECT_EQ(call(request(http::verb::post, "/v1/messages", "send-secret", body)).result_int(), 401);
   EXPECT_EQ(call(request(http::verb::post, "/v1/messages", "rotated", body)).result_int(), 202);
@@ -362,7 +390,7 @@ class NullAdapter : public carriers::Adapter {
 
 TEST_F(RouterTest, DeliveryReportsAndReadiness) {
   NullAdapter adapter;
-  config_.api.tokens.push_back({"carrier", sha256_hex("cb-secret"), {Scope::callback}});
+  config_.api.tokens.push_back({"carrier", sha256_hex("cb-secret"), {}, {"fake"}, 0});
   Dependencies deps{*store_, metrics_, {},
                     [&](const std::string& name) -> const carriers::Adapter* {
                       return name == "fake" ? &adapter : nullptr;
@@ -378,7 +406,7 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
   const std::int64_t id = std::stoll(json::parse(res.body())["messages"][0]["id"].get<std::string>());
   // Play the dispatcher: claim and record a send accepted by the carrier as "cm-1".
   std::promise<void> recorded;
-  store_->async_claim(now_ms(), now_ms() + 60'000, 10,
+  store_->async_claim(now_ms(), now_ms() + 60'000, 10, /*owner=*/7,
                       [&](std::error_code ec, std::vector<store::ClaimedMessage> claimed) {
                         ASSERT_FALSE(ec);
                         ASSERT_EQ(claimed.size(), 1u);
@@ -389,6 +417,7 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
                         r.carrier_message_id = "cm-1";
                         r.outcome = "sent";
                         r.at = now_ms();
+                        r.owner = 7;
                         store_->async_record({r}, [&](std::error_code) { recorded.set_value(); });
                       });
   ASSERT_EQ(recorded.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
@@ -397,16 +426,22 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
   EXPECT_EQ(call(request(http::verb::post, "/v1/callbacks/fake", "send-secret", report))
                 .result_int(),
             403);
+  // A callback token is bound to its carrier: another carrier's path is refused.
   EXPECT_EQ(call(request(http::verb::post, "/v1/callbacks/other", "cb-secret", report))
+                .result_int(),
+            403);
+  EXPECT_EQ(call(request(http::verb::post, "/v1/callbacks/other", "admin-secret", report))
                 .result_int(),
             404);
   EXPECT_EQ(call(request(http::verb::post, "/v1/callbacks/fake", "cb-secret", "{\"x\":1}"))
                 .result_int(),
             400);
+  // A report for a carrier id not recorded yet is kept (the send's record may still be on its
+  // way), not lost.
   EXPECT_EQ(call(request(http::verb::post, "/v1/callbacks/fake", "cb-secret",
                          R"({"message_id":"cm-404","status":"delivered"})"))
                 .result_int(),
-            404);
+            202);
   res = call(request(http::verb::post, "/v1/callbacks/fake", "cb-secret", report));
   ASSERT_EQ(res.result_int(), 200) << res.body();
   EXPECT_EQ(json::parse(res.body())["status"], "ok");
@@ -454,6 +489,178 @@ TEST_F(RouterTest, QuietHoursMoveNormalMessagesToTheMorning) {
   EXPECT_FALSE(body.contains("send_at"));
   m = store_->get_message(std::stoll(body["messages"][0]["id"].get<std::string>()));
   EXPECT_EQ(m->send_at, late_evening);
+}
+
+// --- hardening: routes as data, limits before anything is built, last-resort answers ---
+
+TEST_F(RouterTest, RouteMatchingIsTotalAndAnswersFromTheTable) {
+  // The request that used to kill smsgwd: no token, a path the old matcher cut out of range.
+  Response res = call(request(http::verb::get, "/v1/templates/preview", ""));
+  EXPECT_EQ(res.result_int(), 401) << res.body();
+  res = call(request(http::verb::post, "/v1/templates/preview", ""));
+  EXPECT_EQ(res.result_int(), 405);  // /v1/templates/{name} takes no POST: said before auth
+  res = call(request(http::verb::post, "/v1/templates/x/preview", ""));
+  EXPECT_EQ(res.result_int(), 401);
+  // 405 with Allow from the table's rows for the resource; literals win over parameters.
+  res = call(request(http::verb::get, "/v1/recipients/import", "admin-secret"));
+  EXPECT_EQ(res.result_int(), 405);
+  EXPECT_EQ(res[http::field::allow], "POST");
+  res = call(request(http::verb::post, "/v1/templates/holiday", "admin-secret", "{}"));
+  EXPECT_EQ(res.result_int(), 405);
+  EXPECT_EQ(res[http::field::allow], "GET, PUT, DELETE");
+  res = call(request(http::verb::head, "/healthz", ""));
+  EXPECT_EQ(res.result_int(), 405);
+  EXPECT_EQ(res[http::field::allow], "GET");
+  // 404 before authentication for paths that name nothing.
+  for (const char* target : {"/", "", "*", "//", "/v1/messages/", "/v1//messages", "/v1/messages/1/x",
+                             "/healthz/", "/v1/schedules/1/nope", "http://host/v1/messages"}) {
+    res = call(request(http::verb::get, target, ""));
+    EXPECT_EQ(res.result_int(), 404) << target;
+    EXPECT_EQ(res[http::field::content_type], "application/problem+json") << target;
+  }
+  // Percent-decoding of parameters: malformed is 400, never a crash.
+  res = call(request(http::verb::get, "/v1/messages/%zz", "read-secret"));
+  EXPECT_EQ(res.result_int(), 400);
+  res = call(request(http::verb::get, "/v1/messages/%31", "read-secret"));  // "1"
+  EXPECT_EQ(res.result_int(), 404);  // no message 1 yet, but the id was understood
+  // A path of 100,000 segments is just not found.
+  std::string deep = "/v1";
+  for (int i = 0; i < 100'000; ++i) deep += "/x";
+  EXPECT_EQ(call(request(http::verb::get, deep, "")).result_int(), 404);
+  EXPECT_EQ(route_template("/v1/messages/42?x=1"), "/v1/messages/{id}");
+  EXPECT_EQ(route_template(deep), "other");
+}
+
+TEST_F(RouterTest, AdmissionDecidesFromTheHeaderBeforeTheBodyIsRead) {
+  Request header{http::verb::post, "/v1/recipients/import", 11};  // no body yet
+  Admission a = router_->admit(header);
+  ASSERT_TRUE(a.reject);
+  EXPECT_EQ(a.reject->result_int(), 401);
+  header.set(http::field::authorization, "Bearer read-secret");
+  a = router_->admit(header);
+  ASSERT_TRUE(a.reject);
+  EXPECT_EQ(a.reject->result_int(), 403);
+  header.set(http::field::authorization, "Bearer admin-secret");
+  a = router_->admit(header);
+  EXPECT_FALSE(a.reject);
+  EXPECT_EQ(a.label, "/v1/recipients/import");
+  ASSERT_TRUE(a.principal);
+  EXPECT_EQ(a.principal->name, "ops");
+}
+
+// A body whose extra field nests 200,000 arrays deep: it used to overflow the stack when the
+// document was copied.
+std::string deeply_nested(std::string_view prefix) {
+  std::string body(prefix);
+  body += R"("extra": )";
+  body.append(200'000, '[');
+  body.append(200'000, ']');
+  body += "}";
+  return body;
+}
+
+TEST_F(RouterTest, JsonNestedTooDeepIsRefusedWhileParsingEveryBody) {
+  const std::vector<std::pair<std::string, std::string>> doors = {
+      {"/v1/messages", R"({"to": "13800138000", "text": "hi", )"},
+      {"/v1/schedules", R"({"name": "x", "when": "at 2030-01-01T09:00:00+08:00", )"},
+      {"/v1/recipients", R"({"name": "x", "phone": "13800138000", )"},
+      {"/v1/groups", R"({"name": "x", )"},
+      {"/v1/templates", R"({"name": "x", "body": "y", )"},
+      {"/v1/tokens", R"({"name": "x", )"},
+  };
+  for (const auto& [target, prefix] : doors) {
+    Response res = call(request(http::verb::post, target, "admin-secret", deeply_nested(prefix)));
+    ASSERT_EQ(res.result_int(), 400) << target << ": " << res.body();
+    const json problem = json::parse(res.body());
+    EXPECT_EQ(problem["limit"]["name"], "json_max_depth") << target;
+    EXPECT_EQ(problem["limit"]["value"], 64) << target;
+    EXPECT_NE(problem["detail"].get<std::string>().find("deeper than 64"), std::string::npos);
+  }
+  // Too many values, at a configured limit.
+  config_.limits.json_max_elements = 1000;
+  router_ = std::make_unique<Router>(io_, config_, deps());
+  json many = json::array();
+  for (int i = 0; i < 2000; ++i) many.push_back(i);
+  Response res = send({{"to", "13800138000"}, {"text", "hi"}, {"extra", many}});
+  ASSERT_EQ(res.result_int(), 400) << res.body();
+  EXPECT_EQ(json::parse(res.body())["limit"]["name"], "json_max_elements");
+  EXPECT_EQ(rows(), 0);
+}
+
+TEST_F(RouterTest, AnExceptionInAHandlerIsA500AndTheRouterGoesOn) {
+  Dependencies d = deps();
+  d.carrier_status = []() -> std::vector<dispatch::CarrierStatus> {
+    throw std::runtime_error("a bug");
+  };
+  router_ = std::make_unique<Router>(io_, config_, std::move(d));
+  Response res = call(request(http::verb::get, "/readyz", "read-secret"));
+  EXPECT_EQ(res.result_int(), 500);
+  EXPECT_EQ(res[http::field::content_type], "application/problem+json");
+  EXPECT_EQ(call(request(http::verb::get, "/healthz", "")).result_int(), 200);
+}
+
+TEST_F(RouterTest, AnExceptionInAStoreCompletionStillAnswersTheRequest) {
+  Dependencies d = deps();
+  d.on_enqueued = [](UnixMs) { throw std::runtime_error("a bug after the commit"); };
+  router_ = std::make_unique<Router>(io_, config_, std::move(d));
+  // The batch is committed (202 would follow); the bug throws first. The client still gets an
+  // answer, and the io_context is not unwound by the exception.
+  Response res = send({{"to", "13800138000"}, {"text", "hi"}});
+  EXPECT_EQ(res.result_int(), 500) << res.body();
+  EXPECT_EQ(call(request(http::verb::get, "/healthz", "")).result_int(), 200);
+}
+
+TEST_F(RouterTest, CallbacksAuthenticatedByTheCarriersSecretInThePath) {
+  NullAdapter adapter;
+  config::CarrierConfig fake;
+  fake.name = "fake";
+  fake.callback_secret = "s3cret-0123456789abcdef";
+  config_.carriers = {fake};
+  Dependencies d = deps();
+  d.find_carrier = [&](const std::string& name) -> const carriers::Adapter* {
+    return name == "fake" ? &adapter : nullptr;
+  };
+  router_ = std::make_unique<Router>(io_, config_, std::move(d));
+  const std::string report = R"({"message_id":"cm-1","status":"delivered"})";
+  Response res = call(request(http::verb::post, "/v1/callbacks/fake/s3cret-0123456789abcdef", "", report));
+  EXPECT_EQ(res.result_int(), 202) << res.body();  // no such send yet: kept
+  res = call(request(http::verb::post, "/v1/callbacks/fake/wrong-secret-0123456789", "", report));
+  EXPECT_EQ(res.result_int(), 401);
+  res = call(request(http::verb::post, "/v1/callbacks/other/s3cret-0123456789abcdef", "", report));
+  EXPECT_EQ(res.result_int(), 404);
+  // The secret never reaches a metrics label (only the route's pattern does).
+  const std::string text = metrics_.render();
+  EXPECT_EQ(text.find("s3cret"), std::string::npos);
+  EXPECT_NE(text.find("/v1/callbacks/{carrier}/{secret}"), std::string::npos);
+  // Without a secret configured the path form does not exist for that carrier.
+  config_.carriers[0].callback_secret.clear();
+  router_->reconfigure(config_);
+  res = call(request(http::verb::post, "/v1/callbacks/fake/s3cret-0123456789abcdef", "", report));
+  EXPECT_EQ(res.result_int(), 404);
+}
+
+TEST_F(RouterTest, ReportFieldsAreBounded) {
+  NullAdapter adapter;
+  config_.api.tokens.push_back({"carrier", sha256_hex("cb-secret"), {}, {"fake"}, 0});
+  Dependencies d = deps();
+  d.find_carrier = [&](const std::string& name) -> const carriers::Adapter* {
+    return name == "fake" ? &adapter : nullptr;
+  };
+  router_ = std::make_unique<Router>(io_, config_, std::move(d));
+  const std::string long_id(129, 'a');
+  Response res = call(request(http::verb::post, "/v1/callbacks/fake", "cb-secret",
+                              json{{"message_id", long_id}, {"status", "delivered"}}.dump()));
+  EXPECT_EQ(res.result_int(), 400) << res.body();
+  res = call(request(http::verb::post, "/v1/callbacks/fake", "cb-secret",
+                     json{{"message_id", "x\ny"}, {"status", "delivered"}}.dump()));
+  EXPECT_EQ(res.result_int(), 400) << res.body();
+  EXPECT_EQ(carriers::bounded_report_error(std::string(10'000, 'e')).size(), 256u);
+  // Cut at a character boundary, control characters replaced.
+  std::string chinese;
+  for (int i = 0; i < 100; ++i) chinese += "错";
+  const std::string cut = carriers::bounded_report_error(chinese);
+  EXPECT_EQ(cut.size(), 255u);  // 85 characters of 3 bytes
+  EXPECT_EQ(carriers::bounded_report_error("a\x1b[2Jb"), "a [2Jb");
 }
 
 }  // namespace
