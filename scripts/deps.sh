@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libcurl4-openssl-dev libssl-dev
   libsqlite3-dev libsqlitecpp-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev
   libsystemd-dev systemd
   curl sqlite3 tzdata
 )

@@ -1,8 +1,9 @@
 #pragma once
-// Local time in the daemon's timezone without touching the process's TZ (thread-safe): reads
-// the TZif file of a zone from /usr/share/zoneinfo once, then converts UTC instants to local
-// civil time. Asia/Shanghai has been UTC+8 without DST since 1991, but the code follows the
-// file's transitions so any zone works.
+// Local time in the daemon's timezone without touching the process's TZ (thread-safe). Zones
+// come from the system's tzdata (/usr/share/zoneinfo) through Howard Hinnant's date/tz library
+// (the origin of C++20's <chrono> zones), built by Debian to read the OS database: nothing is
+// downloaded, and a tzdata upgrade applies at the next start. Asia/Shanghai has been UTC+8
+// without DST since 1991, but any zone works, with its history and future rules.
 
 #include <memory>
 #include <optional>
@@ -21,16 +22,18 @@ struct CivilTime {
 
 class TimeZone {
  public:
-  // "UTC" always works; other names load /usr/share/zoneinfo/<name>. nullopt if unknown/corrupt.
+  // "UTC" always works, even without tzdata; other names are zones of /usr/share/zoneinfo.
+  // nullopt if unknown or unreadable (never throws). Loaded once per name, then shared.
   static std::optional<TimeZone> load(const std::string& name);
   static TimeZone utc();
 
   const std::string& name() const noexcept;
+  // Instants are clamped to years -32766..32766, the library's calendar range.
   CivilTime to_local(UnixMs t) const;
   // The instant of local midnight starting the day that contains `t` (for "messages today").
   UnixMs start_of_local_day(UnixMs t) const;
   // The instant of a local civil time (for schedules); the earlier one if ambiguous, the
-  // instant after the gap if it does not exist.
+  // instant after the gap if it does not exist. month 1-12; day and time of day roll over.
   UnixMs from_local(int year, int month, int day, int hour, int minute, int second = 0) const;
 
   struct Data;

@@ -317,6 +317,12 @@ TEST(Config, TimezonesFromTzdata) {
       "Europe/Berlin");
   EXPECT_THAT(only_problem("[daemon]\ntimezone = \"Asia/Beijing\"\n" + std::string(kCarrier)),
               HasSubstr("test.toml:2: daemon.timezone: unknown time zone"));
+  // Files under zoneinfo that the zone database leaves out are refused here, with the line,
+  // not only later at start-up: right/ zones count leap seconds, which civil time does not.
+  if (std::filesystem::is_regular_file("/usr/share/zoneinfo/right/UTC")) {
+    EXPECT_THAT(only_problem("[daemon]\ntimezone = \"right/UTC\"\n" + std::string(kCarrier)),
+                HasSubstr("test.toml:2: daemon.timezone: unknown time zone"));
+  }
 }
 
 TEST(Config, SeveralProblemsReportedTogetherInFileOrder) {
