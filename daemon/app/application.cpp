@@ -22,6 +22,7 @@
 
 #include "adapters/builtin.hpp"
 #include "api/server.hpp"
+#include "app/calendar_watch.hpp"
 #include "app/notify.hpp"
 #include "app/retention.hpp"
 #include "calendar/calendar.hpp"
@@ -135,20 +136,26 @@ void load_shipped_templates(store::Store& store, const std::string& dir) {
                  dir, kept, broken);
 }
 
-// The official calendar files, or none (every year estimated) when the folder does not exist.
+// The built-in official years plus the files in calendar_dir ("" = built-in only; the config
+// loader has already refused a calendar_dir that does not exist).
 std::shared_ptr<const calendar::Calendar> load_calendar(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    return std::make_shared<const calendar::Calendar>();
-  }
-  return std::make_shared<const calendar::Calendar>(calendar::Calendar::load_dir(dir));
+  return std::make_shared<const calendar::Calendar>(calendar::Calendar::load(dir));
 }
 
-std::string describe_calendar(const calendar::Calendar& cal, const std::string& dir) {
-  std::string years;
-  for (int y : cal.official_years()) years += (years.empty() ? "" : ", ") + std::to_string(y);
-  return years.empty() ? "no official years in " + dir + " (every year estimated)"
-                       : "official years " + years + " from " + dir;
+void log_calendar(const calendar::Calendar& cal, const std::string& dir, std::string_view prefix) {
+  std::string builtin, files;
+  for (int y : cal.official_years()) {
+    std::string& list = cal.year(y).file.empty() ? builtin : files;
+    list += (list.empty() ? "" : ", ") + std::to_string(y);
+  }
+  spdlog::info("{}calendar: official years {} built in; {}; other years estimated", prefix,
+               builtin.empty() ? "(none)" : builtin,
+               dir.empty() ? std::string("no calendar_dir")
+                           : (files.empty() ? std::string("none") : files) + " from " + dir);
+  for (const auto& o : cal.overrides()) {
+    spdlog::info("{}calendar: {} replaces the built-in {} ({})", prefix, o.file, o.year,
+                 o.same_data ? "same data" : "different data; the file's is used");
+  }
 }
 
 // [[schedules]] in the config are created when no schedule has their name; after that the
@@ -277,13 +284,14 @@ int run(config::Config cfg, RunOptions run_options) {
 
   // Swapped whole on SIGHUP; readers copy the pointer (io thread only, so no lock).
   std::shared_ptr<const calendar::Calendar> calendar;
+  std::string calendar_dir_in_use = cfg.daemon.calendar_dir;
   try {
     calendar = load_calendar(cfg.daemon.calendar_dir);
   } catch (const calendar::CalendarError& e) {
     spdlog::critical("calendar: {}", e.what());
     return kExitConfig;
   }
-  spdlog::info("calendar: {}", describe_calendar(*calendar, cfg.daemon.calendar_dir));
+  log_calendar(*calendar, cfg.daemon.calendar_dir, "");
   auto zone = TimeZone::load(cfg.daemon.timezone);
   if (!zone) {
     spdlog::critical("cannot load time zone {}", cfg.daemon.timezone);
@@ -297,6 +305,11 @@ int run(config::Config cfg, RunOptions run_options) {
   auto offload = [&worker](std::function<void()> work) { asio::post(worker, std::move(work)); };
   Metrics metrics;
   api::install_queue_collector(metrics, *store);
+  std::error_code abs_ec;
+  const auto config_folder = std::filesystem::absolute(cfg.path, abs_ec).parent_path();
+  CalendarWatch calendar_watch{io, metrics, clock, tz,
+                               (config_folder / "calendar").lexically_normal().string()};
+  calendar_watch.loaded(calendar, calendar_dir_in_use);
 
   carriers::CurlMulti curl{io};
   std::map<std::string, std::unique_ptr<carriers::Adapter>> adapters;
@@ -383,6 +396,7 @@ int run(config::Config cfg, RunOptions run_options) {
       io.stop();
     });
     // Reverse dependency order: ingress first, then the workers, then the carriers.
+    calendar_watch.stop();
     scheduler.stop();
     retention.stop();
     server.async_stop([&] {
@@ -424,8 +438,8 @@ int run(config::Config cfg, RunOptions run_options) {
               spdlog::warn("reload: daemon.timezone changed; that applies at the next restart");
             try {
               calendar = load_calendar(fresh.daemon.calendar_dir);
-              spdlog::info("reload: calendar: {}",
-                           describe_calendar(*calendar, fresh.daemon.calendar_dir));
+              calendar_dir_in_use = fresh.daemon.calendar_dir;
+              log_calendar(*calendar, calendar_dir_in_use, "reload: ");
             } catch (const calendar::CalendarError& e) {
               spdlog::error("reload: calendar: {}; keeping the calendar in use", e.what());
             }
@@ -444,6 +458,8 @@ int run(config::Config cfg, RunOptions run_options) {
           } catch (const std::exception& e) {
             spdlog::error("reload failed, keeping the running configuration: {}", e.what());
           }
+          // Applied or refused, a reload is when ops look at the log: say again what is missing.
+          calendar_watch.loaded(calendar, calendar_dir_in_use);
           notifier.reloaded();
         }
         wait_for_signal();

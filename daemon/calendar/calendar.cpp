@@ -10,6 +10,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "calendar/builtin_years.hpp"
 #include "calendar/lunar.hpp"
 
 namespace smsgw::calendar {
@@ -499,7 +500,10 @@ YearCalendar Calendar::parse_year_file(std::string_view toml_text, const std::st
   return FileParser(source_name).parse(toml_text);
 }
 
-Calendar Calendar::load_dir(const std::string& dir) {
+namespace {
+
+// Every <year>.toml in `dir`, by file name; each problem of each bad file in the error.
+std::vector<YearCalendar> read_year_files(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw CalendarError(dir + ": calendar directory not found");
@@ -525,19 +529,72 @@ Calendar Calendar::load_dir(const std::string& dir) {
       continue;
     }
     try {
-      YearCalendar y = parse_year_file(text.str(), file);
+      YearCalendar y = Calendar::parse_year_file(text.str(), file);
       const int named = std::stoi(path.filename().string().substr(0, 4));
       if (y.year != named) {
         throw CalendarError(file + ":1: year = " + std::to_string(y.year) +
                             " but the file is named " + std::to_string(named) + ".toml");
       }
+      y.file = file;
       years.push_back(std::move(y));
     } catch (const CalendarError& e) {
       errors += (errors.empty() ? "" : "\n") + std::string(e.what());
     }
   }
   if (!errors.empty()) throw CalendarError(errors);
-  return Calendar(std::move(years));
+  return years;
+}
+
+bool same_holiday(const Holiday& a, const Holiday& b) {
+  return a.name == b.name && a.keys == b.keys && a.start == b.start && a.end == b.end;
+}
+
+bool same_data(const YearCalendar& a, const YearCalendar& b) {
+  return a.year == b.year && a.source == b.source && a.makeup_workdays == b.makeup_workdays &&
+         std::equal(a.holidays.begin(), a.holidays.end(), b.holidays.begin(), b.holidays.end(),
+                    same_holiday);
+}
+
+// Parsed on first use; a broken built-in file is a build defect that the unit tests catch, but
+// it still surfaces as a CalendarError (exit 78 at start-up) rather than a crash.
+const std::vector<YearCalendar>& builtin_years() {
+  static const std::vector<YearCalendar> kYears = [] {
+    std::vector<YearCalendar> years;
+    for (const BuiltinYearFile& f : builtin_year_files()) {
+      YearCalendar y = Calendar::parse_year_file(f.text, "built-in " + std::string(f.path));
+      if (y.year != f.year) {
+        throw CalendarError("built-in " + std::string(f.path) + ":1: year = " +
+                            std::to_string(y.year) + " but the file is named " +
+                            std::to_string(f.year) + ".toml");
+      }
+      years.push_back(std::move(y));
+    }
+    return years;
+  }();
+  return kYears;
+}
+
+}  // namespace
+
+Calendar Calendar::load_dir(const std::string& dir) { return Calendar(read_year_files(dir)); }
+
+Calendar Calendar::builtin() { return Calendar(builtin_years()); }
+
+Calendar Calendar::load(const std::string& dir) {
+  const std::vector<YearCalendar>& builtin = builtin_years();
+  if (dir.empty()) return Calendar(builtin);
+  std::vector<YearCalendar> files = read_year_files(dir);
+  std::vector<BuiltinOverride> overrides;
+  for (const YearCalendar& f : files) {
+    const auto it = std::find_if(builtin.begin(), builtin.end(),
+                                 [&](const YearCalendar& b) { return b.year == f.year; });
+    if (it != builtin.end()) overrides.push_back({f.year, f.file, same_data(*it, f)});
+  }
+  std::vector<YearCalendar> all = builtin;
+  for (YearCalendar& f : files) all.push_back(std::move(f));  // later entries win
+  Calendar cal(std::move(all));
+  cal.overrides_ = std::move(overrides);
+  return cal;
 }
 
 bool Calendar::official(int year) const { return official_.count(year) != 0; }

@@ -1,8 +1,9 @@
 #pragma once
 // China's public holidays and workdays. Official years come from data files (config/calendar/
-// <year>.toml, one per State Council notice, docs/calendar.md has the format); any other year
-// in 1901-2100 is laid out from the lunar table (lunar.hpp) with the holiday rules in force
-// since 2025, and every holiday in it is marked estimated.
+// <year>.toml, one per State Council notice, docs/calendar.md has the format): the shipped
+// ones are compiled into smsgwd (builtin_years.hpp) and files in daemon.calendar_dir add years
+// or replace them. Any other year in 1901-2100 is laid out from the lunar table (lunar.hpp)
+// with the holiday rules in force since 2025, and every holiday in it is marked estimated.
 //
 // A Calendar is immutable once built: SIGHUP builds a new one and swaps a shared_ptr, so
 // readers on any thread need no lock.
@@ -60,6 +61,7 @@ struct YearCalendar {
   int year = 0;
   bool official = false;  // from a data file
   std::string source;     // the notice's URL for an official year ("" if none given)
+  std::string file;       // an official year's data file; "" for a year built into smsgwd
   std::vector<Holiday> holidays;       // by start date
   std::vector<Date> makeup_workdays;   // 调休上班: weekend days that are workdays; sorted
 };
@@ -76,13 +78,27 @@ class CalendarError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A data file in calendar_dir that replaced the year of the same number built into smsgwd.
+struct BuiltinOverride {
+  int year = 0;
+  std::string file;
+  bool same_data = false;  // same breaks, make-up days and source as the built-in year
+};
+
 class Calendar {
  public:
-  // No official data: every year in range is estimated.
+  // No official data: every year in range is estimated (for tests of the estimates).
   Calendar();
-  // Reads every <year>.toml in `dir` (other files are ignored; a missing dir is an error).
-  // Throws CalendarError naming file and line for the first problem in each bad file (all
-  // problems joined by newlines).
+  // What smsgwd runs with: the official years built into the binary, then every <year>.toml
+  // in `dir`, which adds years and replaces built-in years of the same number (overrides()).
+  // `dir` "" means the built-in years only; a `dir` that does not exist is an error. Throws
+  // CalendarError like load_dir.
+  static Calendar load(const std::string& dir);
+  // The built-in years alone (parsed once per process; the text is the shipped files').
+  static Calendar builtin();
+  // Only the <year>.toml files in `dir`, without the built-in years (other files are ignored;
+  // a missing dir is an error). Throws CalendarError naming file and line for the first
+  // problem in each bad file (all problems joined by newlines).
   static Calendar load_dir(const std::string& dir);
   // One file's text, for tests and for load_dir. Throws CalendarError.
   static YearCalendar parse_year_file(std::string_view toml_text, const std::string& source_name);
@@ -91,7 +107,9 @@ class Calendar {
 
   bool in_range(int year) const noexcept { return year >= kFirstYear && year <= kLastYear; }
   bool official(int year) const;
-  std::vector<int> official_years() const;
+  std::vector<int> official_years() const;  // ascending
+  // Built-in years that load() replaced with a file, ascending by year.
+  const std::vector<BuiltinOverride>& overrides() const noexcept { return overrides_; }
   // Official data if a file exists for the year, else the estimated layout. Years out of
   // range give an empty, non-official YearCalendar.
   const YearCalendar& year(int year) const;
@@ -107,6 +125,7 @@ class Calendar {
 
  private:
   std::map<int, YearCalendar> official_;
+  std::vector<BuiltinOverride> overrides_;
   // Estimated years are computed on first use and cached; guarded for concurrent readers.
   struct Cache;
   std::shared_ptr<Cache> cache_;

@@ -276,7 +276,16 @@ Metrics::Metrics()
                     "Schedule occurrences by outcome (fired, caught_up, missed, failed) since start.",
                     {"outcome"}),
       schedule_next_fire("smsgw_schedule_next_fire_timestamp_seconds",
-                         "Unix time of the next schedule firing (0 if none is enabled).", {}) {}
+                         "Unix time of the next schedule firing (0 if none is enabled).", {}),
+      calendar_last_official_year(
+          "smsgw_calendar_last_official_year",
+          "Highest year with an official holiday calendar loaded (built in or from calendar_dir).",
+          {}),
+      calendar_next_year_missing(
+          "smsgw_calendar_next_year_missing",
+          "1 if a year the daemon needs has no official calendar loaded (next year from 1 "
+          "December, or the current year) and is estimated; 0 otherwise.",
+          {}) {}
 
 std::string Metrics::render() {
   if (collector) collector(*this);
@@ -300,6 +309,8 @@ std::string Metrics::render() {
   store_writable.render(out);
   schedule_runs.render(out);
   schedule_next_fire.render(out);
+  calendar_last_official_year.render(out);
+  calendar_next_year_missing.render(out);
   return out;
 }
 

@@ -88,6 +88,9 @@ struct Metrics {
   // Scheduler
   CounterFamily schedule_runs;        // smsgw_schedule_runs_total{outcome} fired|caught_up|missed|failed
   GaugeFamily schedule_next_fire;     // smsgw_schedule_next_fire_timestamp_seconds (0 if none)
+  // Calendar, set at start-up, on SIGHUP and at each local midnight
+  GaugeFamily calendar_last_official_year;  // smsgw_calendar_last_official_year (0 if none)
+  GaugeFamily calendar_next_year_missing;   // smsgw_calendar_next_year_missing (1 = a needed year is estimated)
 
   // Called at the start of render() to refresh sampled gauges.
   std::function<void(Metrics&)> collector;

@@ -194,6 +194,7 @@ class Loader {
     resolve_data_dir(config.daemon);
     resolve_dir(config.daemon.templates_dir);
     resolve_dir(config.daemon.calendar_dir);
+    check_calendar_dir(config.daemon.calendar_dir);
     return config;
   }
 
@@ -328,9 +329,7 @@ class Loader {
     constexpr std::string_view p = "daemon";
     check_keys(t, p, {"data_dir", "timezone", "log_level", "shutdown_grace", "templates_dir",
                       "calendar_dir"});
-    if (const auto* n = read_string(t, "calendar_dir", p, out.calendar_dir);
-        n && out.calendar_dir.empty())
-      report(n, "daemon.calendar_dir", "must not be empty");
+    calendar_dir_node_ = read_string(t, "calendar_dir", p, out.calendar_dir);
     if (const auto* n = read_string(t, "data_dir", p, out.data_dir); n && out.data_dir.empty())
       report(n, "daemon.data_dir", "must not be empty");
     if (const auto* n = read_string(t, "templates_dir", p, out.templates_dir);
@@ -836,6 +835,29 @@ class Loader {
 
   void resolve_data_dir(DaemonConfig& daemon) { resolve_dir(daemon.data_dir); }
 
+  // A folder written in the file must be there: a typo would otherwise leave the daemon on
+  // its built-in years without a word. The default is optional (most configs never name it).
+  void check_calendar_dir(std::string& dir) {
+    if (dir.empty()) return;
+    std::error_code ec;
+    const fs::file_status st = fs::status(dir, ec);
+    if (calendar_dir_node_ == nullptr) {
+      if (!fs::is_directory(st)) dir.clear();
+      return;
+    }
+    if (fs::is_directory(st)) return;
+    std::string why;
+    if (st.type() == fs::file_type::not_found) {
+      why = "folder " + in_quotes(dir) + " does not exist (create it, or write calendar_dir = \"\" "
+            "for the official years built into smsgwd only)";
+    } else if (ec) {
+      why = "cannot use folder " + in_quotes(dir) + ": " + ec.message();
+    } else {
+      why = in_quotes(dir) + " is not a folder";
+    }
+    report(calendar_dir_node_, "daemon.calendar_dir", why);
+  }
+
   void resolve_dir(std::string& path) {
     if (path.empty()) return;
     const fs::path dir(path);
@@ -844,6 +866,7 @@ class Loader {
     while (path.size() > 1 && path.back() == '/') path.pop_back();
   }
 
+  const toml::node* calendar_dir_node_ = nullptr;  // null: calendar_dir not in the file
   std::string file_;
   fs::path base_dir_;
   std::vector<Problem> problems_;

@@ -35,8 +35,10 @@ struct DaemonConfig {
   std::string timezone = "Asia/Shanghai";
   // Shipped template files (*.toml) loaded at start-up; relative paths resolve like data_dir.
   std::string templates_dir = "templates";
-  // Official holiday calendars (<year>.toml, docs/calendar.md); relative paths resolve like
-  // data_dir. A missing folder is not an error: every year is then estimated.
+  // Official holiday calendars (<year>.toml, docs/calendar.md) that add years to the ones
+  // built into smsgwd or replace them; relative paths resolve like data_dir. "" = the built-in
+  // years only. A folder named in the file must exist (a config error otherwise, so a typo
+  // cannot go unnoticed); the default folder may be absent, and the loader then sets "".
   std::string calendar_dir = "calendar";
   std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
   std::chrono::milliseconds shutdown_grace{10'000};  // SIGTERM: bound on waiting for in-flight sends

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,6 +98,34 @@ class ScheduleE2E : public ::testing::Test {
       std::this_thread::sleep_for(50ms);
     }
     return lines;
+  }
+
+  // Polls until `done` holds or `timeout` passes; the caller asserts on the result.
+  template <typename Predicate>
+  bool eventually(Predicate done, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return true;
+  }
+
+  std::string metrics() { return http_request("GET", base() + "/metrics", kToken).body; }
+  bool metric_is(const std::string& line) {
+    return ("\n" + metrics()).find("\n" + line + "\n") != std::string::npos;
+  }
+  bool logged(const std::string& text) const { return daemon_->log().find(text) != std::string::npos; }
+
+  void write_2027(const std::string& folder) {
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder + "/2027.toml") << "year = 2027\n"
+                                            "[[holidays]]\n"
+                                            "name = \"春节\"\n"
+                                            "festivals = [\"spring_festival\"]\n"
+                                            "start = 2027-02-05\n"
+                                            "end = 2027-02-13\n"
+                                            "makeup_workdays = [2027-02-20]\n";
   }
 
   std::string dir_;
@@ -266,6 +295,95 @@ TEST_F(ScheduleE2E, SighupLoadsNextYearsCalendarAndKeepsTheOldOneOnErrors) {
                            daemon_->config_path() + " 2>&1");
   EXPECT_EQ(check.status, 78) << check.output;
   EXPECT_NE(check.output.find("2028.toml:5:"), std::string::npos) << check.output;
+}
+
+// From 1 December the daemon needs next year's official calendar: without one it says so in
+// the log and in a gauge (readiness is unaffected); a calendar_dir holding 2027.toml clears it.
+TEST_F(ScheduleE2E, WarnsInDecemberWhileNextYearsCalendarIsMissing) {
+  daemon_->rewrite_config(make_config(port_, ""));  // the built-in years only: 2024-2026
+  start_at("2026-12-02T10:00:00+08:00");
+  EXPECT_TRUE(eventually([&] { return metric_is("smsgw_calendar_next_year_missing 1"); }))
+      << metrics();
+  EXPECT_TRUE(metric_is("smsgw_calendar_last_official_year 2026")) << metrics();
+  EXPECT_TRUE(eventually([&] { return logged("no official calendar for 2027 is loaded"); }))
+      << daemon_->log();
+  EXPECT_TRUE(logged("add 2027.toml to")) << daemon_->log();
+  EXPECT_TRUE(logged("docs/calendar.md")) << daemon_->log();
+  EXPECT_TRUE(logged("calendar: official years 2024, 2025, 2026 built in; no calendar_dir"))
+      << daemon_->log();
+  EXPECT_EQ(http_request("GET", base() + "/readyz", kToken).status, 200);
+  json y = get("/v1/calendar/2026");
+  EXPECT_EQ(y["official"], true) << y.dump();
+
+  // Ops add next year's file and reload.
+  const std::string calendar = dir_ + "/calendar";
+  write_2027(calendar);
+  daemon_->rewrite_config(make_config(port_, calendar));
+  daemon_->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return metric_is("smsgw_calendar_next_year_missing 0"); }))
+      << metrics() << daemon_->log();
+  EXPECT_TRUE(metric_is("smsgw_calendar_last_official_year 2027")) << metrics();
+  EXPECT_TRUE(logged("reload: calendar: official years 2024, 2025, 2026 built in; 2027 from " +
+                     calendar))
+      << daemon_->log();
+  stop();
+
+  // And from the start: no warning at all.
+  const std::string before = daemon_->log();
+  start_at("2026-12-02T10:00:00+08:00");
+  EXPECT_TRUE(eventually([&] { return metric_is("smsgw_calendar_last_official_year 2027"); }))
+      << metrics();
+  EXPECT_TRUE(metric_is("smsgw_calendar_next_year_missing 0")) << metrics();
+  const std::string log = daemon_->log();
+  EXPECT_EQ(log.find("no official calendar", before.size()), std::string::npos) << log;
+  stop();
+}
+
+// The daily check runs at local midnight: a daemon up on 30 November starts warning at 00:00
+// on 1 December (Asia/Shanghai), without a reload or restart.
+TEST_F(ScheduleE2E, TheWarningStartsAtMidnightOnTheFirstOfDecember) {
+  daemon_->rewrite_config(make_config(port_, ""));
+  start_at("2026-11-30T23:59:50+08:00");
+  EXPECT_TRUE(metric_is("smsgw_calendar_next_year_missing 0")) << metrics();
+  EXPECT_FALSE(logged("no official calendar")) << daemon_->log();
+  EXPECT_TRUE(eventually([&] { return metric_is("smsgw_calendar_next_year_missing 1"); }, 30s))
+      << metrics() << daemon_->log();
+  EXPECT_TRUE(eventually([&] { return logged("no official calendar for 2027 is loaded"); }))
+      << daemon_->log();
+  stop();
+}
+
+// A calendar_dir that does not exist is a configuration error, not "estimate everything":
+// --check-config and start-up exit 78 naming file and line; a reload to it is refused and the
+// calendar in use stays.
+TEST_F(ScheduleE2E, AMissingCalendarDirIsAConfigError) {
+  const std::string missing = dir_ + "/calender";  // the typo this catches
+  daemon_->rewrite_config(make_config(port_, missing));
+  auto check = run_command(std::string(SMSGWD_PATH) + " --check-config --config " +
+                           daemon_->config_path() + " 2>&1");
+  EXPECT_EQ(check.status, 78) << check.output;
+  EXPECT_NE(check.output.find("smsgw.toml:7: daemon.calendar_dir: folder \"" + missing +
+                              "\" does not exist"),
+            std::string::npos)
+      << check.output;
+  daemon_->spawn();
+  EXPECT_EQ(daemon_->wait_exit(15s), std::optional<int>(78)) << daemon_->log();
+  EXPECT_TRUE(logged("daemon.calendar_dir: folder")) << daemon_->log();
+
+  const std::string calendar = dir_ + "/calendar";
+  write_2027(calendar);
+  daemon_->rewrite_config(make_config(port_, calendar));
+  start_at("2026-12-02T10:00:00+08:00");
+  EXPECT_EQ(get("/v1/calendar/2027")["official"], true);
+  daemon_->rewrite_config(make_config(port_, missing));
+  daemon_->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return logged("reload: keeping the running configuration"); }))
+      << daemon_->log();
+  EXPECT_TRUE(logged("reload: " + daemon_->config_path() + ":7: daemon.calendar_dir: folder"))
+      << daemon_->log();
+  EXPECT_EQ(get("/v1/calendar/2027")["official"], true);
+  EXPECT_TRUE(metric_is("smsgw_calendar_next_year_missing 0")) << metrics();
+  stop();
 }
 
 }  // namespace

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
+#include "calendar/builtin_years.hpp"
 #include "calendar/lunar.hpp"
 
 namespace smsgw::calendar {
@@ -464,6 +467,99 @@ TEST_F(CalendarDir, LoadsGoodFilesAndIgnoresOthers) {
   // Breaks the file does not list are simply not there: an official year is taken as given.
   EXPECT_TRUE(cal.is_workday(D(2026, 10, 2)));
   EXPECT_THROW(Calendar::load_dir((dir_ / "missing").string()), CalendarError);
+}
+
+// ---- Built-in years ---------------------------------------------------------------------------
+
+// Next year's notice, abridged: enough for an official file that passes the checks.
+const char* k2027 = R"(year = 2027
+[[holidays]]
+name = "春节"
+festivals = ["spring_festival"]
+start = 2027-02-05
+end = 2027-02-13
+makeup_workdays = [2027-02-20]
+)";
+
+void expect_official_spring_festival_2026(const Calendar& cal) {
+  ASSERT_TRUE(cal.official(2026));
+  const YearCalendar& y = cal.year(2026);
+  EXPECT_TRUE(y.official);
+  EXPECT_EQ(y.source, "https://www.gov.cn/zhengce/zhengceku/202511/content_7047091.htm");
+  const auto sf = std::find_if(y.holidays.begin(), y.holidays.end(),
+                               [](const Holiday& h) { return h.name == "春节"; });
+  ASSERT_NE(sf, y.holidays.end());
+  EXPECT_EQ(to_string(sf->start), "2026-02-15");
+  EXPECT_EQ(to_string(sf->end), "2026-02-23");
+  EXPECT_FALSE(sf->estimated);
+  EXPECT_TRUE(cal.is_workday(D(2026, 2, 14)));   // Sat, 调休
+  EXPECT_TRUE(cal.is_workday(D(2026, 2, 28)));   // Sat, 调休
+  EXPECT_FALSE(cal.is_workday(D(2026, 2, 15)));  // the estimate would start on the 16th
+  EXPECT_EQ(dates(y.makeup_workdays), "2026-01-04,2026-02-14,2026-02-28,2026-05-09,2026-09-20,2026-10-10");
+}
+
+TEST(CalendarBuiltin, ShippedYearsNeedNoFolder) {
+  const Calendar cal = Calendar::builtin();
+  EXPECT_THAT(cal.official_years(), ElementsAre(2024, 2025, 2026));
+  expect_official_spring_festival_2026(cal);
+  EXPECT_EQ(cal.year(2026).file, "");  // built in
+  EXPECT_FALSE(cal.official(2027));
+  EXPECT_TRUE(cal.overrides().empty());
+  // calendar_dir = "": what smsgwd runs with.
+  const Calendar none = Calendar::load("");
+  EXPECT_THAT(none.official_years(), ElementsAre(2024, 2025, 2026));
+  expect_official_spring_festival_2026(none);
+}
+
+// A year added to config/calendar/ but not to SMSGW_CALENDAR_YEARS would be installed yet not
+// built in; and the built-in text must be the file's, not a stale copy.
+TEST(CalendarBuiltin, EveryShippedFileIsBuiltInVerbatim) {
+  std::vector<int> on_disk;
+  for (const auto& entry : std::filesystem::directory_iterator(SMSGW_SOURCE_DIR "/config/calendar")) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == 9 && name.ends_with(".toml")) on_disk.push_back(std::stoi(name.substr(0, 4)));
+  }
+  std::sort(on_disk.begin(), on_disk.end());
+  std::vector<int> built_in;
+  for (const BuiltinYearFile& f : builtin_year_files()) {
+    built_in.push_back(f.year);
+    std::ifstream in(std::string(SMSGW_SOURCE_DIR) + "/" + std::string(f.path), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str(), f.text) << f.path;
+  }
+  EXPECT_EQ(built_in, on_disk);
+}
+
+TEST_F(CalendarDir, FilesAddYearsAndOverrideBuiltInOnes) {
+  std::filesystem::copy_file(SMSGW_SOURCE_DIR "/config/calendar/2025.toml", dir_ / "2025.toml");
+  // A corrected 2026 that moves 春节 (kGood has only that break).
+  write("2026.toml", kGood);
+  write("2027.toml", k2027);
+  const Calendar cal = Calendar::load(dir_.string());
+  EXPECT_THAT(cal.official_years(), ElementsAre(2024, 2025, 2026, 2027));
+  EXPECT_EQ(cal.year(2024).file, "");
+  EXPECT_EQ(cal.year(2026).file, (dir_ / "2026.toml").string());
+  EXPECT_EQ(cal.year(2026).source, "https://example.invalid/notice");
+  EXPECT_EQ(cal.year(2026).holidays.size(), 1u);  // the file's, not the built-in's
+  EXPECT_TRUE(cal.is_workday(D(2026, 10, 2)));
+  EXPECT_EQ(cal.year(2027).file, (dir_ / "2027.toml").string());
+  EXPECT_TRUE(cal.is_workday(D(2027, 2, 20)));
+  ASSERT_EQ(cal.overrides().size(), 2u);
+  EXPECT_EQ(cal.overrides()[0].year, 2025);
+  EXPECT_EQ(cal.overrides()[0].file, (dir_ / "2025.toml").string());
+  EXPECT_TRUE(cal.overrides()[0].same_data);
+  EXPECT_EQ(cal.overrides()[1].year, 2026);
+  EXPECT_FALSE(cal.overrides()[1].same_data);
+
+  EXPECT_THROW(Calendar::load((dir_ / "missing").string()), CalendarError);
+  write("2028.toml", "year = 2028\n");
+  try {
+    Calendar::load(dir_.string());
+    FAIL() << "expected an error";
+  } catch (const CalendarError& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr((dir_ / "2028.toml").string() + ":1: missing [[holidays]]"));
+  }
 }
 
 }  // namespace

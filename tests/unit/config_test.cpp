@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -514,6 +515,56 @@ TEST(Config, SmsTableAndTemplatesDir) {
               HasSubstr("test.toml:2: daemon.templates_dir: must not be empty"));
   EXPECT_THAT(only_problem("sms = 1\n" + std::string(kCarrier)),
               HasSubstr("test.toml:1: sms: must be a table"));
+}
+
+// calendar_dir adds to (or replaces) the official years built into smsgwd. A folder named in
+// the file must exist: a typo there would otherwise run the daemon on fewer years than meant.
+TEST(Config, CalendarDir) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("smsgw-config-calendar-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string conf = (dir / "smsgw.toml").string();
+  auto write = [&](const std::string& text) { std::ofstream(conf, std::ios::trunc) << text; };
+  auto problems = [&] {
+    try {
+      load_config_file(conf);
+    } catch (const ConfigError& e) {
+      return e.problems();
+    }
+    return std::vector<std::string>{};
+  };
+
+  // The default "calendar" next to the file is optional: absent, the built-in years only.
+  write(std::string(kCarrier));
+  EXPECT_EQ(load_config_file(conf).daemon.calendar_dir, "");
+  std::filesystem::create_directories(dir / "calendar");
+  EXPECT_EQ(load_config_file(conf).daemon.calendar_dir, (dir / "calendar").string());
+
+  // Named explicitly, it must exist.
+  write("[daemon]\ncalendar_dir = \"calendar\"\n" + std::string(kCarrier));
+  EXPECT_EQ(load_config_file(conf).daemon.calendar_dir, (dir / "calendar").string());
+  write("[daemon]\ncalendar_dir = \"calender\"\n" + std::string(kCarrier));
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_EQ(p[0], conf + ":2: daemon.calendar_dir: folder \"" + (dir / "calender").string() +
+                      "\" does not exist (create it, or write calendar_dir = \"\" for the "
+                      "official years built into smsgwd only)");
+  std::ofstream(dir / "file.txt") << "x";
+  write("[daemon]\ncalendar_dir = \"file.txt\"\n" + std::string(kCarrier));
+  p = problems();
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr(":2: daemon.calendar_dir: \"" + (dir / "file.txt").string() +
+                              "\" is not a folder"));
+
+  // "" is the explicit "built-in years only".
+  write("[daemon]\ncalendar_dir = \"\"\n" + std::string(kCarrier));
+  EXPECT_EQ(load_config_file(conf).daemon.calendar_dir, "");
+  // The shipped configs name config/calendar/, which is there.
+  EXPECT_EQ(load_config_file(kExample).daemon.calendar_dir, SMSGW_SOURCE_DIR "/config/calendar");
+  EXPECT_EQ(load_config_file(SMSGW_SOURCE_DIR "/config/smsgw.toml").daemon.calendar_dir,
+            SMSGW_SOURCE_DIR "/config/calendar");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

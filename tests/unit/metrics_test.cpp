@@ -80,7 +80,8 @@ TEST(MetricsTest, MetricsRenderCallsCollectorAndHasEveryFamily) {
        {"smsgw_http_requests_total", "smsgw_http_request_duration_seconds",
         "smsgw_messages_accepted_total", "smsgw_carrier_sends_total",
         "smsgw_carrier_send_duration_seconds", "smsgw_carrier_up", "smsgw_delivery_reports_total",
-        "smsgw_messages", "smsgw_queue_oldest_due_age_seconds", "smsgw_dispatch_in_flight"}) {
+        "smsgw_messages", "smsgw_queue_oldest_due_age_seconds", "smsgw_dispatch_in_flight",
+        "smsgw_calendar_last_official_year", "smsgw_calendar_next_year_missing"}) {
     EXPECT_NE(out.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
   }
   EXPECT_TRUE(contains_line(out, R"(smsgw_messages{status="queued"} 7)")) << out;
