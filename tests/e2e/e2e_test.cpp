@@ -1,6 +1,8 @@
 // End-to-end: the real smsgwd binary as a subprocess, a fake HTTP carrier on loopback speaking
 // the generic http carrier protocol, real HTTP requests. Nothing here reaches past 127.0.0.1.
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -358,6 +360,48 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
   auto unauthorized = run_command(std::string(SMSGWCTL_PATH) + " --url " + base() +
                                   " --token wrong messages show " + id);
   EXPECT_EQ(unauthorized.status, 4) << unauthorized.output;
+}
+
+// What the server sends is shown, never obeyed: a name holding ESC [2J (stored before the API
+// refused control characters, or by another tool) must not clear the operator's terminal, nor a
+// right-to-left override reverse the line. New ones are refused by the API.
+TEST_F(E2E, SmsgwctlEscapesControlCharactersInWhatTheServerSends) {
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  // The bidi override is not a control character: the API stores it, smsgwctl escapes it.
+  auto added = run_command(ctl + " --json recipients add --name 张三 --phone 13800138000" +
+                           " --title \"$(printf '\\342\\200\\256')科长\"");
+  ASSERT_EQ(added.status, 0) << added.output;
+  const std::string id = json::parse(added.output)["id"];
+  {
+    SQLite::Database db(dir_ + "/data/smsgw.db", SQLite::OPEN_READWRITE, 5000);
+    SQLite::Statement update(db, "UPDATE recipients SET name = ? WHERE id = ?");
+    update.bind(1, std::string("\x1b[2J张三"));
+    update.bind(2, static_cast<std::int64_t>(std::stoll(id)));
+    ASSERT_EQ(update.exec(), 1);
+  }
+  const auto raw_controls = [](const std::string& out) {
+    return out.find('\x1b') != std::string::npos || out.find("\u202e") != std::string::npos;
+  };
+  for (const std::string& command : {std::string("recipients list"), "recipients show " + id}) {
+    const CommandResult shown = run_command(ctl + " " + command);
+    ASSERT_EQ(shown.status, 0) << command << ": " << shown.output;
+    EXPECT_FALSE(raw_controls(shown.output)) << command << ": " << shown.output;
+    EXPECT_NE(shown.output.find("\\x1b[2J张三"), std::string::npos) << command << ": " << shown.output;
+    EXPECT_NE(shown.output.find("\\u202e科长"), std::string::npos) << command << ": " << shown.output;
+  }
+  // --json stays the server's JSON (where ESC is \u001b by JSON's own rules).
+  const CommandResult as_json = run_command(ctl + " --json recipients show " + id);
+  ASSERT_EQ(as_json.status, 0) << as_json.output;
+  EXPECT_EQ(json::parse(as_json.output)["name"], "\x1b[2J张三");
+
+  const CommandResult refused = run_command(ctl + " recipients add --phone 13900139000 --name \"$(printf 'x\\033]0;pwned\\007')\"");
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("name: must not contain control characters (found U+001B at character 2)"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_FALSE(raw_controls(refused.output)) << refused.output;
 }
 
 // A carrier registered under another signature sends with its own: the stored text keeps the
