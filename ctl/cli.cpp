@@ -164,10 +164,11 @@ std::string cell(const json& j, std::string_view key) {
   if (!j.is_object()) return "-";
   auto it = j.find(std::string(key));
   if (it == j.end() || it->is_null()) return "-";
-  if (it->is_string()) return it->get<std::string>().empty() ? "-" : it->get<std::string>();
+  if (it->is_string()) return it->get<std::string>().empty() ? "-" : escape_controls(it->get<std::string>(), true);
   if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
   if (it->is_array() && it->empty()) return "-";
-  return it->dump();
+  // dump() escapes C0 controls but writes C1 controls and bidi overrides as they are.
+  return escape_controls(it->dump(), true);
 }
 
 std::string join_cell(const json& j, std::string_view key, std::string_view sep) {
@@ -177,7 +178,7 @@ std::string join_cell(const json& j, std::string_view key, std::string_view sep)
   std::string out;
   for (const auto& v : *it) {
     if (!out.empty()) out += sep;
-    out += v.is_string() ? v.get<std::string>() : v.dump();
+    out += escape_controls(v.is_string() ? v.get<std::string>() : v.dump(), true);
   }
   return out.empty() ? "-" : out;
 }
@@ -218,7 +219,7 @@ void print_fields(std::ostream& out, const std::vector<std::pair<std::string, st
   for (const auto& [label, value] : fields) {
     out << pad_to_width(label + ":", width) << "  ";
     const std::string indent(width + 2, ' ');
-    for (char c : value) {
+    for (char c : escape_controls(value, /*keep_newlines=*/true)) {
       out << c;
       if (c == '\n') out << indent;
     }
@@ -230,7 +231,8 @@ void print_fields(std::ostream& out, const std::vector<std::pair<std::string, st
 int report_error(const Response& r, bool raw_json) {
   const int code = (r.status == 401 || r.status == 403) ? kAuth : kApiError;
   if (raw_json) {
-    std::cerr << r.body << (r.body.empty() || r.body.back() != '\n' ? "\n" : "");
+    const std::string body = parse_json(r.body) ? r.body : escape_controls(r.body, true);
+    std::cerr << body << (body.empty() || body.back() != '\n' ? "\n" : "");
     return code;
   }
   auto j = parse_json(r.body);
@@ -247,8 +249,8 @@ int report_error(const Response& r, bool raw_json) {
   if (j && j->is_object()) {
     if (const json* errors = find_any(*j, {"errors", "invalid_params"})) {
       auto print_one = [](const std::string& field, const json& msg) {
-        std::string text = msg.is_string() ? msg.get<std::string>() : msg.dump();
-        std::cerr << "  - " << (field.empty() ? "" : field + ": ") << text << '\n';
+        const std::string text = escape_controls(msg.is_string() ? msg.get<std::string>() : msg.dump(), true);
+        std::cerr << "  - " << (field.empty() ? "" : escape_controls(field) + ": ") << text << '\n';
       };
       if (errors->is_array()) {
         for (const auto& e : *errors) {
@@ -270,7 +272,7 @@ int report_error(const Response& r, bool raw_json) {
       }
     }
   } else if (!r.body.empty()) {
-    std::cerr << "  " << truncate_to_width(r.body, 400) << '\n';
+    std::cerr << "  " << truncate_to_width(escape_controls(r.body, true), 400) << '\n';
   }
   if (r.status == 401)
     std::cerr << "  (token from --token, --token-file, SMSGW_TOKEN, SMSGW_TOKEN_FILE or the config file)\n";
@@ -279,7 +281,9 @@ int report_error(const Response& r, bool raw_json) {
 }
 
 void print_raw(const std::string& body) {
-  std::cout << body << (body.empty() || body.back() != '\n' ? "\n" : "");
+  // JSON goes out as it came, for scripts; anything else (a proxy's error page) is for eyes.
+  const std::string out = parse_json(body) ? body : escape_controls(body, true);
+  std::cout << out << (out.empty() || out.back() != '\n' ? "\n" : "");
 }
 
 std::optional<json> object_or_handled(const Client& client, const Response& r, int& rc) {

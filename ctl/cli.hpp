@@ -88,17 +88,24 @@ std::string escape(std::string_view s);
 // ---- output ------------------------------------------------------------------------------
 
 std::optional<json> parse_json(const std::string& body);
-// A JSON value as a table cell: strings as-is, null, missing or empty as "-".
+// Output rule: everything printed from the server's answers, except --json output (JSON as it
+// came), goes through escape_controls (display_width.hpp). Newlines are kept only in multi-line
+// values (print_fields, template bodies, error details) and become spaces in table cells.
+
+// A JSON value as a table cell: strings as-is, null, missing or empty as "-"; control characters
+// escaped (newlines kept) so the result may be printed directly.
 std::string cell(const json& j, std::string_view key);
-// An array of strings as "a,b" ("-" when empty or missing).
+// An array of strings as "a,b" ("-" when empty or missing), escaped as cell() is.
 std::string join_cell(const json& j, std::string_view key, std::string_view sep = ",");
 // First of several keys present in j, for fields whose name the API may spell differently.
 const json* find_any(const json& j, std::initializer_list<const char*> keys);
-// "label: value" lines with the labels padded to one width.
+// "label: value" lines with the labels padded to one width; a multi-line value continues
+// indented under the first line. Control characters other than newlines are escaped.
 void print_fields(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& fields);
 // problem+json as readable lines on stderr (or raw with --json); returns kAuth or kApiError.
 int report_error(const Response& r, bool raw_json);
 inline bool ok(const Response& r) { return r.status >= 200 && r.status < 300; }
+// The body as it came if it is JSON, else with control characters escaped.
 void print_raw(const std::string& body);
 // The answer as a JSON object to print as a table, or nullopt once it has been dealt with: an
 // error reported, or (with --json, or when it is not an object) printed as it came. `rc` is

@@ -13,6 +13,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -58,6 +59,21 @@ void remove_quietly(const std::string& path) {
 
 void remove_temp(const std::string& tmp) {
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) remove_quietly(tmp + suffix);
+}
+
+// The backup holds every recipient's number and every text, so it is created owner-only whatever
+// the caller's umask. SQLite opens an existing file as it is (an empty file is an empty
+// database), and gives its -journal and -wal files the mode of the database file, so creating
+// `tmp` as 0600 first makes all of them 0600; the rename keeps the mode. O_EXCL|O_NOFOLLOW:
+// never write through a file or symlink someone else put there.
+void create_private(const std::string& tmp) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw BackupError("cannot create " + tmp + ": " + std::strerror(errno));
+  // open() applied the umask; an unusual one (say 0177) must not leave the file unreadable.
+  const int rc = ::fchmod(fd, 0600);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw BackupError("cannot chmod 0600 " + tmp + ": " + std::strerror(err));
 }
 
 std::string human_bytes(std::uintmax_t n) {
@@ -147,6 +163,7 @@ int cmd_backup(const Client& /*client*/, const std::vector<std::string>& args) {
   remove_temp(tmp);  // left over by an interrupted run: it is ours
   Copied copied;
   try {
+    create_private(tmp);
     copied = copy_database(source, tmp);
     sync_path(tmp, false);
     fs::rename(tmp, target);  // atomic: PATH is either the old file or the complete new one

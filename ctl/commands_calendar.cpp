@@ -110,7 +110,7 @@ void print_year(const json& doc, std::ostream& out) {
   }
 
   out << year << (official ? ": official calendar" : ": ESTIMATED calendar (no State Council notice loaded)");
-  if (official && doc.contains("source") && doc["source"].is_string()) out << " - " << doc["source"].get<std::string>();
+  if (official && doc.contains("source") && doc["source"].is_string()) out << " - " << escape_controls(doc["source"].get<std::string>());
   out << "\n\n";
   for (int m = 1; m <= 12; m += 2) {
     auto left = month_lines(year, m, marks), right = month_lines(year, m + 1, marks);

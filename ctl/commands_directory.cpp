@@ -162,7 +162,7 @@ int recipients_list(const Client& client, const ParsedArgs& a) {
     std::cout << render_table(kRecipientHeader, rows);
     if (all) std::cout << '\n' << collected.size() << " recipients\n";
   }
-  if (next) std::cout << "\nnext page: --cursor " << *next << "  (or --all)\n";
+  if (next) std::cout << "\nnext page: --cursor " << escape_controls(*next) << "  (or --all)\n";
   return kOk;
 }
 

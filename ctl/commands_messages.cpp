@@ -96,7 +96,7 @@ int messages_list(const Client& client, const ParsedArgs& a) {
   }
   if (const json* next = find_any(*j, {"next_cursor", "cursor", "next"});
       next && next->is_string() && !next->get<std::string>().empty())
-    std::cout << "\nnext page: --cursor " << next->get<std::string>() << '\n';
+    std::cout << "\nnext page: --cursor " << escape_controls(next->get<std::string>()) << '\n';
   return kOk;
 }
 
@@ -312,7 +312,7 @@ int cmd_health(const Client& client, const std::vector<std::string>& args) {
       std::string s = (*j)["status"].is_string() ? cell(*j, "status") : cell(*j, "detail");
       if (s != "-") return s;
     }
-    return r.body.empty() ? std::string("-") : truncate_to_width(r.body, 60);
+    return r.body.empty() ? std::string("-") : truncate_to_width(escape_controls(r.body), 60);
   };
   std::cout << render_table({"CHECK", "HTTP", "STATUS"}, {{"healthz", std::to_string(live.status), summary(live)},
                                                           {"readyz", std::to_string(ready.status), summary(ready)}});

@@ -22,7 +22,8 @@ void print_template(const json& t) {
                            {"Params", join_cell(t, "params", ", ")},
                            {"Created", cell(t, "created_at")},
                            {"Updated", cell(t, "updated_at")}});
-  std::cout << "\n" << (t.contains("body") && t["body"].is_string() ? t["body"].get<std::string>() : "") << '\n';
+  const std::string body = t.contains("body") && t["body"].is_string() ? t["body"].get<std::string>() : "";
+  std::cout << "\n" << escape_controls(body, /*keep_newlines=*/true) << '\n';
 }
 
 int templates_list(const Client& client, const ParsedArgs& a) {
@@ -150,7 +151,7 @@ int templates_import(const Client& client, const ParsedArgs& a) {
       outcome = "created";
     }
     if (outcome.empty()) {
-      if (!client.raw()) std::cerr << f.path << " (" << name << "): not imported\n";
+      if (!client.raw()) std::cerr << f.path << " (" << escape_controls(name) << "): not imported\n";
       const int c = report_error(r, client.raw());
       if (code == kOk || c == kAuth) code = c;
       outcome = "failed";
@@ -158,9 +159,9 @@ int templates_import(const Client& client, const ParsedArgs& a) {
     if (client.raw()) {
       results.push_back({{"file", f.path}, {"name", name}, {"result", outcome}});
     } else if (outcome == "exists") {
-      std::cout << name << ": exists, not replaced (use --replace)\n";
+      std::cout << escape_controls(name) << ": exists, not replaced (use --replace)\n";
     } else if (outcome != "failed") {
-      std::cout << name << ": " << outcome << '\n';
+      std::cout << escape_controls(name) << ": " << outcome << '\n';
     }
   }
   if (client.raw()) std::cout << json{{"templates", results}}.dump() << '\n';

@@ -130,17 +130,46 @@ std::string pad_to_width(std::string_view utf8, std::size_t columns) {
 
 namespace {
 
+bool is_terminal_control(char32_t cp) noexcept {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void append_hex(std::string& out, const char* prefix, unsigned value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += prefix;
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xF]);
+}
+
 std::string one_line(std::string_view cell) {
-  std::string out;
-  out.reserve(cell.size());
-  for (char c : cell) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(b < 0x20 || b == 0x7F ? ' ' : c);
-  }
-  return out;
+  std::string flat(cell);
+  for (char& c : flat)
+    if (c == '\n') c = ' ';
+  return escape_controls(flat);
 }
 
 }  // namespace
+
+std::string escape_controls(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char d = decode_utf8(text, i);
+    if (!d.valid) {
+      append_hex(out, "\\x", static_cast<unsigned char>(text[i]), 2);
+    } else if (d.cp == '\n' && keep_newlines) {
+      out.push_back('\n');
+    } else if (d.cp < 0x80 && is_terminal_control(d.cp)) {
+      append_hex(out, "\\x", static_cast<unsigned>(d.cp), 2);
+    } else if (is_terminal_control(d.cp)) {
+      append_hex(out, "\\u", static_cast<unsigned>(d.cp), 4);
+    } else {
+      out.append(text.substr(i, d.length));
+    }
+    i += d.length;
+  }
+  return out;
+}
 
 std::string render_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {

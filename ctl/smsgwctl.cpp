@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "display_width.hpp"
 
 #ifndef SMSGW_VERSION
 #define SMSGW_VERSION "unknown"
@@ -298,10 +299,10 @@ int main(int argc, char** argv) {
   try {
     code = smsgw::ctl::main_impl(argc, argv);
   } catch (const smsgw::ctl::UsageError& e) {
-    std::cerr << "smsgwctl: " << e.what() << "\n(see smsgwctl --help)\n";
+    std::cerr << "smsgwctl: " << smsgw::ctl::escape_controls(e.what(), true) << "\n(see smsgwctl --help)\n";
     code = smsgw::ctl::kUsage;
   } catch (const smsgw::ctl::ConnectError& e) {
-    std::cerr << "smsgwctl: " << e.what() << '\n';
+    std::cerr << "smsgwctl: " << smsgw::ctl::escape_controls(e.what(), true) << '\n';
     code = smsgw::ctl::kUnreachable;
   }
   std::cout.flush();

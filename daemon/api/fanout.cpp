@@ -7,6 +7,7 @@
 
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
+#include "common/text_check.hpp"
 #include "templates/signature.hpp"
 
 namespace smsgw::api {
@@ -37,7 +38,10 @@ Params parse_params(const json& j, std::vector<FieldError>& errors) {
     return out;
   }
   for (const auto& [key, value] : j.items()) {
-    if (value.is_string()) {
+    if (auto bad = control_character_problem(key)) {
+      errors.push_back({"params", "parameter names " + *bad});
+    } else if (value.is_string()) {
+      reject_control_characters(errors, "params." + key, value.get_ref<const std::string&>());
       out.emplace_back(key, value.get<std::string>());
     } else if (value.is_number() || value.is_boolean()) {
       out.emplace_back(key, value.dump());

@@ -33,7 +33,7 @@ DateValues date_values(const TimeZone& tz, UnixMs now);
 // Request parameters in request order; few, so a linear search beats hashing.
 using Params = std::vector<std::pair<std::string, std::string>>;
 // A JSON object of strings (numbers and booleans are taken as their JSON text). Errors name
-// "params" or "params.<key>".
+// "params" or "params.<key>"; a value (or name) with a control character is one.
 Params parse_params(const nlohmann::json& j, std::vector<FieldError>& errors);
 
 struct RecipientFields {

@@ -2,12 +2,15 @@
 // application/problem+json (RFC 9457). The one place that maps an error kind to its HTTP status,
 // title and type URI, so every endpoint answers the same way for the same mistake.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "common/text_check.hpp"
 
 namespace smsgw::api {
 
@@ -30,6 +33,26 @@ struct FieldError {
   std::string field;    // JSON field or query parameter, e.g. "to[2]", "limit"
   std::string message;
 };
+
+// Adds {field, "must not contain control characters (...)"} when `value` holds one
+// (common/text_check.hpp); absent values pass. Inline: the schedule rules use it too, and they
+// sit below smsgw_api.
+inline void reject_control_characters(std::vector<FieldError>& errors, std::string_view field,
+                                      std::string_view value,
+                                      Newlines newlines = Newlines::reject) {
+  if (auto problem = control_character_problem(value, newlines))
+    errors.push_back({std::string(field), std::move(*problem)});
+}
+inline void reject_control_characters(std::vector<FieldError>& errors, std::string_view field,
+                                      const std::string& value,
+                                      Newlines newlines = Newlines::reject) {
+  reject_control_characters(errors, field, std::string_view(value), newlines);
+}
+inline void reject_control_characters(std::vector<FieldError>& errors, std::string_view field,
+                                      const std::optional<std::string>& value,
+                                      Newlines newlines = Newlines::reject) {
+  if (value) reject_control_characters(errors, field, std::string_view(*value), newlines);
+}
 
 unsigned status_of(ProblemKind kind) noexcept;
 std::string_view title_of(ProblemKind kind) noexcept;

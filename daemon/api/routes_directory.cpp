@@ -237,6 +237,9 @@ void Router::Impl::create_recipient(Call& call, Request& req) {
   if (auto p = phone_field(*doc, errors)) row.phone = *p;
   row.unit = string_field(*doc, "unit", errors).value_or("");
   row.title = string_field(*doc, "title", errors).value_or("");
+  reject_control_characters(errors, "name", row.name);
+  reject_control_characters(errors, "unit", row.unit);
+  reject_control_characters(errors, "title", row.title);
   row.groups = groups_field(*doc, errors);
   if (auto it = doc->find("active"); it != doc->end()) {
     if (it->is_boolean()) row.active = it->get<bool>();
@@ -281,6 +284,9 @@ void Router::Impl::patch_recipient(Call& call, std::string_view param, Request& 
   patch.phone = phone_field(*doc, errors);
   patch.unit = string_field(*doc, "unit", errors);
   patch.title = string_field(*doc, "title", errors);
+  reject_control_characters(errors, "name", patch.name);
+  reject_control_characters(errors, "unit", patch.unit);
+  reject_control_characters(errors, "title", patch.title);
   patch.groups = groups_field(*doc, errors);
   if (auto it = doc->find("active"); it != doc->end()) {
     if (it->is_boolean()) patch.active = it->get<bool>();
@@ -426,6 +432,7 @@ void Router::Impl::create_group(Call& call, Request& req) {
     errors.push_back({"name", "is required: lower-case letters, digits, '_' and '-', at most 64"});
   }
   std::string description = string_field(*doc, "description", errors).value_or("");
+  reject_control_characters(errors, "description", description);
   if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
   deps.store.async_create_group(
       *name, std::move(description),
@@ -506,6 +513,8 @@ std::optional<store::TemplateRow> template_from(const json& doc, std::optional<s
     row.body = *body;
   }
   row.description = string_field(doc, "description", fe).value_or("");
+  reject_control_characters(fe, "body", row.body, Newlines::allow);
+  reject_control_characters(fe, "description", row.description);
   std::optional<std::vector<std::string>> params;
   if (auto it = doc.find("params"); it != doc.end() && !it->is_null()) {
     if (!it->is_array()) {
@@ -663,6 +672,7 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
         } else {
           errors.push_back({"recipient." + k, "unknown field"});
         }
+        if (v.is_string()) reject_control_characters(errors, "recipient." + k, v.get<std::string>());
       }
     }
   }

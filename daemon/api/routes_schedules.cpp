@@ -210,6 +210,7 @@ std::optional<schedule::Spec> validate_schedule(Impl& r, json doc,
                                                 std::vector<FieldError>& errors) {
   for (auto f : kReadOnlyFields) doc.erase(std::string(f));
   auto spec = schedule::parse_spec(doc, r.tz, errors);
+  schedule::reject_control_characters_in_spec(doc, errors);
   // The existence checks run on the document even when parse_spec found other mistakes, so
   // the client learns about every field in one round trip.
   auto flagged = [&](const std::string& field) {

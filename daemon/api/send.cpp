@@ -8,6 +8,7 @@
 #include "common/duration.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
+#include "common/text_check.hpp"
 #include "common/time.hpp"
 #include "schedule/quiet_hours.hpp"
 
@@ -120,6 +121,8 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
     SmsLength len = measure_sms(out.text);
     if (out.text.empty()) {
       errors.push_back({"text", "must not be empty"});
+    } else if (auto bad = control_character_problem(out.text, Newlines::allow)) {
+      errors.push_back({"text", std::move(*bad)});
     } else if (static_cast<std::size_t>(len.chars) > limits.max_text_chars) {
       errors.push_back({"text", "is " + std::to_string(len.chars) + " characters; at most " +
                                     std::to_string(limits.max_text_chars) + " are allowed"});

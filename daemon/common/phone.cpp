@@ -1,5 +1,6 @@
 #include "common/phone.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace smsgw {
@@ -90,15 +91,30 @@ PhoneResult normalize_phone(std::string_view input) {
 
 std::string mask_phone(std::string_view phone) {
   std::string out(phone);
-  const std::size_t n = out.size();
-  if (n <= 4) return std::string(n, '*');
-  if (n < 11) {
-    // Short or malformed input: keep only the last two characters (and a leading '+').
-    for (std::size_t i = (out[0] == '+' ? 1 : 0); i + 2 < n; ++i) out[i] = '*';
-    return out;
+  // The country code of a Chinese number is not the subscriber's, and the SPEC's log form
+  // "+86138****8000" shows it in full.
+  const std::size_t start = out.starts_with("+86") ? 3 : 0;
+  const auto is_copied = [](char c) { return c == '+' || (c != '\t' && is_separator(c)); };
+  std::size_t positions = 0;
+  for (std::size_t i = start; i < out.size(); ++i)
+    if (!is_copied(out[i])) ++positions;
+
+  std::size_t head = 0;
+  std::size_t tail = 0;
+  if (positions >= 8) {
+    tail = 4;
+    head = std::min<std::size_t>(3, positions - 8);
+  } else if (positions >= 5) {
+    tail = std::min<std::size_t>(2, positions - 4);
   }
-  // Keep the last 4 and everything before the 4 masked ones: "+86138****8000", "138****8000".
-  for (std::size_t i = n - 8; i < n - 4; ++i) out[i] = '*';
+  std::size_t k = 0;  // index of the current position
+  for (std::size_t i = start; i < out.size(); ++i) {
+    char& c = out[i];
+    if (is_copied(c)) continue;
+    const bool shown = k < head || k >= positions - tail;
+    ++k;
+    if (!shown || !is_digit(c)) c = '*';
+  }
   return out;
 }
 

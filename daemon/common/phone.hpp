@@ -18,8 +18,19 @@ struct PhoneResult {
 // because Chinese IMEs produce them. Everything else is rejected with a reason.
 PhoneResult normalize_phone(std::string_view input);
 
-// "+8613800138000" -> "+86138****8000"; anything short is masked almost entirely. Used in every
-// log line that names a recipient.
+// Masks a phone number for a log line: "+8613800138000" -> "+86138****8000",
+// "+491701234567890" -> "+491********7890". Used in every log line that names a recipient.
+//
+// The rule, over bytes (any input is accepted; the output has exactly as many bytes):
+// - '+' and the separators ' ', '-', '.', '(', ')' are copied; every other byte is a position.
+// - A leading "+86" is copied and its digits are not positions: it names the country, not the
+//   subscriber, so Chinese mobiles keep the SPEC's "138****8000" form.
+// - Of N positions at most the first 3 and the last 4 are shown, and at least 4 are masked:
+//   N <= 4 shows none; N = 5 shows the last 1; N = 6, 7 the last 2; N >= 8 the last 4 and the
+//   first min(3, N - 8).
+// - A shown position is shown only if it is a digit; anything else (garbage that reached a log,
+//   a control character, a byte of a multi-byte character) becomes '*'.
+// '*' is a position like any other, so mask_phone(mask_phone(x)) == mask_phone(x).
 std::string mask_phone(std::string_view phone);
 
 }  // namespace smsgw

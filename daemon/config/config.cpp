@@ -811,7 +811,9 @@ class Loader {
         continue;
       }
       std::vector<api::FieldError> errors;
-      const auto spec = schedule::parse_spec(to_json_value(*table), *tz, errors);
+      const nlohmann::json doc = to_json_value(*table);
+      const auto spec = schedule::parse_spec(doc, *tz, errors);
+      schedule::reject_control_characters_in_spec(doc, errors);
       for (const auto& e : errors) {
         // Point at the offending key's line when the field is a top-level key.
         const std::string key = e.field.substr(0, e.field.find_first_of(".["));

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/phone.hpp"
+#include "common/text_check.hpp"
 #include "common/utf8.hpp"
 
 namespace smsgw::directory {
@@ -512,6 +513,11 @@ CsvParseResult parse_recipients_csv(std::string_view bytes, std::optional<std::s
     }
     row.unit = field(kUnit);
     row.title = field(kTitle);
+    // A quoted field may hold a line break; no name, unit or title may.
+    const std::pair<const char*, const std::string*> texts[] = {
+        {"name", &row.name}, {"unit", &row.unit}, {"title", &row.title}};
+    for (const auto& [column, text] : texts)
+      if (auto bad = control_character_problem(*text)) append_problem(problems, std::string(column) + ": " + *bad);
     if (index[kGroups] >= 0) split_groups(field(kGroups), row.groups, problems);
     if (!problems.empty()) {
       result.errors.push_back({line, std::move(problems)});

@@ -49,8 +49,10 @@ struct CsvParseResult {
 //
 // Fields are trimmed (ASCII whitespace, U+3000 and U+00A0). Groups are split on ';' ','
 // and the full-width '；' '，' '、' Excel users type; each is lower-cased (ASCII) and must match
-// [a-z0-9][a-z0-9_-]*. Rows with a wrong number of fields, a bad phone, an empty name, a bad
-// group name or the same phone as an earlier row are reported in `errors` (one error per row,
+// [a-z0-9][a-z0-9_-]*. Rows with a wrong number of fields, a bad phone, an empty name, a
+// control character in name, unit or title (a tab, or a line break inside quotes; see
+// common/text_check.hpp), a bad group name or the same phone as an earlier row are reported
+// in `errors` (one error per row,
 // its problems joined by "; ") with the line where the record starts, and left out of `rows`.
 // Blank lines and rows whose fields are all empty (",,,," as Excel writes them) are skipped.
 CsvParseResult parse_recipients_csv(std::string_view bytes, std::optional<std::string> charset);

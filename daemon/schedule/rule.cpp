@@ -9,6 +9,7 @@
 
 #include "common/duration.hpp"
 #include "common/phone.hpp"
+#include "common/text_check.hpp"
 #include "common/time.hpp"
 
 namespace smsgw::schedule {
@@ -763,6 +764,21 @@ std::optional<Spec> parse_spec(const json& j, const TimeZone& tz,
   }
   if (errors.size() != errors_before) return std::nullopt;
   return s;
+}
+
+void reject_control_characters_in_spec(const json& j, std::vector<api::FieldError>& errors) {
+  if (!j.is_object()) return;
+  if (auto d = j.find("description"); d != j.end() && d->is_string())
+    api::reject_control_characters(errors, "description", d->get_ref<const std::string&>());
+  if (auto p = j.find("params"); p != j.end() && p->is_object()) {
+    for (const auto& [key, value] : p->items()) {
+      if (auto bad = control_character_problem(key)) {
+        errors.push_back({"params", "parameter names " + *bad});
+      } else if (value.is_string()) {
+        api::reject_control_characters(errors, "params." + key, value.get_ref<const std::string&>());
+      }
+    }
+  }
 }
 
 json to_json(const Spec& s, const TimeZone& tz) {

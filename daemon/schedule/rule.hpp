@@ -95,6 +95,12 @@ std::optional<Spec> parse_spec(const nlohmann::json& j, const TimeZone& tz,
                                std::vector<api::FieldError>& errors);
 nlohmann::json to_json(const Spec& s, const TimeZone& tz);
 
+// For a new definition (API body, config file), on top of parse_spec: the free texts
+// ("description", the "params" names and values) must not hold control characters
+// (common/text_check.hpp). Not part of parse_spec, which also reads stored definitions: one
+// saved before this rule existed must keep firing.
+void reject_control_characters_in_spec(const nlohmann::json& j, std::vector<api::FieldError>& errors);
+
 // One firing of a schedule.
 struct Occurrence {
   std::string key;  // stable identity: "at:<ms>", "cron:2026-12-01T09:30",

@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/text_check.hpp"
 #include "config/toml_names.hpp"
 #include "templates/template.hpp"
 
@@ -109,7 +110,9 @@ LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::st
                        "\" (lower-case letters, digits, '_' and '-', starting with a letter or "
                        "digit; at most 64 characters)");
   }
-  check.string_key(root, "description", file.description);
+  if (const auto* n = check.string_key(root, "description", file.description)) {
+    if (auto bad = control_character_problem(file.description)) check.report(n, "description", *bad);
+  }
 
   bool params_ok = true;
   const toml::node* params_node = root.get("params");
@@ -142,6 +145,8 @@ LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::st
   } else if (const auto* n = check.string_key(root, "body", file.body)) {
     if (file.body.empty()) {
       check.report(n, "body", "must not be empty");
+    } else if (auto bad = control_character_problem(file.body, Newlines::allow)) {
+      check.report(n, "body", *bad);
     } else if (params_ok) {
       if (params_node != nullptr) {
         // Positions inside the body are relative to the body's first line.

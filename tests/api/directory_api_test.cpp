@@ -254,6 +254,93 @@ TEST_F(DirectoryApiTest, Groups) {
   EXPECT_EQ(c.request("DELETE", "/v1/groups/cadres", "admin-secret").status, 404);
 }
 
+// A control character in a stored text would reach logs and operators' terminals. Every door
+// answers 422 naming the field and the character, and writes nothing.
+TEST_F(DirectoryApiTest, ControlCharactersAreRejectedAtEveryDoor) {
+  Client c(port_);
+  const std::string id = add(c, {{"name", "张三"}, {"phone", "13800138000"}});
+  ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret",
+                      json{{"name", "notice"}, {"body", "{{x}}"}}.dump())
+                .status,
+            201);
+  const std::string nul("a\0b", 3);
+  struct Door {
+    const char* method;
+    std::string path;
+    const char* token;
+    json body;
+    std::string field;
+    std::string found;  // "U+001B at character 3"
+  };
+  const Door doors[] = {
+      {"POST", "/v1/recipients", "admin-secret", {{"name", "张\x1b[2J"}, {"phone", "13900139000"}},
+       "name", "U+001B at character 2"},
+      {"POST", "/v1/recipients", "admin-secret", {{"name", nul}, {"phone", "13900139000"}},
+       "name", "U+0000 at character 2"},
+      {"POST", "/v1/recipients", "admin-secret", {{"name", "李四\n"}, {"phone", "13900139000"}},
+       "name", "U+000A at character 3"},
+      {"POST", "/v1/recipients", "admin-secret",
+       {{"name", "李四"}, {"phone", "13900139000"}, {"unit", "区\t纪委"}}, "unit", "U+0009 at character 2"},
+      {"POST", "/v1/recipients", "admin-secret",
+       {{"name", "李四"}, {"phone", "13900139000"}, {"title", "科长\u009b"}}, "title", "U+009B at character 3"},
+      {"PATCH", "/v1/recipients/" + id, "admin-secret", {{"name", "\x7f"}}, "name", "U+007F at character 1"},
+      {"PATCH", "/v1/recipients/" + id, "admin-secret", {{"unit", "\x1b"}}, "unit", "U+001B at character 1"},
+      {"PATCH", "/v1/recipients/" + id, "admin-secret", {{"title", "\r"}}, "title", "U+000D at character 1"},
+      {"POST", "/v1/groups", "admin-secret", {{"name", "cadres"}, {"description", "领导\x1b干部"}},
+       "description", "U+001B at character 3"},
+      {"POST", "/v1/templates", "admin-secret", {{"name", "t1"}, {"body", "第一行\x1b[2J"}}, "body",
+       "U+001B at character 4"},
+      {"POST", "/v1/templates", "admin-secret",
+       {{"name", "t1"}, {"body", "正文"}, {"description", "说明\n"}}, "description", "U+000A at character 3"},
+      {"PUT", "/v1/templates/notice", "admin-secret", {{"body", "{{x}}\u0085"}}, "body",
+       "U+0085 at character 6"},
+      {"POST", "/v1/templates/notice/preview", "read-secret", {{"params", {{"x", "\x1b[2J"}}}},
+       "params.x", "U+001B at character 1"},
+      {"POST", "/v1/templates/notice/preview", "read-secret",
+       {{"params", {{"x", "1"}}}, {"recipient", {{"name", "\x1b"}}}}, "recipient.name",
+       "U+001B at character 1"},
+      {"POST", "/v1/messages", "send-secret", {{"to", "13800138000"}, {"text", "会议\x1b[31m"}}, "text",
+       "U+001B at character 3"},
+      {"POST", "/v1/messages", "send-secret",
+       {{"to", "13800138000"}, {"template", "notice"}, {"params", {{"x", "\t"}}}}, "params.x",
+       "U+0009 at character 1"},
+  };
+  const json recipient_before = c.request("GET", "/v1/recipients/" + id, "read-secret").doc();
+  for (const auto& d : doors) {
+    SCOPED_TRACE(std::string(d.method) + " " + d.path + " " + d.body.dump());
+    const Reply r = c.request(d.method, d.path, d.token, d.body.dump());
+    ASSERT_EQ(r.status, 422) << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    EXPECT_EQ(fields(r), std::set<std::string>{d.field}) << r.body;
+    const json errors = r.doc()["errors"];
+    ASSERT_EQ(errors.size(), 1u) << r.body;
+    EXPECT_EQ(errors[0]["message"], "must not contain control characters (found " + d.found + ")");
+  }
+  // Nothing was written by any of them.
+  EXPECT_EQ(c.request("GET", "/v1/recipients", "read-secret").doc()["recipients"].size(), 1u);
+  EXPECT_EQ(c.request("GET", "/v1/recipients/" + id, "read-secret").doc(), recipient_before);
+  EXPECT_EQ(c.request("GET", "/v1/groups", "read-secret").doc()["groups"].size(), 0u);
+  EXPECT_EQ(c.request("GET", "/v1/templates", "read-secret").doc()["templates"].size(), 1u);
+  EXPECT_EQ(c.request("GET", "/v1/templates/notice", "read-secret").doc()["body"], "{{x}}");
+  EXPECT_EQ(rows(), 0);
+
+  // A CRLF in a text gets a hint; a newline alone is part of a text or a template body.
+  const Reply crlf = c.request("POST", "/v1/messages", "send-secret",
+                               json{{"to", "13800138000"}, {"text", "第一行\r\n第二行"}}.dump());
+  ASSERT_EQ(crlf.status, 422) << crlf.body;
+  EXPECT_NE(crlf.doc()["errors"][0]["message"].get<std::string>().find("U+000D at character 4; end lines with \\n alone"),
+            std::string::npos)
+      << crlf.body;
+  EXPECT_EQ(c.request("POST", "/v1/messages", "send-secret",
+                      json{{"to", "13800138000"}, {"text", "第一行\n第二行"}}.dump())
+                .status,
+            202);
+  EXPECT_EQ(c.request("POST", "/v1/templates", "admin-secret",
+                      json{{"name", "two-lines"}, {"body", "第一行\n{{x}}"}}.dump())
+                .status,
+            201);
+}
+
 TEST_F(DirectoryApiTest, TemplatesCreateConflictReplaceAndValidation) {
   Client c(port_);
   json t = {{"name", "holiday"}, {"body", "{{holiday}}期间请严守纪律。"}, {"description", "节日"}};

@@ -490,6 +490,30 @@ TEST_F(SchedulesApiTest, ValidationErrors) {
   EXPECT_EQ(c.request("GET", "/v1/schedules/spring-reminder", "read-secret").doc(), before);
 }
 
+TEST_F(SchedulesApiTest, ControlCharactersInDescriptionAndParamsAreRejected) {
+  Client c(port_);
+  directory(c);
+  json bad = reminder();
+  bad["description"] = "廉洁\x1b[2J提醒";
+  bad["params"] = {{"x", std::string("a\0b", 3)}};
+  Reply r = c.request("POST", "/v1/schedules", "admin-secret", bad.dump());
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(fields(r), (std::set<std::string>{"description", "params.x"})) << r.body;
+  EXPECT_EQ(message_for(r, "description"),
+            "must not contain control characters (found U+001B at character 3)");
+  EXPECT_EQ(message_for(r, "params.x"),
+            "must not contain control characters (found U+0000 at character 2)");
+
+  // The same through PATCH of a stored schedule; the stored one is unchanged.
+  ASSERT_EQ(c.request("POST", "/v1/schedules", "admin-secret", reminder().dump()).status, 201);
+  const json before = c.request("GET", "/v1/schedules/spring-reminder", "read-secret").doc();
+  r = c.request("PATCH", "/v1/schedules/spring-reminder", "admin-secret",
+                json{{"description", "a\tb"}}.dump());
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(fields(r), std::set<std::string>{"description"});
+  EXPECT_EQ(c.request("GET", "/v1/schedules/spring-reminder", "read-secret").doc(), before);
+}
+
 TEST_F(SchedulesApiTest, DuplicateNamesConflictAndScopesApply) {
   Client c(port_);
   directory(c);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -156,6 +157,44 @@ TEST(BackupE2E, BackupUnderWriteLoadHoldsEveryAcknowledgedMessageAndRestores) {
   EXPECT_EQ(second.wait_exit(10s), 0);
   fs::remove_all(dir);
   fs::remove_all(restored);
+}
+
+// "600" for owner read and write.
+std::string mode_of(const std::string& path) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%o", static_cast<unsigned>(fs::status(path).permissions() & fs::perms::mask));
+  return buf;
+}
+
+// The backup holds every number and text: owner-only even when the operator's umask is 022,
+// both for a new PATH and for one replaced with --force (an old 0644 file must not keep its mode).
+TEST(BackupE2E, BackupIsCreatedOwnerOnlyWhateverTheUmask) {
+  const std::string dir = make_temp_dir("smsgw-backup-mode");
+  FakeHttpCarrier carrier(FakeHttpCarrier::Options{});
+  const unsigned short port = free_loopback_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  DaemonProcess daemon(SMSGWD_PATH, dir, config(port, carrier.port()));
+  ASSERT_TRUE(daemon.start(base)) << daemon.log();
+  ASSERT_EQ(http_request("POST", base + "/v1/messages", kToken, send_body(3).dump()).status, 202);
+
+  const std::string backup = dir + "/backup.db";
+  const std::string ctl = "umask 022; " + std::string(SMSGWCTL_PATH) + " backup " + quote(backup);
+  const CommandResult created = run_command(ctl + " --data-dir " + quote(dir + "/data"));
+  ASSERT_EQ(created.status, 0) << created.output;
+  EXPECT_EQ(mode_of(backup), "600");
+
+  // A world-readable file in the way, as an older smsgwctl would have left it.
+  fs::permissions(backup, fs::perms::owner_read | fs::perms::owner_write |
+                              fs::perms::group_read | fs::perms::others_read);
+  const CommandResult forced = run_command(ctl + " --force --data-dir " + quote(dir + "/data"));
+  ASSERT_EQ(forced.status, 0) << forced.output;
+  EXPECT_EQ(mode_of(backup), "600");
+  for (const char* suffix : {".tmp", ".tmp-journal", "-journal"})
+    EXPECT_FALSE(fs::exists(backup + suffix)) << suffix;
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(10s), 0);
+  fs::remove_all(dir);
 }
 
 }  // namespace

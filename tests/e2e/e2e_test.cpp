@@ -1,6 +1,8 @@
 // End-to-end: the real smsgwd binary as a subprocess, a fake HTTP carrier on loopback speaking
 // the generic http carrier protocol, real HTTP requests. Nothing here reaches past 127.0.0.1.
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -366,6 +368,48 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
   EXPECT_EQ(unauthorized.status, 4) << unauthorized.output;
 }
 
+// What the server sends is shown, never obeyed: a name holding ESC [2J (stored before the API
+// refused control characters, or by another tool) must not clear the operator's terminal, nor a
+// right-to-left override reverse the line. New ones are refused by the API.
+TEST_F(E2E, SmsgwctlEscapesControlCharactersInWhatTheServerSends) {
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  // The bidi override is not a control character: the API stores it, smsgwctl escapes it.
+  auto added = run_command(ctl + " --json recipients add --name 张三 --phone 13800138000" +
+                           " --title \"$(printf '\\342\\200\\256')科长\"");
+  ASSERT_EQ(added.status, 0) << added.output;
+  const std::string id = json::parse(added.output)["id"];
+  {
+    SQLite::Database db(dir_ + "/data/smsgw.db", SQLite::OPEN_READWRITE, 5000);
+    SQLite::Statement update(db, "UPDATE recipients SET name = ? WHERE id = ?");
+    update.bind(1, std::string("\x1b[2J张三"));
+    update.bind(2, static_cast<std::int64_t>(std::stoll(id)));
+    ASSERT_EQ(update.exec(), 1);
+  }
+  const auto raw_controls = [](const std::string& out) {
+    return out.find('\x1b') != std::string::npos || out.find("\u202e") != std::string::npos;
+  };
+  for (const std::string& command : {std::string("recipients list"), "recipients show " + id}) {
+    const CommandResult shown = run_command(ctl + " " + command);
+    ASSERT_EQ(shown.status, 0) << command << ": " << shown.output;
+    EXPECT_FALSE(raw_controls(shown.output)) << command << ": " << shown.output;
+    EXPECT_NE(shown.output.find("\\x1b[2J张三"), std::string::npos) << command << ": " << shown.output;
+    EXPECT_NE(shown.output.find("\\u202e科长"), std::string::npos) << command << ": " << shown.output;
+  }
+  // --json stays the server's JSON (where ESC is \u001b by JSON's own rules).
+  const CommandResult as_json = run_command(ctl + " --json recipients show " + id);
+  ASSERT_EQ(as_json.status, 0) << as_json.output;
+  EXPECT_EQ(json::parse(as_json.output)["name"], "\x1b[2J张三");
+
+  const CommandResult refused = run_command(ctl + " recipients add --phone 13900139000 --name \"$(printf 'x\\033]0;pwned\\007')\"");
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("name: must not contain control characters (found U+001B at character 2)"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_FALSE(raw_controls(refused.output)) << refused.output;
+}
+
 // A carrier registered under another signature sends with its own: the stored text keeps the
 // [sms] signature, the carrier gets its signature instead, and the preview can show it.
 TEST_F(E2E, ACarrierWithItsOwnSignatureSendsWithIt) {
@@ -410,9 +454,12 @@ TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
   EXPECT_EQ(imported.status, 1) << imported.output;
   EXPECT_NE(imported.output.find("line 4"), std::string::npos) << imported.output;
   EXPECT_NE(imported.output.find("line 7"), std::string::npos) << imported.output;
+  // 郑十一's unit spans two lines (Alt+Enter in Excel): refused, with the line it starts on.
+  EXPECT_NE(imported.output.find("line 12: unit: must not contain control characters"), std::string::npos)
+      << imported.output;
   listed = run_command(ctl + " --json recipients list --group cadres");
   ASSERT_EQ(listed.status, 0) << listed.output;
-  EXPECT_EQ(json::parse(listed.output)["recipients"].size(), 3u) << listed.output;
+  EXPECT_EQ(json::parse(listed.output)["recipients"].size(), 2u) << listed.output;
   auto table = run_command(ctl + " recipients list --group cadres");
   EXPECT_NE(table.output.find("张三"), std::string::npos) << table.output;
 
@@ -441,8 +488,8 @@ TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
   auto sent = run_command(ctl + " --json send --group cadres --group deputies --template meeting-notice" + params);
   ASSERT_EQ(sent.status, 0) << sent.output;
   auto batch = json::parse(sent.output);
-  EXPECT_EQ(batch["count"], 4) << sent.output;
-  ASSERT_TRUE(carrier_->wait_for_count(4, 10s));
+  EXPECT_EQ(batch["count"], 3) << sent.output;
+  ASSERT_TRUE(carrier_->wait_for_count(3, 10s));
   bool personalised = false;
   for (const auto& r : carrier_->received()) {
     const std::string text = r.json.value("text", "");
@@ -451,14 +498,14 @@ TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
   }
   EXPECT_TRUE(personalised);
 
-  // Deactivate 郑十一: kept, never messaged, and the skip shows in the batch report.
-  auto zheng = run_command(ctl + " --json recipients list --q 郑十一");
-  const std::string zheng_id = json::parse(zheng.output)["recipients"][0]["id"];
-  EXPECT_EQ(run_command(ctl + " recipients deactivate " + zheng_id).status, 0);
+  // Deactivate 周九: kept, never messaged, and the skip shows in the batch report.
+  auto zhou = run_command(ctl + " --json recipients list --q 周九");
+  const std::string zhou_id = json::parse(zhou.output)["recipients"][0]["id"];
+  EXPECT_EQ(run_command(ctl + " recipients deactivate " + zhou_id).status, 0);
   auto second = run_command(ctl + " --json send --group cadres --template meeting-notice" + params);
   ASSERT_EQ(second.status, 0) << second.output;
   auto b2 = json::parse(second.output);
-  EXPECT_EQ(b2["count"], 2) << second.output;
+  EXPECT_EQ(b2["count"], 1) << second.output;
   EXPECT_EQ(b2["skipped_by_reason"]["inactive"], 1) << second.output;
   auto report = run_command(ctl + " --json batches show " + b2["batch_id"].get<std::string>());
   ASSERT_EQ(report.status, 0) << report.output;

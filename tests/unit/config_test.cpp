@@ -357,6 +357,23 @@ claim_batch = 0
   }
 }
 
+TEST(Config, ScheduleTextsWithControlCharactersAreRefusedWithTheirLine) {
+  const auto problems = problems_of(std::string(kCarrier) + R"(
+[[schedules]]
+name = "sf-reminder"
+description = "a\u001bb"
+when = "1 workday before spring_festival at 09:00"
+groups = ["cadres"]
+template = "holiday-integrity-reminder"
+params = { note = "x\ty" }
+)");
+  ASSERT_EQ(problems.size(), 2u) << ::testing::PrintToString(problems);
+  EXPECT_EQ(problems[0], "test.toml:9: schedules[0].description: must not contain control characters "
+                         "(found U+001B at character 2)");
+  EXPECT_EQ(problems[1], "test.toml:13: schedules[0].params.note: must not contain control characters "
+                         "(found U+0009 at character 2)");
+}
+
 TEST(Config, DescribeForAdapters) {
   const Config c = load_config_string(std::string(kCarrier) + "url = 5\n", "test.toml");
   const auto& carrier = c.carriers[0];

@@ -97,5 +97,57 @@ TEST(RenderTable, OneRowStaysOneLineAndShortRowsArePadded) {
   EXPECT_EQ(out, "A    B\nx y\n1    2\n");
 }
 
+struct EscapeCase {
+  std::string_view input;
+  std::string_view table;      // keep_newlines = false
+  std::string_view multiline;  // keep_newlines = true
+};
+
+TEST(EscapeControls, EveryControlBecomesAVisibleEscape) {
+  const EscapeCase cases[] = {
+      {"张三", "张三", "张三"},
+      {"", "", ""},
+      {"\x1b[2J", "\\x1b[2J", "\\x1b[2J"},
+      {std::string_view("a\0b", 3), "a\\x00b", "a\\x00b"},
+      {"a\tb\rc", "a\\x09b\\x0dc", "a\\x09b\\x0dc"},
+      {"line 1\nline 2", "line 1\\x0aline 2", "line 1\nline 2"},
+      {"\x1f\x7f ~", "\\x1f\\x7f ~", "\\x1f\\x7f ~"},
+      {"\u0085\u009b1m\u00a0", "\\u0085\\u009b1m\u00a0", "\\u0085\\u009b1m\u00a0"},  // C1; NBSP stays
+      {"\u202aa\u202eb\u2066c\u2069", "\\u202aa\\u202eb\\u2066c\\u2069",
+       "\\u202aa\\u202eb\\u2066c\\u2069"},
+      {"\u2029\u200b", "\u2029\u200b", "\u2029\u200b"},  // neither control nor override
+      {"\x9b" "2J\xff", "\\x9b2J\\xff", "\\x9b2J\\xff"},   // malformed UTF-8 bytes
+      {"C:\\path", "C:\\path", "C:\\path"},                // backslashes are not doubled
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(escape_controls(c.input), c.table) << c.input;
+    EXPECT_EQ(escape_controls(c.input, true), c.multiline) << c.input;
+    EXPECT_EQ(escape_controls(escape_controls(c.input)), escape_controls(c.input));
+  }
+}
+
+TEST(EscapeControls, NothingBelowSpaceOrInC1SurvivesAnyByte) {
+  for (int b = 0; b < 256; ++b) {
+    const std::string input = "x" + std::string(1, static_cast<char>(b)) + "\u0080\u009f";
+    const std::string out = escape_controls(input);
+    for (char c : out) {
+      const auto u = static_cast<unsigned char>(c);
+      EXPECT_TRUE(u >= 0x20 && u < 0x7F) << "byte " << b << " gave " << out;
+    }
+  }
+}
+
+TEST(RenderTable, EscapesControlsAndMeasuresTheEscapedText) {
+  // A recipient named ESC [2J must not clear the terminal, and the columns after it still line up.
+  const std::string out =
+      render_table({"NAME", "UNIT"}, {{"\x1b[2J", "区纪委"}, {"\u202e张三", "x"}, {"a\tb", "y"}});
+  EXPECT_EQ(out,
+            "NAME        UNIT\n"
+            "\\x1b[2J     区纪委\n"
+            "\\u202e张三  x\n"
+            "a\\x09b      y\n");
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace smsgw::ctl

@@ -137,6 +137,18 @@ TEST(TemplateFile, BodyErrorsNameTheirPositionInTheBody) {
               HasSubstr("t.toml:2: body: line 1, column 1: unclosed \"{{\""));
 }
 
+TEST(TemplateFile, ControlCharactersOtherThanLineBreaksInTheBodyAreRefused) {
+  EXPECT_EQ(only_problem("name = \"x\"\ndescription = \"a\\u001bb\"\nbody = \"a\"\n"),
+            "t.toml:2: description: must not contain control characters (found U+001B at character 2)");
+  EXPECT_EQ(only_problem("name = \"x\"\ndescription = \"\"\"\none\ntwo\"\"\"\nbody = \"a\"\n"),
+            "t.toml:2: description: must not contain control characters (found U+000A at character 4)");
+  EXPECT_EQ(only_problem("name = \"x\"\nbody = \"\"\"\n第一行\t{{a}}\"\"\"\n"),
+            "t.toml:2: body: must not contain control characters (found U+0009 at character 4)");
+  const auto two_lines = parse_template_file("name = \"x\"\nbody = \"\"\"\n第一行\n{{a}}\"\"\"\n", "t.toml");
+  ASSERT_TRUE(two_lines.ok()) << ::testing::PrintToString(two_lines.problems);
+  EXPECT_EQ(two_lines.file->body, "第一行\n{{a}}");
+}
+
 TEST(TemplateFile, SeveralProblemsInFileOrder) {
   const auto loaded =
       parse_template_file("name = \"X\"\nextra = 1\nbody = \"{{}}\"\n", "t.toml");
