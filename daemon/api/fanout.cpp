@@ -52,7 +52,24 @@ Params parse_params(const json& j, std::vector<FieldError>& errors) {
   return out;
 }
 
-std::optional<std::string> lookup_value(std::string_view name, const Params& params,
+ParamIndex::ParamIndex(const Params& params) : params_(params) {
+  if (params.size() <= kLinear) return;
+  by_name_.reserve(params.size());
+  for (const auto& [k, v] : params) by_name_.emplace(k, &v);  // emplace keeps the first
+}
+
+const std::string* ParamIndex::find(std::string_view name) const {
+  if (params_.size() <= kLinear) {
+    for (const auto& [k, v] : params_) {
+      if (k == name) return &v;
+    }
+    return nullptr;
+  }
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+std::optional<std::string> lookup_value(std::string_view name, const ParamIndex& params,
                                         const RecipientFields* recipient,
                                         const DateValues& dates) {
   if (recipient != nullptr) {
@@ -62,9 +79,7 @@ std::optional<std::string> lookup_value(std::string_view name, const Params& par
     else if (name == "unit") v = recipient->unit;
     if (!v.empty()) return std::string(v);
   }
-  for (const auto& [k, v] : params) {
-    if (k == name) return v;
-  }
+  if (const std::string* v = params.find(name)) return *v;
   if (name == "today") return dates.today;
   if (name == "today_cn") return dates.today_cn;
   if (name == "now") return dates.now;
@@ -103,7 +118,7 @@ Fanout build_fanout(std::vector<store::Target>& targets,
     }
   }
   const Params empty_params;
-  const Params& params = spec.params != nullptr ? *spec.params : empty_params;
+  const ParamIndex params(spec.params != nullptr ? *spec.params : empty_params);
   const bool per_recipient = spec.tmpl != nullptr && uses_recipient_fields(*spec.tmpl);
 
   // The shared text (plain text, or a template without per-recipient placeholders).
@@ -134,8 +149,10 @@ Fanout build_fanout(std::vector<store::Target>& targets,
 
   out.messages.reserve(targets.size());
   std::int64_t inactive = 0, capped = 0;
-  // Missing names with how many recipients lack each and one example, for the 422.
+  // Missing names with how many recipients lack each and one example, for the 422; indexed by
+  // name, since a template may lack 100,000 names for each of 100,000 recipients.
   std::vector<std::pair<std::string, std::pair<std::int64_t, std::string>>> missing;
+  std::unordered_map<std::string, std::size_t> missing_at;
   std::int64_t too_long_count = 0;
   int longest = 0;
   for (auto& t : targets) {
@@ -160,12 +177,11 @@ Fanout build_fanout(std::vector<store::Target>& targets,
       });
       if (!r.missing.empty()) {
         for (const auto& name : r.missing) {
-          auto it = std::find_if(missing.begin(), missing.end(),
-                                 [&](const auto& e) { return e.first == name; });
-          if (it == missing.end()) {
+          const auto [it, added] = missing_at.try_emplace(name, missing.size());
+          if (added) {
             missing.push_back({name, {1, t.phone}});
           } else {
-            ++it->second.first;
+            ++missing[it->second].second.first;
           }
         }
         continue;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,8 +31,24 @@ struct DateValues {
 };
 DateValues date_values(const TimeZone& tz, UnixMs now);
 
-// Request parameters in request order; few, so a linear search beats hashing.
+// Request parameters in request order; look them up through a ParamIndex.
 using Params = std::vector<std::pair<std::string, std::string>>;
+
+// Finds params by name; the first of a repeated name wins. Usually there are a few, and a
+// linear search beats hashing; but a 1 MiB body can carry 100,000, and a linear search per
+// placeholder of a 100,000-placeholder template would be quadratic, so many are hashed once.
+// Keeps pointers into `params`, which must outlive the index and not change.
+class ParamIndex {
+ public:
+  explicit ParamIndex(const Params& params);
+  const std::string* find(std::string_view name) const;
+
+ private:
+  static constexpr std::size_t kLinear = 16;
+  const Params& params_;
+  std::unordered_map<std::string_view, const std::string*> by_name_;  // only past kLinear
+};
+
 // A JSON object of strings (numbers and booleans are taken as their JSON text). Errors name
 // "params" or "params.<key>"; a value (or name) with a control character is one.
 Params parse_params(const nlohmann::json& j, std::vector<FieldError>& errors);
@@ -43,7 +60,7 @@ struct RecipientFields {
 // The value of a placeholder: the recipient's own field when non-empty, then the request's
 // params, then the date builtins. nullopt = missing (a recipient field left empty counts as
 // missing so a template can supply it with a default filter instead of rendering a blank).
-std::optional<std::string> lookup_value(std::string_view name, const Params& params,
+std::optional<std::string> lookup_value(std::string_view name, const ParamIndex& params,
                                         const RecipientFields* recipient, const DateValues& dates);
 
 // True if the template uses name, title or unit (then it is rendered once per recipient).

@@ -377,13 +377,13 @@ void Router::Impl::import_recipients(Call& call, Request& req) {
   }
   json body = {{"dry_run", dry_run}, {"encoding", parsed.encoding}, {"errors", std::move(errs)}};
   if (dry_run) {
-    std::int64_t created = 0, updated = 0;
-    for (const auto& row : parsed.rows) {
-      if (deps.store.find_recipient_by_phone(row.phone)) ++updated;
-      else ++created;
-    }
-    body["created"] = created;
-    body["updated"] = updated;
+    // One batched read, not a SELECT per row: this runs on the io thread.
+    std::vector<std::string> phones;
+    phones.reserve(parsed.rows.size());
+    for (const auto& row : parsed.rows) phones.push_back(row.phone);
+    const store::UpsertCounts c = deps.store.count_upsert(phones);
+    body["created"] = c.created;
+    body["updated"] = c.updated;
     return finish(call, json_response(200, dump(body)));
   }
   std::vector<store::RecipientUpsert> rows;
@@ -541,7 +541,7 @@ std::optional<store::TemplateRow> template_from(const json& doc, std::optional<s
                         {"offset", parsed.error->offset}});
     } else {
       if (!params) params = templates::infer_params(*parsed.tmpl);
-      for (const auto& problem : templates::validate(row.body, *params)) {
+      for (const auto& problem : templates::validate(*parsed.tmpl, *params)) {
         errors.push_back({{"field", "body"}, {"message", problem}});
       }
     }
@@ -684,8 +684,9 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
   }
   const DateValues dates = date_values(tz, now());
   const RecipientFields rf{rname, rtitle, runit};
+  const ParamIndex index(params);
   auto rendered = templates::render(*parsed.tmpl, [&](std::string_view n) {
-    return lookup_value(n, params, has_recipient ? &rf : nullptr, dates);
+    return lookup_value(n, index, has_recipient ? &rf : nullptr, dates);
   });
   if (!rendered.missing.empty()) {
     for (const auto& m : rendered.missing) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_set>
 
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
@@ -212,21 +213,28 @@ std::optional<schedule::Spec> validate_schedule(Impl& r, json doc,
   auto spec = schedule::parse_spec(doc, r.tz, errors);
   schedule::reject_control_characters_in_spec(doc, errors);
   // The existence checks run on the document even when parse_spec found other mistakes, so
-  // the client learns about every field in one round trip.
-  auto flagged = [&](const std::string& field) {
-    return std::any_of(errors.begin(), errors.end(),
-                       [&](const FieldError& e) { return e.field == field; });
-  };
-  if (auto t = doc.find("template"); t != doc.end() && t->is_string() && !flagged("template") &&
+  // the client learns about every field in one round trip. Fields already in error are looked
+  // up in a set and the groups in one batched read: a 1 MiB body lists ~100,000 groups, and a
+  // scan of the errors plus a query per group was quadratic.
+  std::unordered_set<std::string> flagged;
+  for (const auto& e : errors) flagged.insert(e.field);
+  if (auto t = doc.find("template"); t != doc.end() && t->is_string() && flagged.count("template") == 0 &&
                                       !r.deps.store.get_template(t->get<std::string>())) {
     errors.push_back({"template", "no template named \"" + t->get<std::string>() + "\""});
   }
   if (auto g = doc.find("groups"); g != doc.end() && g->is_array()) {
+    std::vector<std::pair<std::string, std::size_t>> named;  // name, index
     for (std::size_t i = 0; i < g->size(); ++i) {
-      const std::string field = "groups[" + std::to_string(i) + "]";
-      if (!(*g)[i].is_string() || flagged(field)) continue;
-      const std::string name = (*g)[i].get<std::string>();
-      if (!r.deps.store.get_group(name)) errors.push_back({field, "no group named \"" + name + "\""});
+      if (!(*g)[i].is_string() || flagged.count("groups[" + std::to_string(i) + "]") != 0) continue;
+      named.emplace_back((*g)[i].get<std::string>(), i);
+    }
+    std::vector<std::string> names;
+    names.reserve(named.size());
+    for (const auto& n : named) names.push_back(n.first);
+    const std::unordered_set<std::string> known = r.deps.store.existing_groups(names);
+    for (const auto& [name, i] : named) {
+      if (known.count(name) == 0)
+        errors.push_back({"groups[" + std::to_string(i) + "]", "no group named \"" + name + "\""});
     }
   }
   if (!spec && errors.empty()) errors.push_back({"", "the schedule is invalid"});

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/phone.hpp"
 #include "common/text_check.hpp"
@@ -387,7 +388,29 @@ bool is_group_separator(std::string_view s, std::size_t i, std::size_t& width) n
   return false;
 }
 
-void check_group(std::string_view part, std::vector<std::string>& groups, std::string& problems) {
+// A row's groups so far. A row names a few, and a linear search beats hashing; but one cell
+// may hold 1 MiB of names, so past a handful they are hashed.
+class GroupSet {
+ public:
+  explicit GroupSet(std::vector<std::string>& groups) : groups_(groups) {}
+
+  void add(std::string name) {
+    if (groups_.size() < kLinear) {
+      if (std::find(groups_.begin(), groups_.end(), name) == groups_.end())
+        groups_.push_back(std::move(name));
+      return;
+    }
+    if (seen_.empty()) seen_.insert(groups_.begin(), groups_.end());
+    if (seen_.insert(name).second) groups_.push_back(std::move(name));
+  }
+
+ private:
+  static constexpr std::size_t kLinear = 16;
+  std::vector<std::string>& groups_;
+  std::unordered_set<std::string> seen_;
+};
+
+void check_group(std::string_view part, GroupSet& groups, std::string& problems) {
   std::string name(part);
   bool ascii = true;
   bool valid = true;
@@ -413,11 +436,11 @@ void check_group(std::string_view part, std::vector<std::string>& groups, std::s
                                  "letter or digit)");
     return;
   }
-  if (std::find(groups.begin(), groups.end(), name) == groups.end())
-    groups.push_back(std::move(name));
+  groups.add(std::move(name));
 }
 
-void split_groups(std::string_view field, std::vector<std::string>& groups, std::string& problems) {
+void split_groups(std::string_view field, std::vector<std::string>& out, std::string& problems) {
+  GroupSet groups(out);
   std::size_t start = 0;
   std::size_t i = 0;
   while (i <= field.size()) {

@@ -88,6 +88,47 @@ void bind_chunk(SQLite::Statement& s, int offset, const std::vector<std::string>
   }
 }
 
+// The distinct values of `values`, in first-seen order.
+std::vector<std::string> distinct(const std::vector<std::string>& values) {
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(values.size());
+  std::vector<std::string> out;
+  for (const std::string& v : values)
+    if (seen.insert(v).second) out.push_back(v);
+  return out;
+}
+
+// Which of `values` (distinct) a one-column lookup finds. A few values are looked up one by one
+// with `point_sql` ("... = ?"): cheaper than a 256-wide IN list, whose ephemeral table SQLite
+// rebuilds on every run. Many go through `in_sql` ("... IN (in_placeholders())"), one run per
+// kInChunk values instead of one per value.
+std::unordered_set<std::string> select_existing(Store::Impl& impl, const std::string& point_sql,
+                                                const std::string& in_sql,
+                                                const std::vector<std::string>& values) {
+  std::unordered_set<std::string> found;
+  if (values.size() <= kSmallLookup) {
+    Use s(impl.read_stmt(point_sql));
+    for (const std::string& v : values) {
+      s->bindNoCopy(1, v);
+      if (s->executeStep()) found.insert(text_of(s->getColumn(0)));
+      s->reset();
+    }
+    return found;
+  }
+  Use s(impl.read_stmt(in_sql));
+  for (std::size_t first = 0; first < values.size(); first += kInChunk) {
+    bind_chunk(*s, 0, values, first);
+    while (s->executeStep()) found.insert(text_of(s->getColumn(0)));
+    s->reset();
+  }
+  return found;
+}
+
+const std::string kPhoneExists = "SELECT phone FROM recipients WHERE phone = ?";
+const std::string kPhonesExist = "SELECT phone FROM recipients WHERE phone IN (" + in_placeholders() + ")";
+const std::string kGroupExists = "SELECT name FROM groups WHERE name = ?";
+const std::string kGroupsExist = "SELECT name FROM groups WHERE name IN (" + in_placeholders() + ")";
+
 const std::string kRecipientColumns =
     "r.id, r.name, r.phone, r.unit, r.title, r.active, r.created_at, r.updated_at, "
     "(SELECT group_concat(group_name, char(31)) FROM group_members WHERE recipient_id = r.id)";
@@ -435,6 +476,25 @@ std::optional<Recipient> Store::find_recipient_by_phone(const std::string& e164)
       });
 }
 
+UpsertCounts Store::count_upsert(const std::vector<std::string>& phones) {
+  return impl_->read<UpsertCounts>("count_upsert", {}, [&] {
+    // Like the upsert: a phone that exists is updated; a new one is created by its first row
+    // and updated by any later one.
+    const std::vector<std::string> unique = distinct(phones);
+    const std::unordered_set<std::string> existing = select_existing(*impl_, kPhoneExists, kPhonesExist, unique);
+    UpsertCounts counts;
+    counts.created = static_cast<std::int64_t>(unique.size() - existing.size());
+    counts.updated = static_cast<std::int64_t>(phones.size()) - counts.created;
+    return counts;
+  });
+}
+
+std::unordered_set<std::string> Store::existing_groups(const std::vector<std::string>& names) {
+  return impl_->read<std::unordered_set<std::string>>("existing_groups", {}, [&] {
+    return select_existing(*impl_, kGroupExists, kGroupsExist, distinct(names));
+  });
+}
+
 RecipientPage Store::list_recipients(const RecipientFilter& filter) {
   return impl_->read<RecipientPage>("list_recipients", {}, [&] {
     const int limit = std::clamp(filter.limit, 1, 1000);
@@ -630,14 +690,13 @@ std::vector<Target> Store::resolve_targets(const std::vector<std::string>& group
     // Group members: one streaming query over every known group, in recipient id order, so a
     // recipient in several groups arrives as adjacent rows. Phones are unique among recipients,
     // so only the explicit numbers need the hash set.
+    // Which groups exist, 256 per statement: a request may name thousands, and a query plus
+    // a linear duplicate search per name was quadratic.
     std::vector<std::string> known_groups;
-    for (const std::string& group : groups) {
-      if (std::find(known_groups.begin(), known_groups.end(), group) != known_groups.end() ||
-          std::find(unknown_groups.begin(), unknown_groups.end(), group) != unknown_groups.end())
-        continue;
-      Use exists(impl_->read_stmt("SELECT 1 FROM groups WHERE name = ?"));
-      exists->bindNoCopy(1, group);
-      (exists->executeStep() ? known_groups : unknown_groups).push_back(group);
+    if (!groups.empty()) {
+      const std::vector<std::string> named = distinct(groups);
+      const std::unordered_set<std::string> existing = select_existing(*impl_, kGroupExists, kGroupsExist, named);
+      for (const std::string& group : named) (existing.count(group) != 0 ? known_groups : unknown_groups).push_back(group);
     }
     if (known_groups.empty()) return targets;
     // One shape per number of groups (a handful in practice), each prepared once.

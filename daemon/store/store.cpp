@@ -733,7 +733,8 @@ void Store::flush() {
 }
 
 Store::Stats Store::stats() const {
-  return Stats{impl_->commits_.load(std::memory_order_relaxed), impl_->jobs_.load(std::memory_order_relaxed)};
+  return Stats{impl_->commits_.load(std::memory_order_relaxed), impl_->jobs_.load(std::memory_order_relaxed),
+               impl_->read_statements_.load(std::memory_order_relaxed)};
 }
 
 std::optional<MessageRow> Store::get_message(std::int64_t id) {

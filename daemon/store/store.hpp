@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 #include "common/types.hpp"
@@ -293,10 +294,13 @@ class Store {
   // Never call it from a completion handler (it would wait for its own writer thread).
   void flush();
 
-  // Counters for tests and metrics: `jobs` submitted writes that ran, in `commits` transactions.
+  // Counters for tests and metrics: `jobs` submitted writes that ran, in `commits` transactions;
+  // `read_statements` statements run on the read connection (each run of a prepared statement
+  // counts once, however many rows it returns).
   struct Stats {
     std::uint64_t commits = 0;
     std::uint64_t jobs = 0;
+    std::uint64_t read_statements = 0;
   };
   Stats stats() const;
 
@@ -322,6 +326,12 @@ class Store {
   // --- directory reads (any thread) ---
   std::optional<Recipient> get_recipient(std::int64_t id);
   std::optional<Recipient> find_recipient_by_phone(const std::string& e164);
+  // What async_upsert_recipients would report for rows with these phones (E.164), as of now:
+  // the dry run of an import. One statement per 256 distinct phones, not one per row (a
+  // 15,000-row import costs 59); up to 16 phones are looked up one by one.
+  UpsertCounts count_upsert(const std::vector<std::string>& phones);
+  // The names among `names` that are groups; batched like count_upsert.
+  std::unordered_set<std::string> existing_groups(const std::vector<std::string>& names);
   RecipientPage list_recipients(const RecipientFilter& filter);
   std::vector<Group> list_groups();
   std::optional<Group> get_group(const std::string& name);

@@ -156,13 +156,17 @@ struct Store::Impl {
     writer_.pending_reports =
         writer_.db.execAndGet("SELECT COUNT(*) FROM pending_reports").getInt64();
     pending_reports_.store(writer_.pending_reports);
+    // Counts statements run on the read connection (Stats::read_statements): tests bound the
+    // work of a request by it instead of by time.
+    sqlite3_trace_v2(reader_.getHandle(), SQLITE_TRACE_STMT, &Impl::on_read_statement, this);
     if (options.max_page_count > 0)
       writer_.db.exec("PRAGMA max_page_count = " + std::to_string(options.max_page_count));
     next_message_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").getInt64();
     next_batch_id_ = writer_.db.execAndGet("SELECT COALESCE(MAX(id), 0) + 1 FROM batches").getInt64();
     if (options.release_leases_at_open) {
       released_at_open_ = writer_.db.exec(
-          "UPDATE messages SET status = 'queued', lease_until = NULL WHERE status = 'sending'");
+          "UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL "
+          "WHERE status = 'sending'");
     }
     thread_ = std::thread([this] { writer_loop(); });
   }
@@ -303,6 +307,11 @@ struct Store::Impl {
 
   SQLite::Statement& read_stmt(const std::string& sql) { return reads_.get(sql); }
 
+  static int on_read_statement(unsigned, void* self, void*, void*) {
+    static_cast<Impl*>(self)->read_statements_.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
+
   const int max_group_jobs_;
   const std::size_t max_pending_writes_;
   const std::string path_;
@@ -319,6 +328,7 @@ struct Store::Impl {
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> jobs_{0};
   std::atomic<std::int64_t> pending_reports_{0};
+  std::atomic<std::uint64_t> read_statements_{0};
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

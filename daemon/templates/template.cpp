@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 #include "common/utf8.hpp"
 
@@ -47,20 +50,39 @@ struct Position {
 };
 
 // Columns count code points, so an error in Chinese text points at the right character.
-Position position_of(std::string_view body, std::size_t offset) {
-  Position p;
-  std::size_t i = 0;
-  while (i < offset && i < body.size()) {
-    if (body[i] == '\n') {
-      ++p.line;
-      p.column = 1;
-      ++i;
-      continue;
+// Positions are asked for in increasing offsets (validate() reports every unknown placeholder
+// in body order), so the cursor carries on from the last one: rescanning from the start for
+// each made a 1 MiB body with 100,000 placeholders quadratic.
+class PositionCursor {
+ public:
+  explicit PositionCursor(std::string_view body) : body_(body) {}
+
+  Position at(std::size_t offset) {
+    if (offset < i_) {  // not expected, but stays correct
+      i_ = 0;
+      p_ = {};
     }
-    i += decode_utf8(body, i).length;
-    ++p.column;
+    while (i_ < offset && i_ < body_.size()) {
+      if (body_[i_] == '\n') {
+        ++p_.line;
+        p_.column = 1;
+        ++i_;
+        continue;
+      }
+      i_ += decode_utf8(body_, i_).length;
+      ++p_.column;
+    }
+    return p_;
   }
-  return p;
+
+ private:
+  std::string_view body_;
+  std::size_t i_ = 0;
+  Position p_;
+};
+
+Position position_of(std::string_view body, std::size_t offset) {
+  return PositionCursor(body).at(offset);
 }
 
 bool is_name_start(char c) {
@@ -164,10 +186,12 @@ class Parser {
     const char quote = s_[i_];
     const std::size_t start = i_;
     const auto end = s_.find(quote, i_ + 1);
-    const auto newline = s_.find('\n', i_ + 1);
-    const auto close = s_.find("}}", i_ + 1);
-    if (end == std::string_view::npos || (newline != std::string_view::npos && newline < end) ||
-        (is_argument && close != std::string_view::npos && close < end))
+    // Only the string itself is searched for a line break or "}}": searching the rest of the
+    // body made a line of 140,000 {{'a'}} quadratic.
+    const std::string_view inside =
+        s_.substr(i_ + 1, end == std::string_view::npos ? std::string_view::npos : end - i_ - 1);
+    if (end == std::string_view::npos || inside.find('\n') != std::string_view::npos ||
+        (is_argument && inside.find("}}") != std::string_view::npos))
       return error(start, std::string("unterminated string (missing closing ") + quote + ")");
     out = std::string(s_.substr(start + 1, end - start - 1));
     i_ = end + 1;
@@ -298,8 +322,11 @@ std::string two_digits(int v) {
   return buf;
 }
 
-void add_once(std::vector<std::string>& out, const std::string& name) {
-  if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+// Appends `name` unless `seen` has it: a list of 100,000 distinct names stays linear. `seen`
+// may hold views of the template's names, which live as long as the template.
+template <typename Set>
+void add_once(std::vector<std::string>& out, Set& seen, const std::string& name) {
+  if (seen.insert(name).second) out.push_back(name);
 }
 
 }  // namespace
@@ -308,15 +335,17 @@ Parsed parse(std::string_view body) { return Parser(body).run(); }
 
 std::vector<std::string> placeholders(const Template& t) {
   std::vector<std::string> out;
+  std::unordered_set<std::string_view> seen;
   for (const auto& seg : t.segments)
-    if (seg.is_placeholder && !seg.name.empty()) add_once(out, seg.name);
+    if (seg.is_placeholder && !seg.name.empty()) add_once(out, seen, seg.name);
   return out;
 }
 
 std::vector<std::string> required_placeholders(const Template& t) {
   std::vector<std::string> out;
+  std::unordered_set<std::string_view> seen;
   for (const auto& seg : t.segments)
-    if (seg.is_placeholder && !seg.name.empty() && !seg.has_default()) add_once(out, seg.name);
+    if (seg.is_placeholder && !seg.name.empty() && !seg.has_default()) add_once(out, seen, seg.name);
   return out;
 }
 
@@ -360,6 +389,8 @@ std::optional<std::string> date_cn(std::string_view s) {
 
 Rendered render(const Template& t, const Lookup& lookup) {
   Rendered out;
+  std::unordered_set<std::string_view> missing_seen;  // views of the template's names
+  std::unordered_set<std::string> invalid_seen;
   for (const auto& seg : t.segments) {
     if (!seg.is_placeholder) {
       out.text += seg.text;
@@ -379,9 +410,9 @@ Rendered render(const Template& t, const Lookup& lookup) {
         auto converted = date_cn(*value);
         if (!converted) {
           const std::string who = seg.name.empty() ? quoted(seg.text) : seg.name;
-          add_once(out.invalid, who + ": " + quoted(*value) +
-                                    " is not a date in the form YYYY-MM-DD (date_cn)");
-          if (!seg.name.empty()) add_once(out.missing, seg.name);
+          add_once(out.invalid, invalid_seen,
+                   who + ": " + quoted(*value) + " is not a date in the form YYYY-MM-DD (date_cn)");
+          if (!seg.name.empty()) add_once(out.missing, missing_seen, seg.name);
           invalid = true;
           break;
         }
@@ -390,7 +421,7 @@ Rendered render(const Template& t, const Lookup& lookup) {
     }
     if (invalid) continue;
     if (!value) {
-      add_once(out.missing, seg.name);
+      add_once(out.missing, missing_seen, seg.name);
       continue;
     }
     out.text += *value;
@@ -398,40 +429,107 @@ Rendered render(const Template& t, const Lookup& lookup) {
   return out;
 }
 
-std::vector<std::string> validate(std::string_view body, const std::vector<std::string>& params) {
-  std::vector<std::string> problems;
+namespace {
+
+// The declared params as a tree of their dotted parts. A param covers a name when its parts
+// begin the name's ("holiday" covers "holiday.name" and "holiday.start.day"), so one walk along
+// the name's parts answers: hashing every prefix of a name of 100,000 parts was quadratic.
+// Holds views of `params`, which must outlive it.
+class ParamTree {
+ public:
+  explicit ParamTree(const std::vector<std::string>& params) {
+    terminal_.push_back(false);  // the root
+    for (const auto& p : params) {
+      std::size_t node = 0;
+      for_each_part(p, [&](std::string_view part) {
+        const auto [it, added] = children_.try_emplace({node, part}, terminal_.size());
+        if (added) terminal_.push_back(false);
+        node = it->second;
+        return true;
+      });
+      terminal_[node] = true;
+    }
+  }
+
+  bool covers(std::string_view name) const {
+    std::size_t node = 0;
+    bool covered = false;
+    for_each_part(name, [&](std::string_view part) {
+      const auto it = children_.find({node, part});
+      if (it == children_.end()) return false;
+      node = it->second;
+      covered = terminal_[node];
+      return !covered;
+    });
+    return covered;
+  }
+
+ private:
+  using Key = std::pair<std::size_t, std::string_view>;  // parent node, part
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept {
+      return std::hash<std::string_view>{}(k.second) ^ (k.first * 0x9E3779B97F4A7C15ull);
+    }
+  };
+
+  // Calls f(part) for each '.'-separated part until f returns false.
+  template <typename F>
+  static void for_each_part(std::string_view s, F&& f) {
+    for (;;) {
+      const auto dot = s.find('.');
+      if (!f(s.substr(0, dot)) || dot == std::string_view::npos) return;
+      s.remove_prefix(dot + 1);
+    }
+  }
+
+  std::unordered_map<Key, std::size_t, KeyHash> children_;
+  std::vector<bool> terminal_;  // by node: a param ends here
+};
+
+void check_param_names(const std::vector<std::string>& params, std::vector<std::string>& problems) {
   for (const auto& p : params)
     if (!is_valid_name(p))
       problems.push_back("params: " + quoted(p) +
                          " is not a valid name (letters, digits and '_', starting with a letter "
                          "or '_', parts separated by '.')");
-  const Parsed parsed = parse(body);
-  if (!parsed.ok()) {
-    problems.push_back(parsed.error->to_string());
-    return problems;
-  }
-  auto declared = [&](std::string_view name) {
-    // "holiday" covers "holiday.name" and "holiday.start.day".
-    for (std::string_view prefix = name;;) {
-      if (std::find(params.begin(), params.end(), prefix) != params.end()) return true;
-      const auto dot = prefix.rfind('.');
-      if (dot == std::string_view::npos) return false;
-      prefix = prefix.substr(0, dot);
-    }
-  };
-  std::vector<std::string> reported;
-  for (const auto& seg : parsed.tmpl->segments) {
+}
+
+void check_placeholders(const Template& t, const std::vector<std::string>& params,
+                        std::vector<std::string>& problems) {
+  const ParamTree declared(params);
+  std::unordered_set<std::string_view> reported;
+  PositionCursor positions(t.body);  // segments come in body order
+  for (const auto& seg : t.segments) {
     if (!seg.is_placeholder || seg.name.empty()) continue;
-    if (is_builtin(seg.name) || declared(seg.name)) continue;
-    if (std::find(reported.begin(), reported.end(), seg.name) != reported.end()) continue;
-    reported.push_back(seg.name);
-    const auto p = position_of(body, seg.offset);
+    if (is_builtin(seg.name) || declared.covers(seg.name)) continue;
+    if (!reported.insert(seg.name).second) continue;
+    const auto p = positions.at(seg.offset);
     ParseError e{seg.offset, p.line, p.column,
                  "unknown placeholder " + quoted(seg.name) +
                      " (not a builtin and not in params; builtins: name, title, unit, today, "
                      "today_cn, now, year, month, day)"};
     problems.push_back(e.to_string());
   }
+}
+
+}  // namespace
+
+std::vector<std::string> validate(std::string_view body, const std::vector<std::string>& params) {
+  std::vector<std::string> problems;
+  check_param_names(params, problems);
+  const Parsed parsed = parse(body);
+  if (!parsed.ok()) {
+    problems.push_back(parsed.error->to_string());
+    return problems;
+  }
+  check_placeholders(*parsed.tmpl, params, problems);
+  return problems;
+}
+
+std::vector<std::string> validate(const Template& t, const std::vector<std::string>& params) {
+  std::vector<std::string> problems;
+  check_param_names(params, problems);
+  check_placeholders(t, params, problems);
   return problems;
 }
 

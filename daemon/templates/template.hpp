@@ -87,6 +87,9 @@ Rendered render(const Template& t, const Lookup& lookup);
 // ("line 1, column 5: ..."). A declared param also covers dotted names below it: "holiday"
 // covers {{holiday.name}}. Params must be valid names themselves.
 std::vector<std::string> validate(std::string_view body, const std::vector<std::string>& params);
+// The same for a body parsed already (the API parses once for the error's position and the
+// inferred params).
+std::vector<std::string> validate(const Template& t, const std::vector<std::string>& params);
 
 // Declared params for a body when the author gave none: its non-builtin placeholders.
 std::vector<std::string> infer_params(const Template& t);

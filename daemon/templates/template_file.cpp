@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <unordered_set>
 
 #include <toml++/toml.h>
 
@@ -118,9 +119,10 @@ LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::st
   const toml::node* params_node = root.get("params");
   if (params_node != nullptr) {
     if (const auto* array = params_node->as_array()) {
+      std::unordered_set<std::string> listed;  // a linear search per element was quadratic
       for (const auto& element : *array) {
         if (const auto* s = element.as_string()) {
-          if (std::find(file.params.begin(), file.params.end(), s->get()) != file.params.end()) {
+          if (!listed.insert(s->get()).second) {
             check.report(&element, "params", "\"" + s->get() + "\" is listed twice");
             params_ok = false;
           } else {

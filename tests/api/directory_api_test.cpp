@@ -525,6 +525,172 @@ TEST_F(DirectoryApiTest, TokensCreatedWorkAtOnceAndRevokedStop) {
   EXPECT_EQ(c.request("DELETE", "/v1/tokens/oa-new", "admin-secret").status, 404);
 }
 
+// --- worst cases at the 1 MiB body limit ---------------------------------------------------
+// Each of these was quadratic in the body or ran a statement per element on the io thread. The
+// store's read statements are counted; the time bounds only have to catch the seconds to
+// minutes they used to take, so they are generous enough for sanitizer builds.
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kGenerous = std::chrono::seconds(5);
+constexpr int kNames = 100'000;
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// "aaaa", "aaab", ...: 100,000 distinct names of four letters.
+std::string short_name(int i) {
+  std::string s(4, 'a');
+  for (int k = 3; k >= 0; --k, i /= 26) s[static_cast<std::size_t>(k)] = static_cast<char>('a' + i % 26);
+  return s;
+}
+
+// 100,000 lines of one placeholder each: 1,000,000 bytes once in JSON.
+std::string placeholder_lines() {
+  std::string body;
+  for (int i = 0; i < kNames; ++i) body += "{{" + short_name(i) + "}}\n";
+  return body;
+}
+
+TEST_F(DirectoryApiTest, DryRunImportOfFifteenThousandRowsReadsInBatches) {
+  Client c(port_);
+  // A third of the numbers are known already.
+  std::vector<store::RecipientUpsert> known;
+  for (int i = 0; i < 15'000; i += 3) {
+    known.push_back({"旧" + std::to_string(i), "+86138" + std::to_string(10'000'000 + i), "", "",
+                     std::nullopt, std::nullopt});
+  }
+  std::promise<std::error_code> done;
+  store_->async_upsert_recipients(std::move(known), [&](std::error_code ec, store::UpsertCounts) {
+    done.set_value(ec);
+  });
+  ASSERT_FALSE(done.get_future().get());
+  std::string csv = "name,phone,unit,title,groups\n";
+  for (int i = 0; i < 15'000; ++i) {
+    csv += "干部" + std::to_string(i) + ",138" + std::to_string(10'000'000 + i) + ",区纪委,科员,cadres\n";
+  }
+  ASSERT_LT(csv.size(), config_.limits.max_body_bytes);
+
+  const auto reads_before = store_->stats().read_statements;
+  const auto start = Clock::now();
+  Reply dry = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret", csv,
+                        {"Content-Type: text/csv"});
+  const auto elapsed = Clock::now() - start;
+  const auto reads = store_->stats().read_statements - reads_before;
+  ASSERT_EQ(dry.status, 200) << dry.body.substr(0, 500);
+  EXPECT_EQ(dry.doc()["created"], 10'000);
+  EXPECT_EQ(dry.doc()["updated"], 5'000);
+  EXPECT_EQ(dry.doc()["errors"].size(), 0u);
+  // 256 phones per statement: 59, where it used to be one per row.
+  EXPECT_LE(reads, 59u) << "read statements";
+  EXPECT_LT(elapsed, kGenerous);
+  std::printf("[timing] dry run of 15,000 rows: %.0f ms, %llu read statements\n", ms(elapsed),
+              static_cast<unsigned long long>(reads));
+
+  // The real import counts the same.
+  Reply real = c.request("POST", "/v1/recipients/import", "admin-secret", csv, {"Content-Type: text/csv"});
+  ASSERT_EQ(real.status, 200) << real.body.substr(0, 500);
+  EXPECT_EQ(real.doc()["created"], 10'000);
+  EXPECT_EQ(real.doc()["updated"], 5'000);
+  // A small dry run (a handful of point lookups) after the import: everything is known now.
+  Reply small = c.request("POST", "/v1/recipients/import?dry_run=true", "admin-secret",
+                          "name,phone\n甲,13810000000\n乙,13700000000\n", {"Content-Type: text/csv"});
+  ASSERT_EQ(small.status, 200) << small.body;
+  EXPECT_EQ(small.doc()["created"], 1);
+  EXPECT_EQ(small.doc()["updated"], 1);
+}
+
+TEST_F(DirectoryApiTest, TemplatesAtTheBodyLimit) {
+  Client c(port_);
+  const std::string lines = placeholder_lines();
+  // A parse error at the very end names its line and column.
+  const std::string bad = json{{"name", "big"}, {"body", lines + "会议}}"}}.dump();
+  ASSERT_LT(bad.size(), config_.limits.max_body_bytes);
+  auto start = Clock::now();
+  Reply rejected = c.request("POST", "/v1/templates", "admin-secret", bad);
+  auto elapsed = Clock::now() - start;
+  ASSERT_EQ(rejected.status, 422) << rejected.body.substr(0, 500);
+  const json e = rejected.doc()["errors"][0];
+  EXPECT_EQ(e["line"], kNames + 1);
+  EXPECT_EQ(e["column"], 3);
+  EXPECT_LT(elapsed, kGenerous);
+  std::printf("[timing] 1 MiB template with an error at the end: %.0f ms\n", ms(elapsed));
+
+  // Without params, all 100,000 names are inferred (in order of first use), on POST and PUT.
+  const std::string good = json{{"name", "big"}, {"body", lines}}.dump();
+  start = Clock::now();
+  Reply created = c.request("POST", "/v1/templates", "admin-secret", good);
+  elapsed = Clock::now() - start;
+  ASSERT_EQ(created.status, 201) << created.body.substr(0, 500);
+  const json params = created.doc()["params"];
+  ASSERT_EQ(params.size(), static_cast<std::size_t>(kNames));
+  EXPECT_EQ(params.back(), short_name(kNames - 1));
+  EXPECT_LT(elapsed, kGenerous);
+  std::printf("[timing] 1 MiB template with 100,000 names created: %.0f ms\n", ms(elapsed));
+  start = Clock::now();
+  Reply replaced = c.request("PUT", "/v1/templates/big", "admin-secret", good);
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  ASSERT_EQ(replaced.status, 200) << replaced.body.substr(0, 500);
+
+  // A preview with a value for every one of them.
+  json values = json::object();
+  for (int i = 0; i < kNames; ++i) values[short_name(i)] = "";
+  values[short_name(kNames - 1)] = "完";
+  const std::string preview = json{{"params", values}}.dump();
+  ASSERT_LT(preview.size(), config_.limits.max_body_bytes);
+  start = Clock::now();
+  Reply shown = c.request("POST", "/v1/templates/big/preview", "read-secret", preview);
+  elapsed = Clock::now() - start;
+  ASSERT_EQ(shown.status, 200) << shown.body.substr(0, 500);
+  EXPECT_EQ(shown.doc()["text"], kSignature + std::string(kNames - 1, '\n') + "完\n");
+  EXPECT_LT(elapsed, kGenerous);
+  std::printf("[timing] preview of it with 100,000 params: %.0f ms\n", ms(elapsed));
+}
+
+TEST_F(DirectoryApiTest, FanOutOfATemplateLackingAHundredThousandValues) {
+  Client c(port_);
+  add(c, {{"name", "张三"}, {"phone", "13800138000"}, {"groups", {"pair"}}});
+  add(c, {{"name", "李四"}, {"phone", "13900139000"}, {"groups", {"pair"}}});
+  // {{name}} makes it render per recipient; each rendering lacks the same 100,000 values.
+  const std::string t = json{{"name", "big"}, {"body", "{{name}}" + placeholder_lines()}}.dump();
+  ASSERT_LT(t.size(), config_.limits.max_body_bytes);
+  ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret", t).status, 201);
+  const auto start = Clock::now();
+  Reply sent = c.request("POST", "/v1/messages", "send-secret",
+                         json{{"groups", {"pair"}}, {"template", "big"}}.dump());
+  const auto elapsed = Clock::now() - start;
+  ASSERT_EQ(sent.status, 422) << sent.body.substr(0, 500);
+  const json errors = sent.doc()["errors"];
+  ASSERT_EQ(errors.size(), static_cast<std::size_t>(kNames));
+  EXPECT_EQ(errors[0]["field"], "params.aaaa");
+  EXPECT_EQ(errors.back()["field"], "params." + short_name(kNames - 1));
+  EXPECT_EQ(rows(), 0);
+  EXPECT_LT(elapsed, kGenerous);
+  std::printf("[timing] fan-out lacking 100,000 values: %.0f ms\n", ms(elapsed));
+}
+
+TEST_F(DirectoryApiTest, SendNamingAHundredThousandGroupsReadsInBatches) {
+  Client c(port_);
+  add(c, {{"name", "张三"}, {"phone", "13800138000"}, {"groups", {"cadres"}}});
+  json groups = {"cadres"};
+  for (int i = 0; i < kNames; ++i) groups.push_back("g" + std::to_string(i));
+  const std::string body = json{{"groups", groups}, {"text", "会议通知"}}.dump();
+  ASSERT_LT(body.size(), config_.limits.max_body_bytes);
+  const auto reads_before = store_->stats().read_statements;
+  const auto start = Clock::now();
+  Reply sent = c.request("POST", "/v1/messages", "send-secret", body);
+  const auto elapsed = Clock::now() - start;
+  const auto reads = store_->stats().read_statements - reads_before;
+  ASSERT_EQ(sent.status, 422) << sent.body.substr(0, 500);
+  const std::string message = sent.doc()["errors"][0]["message"];
+  EXPECT_EQ(message.rfind("unknown group(s): g0, g1, ", 0), 0u) << message.substr(0, 100);
+  EXPECT_TRUE(message.ends_with(", g99999"));
+  EXPECT_EQ(message.find("cadres"), std::string::npos);
+  // 100,001 names, 256 per statement (391), where it used to be one statement per name.
+  EXPECT_LE(reads, 391u + 2u) << "read statements";  // + the members of "cadres", counted and read
+  EXPECT_LT(elapsed, kGenerous);
+  std::printf("[timing] send naming 100,001 groups: %.0f ms, %llu read statements\n", ms(elapsed),
+              static_cast<unsigned long long>(reads));
+}
+
 TEST_F(DirectoryApiTest, TimingsOfLargeImportAndFanOut) {
   Client c(port_);
   std::string csv = "name,phone,unit,title,groups\n";

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "store/schema.hpp"
@@ -450,6 +451,61 @@ TEST_F(DirectoryTest, ResolveTargetsDedupesAndOrders) {
   ASSERT_EQ(targets.size(), 1u);
   EXPECT_FALSE(targets[0].active);
   EXPECT_TRUE(unknown.empty());
+}
+
+// count_upsert is the dry run of async_upsert_recipients: the same counts, for a handful of
+// phones (point lookups) and for thousands (256 per statement), repeats within the list included.
+TEST_F(DirectoryTest, CountUpsertPredictsTheUpsertInBatches) {
+  Store& store = open();
+  std::vector<RecipientUpsert> known;
+  for (int i = 0; i < 3000; i += 3) known.push_back(person("K", phone(i)));
+  upsert(store, known);
+
+  for (int n : {4, 3000}) {
+    SCOPED_TRACE(n);
+    std::vector<std::string> phones;
+    std::vector<RecipientUpsert> rows;
+    for (int i = 0; i < n; ++i) phones.push_back(phone(i));
+    phones.push_back(phone(1));  // known, twice
+    phones.push_back(phone(2));  // new, twice: created once, then updated
+    phones.push_back("+8613700000000");
+    for (const auto& p : phones) rows.push_back(person("R", p));
+
+    const auto reads_before = store.stats().read_statements;
+    const UpsertCounts predicted = store.count_upsert(phones);
+    const auto reads = store.stats().read_statements - reads_before;
+    // Distinct phones: n + 1; point lookups up to 16, then ceil((n + 1) / 256) statements.
+    EXPECT_EQ(reads, n + 1 <= 16 ? static_cast<std::uint64_t>(n + 1) : (n + 1 + 255) / 256u);
+    const UpsertCounts real = upsert(store, rows);
+    EXPECT_EQ(predicted.created, real.created);
+    EXPECT_EQ(predicted.updated, real.updated);
+    if (n == 3000) {  // new: the 2,000 not divisible by 3, less phone(1) and phone(2) of round one
+      EXPECT_EQ(real.created, 1998);
+      EXPECT_EQ(real.updated, 3003 - 1998);
+    }
+  }
+  EXPECT_EQ(store.count_upsert({}).created, 0);
+}
+
+TEST_F(DirectoryTest, ExistingGroupsInBatches) {
+  Store& store = open();
+  create_group(store, "cadres");
+  create_group(store, "deputies");
+  EXPECT_EQ(store.existing_groups({"cadres", "nope", "cadres"}), (std::unordered_set<std::string>{"cadres"}));
+  std::vector<std::string> many;
+  for (int i = 0; i < 1000; ++i) many.push_back("g" + std::to_string(i));
+  many.push_back("deputies");
+  many.push_back("cadres");
+  const auto reads_before = store.stats().read_statements;
+  EXPECT_EQ(store.existing_groups(many), (std::unordered_set<std::string>{"cadres", "deputies"}));
+  EXPECT_EQ(store.stats().read_statements - reads_before, 4u);  // 1002 names, 256 per statement
+
+  // resolve_targets checks its groups the same way.
+  std::vector<std::string> unknown;
+  EXPECT_TRUE(store.resolve_targets(many, {}, unknown).empty());
+  ASSERT_EQ(unknown.size(), 1000u);
+  EXPECT_EQ(unknown.front(), "g0");
+  EXPECT_EQ(unknown.back(), "g999");
 }
 
 TEST_F(DirectoryTest, CountsSinceSkipsCancelledAndOlder) {

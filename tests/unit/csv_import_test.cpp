@@ -409,6 +409,26 @@ TEST(CsvImport, GroupsSplitTrimLowerAndDedupe) {
   EXPECT_TRUE(row_on(r, 5).groups.empty());
 }
 
+// One cell with 1 MiB of group names, each twice: a linear duplicate search per name made it
+// quadratic (tens of seconds). The bound is generous enough for a sanitizer build.
+TEST(CsvImport, AMegabyteOfGroupsInOneCellIsLinear) {
+  std::string csv = "name,phone,groups\na,13800138000,\"";
+  constexpr int kGroups = 70'000;
+  for (int copy = 0; copy < 2; ++copy)
+    for (int i = 0; i < kGroups; ++i) csv += (i % 2 == 0 ? "G" : "g") + std::to_string(i) + ";";
+  csv += "\"\n";
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = parse(csv);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_EQ(r.rows.size(), 1u);
+  const auto& groups = r.rows[0].groups;
+  ASSERT_EQ(groups.size(), static_cast<std::size_t>(kGroups));
+  EXPECT_EQ(groups[0], "g0");
+  EXPECT_EQ(groups[15], "g15");
+  EXPECT_EQ(groups[16], "g16");  // past the linear search: still lower-cased and in order
+  EXPECT_EQ(groups.back(), "g69999");
+}
+
 TEST(CsvImport, DuplicatePhoneIsDetectedAfterNormalisation) {
   const auto r = parse("name,phone\na,13800138000\nb,+86 138 0013 8000\nc,008613800138000\n");
   EXPECT_EQ(row_lines(r), (std::vector<int>{2}));

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -506,6 +507,33 @@ TEST_F(ScheduleRule, ParseSpecErrorsNameTheField) {
   json long_name = reminder_json();
   long_name["name"] = std::string(65, 'a');
   EXPECT_THAT(fields_of(long_name), ElementsAre("name"));
+}
+
+// 1 MiB of groups and of numbers, each listed twice: a linear duplicate search per element made
+// this quadratic (tens of seconds); linear it takes milliseconds. The bound is generous enough
+// for a sanitizer build on a shared machine.
+TEST_F(ScheduleRule, ParseSpecOfMegabyteListsIsLinear) {
+  json j = reminder_json();
+  json groups = json::array();
+  json to = json::array();
+  constexpr int kGroups = 60'000;  // "g12345", twice: about 1 MiB of JSON
+  constexpr int kNumbers = 30'000;  // "+8613800012345", twice: about 1 MiB
+  for (int copy = 0; copy < 2; ++copy) {
+    for (int i = 0; i < kGroups; ++i) groups.push_back("g" + std::to_string(i));
+    for (int i = 0; i < kNumbers; ++i) to.push_back("138" + std::to_string(10'000'000 + i));
+  }
+  j["groups"] = groups;
+  j["to"] = to;
+  std::vector<api::FieldError> errors;
+  const auto start = std::chrono::steady_clock::now();
+  const auto s = parse_spec(j, tz_, errors);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_TRUE(s.has_value()) << (errors.empty() ? "" : errors[0].field + ": " + errors[0].message);
+  ASSERT_EQ(s->groups.size(), static_cast<std::size_t>(kGroups));
+  EXPECT_EQ(s->groups.front(), "g0");
+  EXPECT_EQ(s->groups.back(), "g59999");
+  ASSERT_EQ(s->to.size(), static_cast<std::size_t>(kNumbers));
+  EXPECT_EQ(s->to.back(), "+8613810029999");
 }
 
 }  // namespace

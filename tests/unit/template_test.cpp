@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 
 #include "templates/signature.hpp"
@@ -189,6 +190,139 @@ TEST(Template, ValidateAgainstParams) {
 
   EXPECT_THAT(validate("{{name}}", {"bad name"}),
               ElementsAre(HasSubstr("params: \"bad name\" is not a valid name")));
+}
+
+// Worst cases at the API's 1 MiB body limit. Each used to be quadratic (a rescan from the start
+// for every position, a linear duplicate search for every name, a search to the end of the body
+// for every quoted string): tens of seconds to minutes. Linear, they take milliseconds; the
+// bound is generous enough for a sanitizer build on a shared machine.
+constexpr std::chrono::seconds kGenerous{2};
+constexpr int kMany = 100'000;
+
+using Clock = std::chrono::steady_clock;
+
+// "aaaa", "aaab", ...: 100,000 distinct names of four letters.
+std::string short_name(int i) {
+  std::string s(4, 'a');
+  for (int k = 3; k >= 0; --k, i /= 26) s[static_cast<std::size_t>(k)] = static_cast<char>('a' + i % 26);
+  return s;
+}
+
+// One placeholder per line: 900 KB, 100,000 lines, 100,000 distinct names.
+std::string one_placeholder_per_line() {
+  std::string body;
+  body.reserve(9 * kMany);
+  for (int i = 0; i < kMany; ++i) body += "{{" + short_name(i) + "}}\n";
+  return body;
+}
+
+TEST(TemplateAtTheBodyLimit, AnErrorAtTheVeryEndHasItsLineAndColumn) {
+  const std::string body = one_placeholder_per_line() + "会议}}";
+  const auto start = Clock::now();
+  const ParseError e = error_of(body);
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  EXPECT_EQ(e.line, kMany + 1);
+  EXPECT_EQ(e.column, 3);
+  EXPECT_EQ(e.offset, body.size() - 2);
+  EXPECT_THAT(e.message, HasSubstr("outside a placeholder"));
+  // The same through validate(), which the API calls on every save.
+  const auto start_validate = Clock::now();
+  const auto problems = validate(body, {});
+  EXPECT_LT(Clock::now() - start_validate, kGenerous);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("line 100001, column 3: \"}}\" outside a placeholder"));
+}
+
+TEST(TemplateAtTheBodyLimit, EveryUnknownPlaceholderIsReportedWithItsPosition) {
+  const std::string body = one_placeholder_per_line() + "末尾{{ zzzz }}";
+  const auto start = Clock::now();
+  const auto problems = validate(body, {});
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  ASSERT_EQ(problems.size(), static_cast<std::size_t>(kMany) + 1);
+  EXPECT_THAT(problems[0], HasSubstr("line 1, column 1: unknown placeholder \"aaaa\""));
+  EXPECT_THAT(problems[kMany - 1], HasSubstr("line 100000, column 1: unknown placeholder \"" +
+                                             short_name(kMany - 1) + "\""));
+  EXPECT_THAT(problems[kMany], HasSubstr("line 100001, column 3: unknown placeholder \"zzzz\""));
+}
+
+TEST(TemplateAtTheBodyLimit, PlaceholdersAndDeclaredParamsOfAHundredThousandNames) {
+  const std::string body = one_placeholder_per_line() + one_placeholder_per_line();  // each twice
+  const Parsed p = parse(body);
+  ASSERT_TRUE(p.ok());
+  auto start = Clock::now();
+  const auto names = placeholders(*p.tmpl);
+  const auto required = required_placeholders(*p.tmpl);
+  const auto params = infer_params(*p.tmpl);
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  ASSERT_EQ(names.size(), static_cast<std::size_t>(kMany));
+  EXPECT_EQ(names.front(), "aaaa");
+  EXPECT_EQ(names.back(), short_name(kMany - 1));
+  EXPECT_EQ(required, names);
+  EXPECT_EQ(params, names);
+
+  start = Clock::now();
+  EXPECT_THAT(validate(body, params), IsEmpty());
+  EXPECT_LT(Clock::now() - start, kGenerous);
+}
+
+TEST(TemplateAtTheBodyLimit, DeeplyDottedNamesAgainstManyParams) {
+  // 100,000 params and a name of 100,000 parts: every prefix of the name used to be searched
+  // for among all params (or hashed whole), quadratic either way.
+  std::vector<std::string> params;
+  for (int i = 0; i < kMany; ++i) params.push_back(short_name(i));
+  std::string deep = "zzzz";
+  for (int i = 0; i < kMany; ++i) deep += ".a";
+  const std::string body = "{{" + deep + "}}{{" + deep + ".b}}{{aaab.c.d}}";
+  const auto start = Clock::now();
+  const auto problems = validate(body, params);
+  params.push_back("zzzz.a.a");
+  const auto covered = validate(body, params);
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_THAT(problems[0], HasSubstr("line 1, column 1: unknown placeholder \"zzzz.a.a.a"));
+  EXPECT_THAT(problems[1], HasSubstr("line 1, column " + std::to_string(deep.size() + 5) +
+                                     ": unknown placeholder \"zzzz.a.a.a"));
+  EXPECT_THAT(covered, IsEmpty());
+}
+
+TEST(TemplateAtTheBodyLimit, RenderReportsEachMissingNameOnce) {
+  const std::string body = one_placeholder_per_line() + one_placeholder_per_line();
+  const Parsed p = parse(body);
+  ASSERT_TRUE(p.ok());
+  const auto start = Clock::now();
+  const Rendered r = render(*p.tmpl, [](std::string_view) { return std::nullopt; });
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  ASSERT_EQ(r.missing.size(), static_cast<std::size_t>(kMany));
+  EXPECT_EQ(r.missing.back(), short_name(kMany - 1));
+
+  // Every value rejected by date_cn, each reported once.
+  std::string dates;
+  for (int i = 0; i < kMany; ++i) dates += "{{" + short_name(i) + "|date_cn}}{{" + short_name(i) + "|date_cn}}";
+  const Parsed d = parse(dates);
+  ASSERT_TRUE(d.ok());
+  const auto start_dates = Clock::now();
+  const Rendered bad = render(*d.tmpl, [](std::string_view n) { return std::string(n); });
+  EXPECT_LT(Clock::now() - start_dates, kGenerous);
+  EXPECT_EQ(bad.invalid.size(), static_cast<std::size_t>(kMany));
+  EXPECT_EQ(bad.missing.size(), static_cast<std::size_t>(kMany));
+}
+
+TEST(TemplateAtTheBodyLimit, QuotedStringsOnOneLongLine) {
+  // No line break anywhere: each string used to search to the end of the body for one.
+  std::string strings, defaults;
+  for (int i = 0; i < 150'000; ++i) strings += "{{'a'}}";
+  for (int i = 0; i < 50'000; ++i) defaults += "{{ x | default:'b' }}";
+  const auto start = Clock::now();
+  const Parsed p = parse(strings);
+  const Parsed q = parse(defaults);
+  EXPECT_LT(Clock::now() - start, kGenerous);
+  ASSERT_TRUE(p.ok()) << p.error->to_string();
+  ASSERT_TRUE(q.ok()) << q.error->to_string();
+  EXPECT_EQ(render(*p.tmpl, from({})).text, std::string(150'000, 'a'));
+  EXPECT_EQ(render(*q.tmpl, from({})).text, std::string(50'000, 'b'));
+  // An unterminated string is still found, at its own position.
+  expect_error(strings + "\n{{'a\nb'}}", 2, 3, "unterminated string");
+  expect_error(defaults + "{{ x | default:'b }}'}}", 1, 50'000 * 21 + 16, "unterminated string");
 }
 
 TEST(Signature, PrependedUnlessPresent) {
