@@ -78,11 +78,14 @@ Route match(std::string_view target) {
   if (auto r = with_param("/v1/groups/", RouteId::group, "/v1/groups/{name}", "GET, DELETE"))
     return *r;
   if (path == "/v1/templates") return {RouteId::templates, "/v1/templates", {}, "GET, POST"};
+  constexpr std::string_view kTemplates = "/v1/templates/";
   constexpr std::string_view kPreview = "/preview";
-  if (starts_with(path, "/v1/templates/") && path.size() > kPreview.size() &&
-      path.substr(path.size() - kPreview.size()) == kPreview) {
-    std::string_view inner = path.substr(0, path.size() - kPreview.size());
-    std::string_view name = inner.substr(std::string_view("/v1/templates/").size());
+  // Room for both: "/v1/templates/preview" is the template named "preview", not a preview of
+  // the template named "" (found by fuzz_route; substr past the end threw out of handle()).
+  if (starts_with(path, kTemplates) && path.size() >= kTemplates.size() + kPreview.size() &&
+      path.ends_with(kPreview)) {
+    std::string_view name =
+        path.substr(kTemplates.size(), path.size() - kTemplates.size() - kPreview.size());
     if (!name.empty() && name.find('/') == std::string_view::npos) {
       return {RouteId::template_preview, "/v1/templates/{name}/preview", name, "POST"};
     }
