@@ -412,6 +412,18 @@ TEST(CsvImport, AllProblemsOfARowAreReportedTogether) {
   EXPECT_THAT(r.errors[0].message, ::testing::Not(HasSubstr("12")));  // the number is not echoed
 }
 
+// Found by fuzz_csv: the API refuses group names over 64 characters, so an import must too.
+TEST(CsvImport, GroupNamesLongerThan64CharactersAreRejected) {
+  const std::string longest(64, 'g');
+  const auto r = parse("name,phone,groups\na,13800138000," + longest + "\nb,13900139000," +
+                       longest + "x\n");
+  ASSERT_EQ(r.rows.size(), 1u) << dump(r);
+  EXPECT_EQ(r.rows[0].groups, (std::vector<std::string>{longest}));
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("longer than 64 characters"));
+}
+
 // --- speed ---------------------------------------------------------------------------------
 
 std::string generated_csv(int rows) {
