@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "calendar/lunar.hpp"
+#include "config/toml_names.hpp"
 
 namespace smsgw::calendar {
 
@@ -205,7 +206,7 @@ class FileParser {
     std::string p = file_;
     if (line > 0) p += ":" + std::to_string(line);
     p += ": " + message;
-    problems_.emplace_back(line, std::move(p));
+    problems_.emplace_back(line, config::escape_controls(p));
   }
 
   // In file order: toml++ tables iterate by key, not by line.
