@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/phone.hpp"
 #include "common/utf8.hpp"
@@ -386,7 +387,8 @@ bool is_group_separator(std::string_view s, std::size_t i, std::size_t& width) n
   return false;
 }
 
-void check_group(std::string_view part, std::vector<std::string>& groups, std::string& problems) {
+void check_group(std::string_view part, std::vector<std::string>& groups,
+                 std::unordered_set<std::string>& seen, std::string& problems) {
   std::string name(part);
   bool ascii = true;
   bool valid = true;
@@ -418,18 +420,19 @@ void check_group(std::string_view part, std::vector<std::string>& groups, std::s
     append_problem(problems, "group '" + name.substr(0, 20) + "...' is longer than 64 characters");
     return;
   }
-  if (std::find(groups.begin(), groups.end(), name) == groups.end())
-    groups.push_back(std::move(name));
+  if (seen.insert(name).second) groups.push_back(std::move(name));
 }
 
 void split_groups(std::string_view field, std::vector<std::string>& groups, std::string& problems) {
+  // A set, not a search of `groups`: one cell may hold a megabyte of names.
+  std::unordered_set<std::string> seen;
   std::size_t start = 0;
   std::size_t i = 0;
   while (i <= field.size()) {
     std::size_t width = 0;
     if (i == field.size() || is_group_separator(field, i, width)) {
       const auto part = trim(field.substr(start, i - start));
-      if (!part.empty()) check_group(part, groups, problems);
+      if (!part.empty()) check_group(part, groups, seen, problems);
       if (i == field.size()) break;
       i += width;
       start = i;
