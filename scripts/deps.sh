@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages smsgw needs to build and test, only those that are missing.
+#   scripts/deps.sh        build and test
+#   scripts/deps.sh fuzz   also clang 14 and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,11 @@ packages=(
   libsystemd-dev systemd
   curl sqlite3 tzdata
 )
+if [ "${1:-}" = fuzz ]; then
+  # libclang-rt-14-dev holds the sanitizer and fuzzer runtimes; clang only recommends it, and
+  # recommendations are not installed below.
+  packages+=(clang libclang-rt-14-dev libfuzzer-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,7 @@
 
 #include "calendar/builtin_years.hpp"
 #include "calendar/lunar.hpp"
+#include "config/toml_names.hpp"
 
 namespace smsgw::calendar {
 
@@ -206,7 +207,7 @@ class FileParser {
     std::string p = file_;
     if (line > 0) p += ":" + std::to_string(line);
     p += ": " + message;
-    problems_.emplace_back(line, std::move(p));
+    problems_.emplace_back(line, config::escape_controls(p));
   }
 
   // In file order: toml++ tables iterate by key, not by line.

@@ -48,7 +48,7 @@ std::string format_problem(std::string_view file, std::size_t line, std::string_
     out += ": ";
   }
   out += message;
-  return out;
+  return escape_controls(out);
 }
 
 std::size_t line_of(const toml::node* node) noexcept {
@@ -885,7 +885,7 @@ Config load(std::string_view text, const std::string& source_name, const fs::pat
     if (where) message += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
     message += ": ";
     message += e.description();
-    throw ConfigError({std::move(message)});
+    throw ConfigError({escape_controls(message)});
   }
   Loader loader(source_name, base_dir);
   Config config = loader.load(root);

@@ -1,7 +1,9 @@
 #pragma once
 // How TOML values are named in error messages ("must be a string, not an integer"), shared by
-// every loader of TOML files (smsgw.toml, templates/*.toml) so their messages read alike.
+// every loader of TOML files (smsgw.toml, templates/*.toml, calendar/*.toml) so their messages
+// read alike.
 
+#include <string>
 #include <string_view>
 
 #include <toml++/toml.h>
@@ -31,6 +33,32 @@ inline std::string_view toml_type_name(const toml::node& node) noexcept {
     default:
       return "nothing";
   }
+}
+
+// Problems quote keys and values from the file, and toml++'s parse errors quote the offending
+// character: a control character there would split the one-problem-per-line output (a raw
+// newline) or reach the operator's terminal (ESC). They are written as \n, \r, \t or \xNN.
+inline std::string escape_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b != 0x7F) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace smsgw::config

@@ -42,7 +42,7 @@ class Checker {
       text += ": ";
     }
     text += message;
-    problems_.push_back({line, std::move(text)});
+    problems_.push_back({line, config::escape_controls(text)});
   }
   void report(const toml::node* node, std::string_view key, std::string_view message) {
     report(node != nullptr && node->source().begin ? node->source().begin.line : 0, key, message);
@@ -89,7 +89,7 @@ LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::st
     if (where) message += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
     message += ": ";
     message += e.description();
-    result.problems.push_back(std::move(message));
+    result.problems.push_back(config::escape_controls(message));
     return result;
   }
 

@@ -559,6 +559,21 @@ TEST_F(CalendarDir, FilesAddYearsAndOverrideBuiltInOnes) {
     FAIL() << "expected an error";
   } catch (const CalendarError& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr((dir_ / "2028.toml").string() + ":1: missing [[holidays]]"));
+
+// Found by fuzz_calendar_file: toml++'s "saw 't<newline>'" split one problem over two lines of
+// the CalendarError. Control characters are escaped, so each line is one whole problem.
+TEST(CalendarParse, ProblemsAreOnePrintableLine) {
+  try {
+    Calendar::parse_year_file("6=t\n4=4", "2026.toml");
+    ADD_FAILURE() << "parsed";
+  } catch (const CalendarError& e) {
+    EXPECT_STREQ(e.what(), "2026.toml:1: Error while parsing boolean: expected 'true', saw 't\\n'");
+  }
+  try {
+    Calendar::parse_year_file("year = 2026\n\"a\\u001bb\" = 1\n[[holidays]]\n", "2026.toml");
+    ADD_FAILURE() << "parsed";
+  } catch (const CalendarError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("2026.toml:2: unknown key \"a\\x1bb\""));
   }
 }
 

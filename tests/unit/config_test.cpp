@@ -582,6 +582,16 @@ TEST(Config, CalendarDir) {
   EXPECT_EQ(load_config_file(SMSGW_SOURCE_DIR "/config/smsgw.toml").daemon.calendar_dir,
             SMSGW_SOURCE_DIR "/config/calendar");
   std::filesystem::remove_all(dir);
+
+// Found by fuzz_calendar_file: toml++ quotes the character it stopped at, and quoted keys may
+// hold any character, so a problem could carry a raw newline (two lines in the output) or an
+// ESC (to the operator's terminal). Every loader escapes them.
+TEST(Config, ProblemsAreOnePrintableLine) {
+  EXPECT_EQ(only_problem("6=t\n4=4"),
+            "test.toml:1:4: Error while parsing boolean: expected 'true', saw 't\\n'");
+  const auto problems = problems_of("[daemon]\n\"x\\ny\\u001b\" = 1\n" + std::string(kCarrier));
+  ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("test.toml:2: daemon.x\\ny\\x1b: unknown key"));
 }
 
 }  // namespace

@@ -665,3 +665,25 @@ TEST_F(RouterTest, ReportFieldsAreBounded) {
 
 }  // namespace
 }  // namespace smsgw::api
+
+namespace smsgw::api {
+namespace {
+
+// Found by fuzz_route: "/v1/templates/preview" made the matcher take a substring past the end,
+// and the exception left handle() before any try block, which would end smsgwd's io thread.
+// It is the template named "preview"; an empty name before "/preview" matches nothing.
+TEST_F(RouterTest, PreviewSuffixWithoutANameIsNotAPreview) {
+  EXPECT_EQ(route_template("/v1/templates/preview"), "/v1/templates/{name}");
+  EXPECT_EQ(route_template("/v1/templates/x/preview"), "/v1/templates/{name}/preview");
+  EXPECT_EQ(route_template("/v1/templates//preview"), "other");
+  EXPECT_EQ(route_template("/v1/templates/preview?x=1"), "/v1/templates/{name}");
+
+  EXPECT_EQ(call(request(http::verb::get, "/v1/templates/preview", "")).result_int(), 401);
+  Response res = call(request(http::verb::get, "/v1/templates/preview", "read-secret"));
+  EXPECT_EQ(res.result_int(), 404) << res.body();
+  res = call(request(http::verb::post, "/v1/templates/preview", "read-secret", "{}"));
+  EXPECT_EQ(res.result_int(), 405) << res.body();
+}
+
+}  // namespace
+}  // namespace smsgw::api

@@ -183,5 +183,16 @@ TEST(TemplateFile, ListIgnoresOtherFiles) {
   std::filesystem::remove_all(dir);
 }
 
+// Problems are one printable line each, like the config loader's (see config_test.cpp).
+TEST(TemplateFile, ProblemsAreOnePrintableLine) {
+  EXPECT_EQ(only_problem("6=t\n4=4"),
+            "t.toml:1:4: Error while parsing boolean: expected 'true', saw 't\\n'");
+  const auto loaded =
+      parse_template_file("name = \"x\"\nbody = \"y\"\n\"a\\u001bb\" = 1\n", "t.toml");
+  ASSERT_EQ(loaded.problems.size(), 1u) << ::testing::PrintToString(loaded.problems);
+  EXPECT_EQ(loaded.problems[0],
+            "t.toml:3: a\\x1bb: unknown key (expected one of: name, description, params, body)");
+}
+
 }  // namespace
 }  // namespace smsgw::templates
