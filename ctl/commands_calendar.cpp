@@ -60,7 +60,8 @@ std::vector<std::string> month_lines(int year, int month, const std::map<long, s
   std::string line(static_cast<std::size_t>(lead) * kCell, ' ');
   int column = lead;
   for (int day = 1; day <= days_in_month(year, month); ++day) {
-    const std::string num = (day < 10 ? " " : "") + std::to_string(day);
+    std::string num = day < 10 ? " " : "";
+    num.append(std::to_string(day));
     auto it = marks.find(first + day - 1);
     line += num;
     line += it == marks.end() ? "  " : it->second;

@@ -169,7 +169,7 @@ int schedules_history(const Client& client, const ParsedArgs& a) {
   std::string path = path_of(a.positionals[0]) + "/history";
   std::string query;
   if (auto n = a.get("limit")) query += "limit=" + escape(*n);
-  if (auto c = a.get("cursor")) query += (query.empty() ? "" : "&") + std::string("cursor=") + escape(*c);
+  if (auto c = a.get("cursor")) query.append(query.empty() ? "" : "&").append("cursor=").append(escape(*c));
   if (!query.empty()) path += "?" + query;
   const Response r = client.get(path);
   int rc = kOk;

@@ -137,9 +137,9 @@ std::optional<UnixMs> parse_rfc3339(std::string_view text) {
   const std::int64_t secs =
       days * 86400 + hour * 3600 + minute * 60 + second - std::int64_t{offset_minutes} * 60;
   const UnixMs t = secs * 1000 + millis;
-  // An offset can carry 0000-01-01 or 9999-12-31 into year -1 or 10000, which format_rfc3339
-  // (and every client) cannot write as RFC 3339: refuse it like any other bad date.
-  static const UnixMs kFirst = days_from_civil(0, 1, 1) * 86'400'000;
+  // An offset can carry 0001-01-01 or 9999-12-31 into year 0 or 10000, which are refused as
+  // written above (and which format_rfc3339 and clients cannot write as RFC 3339).
+  static const UnixMs kFirst = days_from_civil(1, 1, 1) * 86'400'000;
   static const UnixMs kEnd = days_from_civil(10000, 1, 1) * 86'400'000;
   if (t < kFirst || t >= kEnd) return std::nullopt;
   return t;

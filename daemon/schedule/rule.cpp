@@ -625,7 +625,6 @@ template <typename F>
 std::vector<std::string> string_list(const json& j, const char* field,
                                      std::vector<api::FieldError>& errors, F&& each) {
   std::vector<std::string> out;
-  std::unordered_set<std::string> seen;  // not a search of `out`: a 1 MiB body holds 60,000
   if (!j.contains(field) || j[field].is_null()) return out;
   const json& a = j[field];
   if (!a.is_array()) {

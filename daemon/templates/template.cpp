@@ -111,7 +111,12 @@ std::string char_at(std::string_view s, std::size_t i) {
   return std::string(s.substr(i, decode_utf8(s, i).length));
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// Appended, not "\"" + std::string(s): GCC 12 -O3 -Wrestrict false positive (bug 105329).
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  out.append(s).push_back('"');
+  return out;
+}
 
 class Parser {
  public:

@@ -35,7 +35,7 @@ class Checker {
 
   void report(std::size_t line, std::string_view key, std::string_view message) {
     std::string text = source_;
-    if (line > 0) text += ":" + std::to_string(line);
+    if (line > 0) text.append(":").append(std::to_string(line));
     text += ": ";
     if (!key.empty()) {
       text += key;

@@ -8,7 +8,9 @@
 
 #include "api/auth.hpp"
 #include "api/http_util.hpp"
+#include "api/route_match.hpp"
 #include "api/router.hpp"
+#include "api/router_impl.hpp"
 #include "fuzz_check.hpp"
 
 using namespace smsgw;
@@ -42,6 +44,41 @@ void check_route(std::string_view target) {
   const std::string_view path = api::path_of(target);
   FUZZ_CHECK(api::route_template(path) == label);
   FUZZ_CHECK(api::route_template(std::string(path) + "?x=1&y") == label);
+}
+
+std::size_t params_in(std::string_view pattern) {
+  std::size_t n = 0;
+  for (char c : pattern) n += c == '{';
+  return n;
+}
+
+// The route table's matcher, for every method: what it says is consistent with the table.
+void check_match(std::string_view target) {
+  const auto table = api::route_patterns();
+  namespace http = boost::beast::http;
+  for (const auto verb : {http::verb::get, http::verb::post, http::verb::put, http::verb::patch,
+                          http::verb::delete_, http::verb::head, http::verb::unknown}) {
+    const api::RouteMatch m = api::match_route(table, verb, target);
+    FUZZ_CHECK(m.label == api::route_template(target));
+    switch (m.kind) {
+      case api::RouteMatch::Kind::found:
+        FUZZ_CHECK(m.index < table.size());
+        FUZZ_CHECK(table[m.index].method == verb);
+        FUZZ_CHECK(table[m.index].pattern == m.label);
+        FUZZ_CHECK(m.params.size() == params_in(m.label));
+        for (const auto& p : m.params) FUZZ_CHECK(!p.empty());
+        break;
+      case api::RouteMatch::Kind::method_not_allowed:
+        FUZZ_CHECK(!m.allow.empty() && m.label != "other");
+        break;
+      case api::RouteMatch::Kind::not_found:
+        FUZZ_CHECK(m.label == "other");
+        break;
+      case api::RouteMatch::Kind::bad_path:
+        FUZZ_CHECK(m.label != "other" && m.params.empty());
+        break;
+    }
+  }
 }
 
 void check_decode(std::string_view s) {
@@ -91,6 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view target = fuzz::take_line(input);
   const std::string_view authorization = fuzz::take_line(input);
   check_route(target);
+  check_match(target);
   check_query(target);
   check_bearer(authorization);
   check_bearer(all);

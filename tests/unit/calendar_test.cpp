@@ -559,6 +559,8 @@ TEST_F(CalendarDir, FilesAddYearsAndOverrideBuiltInOnes) {
     FAIL() << "expected an error";
   } catch (const CalendarError& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr((dir_ / "2028.toml").string() + ":1: missing [[holidays]]"));
+  }
+}
 
 // Found by fuzz_calendar_file: toml++'s "saw 't<newline>'" split one problem over two lines of
 // the CalendarError. Control characters are escaped, so each line is one whole problem.

@@ -582,6 +582,7 @@ TEST(Config, CalendarDir) {
   EXPECT_EQ(load_config_file(SMSGW_SOURCE_DIR "/config/smsgw.toml").daemon.calendar_dir,
             SMSGW_SOURCE_DIR "/config/calendar");
   std::filesystem::remove_all(dir);
+}
 
 // Found by fuzz_calendar_file: toml++ quotes the character it stopped at, and quoted keys may
 // hold any character, so a problem could carry a raw newline (two lines in the output) or an

@@ -534,6 +534,7 @@ TEST_F(ScheduleRule, ParseSpecOfMegabyteListsIsLinear) {
   EXPECT_EQ(s->groups.back(), "g59999");
   ASSERT_EQ(s->to.size(), static_cast<std::size_t>(kNumbers));
   EXPECT_EQ(s->to.back(), "+8613810029999");
+}
 
 // A 1 MiB POST /v1/schedules body holds some 60,000 numbers; removing repeats searched the
 // list so far for each (seconds of the io thread). Now a set; the bound is loose for shared

@@ -59,15 +59,19 @@ TEST(Time, RoundTrips) {
 
 // Found by fuzz_time: an offset moved the first and last representable days into years -1 and
 // 10000, which format_rfc3339 wrote as text no parser accepts ("00-1-12-31...", "10000-...").
-TEST(Time, RejectsInstantsOutsideYears0000To9999) {
-  EXPECT_FALSE(parse_rfc3339("0000-01-01T00:00:00+00:01").has_value());
+TEST(Time, RejectsInstantsOutsideYears0001To9999) {
+  // Year 0000 is no date anyone means (issue 9), written or reached through an offset.
+  EXPECT_FALSE(parse_rfc3339("0000-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(parse_rfc3339("0001-01-01T00:00:00+00:01").has_value());
   EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59-00:01").has_value());
-  const auto first = parse_rfc3339("0000-01-01T00:00:00Z");
+  // A leap second is refused too (POSIX time has none).
+  EXPECT_FALSE(parse_rfc3339("2016-12-31T23:59:60Z").has_value());
+  const auto first = parse_rfc3339("0001-01-01T00:00:00Z");
   const auto last = parse_rfc3339("9999-12-31T23:59:59.999Z");
   ASSERT_TRUE(first && last);
-  EXPECT_EQ(format_rfc3339(*first), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(*first), "0001-01-01T00:00:00Z");
   EXPECT_EQ(format_rfc3339(*last), "9999-12-31T23:59:59.999Z");
-  EXPECT_EQ(parse_rfc3339("0000-01-01T00:01:00+00:01"), first);
+  EXPECT_EQ(parse_rfc3339("0001-01-01T00:01:00+00:01"), first);
   EXPECT_EQ(parse_rfc3339("9999-12-31T23:58:59.999-00:01"), last);
 }
 
