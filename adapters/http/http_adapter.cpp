@@ -106,6 +106,13 @@ carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse&
       } else if (id != json.end() && id->is_number_integer()) {
         outcome.carrier_message_id = id->dump();
       }
+      // The message was accepted either way; an id no report could name (too long, spaces,
+      // control characters) is not stored, so reports for it are not matched.
+      if (!outcome.carrier_message_id.empty() &&
+          !carriers::valid_carrier_message_id(outcome.carrier_message_id)) {
+        outcome.carrier_message_id.clear();
+        outcome.detail = "accepted; the carrier's message id was not usable and is not stored";
+      }
     }
     return outcome;
   }

@@ -277,7 +277,10 @@ Admission Router::Impl::admit(const Request& req) const {
         a.reject = make_problem(ProblemKind::not_found,
                                 "no carrier with a callback_secret by this name");
       } else if (!constant_time_equal(secret, it->second)) {
-        a.reject = make_problem(ProblemKind::unauthorized, "the callback secret is not valid");
+        Response res = make_problem(ProblemKind::unauthorized, "the callback secret is not valid");
+        // RFC 9110: a 401 names a scheme; the bearer form is the other way in.
+        res.set(http::field::www_authenticate, R"(Bearer realm="smsgw")");
+        a.reject = std::move(res);
       }
       return a;
     }

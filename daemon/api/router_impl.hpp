@@ -155,6 +155,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void patch_recipient(Call& call, std::string_view param, Request& req);
   void delete_recipient(Call& call, std::string_view param);
   void import_recipients(Call& call, Request& req);
+  void import_parsed(Call& call, const std::string& csv, const std::optional<std::string>& charset,
+                     bool dry_run);
   void list_groups(Call& call);
   void create_group(Call& call, Request& req);
   void get_group(Call& call, std::string_view param);

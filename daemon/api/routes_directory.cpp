@@ -361,30 +361,45 @@ void Router::Impl::import_recipients(Call& call, Request& req) {
   if (!ok) return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in query");
   if (!errors.empty()) return problem(call, ProblemKind::validation, "invalid query parameters", errors);
 
-  directory::CsvParseResult parsed = directory::parse_recipients_csv(req.body(), charset);
+  // Parsing and checking a 1 MiB file (15,000 rows, GBK decoding) takes tens of milliseconds:
+  // off the io thread, like fan-out planning.
+  offload([self = shared_from_this(), call, csv = std::move(req.body()), charset,
+           dry_run]() mutable { self->import_parsed(call, csv, charset, dry_run); });
+}
+
+// Worker thread: parse, check, then answer (dry run, unreadable file) or hand the rows to the
+// writer. Every answer goes through on_io.
+void Router::Impl::import_parsed(Call& call, const std::string& csv,
+                                 const std::optional<std::string>& charset, bool dry_run) {
+  directory::CsvParseResult parsed = directory::parse_recipients_csv(csv, charset);
   json errs = json::array();
   bool whole_file = false;
   for (const auto& e : parsed.errors) {
     errs.push_back({{"line", e.line}, {"message", e.message}});
     whole_file = whole_file || e.line == 0;
   }
+  auto answer = [this, &call](Response res) {
+    on_io([self = shared_from_this(), call, res = std::move(res)]() mutable {
+      self->finish(call, std::move(res));
+    });
+  };
   if (whole_file && parsed.rows.empty()) {
     Response res{static_cast<http::status>(status_of(ProblemKind::validation)), 11};
     res.set(http::field::content_type, kProblemContentType);
     res.body() = problem_body(ProblemKind::validation, "the file is not a recipient list", {},
                               json{{"errors", errs}, {"encoding", parsed.encoding}});
-    return finish(call, std::move(res));
+    return answer(std::move(res));
   }
   json body = {{"dry_run", dry_run}, {"encoding", parsed.encoding}, {"errors", std::move(errs)}};
   if (dry_run) {
-    // One batched read, not a SELECT per row: this runs on the io thread.
+    // One batched read, not a SELECT per row.
     std::vector<std::string> phones;
     phones.reserve(parsed.rows.size());
     for (const auto& row : parsed.rows) phones.push_back(row.phone);
     const store::UpsertCounts c = deps.store.count_upsert(phones);
     body["created"] = c.created;
     body["updated"] = c.updated;
-    return finish(call, json_response(200, dump(body)));
+    return answer(json_response(200, dump(body)));
   }
   std::vector<store::RecipientUpsert> rows;
   rows.reserve(parsed.rows.size());
@@ -400,12 +415,13 @@ void Router::Impl::import_recipients(Call& call, Request& req) {
     rows.push_back(std::move(u));
   }
   deps.store.async_upsert_recipients(
-      std::move(rows), [self = shared_from_this(), call = std::move(call),
+      std::move(rows), [self = shared_from_this(), call,
                         body = std::move(body)](std::error_code ec, store::UpsertCounts c) mutable {
-        self->on_io([self, call = std::move(call), body = std::move(body), ec, c]() mutable {
+        self->on_io([self, call, body = std::move(body), ec, c]() mutable {
           if (ec) {
-            spdlog::error("recipient import failed: {}", ec.message());
-            return self->problem(call, kind_for_store_error(ec), "the import could not be stored");
+            if (!store::is_overloaded(ec)) spdlog::error("recipient import failed: {}", ec.message());
+            return self->problem(call, kind_for_store_error(ec),
+                                 store_error_detail(ec, "the import could not be stored"));
           }
           body["created"] = c.created;
           body["updated"] = c.updated;

@@ -195,7 +195,8 @@ std::vector<std::string> token_name_conflicts(const config::Config& cfg, store::
       if (t.name != row.name) continue;
       problems.push_back(cfg.path + ":" + std::to_string(t.line) + ": api.tokens[" + t.name +
                          "].name: a token created with smsgwctl/the API has this name; rename "
-                         "this one, or revoke the other (smsgwctl tokens revoke " + t.name + ")");
+                         "this one (then, with smsgwd running, `smsgwctl tokens revoke " + t.name +
+                         "` removes the other if it should go)");
     }
   }
   return problems;

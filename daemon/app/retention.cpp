@@ -45,8 +45,7 @@ struct Retention::Impl : std::enable_shared_from_this<Impl> {
     store::PruneRequest req;
     if (config.messages.count() > 0) req.messages_before = now - config.messages.count();
     if (config.idempotency_keys.count() > 0) req.keys_before = now - config.idempotency_keys.count();
-    // A report nobody claims within the idempotency window (a week by default) is noise.
-    req.reports_before = now - std::max(config.idempotency_keys, std::chrono::milliseconds{3600'000}).count();
+    if (config.pending_reports.count() > 0) req.reports_before = now - config.pending_reports.count();
     req.after_id = after_id;
     req.after_batch_id = after_batch_id;
     req.batch = config.batch;

@@ -188,6 +188,7 @@ class Loader {
     if (auto* t = section(root, "schedule")) load_schedule(*t, config.schedule);
     load_carriers(root, config.carriers);
     check_carrier_timeouts(config);
+    check_retention_keeps_a_day(root, config);
     check_callback_scopes(root, config);
     load_schedules(root, config.daemon.timezone, config.schedules);
     for (auto& carrier : config.carriers) carrier.default_signature = config.sms.signature;
@@ -649,9 +650,10 @@ class Loader {
 
   void load_retention(const toml::table& t, RetentionConfig& out) {
     constexpr std::string_view p = "retention";
-    check_keys(t, p, {"messages", "idempotency_keys", "interval", "batch"});
+    check_keys(t, p, {"messages", "idempotency_keys", "pending_reports", "interval", "batch"});
     read_duration(t, "messages", p, out.messages, true);
     read_duration(t, "idempotency_keys", p, out.idempotency_keys, true);
+    read_duration(t, "pending_reports", p, out.pending_reports, true);
     read_duration(t, "interval", p, out.interval, false);
     read_int(t, "batch", p, out.batch, 1, 100'000);
   }
@@ -715,6 +717,20 @@ class Loader {
                  " >= " + format_duration(half) +
                  "): a send still waiting for its carrier when the lease ends could be sent twice");
     }
+  }
+
+  // The daily cap counts a phone's messages since local midnight; deleting them sooner would
+  // let the cap undercount (two days covers any time zone and a day's end).
+  void check_retention_keeps_a_day(const toml::table& root, const Config& config) {
+    const auto two_days = milliseconds{2LL * 24 * 3600'000};
+    const auto kept = config.retention.messages;
+    if (config.sms.daily_cap_per_recipient <= 0 || kept.count() == 0 || kept >= two_days) return;
+    const toml::node* at = nullptr;
+    if (const auto* r = root.get("retention"); r != nullptr && r->is_table())
+      at = r->as_table()->get("messages");
+    report(at != nullptr ? at : static_cast<const toml::node*>(&root), "retention.messages",
+           "must be at least 2d (or \"0s\") while sms.daily_cap_per_recipient is set: the cap "
+           "counts the day's messages");
   }
 
   void check_callback_scopes(const toml::table&, const Config& config) {

@@ -141,6 +141,9 @@ struct RetentionConfig {
   // with their attempts, and batches left empty; 0 = keep forever.
   std::chrono::milliseconds messages{180LL * 24 * 3600'000};
   std::chrono::milliseconds idempotency_keys{7LL * 24 * 3600'000};  // 0 = keep forever
+  // Delivery reports kept for a send that was never recorded (unknown ids); 0 = keep forever
+  // (still bounded by [limits] max_pending_reports).
+  std::chrono::milliseconds pending_reports{24LL * 3600'000};
   std::chrono::milliseconds interval{60'000};  // how often a pruning round starts
   int batch = 1'000;                           // rows deleted per transaction
 };

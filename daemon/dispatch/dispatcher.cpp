@@ -293,8 +293,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     schedule_flush();
   }
 
-  // Ids this dispatcher holds or has in flight: their leases are renewed so that no claim (of
-  // this process or another) can take them while a carrier may be sending them.
+  // Messages in flight, with when they were claimed. Their leases (and those of held messages)
+  // are renewed so that no claim, of this process or another, takes them while a carrier may
+  // be sending them.
   std::unordered_map<std::int64_t, SteadyClock::time_point> in_flight_ids;
 
   void arm_renewal() {
@@ -363,7 +364,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       }
       const Pick p = pick(static_cast<double>(m.segments), now);
       if (p.kind == Pick::Kind::send) {
-        send(pop(*q).message, p.carrier, now);
+        send(pop(*q), p.carrier, now);
         continue;
       }
       if (p.kind == Pick::Kind::rate_wait) {
@@ -506,12 +507,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   // ---------------------------------------------------------------------------------------
 
-  void send(store::ClaimedMessage m, std::size_t idx, SteadyClock::time_point now) {
+  void send(Held held, std::size_t idx, SteadyClock::time_point now) {
+    store::ClaimedMessage m = std::move(held.message);
     auto& c = carriers[idx];
     ++c.in_flight;
     ++in_flight;
     set_in_flight_gauge();
-    in_flight_ids[m.id] = now;
+    in_flight_ids[m.id] = held.claimed_at;
     carriers::OutboundSms sms{m.id, m.to, m.text, m.segments};
     if (!c.config.signature.empty()) {
       sms.text = templates::resign(sms.text, c.config.default_signature, c.config.signature);
@@ -528,7 +530,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     auto& c = carriers[idx];
     --c.in_flight;
     --in_flight;
-    in_flight_ids.erase(m.id);
+    SteadyClock::time_point claimed_at = start;
+    if (auto it = in_flight_ids.find(m.id); it != in_flight_ids.end()) {
+      claimed_at = it->second;
+      in_flight_ids.erase(it);
+    }
     // After the grace period (or without a dispatcher) the message stays leased: recording now
     // could race the store's shutdown; the next run reclaims it (at-least-once).
     if (closed || grace_expired || stop_finished) return;
@@ -550,7 +556,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       if (!was_paused)
         spdlog::warn("carrier {}: throttled ({}); pausing it for {} ms", c.config.name,
                      describe(outcome), pause.count());
-      hold_again(std::move(m), start);
+      hold_again(std::move(m), claimed_at);
       observe(c, now);
       pump();
       return;

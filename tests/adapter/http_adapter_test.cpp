@@ -104,6 +104,14 @@ TEST_F(HttpAdapterTest, AcceptedWithoutAMessageId) {
   const auto outcome = send_one();
   EXPECT_FALSE(outcome.error);
   EXPECT_EQ(outcome.carrier_message_id, "abc-1");
+  // An id no delivery report could carry (over 128 bytes, or with spaces or control
+  // characters) is not stored; the send still counts as accepted.
+  for (const std::string& id : {std::string(129, 'a'), std::string("a b"), std::string("a\u001bb")}) {
+    carrier_.set_reply(Reply::of(200, "{\"message_id\":\"" + id + "\"}"));
+    const auto o = send_one();
+    EXPECT_FALSE(o.error);
+    EXPECT_EQ(o.carrier_message_id, "") << id;
+  }
 }
 
 TEST_F(HttpAdapterTest, ClientErrorsArePermanent) {

@@ -179,12 +179,14 @@ class RouterFixture {
         {"oa", sha256_hex("send-secret"), {config::Scope::send}},
         {"viewer", sha256_hex("read-secret"), {config::Scope::read}},
         {"ops", sha256_hex("admin-secret"), {config::Scope::admin}},
-        {"carrier", sha256_hex("callback-secret"), {config::Scope::callback}},
+        {"carrier", sha256_hex("callback-secret"), {}, {"generic"}},
     };
     config_.limits.max_recipients_per_request = 20;
     config::CarrierConfig carrier;
     carrier.name = "generic";
     carrier.signature = "【区纪委】";
+    // The path form of callbacks: /v1/callbacks/generic/<this>.
+    carrier.callback_secret = "fuzz-callback-secret-0123";
     config_.carriers = {carrier};
     calendar_ = std::make_shared<const calendar::Calendar>();
     prepare();

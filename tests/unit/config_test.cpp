@@ -488,6 +488,16 @@ max_connections_per_client = 8
               HasSubstr("retention.interval: must be longer than zero"));
   EXPECT_THAT(only_problem("[retention]\nkeep = 1\n" + std::string(kCarrier)),
               HasSubstr("retention.keep: unknown key"));
+  EXPECT_EQ(c.retention.pending_reports, milliseconds(86'400'000));  // the default
+  // The daily cap counts the day's messages: they must outlive the day.
+  EXPECT_THAT(only_problem("[sms]\ndaily_cap_per_recipient = 3\n[retention]\nmessages = \"1d\"\n" +
+                           std::string(kCarrier)),
+              HasSubstr("test.toml:4: retention.messages: must be at least 2d"));
+  EXPECT_NO_THROW(load_config_string(
+      "[sms]\ndaily_cap_per_recipient = 3\n[retention]\nmessages = \"2d\"\n" + std::string(kCarrier),
+      "test.toml"));
+  EXPECT_NO_THROW(load_config_string("[retention]\nmessages = \"20s\"\n" + std::string(kCarrier),
+                                     "test.toml"));
 }
 
 TEST(Config, SmsTableAndTemplatesDir) {

@@ -626,6 +626,7 @@ TEST_F(RouterTest, CallbacksAuthenticatedByTheCarriersSecretInThePath) {
   EXPECT_EQ(res.result_int(), 202) << res.body();  // no such send yet: kept
   res = call(request(http::verb::post, "/v1/callbacks/fake/wrong-secret-0123456789", "", report));
   EXPECT_EQ(res.result_int(), 401);
+  EXPECT_FALSE(res[http::field::www_authenticate].empty());
   res = call(request(http::verb::post, "/v1/callbacks/other/s3cret-0123456789abcdef", "", report));
   EXPECT_EQ(res.result_int(), 404);
   // The secret never reaches a metrics label (only the route's pattern does).
