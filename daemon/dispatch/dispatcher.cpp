@@ -103,15 +103,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   Impl(asio::io_context& io_, store::Store& store_, std::vector<CarrierSlot> slots,
        config::RetryConfig retry_config, config::DispatchConfig options_, Metrics& metrics_,
-       WallClock clock_)
+       Clock clock_)
       : io(io_),
         store(store_),
         metrics(metrics_),
-        clock(clock_ ? std::move(clock_) : WallClock{[] { return now_ms(); }}),
+        clock(std::move(clock_)),
         retry(retry_config),
         options(options_),
         timer(io_) {
-    const auto now = SteadyClock::now();
+    const auto now = clock.steady_now();
     carriers.reserve(slots.size());
     for (auto& slot : slots) {
       const double rate = slot.config.rate;
@@ -125,7 +125,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& io;
   store::Store& store;
   Metrics& metrics;
-  WallClock clock;
+  Clock clock;
   schedule::QuietHours quiet;  // off by default
   TimeZone tz = TimeZone::utc();
   std::vector<Carrier> carriers;
@@ -315,7 +315,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& h : *q) ids.push_back(h.message.id);
     if (ids.empty()) return;
     ++store_ops;
-    store.async_renew(std::move(ids), clock() + options.lease.count(), owner,
+    store.async_renew(std::move(ids), clock.now() + options.lease.count(), owner,
                       [self = shared_from_this()](std::error_code ec) {
                         asio::post(self->io, [self, ec] { self->on_store_done("renew leases", ec); });
                       });
@@ -338,8 +338,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void pump_once() {
-    const auto now = SteadyClock::now();
-    const UnixMs wall = clock();
+    const auto now = clock.steady_now();
+    const UnixMs wall = clock.now();
     for (auto& c : carriers) observe(c, now);
     if (stopping) {
       while (auto* q = front_queue()) release(pop(*q));
@@ -450,8 +450,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void on_claimed(int requested, std::error_code ec, std::vector<store::ClaimedMessage> claimed) {
     claim_outstanding = false;
     if (closed) return;  // leases expire; the next run reclaims them
-    const auto now = SteadyClock::now();
-    const UnixMs wall = clock();
+    const auto now = clock.steady_now();
+    const UnixMs wall = clock.now();
     if (ec) {
       spdlog::error("dispatcher: claim failed: {}", ec.message());
       more_due = false;  // retry at the safety tick, not in a tight loop
@@ -496,7 +496,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     timer_armed = true;
     timer_deadline = deadline;
     const auto generation = ++timer_generation;
-    timer.expires_at(deadline);
+    // A duration, not a deadline: the deadline is on the injected clock, the timer is real.
+    timer.expires_after(deadline - now);
     timer.async_wait([self = shared_from_this(), generation](const boost::system::error_code& ec) {
       if (ec || generation != self->timer_generation) return;
       self->timer_armed = false;
@@ -533,8 +534,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     // could race the store's shutdown; the next run reclaims it (at-least-once).
     if (closed || grace_expired || stop_finished) return;
     set_in_flight_gauge();
-    const auto now = SteadyClock::now();
-    const UnixMs wall = clock();
+    const auto now = clock.steady_now();
+    const UnixMs wall = clock.now();
     metrics.send_duration.observe({c.config.name},
                                   std::chrono::duration<double>(now - start).count());
 
@@ -714,7 +715,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   void reconfigure(const std::vector<config::CarrierConfig>& configs,
                    config::RetryConfig retry_config, config::DispatchConfig new_options) {
-    const auto now = SteadyClock::now();
+    const auto now = clock.steady_now();
     options = new_options;
     retry = RetryPolicy(retry_config);
     for (auto& c : carriers) {
@@ -735,7 +736,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   std::vector<CarrierStatus> status() {
-    const auto now = SteadyClock::now();
+    const auto now = clock.steady_now();
     std::vector<CarrierStatus> out;
     out.reserve(carriers.size());
     for (std::size_t idx : order) {
@@ -752,7 +753,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
 Dispatcher::Dispatcher(asio::io_context& io, store::Store& store, std::vector<CarrierSlot> carriers,
                        config::RetryConfig retry, config::DispatchConfig options, Metrics& metrics,
-                       WallClock clock)
+                       Clock clock)
     : impl_(std::make_shared<Impl>(io, store, std::move(carriers), retry, options, metrics,
                                    std::move(clock))) {}
 
@@ -774,7 +775,7 @@ void Dispatcher::start() {
 void Dispatcher::notify(UnixMs due_at) {
   auto& d = *impl_;
   if (d.closed || d.stopping) return;
-  if (due_at <= d.clock()) {
+  if (due_at <= d.clock.now()) {
     if (d.claim_outstanding) d.due_while_claiming = true;
     if (d.more_due && (d.claim_outstanding || !d.started)) return;  // nothing new to do
     d.more_due = true;

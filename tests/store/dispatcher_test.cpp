@@ -123,7 +123,7 @@ class DispatcherTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
-  void make_dispatcher(std::vector<CarrierSlot> slots, Dispatcher::WallClock clock = {}) {
+  void make_dispatcher(std::vector<CarrierSlot> slots, Clock clock = {}) {
     dispatcher_ = std::make_unique<Dispatcher>(io_, *store_, std::move(slots), retry_, options_,
                                                metrics_, std::move(clock));
   }
@@ -308,7 +308,8 @@ TEST_F(DispatcherTest, ExpiredMessageIsNeverSent) {
 TEST_F(DispatcherTest, InjectedClockDecidesExpiry) {
   ScriptedAdapter primary(io_);
   // The dispatcher lives two hours ahead: a message expiring in one hour is already expired.
-  make_dispatcher({{carrier("primary", 1), &primary}}, [] { return now_ms() + 7'200'000; });
+  make_dispatcher({{carrier("primary", 1), &primary}},
+                  Clock{.wall = [] { return now_ms() + 7'200'000; }});
   auto m = message();
   m.expires_at = now_ms() + 3'600'000;
   auto ids = enqueue({m});
@@ -580,7 +581,8 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
   primary.script = [](const carriers::OutboundSms&, int) {
     return fail_with(carrier_errc::server_error, "http 503");
   };
-  make_dispatcher({{carrier("primary", 1), &primary}}, [offset] { return now_ms() + offset; });
+  make_dispatcher({{carrier("primary", 1), &primary}},
+                  Clock{.wall = [offset] { return now_ms() + offset; }});
   dispatcher_->set_quiet_hours({22 * 60, 8 * 60}, tz);
   auto ids = enqueue({message("+8613800138000"), message("+8613800138001", 1, Priority::urgent)});
   dispatcher_->start();

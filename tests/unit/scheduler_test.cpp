@@ -140,7 +140,7 @@ class SchedulerTest : public ::testing::Test {
         io_, options,
         SchedulerDeps{.store = *store_,
                       .metrics = metrics_,
-                      .clock = [this] { return now_.load(); },
+                      .clock = Clock{.wall = [this] { return now_.load(); }},
                       .calendar = [this] { return calendar_; },
                       .on_enqueued = [this](UnixMs) { ++enqueued_; }});
   }
