@@ -487,7 +487,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void arm_timer(SteadyClock::time_point now, UnixMs wall,
                  std::optional<SteadyClock::time_point> wake) {
     earliest(wake, now + kSafetyTick);
-    if (next_due) earliest(wake, now + until(*next_due, wall, kSafetyTick));
+    // Only a due time still ahead is a wake-up. One already passed is maybe_claim's (more_due):
+    // it claims as soon as a carrier, tokens or room in flight allow, and each of those wakes
+    // the loop itself; as a wake-up it would fire the timer at once, again and again, for as
+    // long as a breaker stays open.
+    if (next_due && *next_due > wall) earliest(wake, now + until(*next_due, wall, kSafetyTick));
     if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
     const auto deadline = *wake;
     // Re-arming on every event would cost a timer cancel per send; a later wake-up than the one
