@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "carriers/failure.hpp"
+#include "common/clock.hpp"
 #include "common/time.hpp"
 
 namespace smsgw::adapters::file {
@@ -18,7 +19,8 @@ using carriers::carrier_errc;
 
 class FileAdapter final : public carriers::Adapter {
  public:
-  FileAdapter(boost::asio::io_context& io, std::string path) : io_(io), path_(std::move(path)) {}
+  FileAdapter(boost::asio::io_context& io, std::string path, Clock clock)
+      : io_(io), path_(std::move(path)), clock_(std::move(clock)) {}
   ~FileAdapter() override { close(); }
 
   void start() override {
@@ -79,7 +81,7 @@ class FileAdapter final : public carriers::Adapter {
       outcome.detail = std::move(error);
       return outcome;
     }
-    const nlohmann::json line = {{"at", format_rfc3339(now_ms())},
+    const nlohmann::json line = {{"at", format_rfc3339(clock_.now())},
                                  {"id", std::to_string(sms.id)},  // a string, as on the http carrier
                                  {"to", sms.to},
                                  {"segments", sms.segments},
@@ -101,6 +103,7 @@ class FileAdapter final : public carriers::Adapter {
 
   boost::asio::io_context& io_;
   std::string path_;
+  Clock clock_;  // the daemon's: a line's "at" matches the message's history (--fake-now too)
   std::FILE* file_ = nullptr;
   bool stopped_ = false;
 };
@@ -131,7 +134,7 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
 }
 
 std::unique_ptr<carriers::Adapter> create(const carriers::AdapterContext& context) {
-  return std::make_unique<FileAdapter>(context.io, resolve_path(context.config));
+  return std::make_unique<FileAdapter>(context.io, resolve_path(context.config), context.clock);
 }
 
 carriers::Registry::Factory factory() { return {&validate, &create}; }

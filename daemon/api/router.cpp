@@ -182,7 +182,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
   load_store_tokens();
 }
 
-UnixMs Router::Impl::now() const { return deps.clock ? deps.clock() : now_ms(); }
+UnixMs Router::Impl::now() const { return deps.clock.now(); }
 
 void Router::Impl::record(std::string_view route, unsigned status, Clock::time_point started) {
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -465,12 +465,12 @@ void Server::async_stop(std::function<void()> done) {
   });
 }
 
-void install_queue_collector(Metrics& metrics, store::Store& store) {
-  metrics.collector = [&store](Metrics& m) {
+void install_queue_collector(Metrics& metrics, store::Store& store, smsgw::Clock clock) {
+  metrics.collector = [&store, clock = std::move(clock)](Metrics& m) {
     for (const auto& [status, n] : store.count_by_status()) {
       m.messages_by_status.set({std::string(to_string(status))}, static_cast<double>(n));
     }
-    const UnixMs now = now_ms();
+    const UnixMs now = clock.now();
     auto oldest = store.oldest_due_since(now);
     m.oldest_due_age.set({}, oldest ? std::max<double>(0, (now - *oldest) / 1000.0) : 0.0);
     const auto usage = store.disk_usage();

@@ -11,6 +11,7 @@
 
 #include "calendar/calendar.hpp"
 #include "carriers/adapter.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "config/config.hpp"
 #include "dispatch/dispatcher.hpp"
@@ -29,8 +30,9 @@ struct Dependencies {
   std::function<const carriers::Adapter*(const std::string& name)> find_carrier;
   // For /readyz: carriers and whether each can send.
   std::function<std::vector<dispatch::CarrierStatus>()> carrier_status;
-  // Wall clock for template dates and the daily cap; empty = now_ms(). Tests inject one.
-  std::function<UnixMs()> clock = nullptr;
+  // The daemon's clock: template dates, the daily cap, send_at checks, timestamps. Tests
+  // inject one. Request deadlines and latency stay on the real steady clock (sockets).
+  Clock clock = {};
   // The calendar in force (swapped on SIGHUP); empty or null = built-in estimates only.
   std::function<std::shared_ptr<const calendar::Calendar>()> calendar = nullptr;
   // Called on the io thread after a schedule was created, changed, paused, resumed or deleted,
@@ -65,8 +67,8 @@ class Server {
 
 // Sets metrics.collector to sample the queue (smsgw_messages{status} from count_by_status,
 // smsgw_queue_oldest_due_age_seconds from oldest_due_since, and the store's disk gauges) at
-// every scrape. `store` must
-// outlive `metrics.collector`.
-void install_queue_collector(Metrics& metrics, store::Store& store);
+// every scrape. `store` must outlive `metrics.collector`. The age is measured on `clock`, the
+// one due times are written on (--fake-now shifts both).
+void install_queue_collector(Metrics& metrics, store::Store& store, Clock clock = {});
 
 }  // namespace smsgw::api

@@ -28,6 +28,7 @@
 #include "calendar/calendar.hpp"
 #include "carriers/curl_multi.hpp"
 #include "carriers/registry.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/time.hpp"
 #include "common/timezone.hpp"
@@ -242,10 +243,11 @@ config::Config load_and_validate(const std::string& path) {
 int run(config::Config cfg, RunOptions run_options) {
   apply_log_level(cfg.daemon.log_level);
   const std::int64_t offset = run_options.clock_offset_ms;
-  const std::function<UnixMs()> clock = [offset] { return now_ms() + offset; };
+  // The process's one source of time: every component below reads this, none the system's.
+  const Clock clock = Clock::shifted(offset);
   if (offset != 0)
     spdlog::warn("clock offset {} ms: the daemon believes it is {}", offset,
-                 format_rfc3339(clock()));
+                 format_rfc3339(clock.now()));
   const carriers::Registry registry = builtin_registry();
 
   std::error_code ec;
@@ -281,7 +283,7 @@ int run(config::Config cfg, RunOptions run_options) {
     return kExitConfig;
   }
   load_shipped_templates(*store, cfg.daemon.templates_dir);
-  seed_schedules(*store, cfg, clock());
+  seed_schedules(*store, cfg, clock.now());
 
   // Swapped whole on SIGHUP; readers copy the pointer (io thread only, so no lock).
   std::shared_ptr<const calendar::Calendar> calendar;
@@ -305,7 +307,7 @@ int run(config::Config cfg, RunOptions run_options) {
   asio::thread_pool worker{1};
   auto offload = [&worker](std::function<void()> work) { asio::post(worker, std::move(work)); };
   Metrics metrics;
-  api::install_queue_collector(metrics, *store);
+  api::install_queue_collector(metrics, *store, clock);
   std::error_code abs_ec;
   const auto config_folder = std::filesystem::absolute(cfg.path, abs_ec).parent_path();
   CalendarWatch calendar_watch{io, metrics, clock, tz,
@@ -319,7 +321,7 @@ int run(config::Config cfg, RunOptions run_options) {
     const auto* factory = registry.find(carrier.type);
     // validate_carriers ran at load time, so a missing factory is a programmer error.
     if (factory == nullptr) throw std::logic_error("no factory for carrier type " + carrier.type);
-    auto adapter = factory->create(carriers::AdapterContext{io, curl, carrier});
+    auto adapter = factory->create(carriers::AdapterContext{io, curl, carrier, clock});
     slots.push_back({carrier, adapter.get()});
     adapters.emplace(carrier.name, std::move(adapter));
   }
@@ -444,7 +446,7 @@ int run(config::Config cfg, RunOptions run_options) {
             } catch (const calendar::CalendarError& e) {
               spdlog::error("reload: calendar: {}; keeping the calendar in use", e.what());
             }
-            seed_schedules(*store, fresh, clock());
+            seed_schedules(*store, fresh, clock.now());
             scheduler.reconfigure(scheduler_options(fresh));
             retention.reconfigure(fresh.retention);
             // Keep what only a restart can change; take the rest.

@@ -22,7 +22,8 @@ inline constexpr int kExitConfig = config::kExitConfig;  // 78
 config::Config load_and_validate(const std::string& path);
 
 struct RunOptions {
-  // Added to the wall clock everywhere (scheduler, dispatcher, API): for rehearsing schedules
+  // Added to the wall clock everywhere (store, scheduler, dispatcher, API, metrics, retention,
+  // calendar watch, file carrier; common/clock.hpp): for rehearsing schedules
   // and for end-to-end tests. Never set in production.
   std::int64_t clock_offset_ms = 0;
 };

@@ -21,7 +21,7 @@ std::string join(const std::vector<int>& years, std::string_view suffix) {
 }  // namespace
 
 CalendarWatch::CalendarWatch(boost::asio::io_context& io, Metrics& metrics,
-                             std::function<UnixMs()> clock, TimeZone tz, std::string default_dir)
+                             Clock clock, TimeZone tz, std::string default_dir)
     : timer_(io),
       metrics_(metrics),
       clock_(std::move(clock)),
@@ -42,7 +42,7 @@ void CalendarWatch::stop() {
 
 void CalendarWatch::check(bool warn_again_today) {
   if (!calendar_) return;
-  const UnixMs now = clock_();
+  const UnixMs now = clock_.now();
   const CivilTime local = tz_.to_local(now);
   const calendar::Date today{local.year, local.month, local.day};
   const std::vector<int> missing = calendar::missing_official_years(*calendar_, today);
@@ -69,7 +69,7 @@ void CalendarWatch::check(bool warn_again_today) {
 // timer does not follow a step of the wall clock, and the daily warning is per local date.
 void CalendarWatch::arm() {
   if (stopped_) return;
-  const UnixMs now = clock_();
+  const UnixMs now = clock_.now();
   const UnixMs wait_ms =
       std::clamp<UnixMs>(calendar::next_local_midnight(now, tz_) - now, 1, 3'600'000);
   timer_.expires_after(std::chrono::milliseconds(wait_ms));

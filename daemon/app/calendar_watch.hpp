@@ -12,6 +12,7 @@
 #include <string>
 
 #include "calendar/calendar.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/timezone.hpp"
 #include "common/types.hpp"
@@ -22,7 +23,7 @@ class CalendarWatch {
  public:
   // `default_dir` is where daemon.calendar_dir's default points (for the hint when no folder
   // is in use).
-  CalendarWatch(boost::asio::io_context& io, Metrics& metrics, std::function<UnixMs()> clock,
+  CalendarWatch(boost::asio::io_context& io, Metrics& metrics, Clock clock,
                 TimeZone tz, std::string default_dir);
   CalendarWatch(const CalendarWatch&) = delete;
   CalendarWatch& operator=(const CalendarWatch&) = delete;
@@ -38,7 +39,7 @@ class CalendarWatch {
 
   boost::asio::steady_timer timer_;
   Metrics& metrics_;
-  std::function<UnixMs()> clock_;
+  Clock clock_;
   TimeZone tz_;
   std::string default_dir_;
   std::shared_ptr<const calendar::Calendar> calendar_;

@@ -16,7 +16,7 @@ constexpr std::chrono::milliseconds kBacklogPause{20};
 
 struct Retention::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io_, store::Store& store_, Metrics& metrics_,
-       config::RetentionConfig config_, std::function<UnixMs()> clock_)
+       config::RetentionConfig config_, Clock clock_)
       : io(io_), store(store_), metrics(metrics_), config(config_), clock(std::move(clock_)),
         timer(io_) {}
 
@@ -24,7 +24,7 @@ struct Retention::Impl : std::enable_shared_from_this<Impl> {
   store::Store& store;
   Metrics& metrics;
   config::RetentionConfig config;
-  std::function<UnixMs()> clock;
+  Clock clock;
   asio::steady_timer timer;
   bool stopped = false;
   bool running = false;
@@ -41,7 +41,7 @@ struct Retention::Impl : std::enable_shared_from_this<Impl> {
 
   void pass() {
     if (stopped || running) return;
-    const UnixMs now = clock();
+    const UnixMs now = clock.now();
     store::PruneRequest req;
     if (config.messages.count() > 0) req.messages_before = now - config.messages.count();
     if (config.idempotency_keys.count() > 0) req.keys_before = now - config.idempotency_keys.count();
@@ -86,7 +86,7 @@ struct Retention::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Retention::Retention(asio::io_context& io, store::Store& store, Metrics& metrics,
-                     config::RetentionConfig config, std::function<UnixMs()> clock)
+                     config::RetentionConfig config, Clock clock)
     : impl_(std::make_shared<Impl>(io, store, metrics, config, std::move(clock))) {}
 
 Retention::~Retention() { stop(); }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
@@ -18,7 +19,7 @@ namespace smsgw::app {
 class Retention {
  public:
   Retention(boost::asio::io_context& io, store::Store& store, Metrics& metrics,
-            config::RetentionConfig config, std::function<UnixMs()> clock);
+            config::RetentionConfig config, Clock clock);
   ~Retention();
   void start();
   void reconfigure(config::RetentionConfig config);  // SIGHUP

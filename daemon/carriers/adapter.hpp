@@ -30,6 +30,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/clock.hpp"
 #include "common/types.hpp"
 #include "config/config.hpp"
 
@@ -93,6 +94,7 @@ struct AdapterContext {
   boost::asio::io_context& io;
   CurlMulti& curl;
   const config::CarrierConfig& config;
+  Clock clock = {};  // the daemon's: for timestamps an adapter writes itself (not deadlines)
 };
 
 // Parses the generic JSON delivery report; shared by adapters whose carriers use it.

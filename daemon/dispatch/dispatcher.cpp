@@ -103,15 +103,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   Impl(asio::io_context& io_, store::Store& store_, std::vector<CarrierSlot> slots,
        config::RetryConfig retry_config, config::DispatchConfig options_, Metrics& metrics_,
-       WallClock clock_)
+       Clock clock_)
       : io(io_),
         store(store_),
         metrics(metrics_),
-        clock(clock_ ? std::move(clock_) : WallClock{[] { return now_ms(); }}),
+        clock(std::move(clock_)),
         retry(retry_config),
         options(options_),
         timer(io_) {
-    const auto now = SteadyClock::now();
+    const auto now = clock.steady_now();
     carriers.reserve(slots.size());
     for (auto& slot : slots) {
       const double rate = slot.config.rate;
@@ -125,7 +125,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& io;
   store::Store& store;
   Metrics& metrics;
-  WallClock clock;
+  Clock clock;
   schedule::QuietHours quiet;  // off by default
   TimeZone tz = TimeZone::utc();
   std::vector<Carrier> carriers;
@@ -316,7 +316,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& h : *q) ids.push_back(h.message.id);
     if (ids.empty()) return;
     ++store_ops;
-    store.async_renew(std::move(ids), clock() + options.lease.count(), owner,
+    store.async_renew(std::move(ids), clock.now() + options.lease.count(), owner,
                       [self = shared_from_this()](std::error_code ec) {
                         asio::post(self->io, [self, ec] { self->on_store_done("renew leases", ec); });
                       });
@@ -339,8 +339,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void pump_once() {
-    const auto now = SteadyClock::now();
-    const UnixMs wall = clock();
+    const auto now = clock.steady_now();
+    const UnixMs wall = clock.now();
     for (auto& c : carriers) observe(c, now);
     if (stopping) {
       while (auto* q = front_queue()) release(pop(*q));
@@ -451,8 +451,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void on_claimed(int requested, std::error_code ec, std::vector<store::ClaimedMessage> claimed) {
     claim_outstanding = false;
     if (closed) return;  // leases expire; the next run reclaims them
-    const auto now = SteadyClock::now();
-    const UnixMs wall = clock();
+    const auto now = clock.steady_now();
+    const UnixMs wall = clock.now();
     if (ec) {
       spdlog::error("dispatcher: claim failed: {}", ec.message());
       more_due = false;  // retry at the safety tick, not in a tight loop
@@ -488,7 +488,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void arm_timer(SteadyClock::time_point now, UnixMs wall,
                  std::optional<SteadyClock::time_point> wake) {
     earliest(wake, now + kSafetyTick);
-    if (next_due) earliest(wake, now + until(*next_due, wall, kSafetyTick));
+    // Only a due time still ahead is a wake-up. One already passed is maybe_claim's (more_due):
+    // it claims as soon as a carrier, tokens or room in flight allow, and each of those wakes
+    // the loop itself; as a wake-up it would fire the timer at once, again and again, for as
+    // long as a breaker stays open.
+    if (next_due && *next_due > wall) earliest(wake, now + until(*next_due, wall, kSafetyTick));
     if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
     const auto deadline = *wake;
     // Re-arming on every event would cost a timer cancel per send; a later wake-up than the one
@@ -497,7 +501,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     timer_armed = true;
     timer_deadline = deadline;
     const auto generation = ++timer_generation;
-    timer.expires_at(deadline);
+    // A duration, not a deadline: the deadline is on the injected clock, the timer is real.
+    timer.expires_after(deadline - now);
     timer.async_wait([self = shared_from_this(), generation](const boost::system::error_code& ec) {
       if (ec || generation != self->timer_generation) return;
       self->timer_armed = false;
@@ -539,8 +544,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     // could race the store's shutdown; the next run reclaims it (at-least-once).
     if (closed || grace_expired || stop_finished) return;
     set_in_flight_gauge();
-    const auto now = SteadyClock::now();
-    const UnixMs wall = clock();
+    const auto now = clock.steady_now();
+    const UnixMs wall = clock.now();
     metrics.send_duration.observe({c.config.name},
                                   std::chrono::duration<double>(now - start).count());
 
@@ -720,7 +725,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   void reconfigure(const std::vector<config::CarrierConfig>& configs,
                    config::RetryConfig retry_config, config::DispatchConfig new_options) {
-    const auto now = SteadyClock::now();
+    const auto now = clock.steady_now();
     options = new_options;
     retry = RetryPolicy(retry_config);
     for (auto& c : carriers) {
@@ -741,7 +746,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   std::vector<CarrierStatus> status() {
-    const auto now = SteadyClock::now();
+    const auto now = clock.steady_now();
     std::vector<CarrierStatus> out;
     out.reserve(carriers.size());
     for (std::size_t idx : order) {
@@ -758,7 +763,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
 Dispatcher::Dispatcher(asio::io_context& io, store::Store& store, std::vector<CarrierSlot> carriers,
                        config::RetryConfig retry, config::DispatchConfig options, Metrics& metrics,
-                       WallClock clock)
+                       Clock clock)
     : impl_(std::make_shared<Impl>(io, store, std::move(carriers), retry, options, metrics,
                                    std::move(clock))) {}
 
@@ -780,7 +785,7 @@ void Dispatcher::start() {
 void Dispatcher::notify(UnixMs due_at) {
   auto& d = *impl_;
   if (d.closed || d.stopping) return;
-  if (due_at <= d.clock()) {
+  if (due_at <= d.clock.now()) {
     if (d.claim_outstanding) d.due_while_claiming = true;
     if (d.more_due && (d.claim_outstanding || !d.started)) return;  // nothing new to do
     d.more_due = true;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "carriers/adapter.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/timezone.hpp"
 #include "config/config.hpp"
@@ -39,11 +40,13 @@ struct CarrierStatus {
 
 class Dispatcher {
  public:
-  using WallClock = std::function<UnixMs()>;  // injected for tests; default now_ms
-
+  // `clock`: its wall clock for due times, leases, expiry and attempt timestamps; its steady
+  // clock for rate buckets, breakers, throttling pauses and hold times. The dispatcher's
+  // timers are real and armed for durations on that clock, so a test that holds the clock
+  // still sees no time-driven decision until it moves it (and pokes the dispatcher).
   Dispatcher(boost::asio::io_context& io, store::Store& store, std::vector<CarrierSlot> carriers,
              config::RetryConfig retry, config::DispatchConfig options, Metrics& metrics,
-             WallClock clock = {});
+             Clock clock = {});
   ~Dispatcher();
 
   void start();

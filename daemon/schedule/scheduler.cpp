@@ -69,7 +69,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io_, SchedulerOptions options_, SchedulerDeps deps_)
       : io(io_), options(std::move(options_)), deps(std::move(deps_)), timer(io_) {}
 
-  UnixMs now() const { return deps.clock ? deps.clock() : now_ms(); }
+  UnixMs now() const { return deps.clock.now(); }
 
   std::shared_ptr<const calendar::Calendar> calendar() const {
     std::shared_ptr<const calendar::Calendar> c = deps.calendar ? deps.calendar() : nullptr;

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "calendar/calendar.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/timezone.hpp"
 #include "config/config.hpp"
@@ -33,7 +34,7 @@ struct SchedulerOptions {
 struct SchedulerDeps {
   store::Store& store;
   Metrics& metrics;
-  std::function<UnixMs()> clock;  // wall clock (smsgwd --clock-offset shifts it)
+  Clock clock;  // its wall clock decides; timers stay real (smsgwd --clock-offset shifts it)
   std::function<std::shared_ptr<const calendar::Calendar>()> calendar;
   std::function<void(UnixMs due_at)> on_enqueued;  // wakes the dispatcher
   // Runs a firing's planning off the io thread (exactly once, any thread); empty = inline.

@@ -26,6 +26,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/types.hpp"
 #include "store/directory.hpp"
 #include "store/schedules.hpp"
@@ -228,8 +229,8 @@ class Store {
     // Delivery reports kept for a send not yet recorded (ReportResult::kept); 0 = none kept.
     std::size_t max_pending_reports = 100'000;
     // The clock of every timestamp the store writes itself (tests and --fake-now shift it);
-    // empty = the system clock.
-    std::function<UnixMs()> clock = nullptr;
+    // read on the writer thread, so a test's clock must be thread-safe. Default: the system's.
+    Clock clock = {};
   };
 
   static std::unique_ptr<Store> open(const Options& options);  // throws StoreError

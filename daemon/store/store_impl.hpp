@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/time.hpp"
 #include "store/sqlite_error.hpp"
 #include "store/store.hpp"
@@ -96,12 +97,12 @@ SQLite::Database open_reader(const std::string& path);
 
 // The writer connection and what only the writer thread touches.
 struct Writer {
-  Writer(const std::string& path, std::function<UnixMs()> clock_)
+  Writer(const std::string& path, Clock clock_)
       : db(open_writer(path)), stmts(db), clock(std::move(clock_)) {}
 
   SQLite::Statement& stmt(const char* sql) { return stmts.get(sql); }
   // The store's clock for every timestamp it writes itself.
-  UnixMs now() const { return clock ? clock() : now_ms(); }
+  UnixMs now() const { return clock.now(); }
 
   std::error_code exec(const char* sql) noexcept {
     try {
@@ -119,7 +120,7 @@ struct Writer {
 
   SQLite::Database db;
   StatementCache<const char*> stmts;  // after db: destroyed first
-  std::function<UnixMs()> clock;
+  Clock clock;
   std::int64_t pending_reports = 0;  // rows in pending_reports (written by this thread only)
   std::size_t max_pending_reports = 0;
 };

@@ -29,6 +29,7 @@ using Reply = FakeHttpCarrier::Reply;
 constexpr const char* kConfigPath = "/etc/smsgw/smsgw.toml";
 
 using smsgw::testing::run_until;
+using smsgw::testing::run_until_out_of_work;
 
 // Options parsed from TOML text so that nodes carry real line numbers.
 config::CarrierConfig carrier_config(const std::string& options_toml) {
@@ -220,8 +221,13 @@ TEST_F(HttpAdapterTest, EverySendCompletesExactlyOnce) {
     returned[i] = true;
   }
   ASSERT_TRUE(run_until(io_, [&] { return completions.size() == kMessages; }, 30s));
-  io_.restart();
-  io_.run_for(200ms);
+  // A second completion could only come from something still pending (a timer, a transfer):
+  // stop the adapter and the multi and run until nothing at all is left.
+  bool stopped = false;
+  adapter_->async_stop([&] { stopped = true; });
+  ASSERT_TRUE(run_until(io_, [&] { return stopped; }));
+  curl_.cancel_all();
+  EXPECT_TRUE(run_until_out_of_work(io_, 10s)) << "work left after the adapter stopped";
   EXPECT_FALSE(synchronous);
   ASSERT_EQ(completions.size(), static_cast<std::size_t>(kMessages));
   for (const auto& [id, count] : completions) EXPECT_EQ(count, 1) << id;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/crypto.hpp"
+#include "common/time.hpp"
 #include "support/daemon_process.hpp"
 #include "support/fake_http_carrier.hpp"
 #include "support/http_client.hpp"
@@ -115,6 +116,24 @@ class E2E : public ::testing::Test {
     return m;
   }
 
+  // Polls until `done` holds or `timeout` passes; the caller asserts on the result.
+  template <typename Predicate>
+  bool eventually(Predicate done, std::chrono::milliseconds timeout = 15s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(25ms);
+    }
+    return true;
+  }
+
+  // The carrier's requests, by message id, in the order they arrived.
+  std::vector<std::string> received_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& r : carrier_->received()) ids.push_back(r.json.value("id", ""));
+    return ids;
+  }
+
   std::string dir_;
   Settings settings_;
   std::unique_ptr<FakeHttpCarrier> carrier_;
@@ -194,8 +213,18 @@ TEST_F(E2E, PermanentErrorFailsAfterOneAttempt) {
   auto m = wait_for_status(id, "failed");
   EXPECT_EQ(m["attempts"], 1);
   EXPECT_FALSE(m["last_error"].get<std::string>().empty());
-  std::this_thread::sleep_for(500ms);  // longer than the retry delay: no second attempt comes
-  EXPECT_EQ(carrier_->count(), 1u);
+  // A marker due later than any retry of the first could be (max_delay 400 ms): the dispatcher
+  // sends in due order, so had the first been retried, the retry would reach the carrier before
+  // the marker does.
+  auto marker = post_messages({{"to", "13900000003"}, {"text", "marker"},
+                               {"send_at", format_rfc3339(now_ms() + 1000)}});
+  ASSERT_EQ(marker.status, 202) << marker.body;
+  const std::string marker_id = json::parse(marker.body)["messages"][0]["id"];
+  wait_for_status(marker_id, "failed");
+  EXPECT_EQ(received_ids(), (std::vector<std::string>{id, marker_id}));
+  m = get_message(id);
+  EXPECT_EQ(m["attempts"], 1) << m.dump();
+  EXPECT_EQ(m["history"].size(), 1u) << m.dump();
 }
 
 TEST_F(E2E, BadRequestsGet4xxAndNothingIsSent) {
@@ -230,12 +259,17 @@ TEST_F(E2E, BadRequestsGet4xxAndNothingIsSent) {
       EXPECT_EQ(problem["errors"][0]["field"], "to") << r.body;
     }
   }
-  // The daemon is still up, nothing was queued and nothing reached the carrier.
+  // The daemon is still up, nothing was queued and nothing reached the carrier: a good
+  // request sent after the bad ones is the first and only one the carrier sees (anything they
+  // had queued would be due no later, and sent before it).
   auto list = http_request("GET", base() + "/v1/messages", kAdminToken);
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_TRUE(json::parse(list.body)["messages"].empty()) << list.body;
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(carrier_->count(), 0u);
+  auto good = post_messages({{"to", "13800138000"}, {"text", "marker"}});
+  ASSERT_EQ(good.status, 202) << good.body;
+  const std::string good_id = json::parse(good.body)["messages"][0]["id"];
+  wait_for_status(good_id, "sent");
+  EXPECT_EQ(received_ids(), std::vector<std::string>{good_id});
   EXPECT_EQ(http_request("GET", base() + "/healthz").status, 200);
 }
 
@@ -312,10 +346,13 @@ TEST_F(E2E, SighupReloadsTokensAndKeepsTheOldConfigWhenTheNewOneIsBroken) {
 
   daemon_->rewrite_config(make_config(settings_) + "\n[nonsense]\nkey = 1\n");
   daemon_->signal(SIGHUP);
-  std::this_thread::sleep_for(300ms);
+  // The reload has been refused (and so is over) once it says so; only then does the token
+  // still working show that the running configuration was kept.
+  ASSERT_TRUE(eventually([&] {
+    return daemon_->log().find("keeping the running configuration") != std::string::npos;
+  })) << daemon_->log();
   EXPECT_EQ(post_messages({{"to", "13800138000"}, {"text", "x"}}, new_token).status, 202);
   EXPECT_EQ(http_request("GET", base() + "/healthz").status, 200);
-  EXPECT_NE(daemon_->log().find("keeping the running configuration"), std::string::npos) << daemon_->log();
 }
 
 TEST(E2ECommandLine, CheckConfigReportsFileLineAndExits78) {

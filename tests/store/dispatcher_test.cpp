@@ -1,9 +1,13 @@
 // The dispatcher against a real Store (SQLite file in a temp dir) and a scripted in-process
 // adapter standing for the outside world. The io_context runs on the test thread; tests wait
-// on conditions (run_until), never on fixed sleeps.
+// on conditions (run_until), never on fixed sleeps. A test that asserts something did NOT
+// happen first drains the store and the io_context (drain), or holds the dispatcher's clock
+// still (ManualClock) so that only what the test does can move it.
 
 #include "dispatch/dispatcher.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -17,6 +21,8 @@
 
 #include "carriers/failure.hpp"
 #include "common/time.hpp"
+#include "support/manual_clock.hpp"
+#include "support/run_until.hpp"
 
 namespace smsgw::dispatch {
 namespace {
@@ -25,6 +31,7 @@ namespace asio = boost::asio;
 using carriers::carrier_errc;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
+using smsgw::testing::ManualClock;
 
 // One carrier as the test scripts it. Completions are posted, as the adapter contract demands.
 class ScriptedAdapter : public carriers::Adapter {
@@ -123,7 +130,7 @@ class DispatcherTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
-  void make_dispatcher(std::vector<CarrierSlot> slots, Dispatcher::WallClock clock = {}) {
+  void make_dispatcher(std::vector<CarrierSlot> slots, Clock clock = {}) {
     dispatcher_ = std::make_unique<Dispatcher>(io_, *store_, std::move(slots), retry_, options_,
                                                metrics_, std::move(clock));
   }
@@ -169,6 +176,25 @@ class DispatcherTest : public ::testing::Test {
     return true;
   }
 
+  // Runs what the store and the io_context have in hand until neither has anything left:
+  // every job submitted is committed and answered, every handler that is ready has run (armed
+  // timers are not waited for). After it, whatever the dispatcher was going to do without
+  // more time passing has been done. Returns the handlers run; a loop that never goes idle
+  // fails here instead of hanging.
+  std::size_t drain() {
+    auto ran = smsgw::testing::drain(io_, [this] { store_->flush(); });
+    if (!ran) ADD_FAILURE() << "the io_context never went idle";
+    return ran.value_or(SIZE_MAX);
+  }
+
+  // The lease as the store has it (MessageRow does not carry it).
+  UnixMs lease_until(std::int64_t id) {
+    SQLite::Database db((std::filesystem::path(dir_) / "queue.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement s(db, "SELECT lease_until FROM messages WHERE id = ?");
+    s.bind(1, id);
+    return s.executeStep() && !s.getColumn(0).isNull() ? s.getColumn(0).getInt64() : 0;
+  }
+
   Status status_of(std::int64_t id) { return store_->get_message(id).value().status; }
 
   bool all_have(const std::vector<std::int64_t>& ids, Status s) {
@@ -179,6 +205,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   std::string dir_;
+  ManualClock manual_;  // for tests that hold time still; outlives the dispatcher
   std::unique_ptr<store::Store> store_;
   asio::io_context io_;
   Metrics metrics_;
@@ -308,7 +335,8 @@ TEST_F(DispatcherTest, ExpiredMessageIsNeverSent) {
 TEST_F(DispatcherTest, InjectedClockDecidesExpiry) {
   ScriptedAdapter primary(io_);
   // The dispatcher lives two hours ahead: a message expiring in one hour is already expired.
-  make_dispatcher({{carrier("primary", 1), &primary}}, [] { return now_ms() + 7'200'000; });
+  make_dispatcher({{carrier("primary", 1), &primary}},
+                  Clock{.wall = [] { return now_ms() + 7'200'000; }});
   auto m = message();
   m.expires_at = now_ms() + 3'600'000;
   auto ids = enqueue({m});
@@ -430,9 +458,14 @@ TEST_F(DispatcherTest, StopReleasesHeldMessagesAndCallsDoneOnce) {
     EXPECT_EQ(row.status, Status::queued);
     EXPECT_EQ(row.attempts, 0);
   }
-  dispatcher_->notify(now_ms());  // ignored once stopping
-  io_.restart();
-  io_.run_for(milliseconds{50});
+  // Ignored once stopping. The released messages are due, so a claim would find them; once
+  // the store and the io_context have run dry, such a claim would have been committed and its
+  // messages sent.
+  drain();
+  const auto jobs = store_->stats().jobs;
+  dispatcher_->notify(now_ms());
+  drain();
+  EXPECT_EQ(store_->stats().jobs, jobs) << "the store was asked to do something after the stop";
   EXPECT_EQ(done_calls, 1);
   EXPECT_EQ(primary.sent.size(), 1u);
 }
@@ -446,7 +479,7 @@ TEST_F(DispatcherTest, StopRecordsSendsFinishingWithinGrace) {
   ASSERT_TRUE(run_until([&] { return primary.parked.size() == 2; }));
   int done_calls = 0;
   dispatcher_->async_stop(milliseconds{5000}, [&] { ++done_calls; });
-  io_.run_for(milliseconds{20});
+  drain();  // all the stop can do before the sends finish (the grace is far off)
   EXPECT_EQ(done_calls, 0);  // still waiting for the sends
   for (auto& done : primary.parked) {
     asio::post(io_, [done = std::move(done)] { done(carriers::SendOutcome{{}, "late", ""}); });
@@ -471,41 +504,48 @@ TEST_F(DispatcherTest, StopLeavesSendsBeyondGraceLeased) {
   EXPECT_GE(SteadyClock::now() - asked, milliseconds{100});
   EXPECT_EQ(dispatcher_->in_flight(), 1u);
   // The adapter gives up after the dispatcher finished: nothing is recorded, the lease stands.
+  drain();
+  const auto jobs = store_->stats().jobs;
   primary.fail_parked();
-  io_.restart();
-  io_.run_for(milliseconds{50});
+  ASSERT_TRUE(run_until([&] { return dispatcher_->in_flight() == 0; }));  // the completion came
+  drain();
+  EXPECT_EQ(store_->stats().jobs, jobs) << "a result recorded after the stop";
   EXPECT_EQ(status_of(ids[0]), Status::sending);
   EXPECT_EQ(done_calls, 1);
 }
 
 TEST_F(DispatcherTest, NotifyWakesASleepingDispatcher) {
   ScriptedAdapter primary(io_);
-  make_dispatcher({{carrier("primary", 1), &primary}});
+  // Time stands still: the safety tick never comes due, so only notify can start a claim.
+  make_dispatcher({{carrier("primary", 1), &primary}}, manual_.clock());
   dispatcher_->start();
-  io_.run_for(milliseconds{150});  // let it find the queue empty and go to sleep
-  auto ids = enqueue({message()});
-  const auto notified = SteadyClock::now();
-  dispatcher_->notify(now_ms());
-  ASSERT_TRUE(run_until([&] { return primary.sent.size() == 1; }));
-  // The safety tick is 1 s after the first claim: only notify explains a quick send.
-  EXPECT_LT(SteadyClock::now() - notified, milliseconds{400});
+  drain();  // the first claim finds the queue empty; the dispatcher goes to sleep
+  auto m = message();
+  m.send_at = manual_.wall();
+  auto ids = enqueue({m});
+  drain();
+  EXPECT_TRUE(primary.sent.empty()) << "claimed without being told";
+  dispatcher_->notify(manual_.wall());
   ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));
+  EXPECT_EQ(primary.sent.size(), 1u);
 }
 
 TEST_F(DispatcherTest, NotifyWithFutureDueTimeWakesThen) {
   ScriptedAdapter primary(io_);
-  make_dispatcher({{carrier("primary", 1), &primary}});
+  make_dispatcher({{carrier("primary", 1), &primary}}, manual_.clock());
   dispatcher_->start();
-  io_.run_for(milliseconds{100});
+  drain();
   auto m = message();
-  m.send_at = now_ms() + 300;
+  m.send_at = manual_.wall() + 300;
   auto ids = enqueue({m});
-  const auto notified = SteadyClock::now();
   dispatcher_->notify(m.send_at);
+  drain();
+  EXPECT_TRUE(primary.sent.empty()) << "sent before it was due";
+  // Due now on the dispatcher's clock; 300 ms is short of the safety tick, so what claims it
+  // is the wake-up armed for its due time (no second notify).
+  manual_.advance(milliseconds{300});
   ASSERT_TRUE(run_until([&] { return primary.sent.size() == 1; }));
-  const auto waited = SteadyClock::now() - notified;
-  EXPECT_GE(waited, milliseconds{250});
-  EXPECT_LT(waited, milliseconds{800});
+  ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));
 }
 
 TEST_F(DispatcherTest, ReconfigureDisablesACarrier) {
@@ -532,10 +572,12 @@ TEST_F(DispatcherTest, NoCarrierAvailableHoldsUntilOneIsBack) {
   primary.is_up = false;
   make_dispatcher({{carrier("primary", 1), &primary}});
   auto ids = enqueue({message()});
+  const auto jobs = store_->stats().jobs;
   dispatcher_->start();
-  io_.run_for(milliseconds{100});
+  drain();
   EXPECT_TRUE(primary.sent.empty());
   EXPECT_EQ(status_of(ids[0]), Status::queued);  // never claimed while nothing can send
+  EXPECT_EQ(store_->stats().jobs, jobs) << "a claim while no carrier could send";
   primary.is_up = true;  // noticed at the next safety tick
   ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }, milliseconds{3000}));
 }
@@ -580,7 +622,8 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
   primary.script = [](const carriers::OutboundSms&, int) {
     return fail_with(carrier_errc::server_error, "http 503");
   };
-  make_dispatcher({{carrier("primary", 1), &primary}}, [offset] { return now_ms() + offset; });
+  make_dispatcher({{carrier("primary", 1), &primary}},
+                  Clock{.wall = [offset] { return now_ms() + offset; }});
   dispatcher_->set_quiet_hours({22 * 60, 8 * 60}, tz);
   auto ids = enqueue({message("+8613800138000"), message("+8613800138001", 1, Priority::urgent)});
   dispatcher_->start();
@@ -666,20 +709,41 @@ TEST_F(DispatcherTest, ACarrierFailingEverythingIsTakenOutQuicklyAndOnlyProbed) 
   options_.breaker_min_attempts = 20;
   options_.breaker_open_min = milliseconds{200};
   options_.breaker_open_max = milliseconds{800};
-  make_dispatcher({{carrier("primary", 1), &primary}});
+  // The test moves time itself: retries come due and breakers time out only when it says so.
+  make_dispatcher({{carrier("primary", 1), &primary}}, manual_.clock());
   std::vector<store::NewMessage> batch(200, message("+8613800138000", 1, Priority::urgent));
-  enqueue(batch);
-  const auto started = SteadyClock::now();
+  for (auto& m : batch) m.send_at = manual_.wall();
+  auto ids = enqueue(batch);
   dispatcher_->start();
-  ASSERT_TRUE(run_until([&] { return metrics_.breaker_opened.value({"primary"}) >= 1; },
-                        milliseconds{2000}));
-  EXPECT_LT(SteadyClock::now() - started, milliseconds{2000});
-  // While open only probes go out: one per open period (200, 400, 800, 800 ms ...).
-  const std::size_t at_open = primary.sent.size();
-  io_.run_for(milliseconds{1500});
-  const std::size_t during = primary.sent.size() - at_open;
-  EXPECT_LE(during, 4u) << "sends while the breaker was open";
-  EXPECT_GE(during, 1u) << "no probe at all";
+  ASSERT_TRUE(run_until([&] { return metrics_.breaker_opened.value({"primary"}) >= 1; }));
+  drain();
+  // Opened by the first wave of failures: no message was tried twice to get there.
+  ASSERT_EQ(primary.sent.size(), ids.size());
+  for (auto id : ids) EXPECT_EQ(primary.sends_of(id), 1u);
+
+  // While open only probes go out: one per open period, which doubles (200, 400, 800, 800 ms).
+  // Just short of each period's end nothing goes, however the dispatcher is woken; at its end
+  // one probe goes, fails, and opens the breaker again.
+  std::size_t sent = primary.sent.size();
+  for (const milliseconds open : {milliseconds{200}, milliseconds{400}, milliseconds{800},
+                                  milliseconds{800}}) {
+    // The retries are due by now, and no carrier can take them: the dispatcher must sleep
+    // until the breaker's retry time, not spin on the due time (drain() would never end).
+    manual_.advance(open - milliseconds{1});
+    dispatcher_->notify(manual_.wall());
+    EXPECT_LT(drain(), 50u);
+    EXPECT_EQ(primary.sent.size(), sent) << "a send while the breaker was open (" << open.count()
+                                         << " ms period)";
+    manual_.advance(milliseconds{1});
+    dispatcher_->notify(manual_.wall());
+    ASSERT_TRUE(run_until([&] { return primary.sent.size() > sent; }))
+        << "no probe after the " << open.count() << " ms period";
+    drain();
+    EXPECT_EQ(primary.sent.size(), sent + 1) << "more than one probe (" << open.count()
+                                             << " ms period)";
+    sent = primary.sent.size();
+    EXPECT_EQ(dispatcher_->carrier_status()[0].breaker, "open");
+  }
 }
 
 TEST_F(DispatcherTest, ASendSlowerThanItsLeaseIsNeverSentTwice) {
@@ -689,13 +753,25 @@ TEST_F(DispatcherTest, ASendSlowerThanItsLeaseIsNeverSentTwice) {
   ScriptedAdapter primary(io_);
   primary.hang = true;
   options_.lease = milliseconds{300};
-  make_dispatcher({{carrier("primary", 1), &primary}});
-  auto ids = enqueue({message()});
+  // The wall clock (leases) moves only when the test moves it; the steady clock stands still,
+  // so no safety tick claims behind the test's back.
+  make_dispatcher({{carrier("primary", 1), &primary}}, manual_.clock());
+  auto m = message();
+  m.send_at = manual_.wall();
+  auto ids = enqueue({m});
   dispatcher_->start();
   ASSERT_TRUE(run_until([&] { return primary.parked.size() == 1; }));
-  const auto sent_at = SteadyClock::now();
-  while (SteadyClock::now() - sent_at < milliseconds{1200}) io_.run_for(milliseconds{20});
-  EXPECT_EQ(primary.sends_of(ids[0]), 1u);
+  for (int step = 0; step < 4; ++step) {
+    // Past the lease as last renewed: the store would hand the message to any claim but its
+    // owner's. The dispatcher's own claim, made now, must leave it alone.
+    manual_.advance_wall(milliseconds{400});
+    const UnixMs wall = manual_.wall();
+    dispatcher_->notify(wall);
+    drain();
+    EXPECT_EQ(primary.sends_of(ids[0]), 1u) << "step " << step;
+    // And the lease is renewed on the dispatcher's clock, so other processes cannot either.
+    ASSERT_TRUE(run_until([&] { return lease_until(ids[0]) >= wall + 300; })) << "step " << step;
+  }
   EXPECT_EQ(status_of(ids[0]), Status::sending);
   for (auto& done : primary.parked) {
     asio::post(io_, [done = std::move(done)] { done(carriers::SendOutcome{{}, "slow-1", ""}); });
@@ -714,12 +790,18 @@ TEST_F(DispatcherTest, AMessageCenturiesAheadDoesNotSpinTheLoop) {
   enqueue({far});
   dispatcher_->start();
   dispatcher_->notify(far.send_at);
-  io_.run_for(milliseconds{50});  // settle
-  // A loop whose timer overflowed into the past runs thousands of handlers in this time.
-  const std::size_t handlers = io_.run_for(milliseconds{300});
+  // A loop whose timer overflowed into the past is always ready to run: it never goes idle,
+  // and drain() fails on its limit. One that sleeps until a sane wake-up goes idle at once.
+  const std::size_t handlers = drain();
   EXPECT_LT(handlers, 50u);
   EXPECT_TRUE(primary.sent.empty());
+  // Still alive: work due now goes out.
+  auto now_ids = enqueue({message()});
+  dispatcher_->notify(now_ms());
+  ASSERT_TRUE(run_until([&] { return status_of(now_ids[0]) == Status::sent; }));
+  EXPECT_EQ(primary.sent.size(), 1u);
 }
 
 }  // namespace
 }  // namespace smsgw::dispatch
+

@@ -996,7 +996,7 @@ TEST_F(StoreTest, ClientWritesBeyondTheBoundAreRefusedButTheDispatchersAreNot) {
 }
 
 TEST_F(StoreTest, TheStoreStampsWithItsInjectedClock) {
-  store_ = Store::open({.path = path_, .clock = [] { return UnixMs{1'234'567}; }});
+  store_ = Store::open({.path = path_, .clock = Clock{.wall = [] { return UnixMs{1'234'567}; }}});
   Store& store = *store_;
   auto b = make_batch(store, 1, 0);  // created_at 0: the store's clock
   ASSERT_FALSE(enqueue(store, b).ec);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <future>
@@ -382,6 +383,24 @@ TEST_F(RouterTest, MetricsSampleTheStoresDisk) {
   metrics_.collector = nullptr;
 }
 
+// Under --fake-now due times are on the daemon's clock, years from the real one: the age of
+// the oldest due message must be measured on that clock too.
+TEST_F(RouterTest, MetricsMeasureTheOldestDueAgeOnTheDaemonsClock) {
+  const UnixMs fake = *parse_rfc3339("2030-01-01T04:00:00Z");
+  std::atomic<UnixMs> now{fake};
+  const Clock clock{.wall = [&now] { return now.load(); }};
+  router_.reset();
+  Dependencies d = deps();
+  d.clock = clock;
+  router_ = std::make_unique<Router>(io_, config_, std::move(d));
+  ASSERT_EQ(send({{"to", "13800138000"}, {"text", "hi"}}).result_int(), 202);  // due at `fake`
+  install_queue_collector(metrics_, *store_, clock);
+  now = fake + 90'000;
+  ASSERT_EQ(call(request(http::verb::get, "/metrics", "read-secret")).result_int(), 200);
+  EXPECT_EQ(metrics_.oldest_due_age.value({}), 90);
+  metrics_.collector = nullptr;
+}
+
 class NullAdapter : public carriers::Adapter {
  public:
   void async_send(carriers::OutboundSms, carriers::SendHandler) override {}
@@ -469,7 +488,7 @@ TEST_F(RouterTest, QuietHoursMoveNormalMessagesToTheMorning) {
   router_.reset();
   config_.sms.quiet_hours = {22 * 60, 8 * 60};
   Dependencies deps{*store_, metrics_, [this](UnixMs due) { due_.push_back(due); }, {}, {}};
-  deps.clock = [late_evening] { return late_evening; };
+  deps.clock = Clock{.wall = [late_evening] { return late_evening; }};
   router_ = std::make_unique<Router>(io_, config_, std::move(deps));
 
   Response normal = send({{"to", "13800138000"}, {"text", "hi"}});
