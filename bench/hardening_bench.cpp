@@ -895,6 +895,7 @@ struct FaultResult {
   std::size_t requests = 0;
   std::size_t errors = 0;
   double failed = 0, opened = 0, throttled = 0;
+  int pauses = 0;  // "carrier fake: throttled (...); pausing it for N ms" lines in the daemon log
   std::string load;
 };
 
@@ -955,6 +956,8 @@ FaultResult finish_fault_run(const std::string& name, Daemon& d, CarrierLog& log
   r.failed = metric(m, "smsgw_messages{status=\"failed\"}") + metric(m, "smsgw_messages{status=\"expired\"}");
   r.opened = metric(m, "smsgw_carrier_breaker_opened_total");
   r.throttled = metric(m, "smsgw_carrier_sends_total{carrier=\"fake\",outcome=\"throttled\"}");
+  std::istringstream daemon_log(d.process().log());
+  for (std::string line; std::getline(daemon_log, line);) r.pauses += line.find("; pausing it for ") != std::string::npos;
   r.load = loadavg();
   return r;
 }
@@ -996,14 +999,14 @@ int phase_faults(const Options& o) {
                 r.seconds_95, r.delivered, kFaultMessages, rate, 100 * rate / base_rate, r.requests, r.errors,
                 r.failed, r.opened, r.load.c_str());
   }
-  for (const auto& r : results) {
-    if (r.requests == r.delivered) continue;
-    std::printf("%s: the last 5 %% took %.2f s; at most %d requests for one message, whose backoff alone "
-                "was %.1f-%.1f s (jitter 0.5-1)\n",
-                r.name.c_str(), r.seconds - r.seconds_95, r.max_requests_per_message, r.backoff_s / 2, r.backoff_s);
-  }
-  if (results[2].throttled > 0)
-    std::printf("429 run: %.0f sends answered 429 (throttled: the carrier paused, attempts kept)\n", results[2].throttled);
+  const auto& r503 = results[1];
+  std::printf("503 run: the last 5 %% took %.2f s; at most %d requests for one message, whose backoff alone "
+              "was %.1f-%.1f s (jitter 0.5-1)\n",
+              r503.seconds - r503.seconds_95, r503.max_requests_per_message, r503.backoff_s / 2, r503.backoff_s);
+  const auto& r429 = results[2];
+  std::printf("429 run: %.0f sends throttled (attempts kept); the carrier was paused %d times for its Retry-After "
+              "(1 s); at most %d requests for one message\n",
+              r429.throttled, r429.pauses, r429.max_requests_per_message);
   std::printf("target (30 %% 503): every message delivered, msg/s >= 60 %% of the fault-free run\n");
 
   // 100 % errors for a while, then the carrier recovers.
@@ -1056,13 +1059,16 @@ int phase_faults(const Options& o) {
     const auto from = events[i].at;
     const auto to = from + milliseconds(events[i].open_ms);
     std::optional<Wall::time_point> next;
+    bool closes = false;
     for (std::size_t j = i + 1; j < events.size(); ++j)
       if (events[j].kind == "open" || events[j].kind == "closed") {
         next = events[j].at;
+        closes = events[j].kind == "closed";
         break;
       }
     std::size_t inside = 0, transit = 0, after = 0;
     double last_inside = 0;
+    bool probe_succeeded = false;
     for (const auto& e : entries) {
       // The log's millisecond truncation: an arrival in the same millisecond as the opening
       // line may precede it.
@@ -1070,14 +1076,17 @@ int phase_faults(const Options& o) {
         ++inside;
         last_inside = std::max(last_inside, std::chrono::duration<double, std::milli>(e.wall - from).count());
         if (e.wall < from + milliseconds(20)) ++transit;
-      } else if (e.wall >= to && (!next || e.wall < *next + milliseconds(1))) {
+      } else if (e.wall >= to && (!next || e.wall < *next + milliseconds(1)) && !probe_succeeded) {
+        // Before a close, count up to the probe that succeeded: what follows it in the same
+        // millisecond is the closed carrier's traffic.
         ++after;
+        probe_succeeded = closes && e.status == 200;
       }
     }
     wasted += inside;
     wasted_in_transit += transit;
     std::printf("  %7.3fs %9ld %7.3fs %16zu %14.1f %22zu %s\n", wall_s(from), events[i].open_ms, wall_s(to), inside,
-                last_inside, after, next ? "" : "(to the end)");
+                last_inside, after, closes ? "(the probe closed it)" : next ? "" : "(to the end)");
   }
   std::printf("  breaker opened %zu times (smsgw_carrier_breaker_opened_total %.0f); %zu requests arrived while "
               "it was open (%zu of them within 20 ms of an opening: sent before it)\n",
@@ -1117,7 +1126,7 @@ int phase_crash(const Options& o) {
   s.rate = std::max(2000, 2 * o.rate);
   Daemon d(o, "smsgw-crash", s);
   d.start();
-  std::printf("carrier rate %.0f/s (twice the load); 1 message per request, 4 client threads; kill -9 at a "
+  std::printf("carrier rate %.0f/s (twice the load); 1 message per request, 16 client threads; kill -9 at a "
               "random time 1-3 s after each restart became healthy\n",
               s.rate);
 
@@ -1126,7 +1135,9 @@ int phase_crash(const Options& o) {
   ls.token = d.token();
   ls.rate = o.rate;
   ls.per_request = 1;
-  ls.threads = 4;
+  // Each request waits for a group commit (an fsync): enough threads that the offered rate
+  // holds even when a commit takes 10 ms.
+  ls.threads = 16;
   PacedLoad load(ls);
   const auto start = Clock::now();
   load.start();
