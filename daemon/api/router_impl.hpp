@@ -164,6 +164,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list_templates(Call& call);
   void create_template(Call& call, Request& req);
   void put_template(Call& call, std::string_view param, Request& req);
+  void save_template(Call& call, nlohmann::json doc, std::optional<std::string> path_name);
   void get_template(Call& call, std::string_view param);
   void delete_template(Call& call, std::string_view param);
   void preview_template(Call& call, std::string_view param, Request& req);
@@ -189,6 +190,11 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
 
   // Parses a JSON object body under json_limits(): nullopt after answering 415/400/422.
   std::optional<json> json_body(Call& call, Request& req);
+  // The same for bodies that may be large (sends, templates): checks the Content-Type here,
+  // parses on the worker (a 1 MiB body takes tens of milliseconds, an object of 100,000 keys
+  // more) and calls `then` there with the document; a refusal is answered on the io thread.
+  // `then` must not touch router state that reconfigure() changes: copy what it needs first.
+  void json_body_on_worker(Call& call, Request& req, std::function<void(json)> then);
   // Answers a failed directory write (error code or not_found/conflict).
   void write_failed(Call& call, std::error_code ec, store::WriteResult r,
                     std::string_view not_found, std::string_view conflict);

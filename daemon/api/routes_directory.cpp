@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 #include <unordered_set>
+#include <variant>
 
 #include "api/fanout.hpp"
 #include "api/http_util.hpp"
@@ -144,33 +145,57 @@ Response problem_with_positions(std::string_view detail, const json& errors) {
 
 }  // namespace
 
-std::optional<json> Router::Impl::json_body(Call& call, Request& req) {
-  if (!is_json_content_type(req[http::field::content_type])) {
-    problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
-    return std::nullopt;
-  }
-  JsonParse parsed = parse_json(req.body(), json_limits());
+namespace {
+
+// The body as a JSON object under `limits`, or the answer that refuses it (400 malformed or
+// over a limit, 422 not an object). No router state: callable on any thread.
+std::variant<json, Response> json_object(const std::string& body, JsonLimits limits) {
+  JsonParse parsed = parse_json(body, limits);
   if (!parsed.ok()) {
-    if (parsed.failure == JsonFailure::syntax) {
-      problem(call, ProblemKind::malformed_request, parsed.describe("the body"));
-    } else {
-      Response res = make_problem(ProblemKind::malformed_request, parsed.describe("the body"));
+    Response res = make_problem(ProblemKind::malformed_request, parsed.describe("the body"));
+    if (parsed.failure != JsonFailure::syntax) {
       res.body() = problem_body(
           ProblemKind::malformed_request, parsed.describe("the body"), {},
           json{{"limit", {{"name", parsed.failure == JsonFailure::too_deep ? "json_max_depth"
                                                                            : "json_max_elements"},
                           {"value", parsed.limit}}}});
-      finish(call, std::move(res));
     }
+    return res;
+  }
+  if (!parsed.value.is_object()) {
+    return make_problem(ProblemKind::validation, "the body must be a JSON object",
+                        {{"", "must be a JSON object"}});
+  }
+  return std::move(parsed.value);
+}
+
+}  // namespace
+
+std::optional<json> Router::Impl::json_body(Call& call, Request& req) {
+  if (!is_json_content_type(req[http::field::content_type])) {
+    problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
     return std::nullopt;
   }
-  json doc = std::move(parsed.value);
-  if (!doc.is_object()) {
-    problem(call, ProblemKind::validation, "the body must be a JSON object",
-            {{"", "must be a JSON object"}});
+  auto parsed = json_object(req.body(), json_limits());
+  if (auto* res = std::get_if<Response>(&parsed)) {
+    finish(call, std::move(*res));
     return std::nullopt;
   }
-  return doc;
+  return std::move(std::get<json>(parsed));
+}
+
+void Router::Impl::json_body_on_worker(Call& call, Request& req, std::function<void(json)> then) {
+  if (!is_json_content_type(req[http::field::content_type])) {
+    return problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
+  }
+  offload([self = shared_from_this(), call, body = std::move(req.body()), limits = json_limits(),
+           then = std::move(then)]() mutable {
+    auto parsed = json_object(body, limits);
+    if (auto* res = std::get_if<Response>(&parsed)) {
+      return self->on_io([self, call, res = std::move(*res)]() mutable { self->finish(call, std::move(res)); });
+    }
+    then(std::move(std::get<json>(parsed)));
+  });
 }
 
 void Router::Impl::write_failed(Call& call, std::error_code ec, store::WriteResult r,
@@ -569,66 +594,78 @@ std::optional<store::TemplateRow> template_from(const json& doc, std::optional<s
 
 }  // namespace
 
+// Templates run up to the body limit each (1 MiB, 100,000 params): reading and rendering them
+// is worker work, like saving them.
 void Router::Impl::list_templates(Call& call) {
-  json list = json::array();
-  for (const auto& t : deps.store.list_templates()) list.push_back(template_json(t));
-  finish(call, json_response(200, dump(json{{"templates", std::move(list)}})));
+  offload([self = shared_from_this(), call]() mutable {
+    json list = json::array();
+    for (const auto& t : self->deps.store.list_templates()) list.push_back(template_json(t));
+    self->on_io([self, call, res = json_response(200, dump(json{{"templates", std::move(list)}}))]() mutable {
+      self->finish(call, std::move(res));
+    });
+  });
 }
 
 void Router::Impl::create_template(Call& call, Request& req) {
-  auto doc = json_body(call, req);
-  if (!doc) return;
-  json errors = json::array();
-  auto row = template_from(*doc, std::nullopt, errors);
-  if (!row) return finish(call, problem_with_positions("the template is invalid", errors));
-  const std::string name = row->name;
-  deps.store.async_put_template(
-      std::move(*row), true,
-      [self = shared_from_this(), call = std::move(call), name](std::error_code ec,
-                                                                store::WriteResult r) mutable {
-        self->on_io([self, call = std::move(call), ec, r, name]() mutable {
-          if (ec || r != store::WriteResult::ok) {
-            return self->write_failed(call, ec, r, "not found",
-                                      "a template with this name exists; use PUT to replace it");
-          }
-          auto t = self->deps.store.get_template(name);
-          if (!t) return self->problem(call, ProblemKind::internal, "the template vanished");
-          Response res = json_response(201, dump(template_json(*t)));
-          res.set(http::field::location, "/v1/templates/" + name);
-          self->finish(call, std::move(res));
-        });
-      });
+  json_body_on_worker(call, req, [self = shared_from_this(), call](json doc) mutable {
+    self->save_template(call, std::move(doc), std::nullopt);
+  });
 }
 
 void Router::Impl::put_template(Call& call, std::string_view param, Request& req) {
-  std::optional<std::string> name{std::string(param)};
-  if (!name) return problem(call, ProblemKind::not_found, "no template with this name");
-  auto doc = json_body(call, req);
-  if (!doc) return;
+  json_body_on_worker(call, req, [self = shared_from_this(), call, name = std::string(param)](json doc) mutable {
+    self->save_template(call, std::move(doc), name);
+  });
+}
+
+// POST (no name in the URL) and PUT, on the worker: a template at the body limit (100,000
+// placeholders) takes a few hundred milliseconds to validate and as long again to read back
+// and render as JSON; the io thread only answers.
+void Router::Impl::save_template(Call& call, json doc, std::optional<std::string> path_name) {
   json errors = json::array();
-  auto row = template_from(*doc, *name, errors);
-  if (!row) return finish(call, problem_with_positions("the template is invalid", errors));
+  auto row = template_from(doc, path_name, errors);
+  if (!row) {
+    return on_io([self = shared_from_this(), call,
+                  res = problem_with_positions("the template is invalid", errors)]() mutable {
+      self->finish(call, std::move(res));
+    });
+  }
+  const bool create = !path_name;
+  const std::string name = row->name;
   deps.store.async_put_template(
-      std::move(*row), false,
-      [self = shared_from_this(), call = std::move(call), name = *name](
-          std::error_code ec, store::WriteResult r) mutable {
-        self->on_io([self, call = std::move(call), ec, r, name]() mutable {
-          if (ec || r != store::WriteResult::ok) {
-            return self->write_failed(call, ec, r, "no template with this name", "conflict");
-          }
+      std::move(*row), create,
+      [self = shared_from_this(), call, name, create](std::error_code ec, store::WriteResult r) mutable {
+        if (ec || r != store::WriteResult::ok) {
+          return self->on_io([self, call, ec, r, create]() mutable {
+            if (create) {
+              self->write_failed(call, ec, r, "not found",
+                                 "a template with this name exists; use PUT to replace it");
+            } else {
+              self->write_failed(call, ec, r, "no template with this name", "conflict");
+            }
+          });
+        }
+        self->offload([self, call, name, create]() mutable {
           auto t = self->deps.store.get_template(name);
-          if (!t) return self->problem(call, ProblemKind::internal, "the template vanished");
-          self->finish(call, json_response(200, dump(template_json(*t))));
+          if (!t) {
+            return self->on_io([self, call]() mutable {
+              self->problem(call, ProblemKind::internal, "the template vanished");
+            });
+          }
+          Response res = json_response(create ? 201 : 200, dump(template_json(*t)));
+          if (create) res.set(http::field::location, "/v1/templates/" + name);
+          self->on_io([self, call, res = std::move(res)]() mutable { self->finish(call, std::move(res)); });
         });
       });
 }
 
 void Router::Impl::get_template(Call& call, std::string_view param) {
-  std::optional<std::string> name{std::string(param)};
-  std::optional<store::TemplateRow> t;
-  if (name) t = deps.store.get_template(*name);
-  if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
-  finish(call, json_response(200, dump(template_json(*t))));
+  offload([self = shared_from_this(), call, name = std::string(param)]() mutable {
+    std::optional<store::TemplateRow> t = self->deps.store.get_template(name);
+    Response res = t ? json_response(200, dump(template_json(*t)))
+                     : make_problem(ProblemKind::not_found, "no template with this name");
+    self->on_io([self, call, res = std::move(res)]() mutable { self->finish(call, std::move(res)); });
+  });
 }
 
 void Router::Impl::delete_template(Call& call, std::string_view param) {
@@ -647,81 +684,85 @@ void Router::Impl::delete_template(Call& call, std::string_view param) {
 }
 
 void Router::Impl::preview_template(Call& call, std::string_view param, Request& req) {
-  std::optional<std::string> name{std::string(param)};
-  std::optional<store::TemplateRow> t;
-  if (name) t = deps.store.get_template(*name);
+  std::optional<store::TemplateRow> t = deps.store.get_template(std::string(param));
   if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
-  auto doc = json_body(call, req);
-  if (!doc) return;
-  std::vector<FieldError> errors;
-  unknown_fields(*doc, {"params", "recipient", "carrier"}, errors);
-  // A carrier with a signature of its own sends with that one instead of [sms] signature.
-  std::string signature = sms.signature;
-  if (auto it = doc->find("carrier"); it != doc->end() && !it->is_null()) {
-    if (!it->is_string()) {
-      errors.push_back({"carrier", "must be a carrier name"});
-    } else if (deps.find_carrier && deps.find_carrier(it->get<std::string>()) == nullptr) {
-      errors.push_back({"carrier", "no carrier named \"" + it->get<std::string>() + "\""});
-    } else if (auto sig = carrier_signatures.find(it->get<std::string>());
-               sig != carrier_signatures.end()) {
-      signature = sig->second;
-    }
-  }
-  Params params;
-  if (auto it = doc->find("params"); it != doc->end()) params = parse_params(*it, errors);
-  std::string rname, rtitle, runit;
-  bool has_recipient = false;
-  if (auto it = doc->find("recipient"); it != doc->end() && !it->is_null()) {
-    if (!it->is_object()) {
-      errors.push_back({"recipient", "must be an object with name, title, unit"});
-    } else {
-      has_recipient = true;
-      for (const auto& [k, v] : it->items()) {
-        if (!v.is_string()) {
-          errors.push_back({"recipient." + k, "must be a string"});
-        } else if (k == "name") {
-          rname = v.get<std::string>();
-        } else if (k == "title") {
-          rtitle = v.get<std::string>();
-        } else if (k == "unit") {
-          runit = v.get<std::string>();
-        } else {
-          errors.push_back({"recipient." + k, "unknown field"});
-        }
-        if (v.is_string()) reject_control_characters(errors, "recipient." + k, v.get<std::string>());
+  // Parsing up to 100,000 params, indexing them and rendering a template of up to 1 MiB take
+  // as long as validating it on save: the worker does it. Router state that a SIGHUP changes
+  // on the io thread is copied here.
+  json_body_on_worker(call, req, [self = shared_from_this(), call, t = std::move(*t),
+                                  signatures = carrier_signatures, signature = sms.signature,
+                                  dates = date_values(tz, now())](json doc) mutable {
+    auto answer = [&](Response res) {
+      self->on_io([self, call, res = std::move(res)]() mutable { self->finish(call, std::move(res)); });
+    };
+    std::vector<FieldError> errors;
+    unknown_fields(doc, {"params", "recipient", "carrier"}, errors);
+    // A carrier with a signature of its own sends with that one instead of [sms] signature.
+    if (auto it = doc.find("carrier"); it != doc.end() && !it->is_null()) {
+      if (!it->is_string()) {
+        errors.push_back({"carrier", "must be a carrier name"});
+      } else if (self->deps.find_carrier && self->deps.find_carrier(it->get<std::string>()) == nullptr) {
+        errors.push_back({"carrier", "no carrier named \"" + it->get<std::string>() + "\""});
+      } else if (auto sig = signatures.find(it->get<std::string>()); sig != signatures.end()) {
+        signature = sig->second;
       }
     }
-  }
-  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
-  templates::Parsed parsed = templates::parse(t->body);
-  if (!parsed.ok()) {
-    return problem(call, ProblemKind::internal,
-                   "the stored template does not parse: " + parsed.error->to_string());
-  }
-  const DateValues dates = date_values(tz, now());
-  const RecipientFields rf{rname, rtitle, runit};
-  const ParamIndex index(params);
-  auto rendered = templates::render(*parsed.tmpl, [&](std::string_view n) {
-    return lookup_value(n, index, has_recipient ? &rf : nullptr, dates);
-  });
-  if (!rendered.missing.empty()) {
-    for (const auto& m : rendered.missing) {
-      const bool builtin = m == "name" || m == "title" || m == "unit";
-      errors.push_back({builtin ? "recipient." + m : "params." + m, "is required by the template"});
+    Params params;
+    if (auto it = doc.find("params"); it != doc.end()) params = parse_params(*it, errors);
+    std::string rname, rtitle, runit;
+    bool has_recipient = false;
+    if (auto it = doc.find("recipient"); it != doc.end() && !it->is_null()) {
+      if (!it->is_object()) {
+        errors.push_back({"recipient", "must be an object with name, title, unit"});
+      } else {
+        has_recipient = true;
+        for (const auto& [k, v] : it->items()) {
+          if (!v.is_string()) {
+            errors.push_back({"recipient." + k, "must be a string"});
+          } else if (k == "name") {
+            rname = v.get<std::string>();
+          } else if (k == "title") {
+            rtitle = v.get<std::string>();
+          } else if (k == "unit") {
+            runit = v.get<std::string>();
+          } else {
+            errors.push_back({"recipient." + k, "unknown field"});
+          }
+          if (v.is_string()) reject_control_characters(errors, "recipient." + k, v.get<std::string>());
+        }
+      }
     }
-    std::string names;
-    for (const auto& m : rendered.missing) names += (names.empty() ? "" : ", ") + m;
-    return problem(call, ProblemKind::validation, "missing values: " + names, errors);
-  }
-  const std::string text = templates::apply_signature(rendered.text, signature);
-  const SmsLength len = measure_sms(text);
-  json body = {{"text", text},
-               {"encoding", std::string(to_string(len.encoding))},
-               {"chars", len.chars},
-               {"segments", std::max(1, len.segments)},
-               {"units", len.units},
-               {"signature", signature}};
-  finish(call, json_response(200, dump(body)));
+    if (!errors.empty())
+      return answer(make_problem(ProblemKind::validation, errors_detail(errors.size()), errors));
+    templates::Parsed parsed = templates::parse(t.body);
+    if (!parsed.ok()) {
+      return answer(make_problem(ProblemKind::internal,
+                                 "the stored template does not parse: " + parsed.error->to_string()));
+    }
+    const RecipientFields rf{rname, rtitle, runit};
+    const ParamIndex index(params);
+    auto rendered = templates::render(*parsed.tmpl, [&](std::string_view n) {
+      return lookup_value(n, index, has_recipient ? &rf : nullptr, dates);
+    });
+    if (!rendered.missing.empty()) {
+      for (const auto& m : rendered.missing) {
+        const bool builtin = m == "name" || m == "title" || m == "unit";
+        errors.push_back({builtin ? "recipient." + m : "params." + m, "is required by the template"});
+      }
+      std::string names;
+      for (const auto& m : rendered.missing) names += (names.empty() ? "" : ", ") + m;
+      return answer(make_problem(ProblemKind::validation, "missing values: " + names, errors));
+    }
+    const std::string text = templates::apply_signature(rendered.text, signature);
+    const SmsLength len = measure_sms(text);
+    json body = {{"text", text},
+                 {"encoding", std::string(to_string(len.encoding))},
+                 {"chars", len.chars},
+                 {"segments", std::max(1, len.segments)},
+                 {"units", len.units},
+                 {"signature", signature}};
+    answer(json_response(200, dump(body)));
+  });
 }
 
 // ---------------------------------------------------------------------------- tokens
