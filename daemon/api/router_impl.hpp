@@ -15,6 +15,7 @@
 #include "api/auth.hpp"
 #include "api/route_match.hpp"
 #include "api/router.hpp"
+#include "api/send.hpp"
 #include "common/json_limits.hpp"
 #include "common/timezone.hpp"
 
@@ -142,6 +143,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list(Call& call, std::string_view target);
   void get_batch(Call& call, std::string_view param);
   void send(Call& call, const Principal& who, Request& req);
+  void plan_and_enqueue(Call& call, SendRequest sr, std::optional<store::IdempotencyKey> key,
+                        const SendContext& ctx, std::string source);
   void on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result, UnixMs send_at);
   void cancel(Call& call, const Principal& who, std::string_view param);
   void on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r);

@@ -1,6 +1,7 @@
 #include "api/send.hpp"
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -261,9 +262,18 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.skips = std::move(fan.skips);
   std::optional<UnixMs> moved;
   if (send_at != sr.send_at.value_or(now)) moved = send_at;
-  out.render = [moved](const store::NewBatch& committed) {
-    return render_send_response(committed, moved);
-  };
+  if (batch.daily_cap.cap > 0) {
+    // The cap may turn messages into skips at commit: the body is rendered from what the
+    // writer committed, inside its transaction.
+    out.render = [moved](const store::NewBatch& committed) {
+      return render_send_response(committed, moved);
+    };
+  } else {
+    // Nothing changes at commit: render here, off the writer thread, which every request's
+    // commit waits for.
+    auto body = std::make_shared<std::string>(render_send_response(batch, moved));
+    out.render = [body](const store::NewBatch&) { return std::move(*body); };
+  }
   out.count = n;
   out.due_at = send_at;
   return out;
