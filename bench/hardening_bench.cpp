@@ -1000,8 +1000,9 @@ int phase_faults(const Options& o) {
                 r.failed, r.opened, r.load.c_str());
   }
   const auto& r503 = results[1];
-  std::printf("503 run: the last 5 %% took %.2f s; at most %d requests for one message, whose backoff alone "
-              "was %.1f-%.1f s (jitter 0.5-1)\n",
+  std::printf("503 run: the last 5 %% took %.2f s; at most %d requests for one message (a working carrier's "
+              "failed message is retried after retry.working_carrier_delay, 50-100 ms; with growing backoff "
+              "it would have waited %.1f-%.1f s)\n",
               r503.seconds - r503.seconds_95, r503.max_requests_per_message, r503.backoff_s / 2, r503.backoff_s);
   const auto& r429 = results[2];
   std::printf("429 run: %.0f sends throttled (attempts kept); the carrier was paused %d times for its Retry-After "

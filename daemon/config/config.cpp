@@ -566,8 +566,9 @@ class Loader {
 
   void load_retry(const toml::table& t, RetryConfig& out) {
     constexpr std::string_view p = "retry";
-    check_keys(t, p, {"max_attempts", "base_delay", "max_delay"});
+    check_keys(t, p, {"max_attempts", "base_delay", "max_delay", "working_carrier_delay"});
     read_int(t, "max_attempts", p, out.max_attempts, 1, 1000);
+    read_duration(t, "working_carrier_delay", p, out.working_carrier_delay, false);
     const auto* base = read_duration(t, "base_delay", p, out.base_delay, false);
     const auto* max = read_duration(t, "max_delay", p, out.max_delay, false);
     if (out.base_delay > out.max_delay) {

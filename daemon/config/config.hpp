@@ -98,6 +98,9 @@ struct RetryConfig {
   int max_attempts = 5;
   std::chrono::milliseconds base_delay{5'000};
   std::chrono::milliseconds max_delay{30 * 60'000};
+  // The retry delay (jittered to half of it at least) of a message whose carrier is working
+  // (most of its many recent sends accepted): its failure was bad luck, not the carrier's state.
+  std::chrono::milliseconds working_carrier_delay{100};
 };
 
 struct LimitsConfig {

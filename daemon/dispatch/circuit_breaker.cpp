@@ -63,6 +63,14 @@ int CircuitBreaker::window_failures(Clock::time_point now) {
   return f;
 }
 
+bool CircuitBreaker::working(Clock::time_point now) {
+  if (state(now) != State::closed) return false;
+  int attempts = 0, failures = 0;
+  totals(now, attempts, failures);
+  return attempts >= options_.min_attempts &&
+         static_cast<double>(failures) < options_.failure_ratio * attempts;
+}
+
 bool CircuitBreaker::allow(Clock::time_point now) {
   switch (state(now)) {
     case State::closed:

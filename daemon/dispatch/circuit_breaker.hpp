@@ -47,6 +47,10 @@ class CircuitBreaker {
   bool probing() const noexcept { return state_ == State::half_open && probe_in_flight_; }
   // The open time the breaker used last (or will use next), for logs.
   std::chrono::milliseconds open_time() const noexcept { return open_time_; }
+  // Closed, with at least min_attempts attempts in the window and a failure ratio below the one
+  // that opens it: evidence that the carrier is working now (the retry policy then keeps a
+  // failed message's retry short). Little traffic is no evidence either way.
+  bool working(Clock::time_point now);
   // Attempts and failures counted in the current window.
   int window_attempts(Clock::time_point now);
   int window_failures(Clock::time_point now);

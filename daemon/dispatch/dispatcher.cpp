@@ -589,7 +589,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       r.outcome = "transient";
       const std::string detail = describe(outcome);
       const int attempts_made = m.attempts + 1;
-      if (auto at = retry.next_attempt(attempts_made, wall, m.expires_at)) {
+      if (auto at = retry.next_attempt(attempts_made, wall, m.expires_at, c.breaker.working(now))) {
         r.next = store::AttemptResult::Next::retry;
         r.next_attempt_at = schedule::quiet_due(quiet, tz, m.priority, *at);
         r.error = detail;

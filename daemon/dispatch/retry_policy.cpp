@@ -20,9 +20,17 @@ std::chrono::milliseconds RetryPolicy::delay_after(int attempts_made) {
 }
 
 std::optional<UnixMs> RetryPolicy::next_attempt(int attempts_made, UnixMs now,
-                                                std::optional<UnixMs> expires_at) {
+                                                std::optional<UnixMs> expires_at,
+                                                bool carrier_working) {
   if (attempts_made >= config_.max_attempts) return std::nullopt;
-  const UnixMs at = now + delay_after(attempts_made).count();
+  std::chrono::milliseconds delay;
+  if (carrier_working) {
+    const auto d = std::max<std::int64_t>(config_.working_carrier_delay.count(), 0);
+    delay = std::chrono::milliseconds{std::uniform_int_distribution<std::int64_t>(d / 2, d)(rng_)};
+  } else {
+    delay = delay_after(attempts_made);
+  }
+  const UnixMs at = now + delay.count();
   if (expires_at && at > *expires_at) return std::nullopt;
   return at;
 }

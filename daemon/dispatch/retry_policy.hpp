@@ -21,8 +21,14 @@ class RetryPolicy {
 
   // When to try again after a transient failure, or nullopt if the message must not be retried:
   // attempts exhausted, or the next attempt would fall after expires_at.
+  // `carrier_working`: the carrier that failed is demonstrably working (CircuitBreaker::working:
+  // many recent attempts, most of them accepted). Its failure is this request's bad luck, not the
+  // carrier's state, so it is retried after working_carrier_delay (jittered) instead of a growing
+  // delay: growing backoff is there to spare a carrier in trouble, and a carrier dropping a
+  // fraction of requests at random would otherwise leave the unlucky messages waiting minutes
+  // while it sits idle. Without that evidence (little traffic, or many failures) the backoff grows.
   std::optional<UnixMs> next_attempt(int attempts_made, UnixMs now,
-                                     std::optional<UnixMs> expires_at);
+                                     std::optional<UnixMs> expires_at, bool carrier_working = false);
 
   const config::RetryConfig& config() const noexcept { return config_; }
 

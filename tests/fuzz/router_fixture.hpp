@@ -232,7 +232,7 @@ class RouterFixture {
         [] {
           return std::vector<dispatch::CarrierStatus>{{"generic", 1, true, "closed", 0}};
         },
-        [] { return now(); },
+        Clock{.wall = [] { return now(); }},
         [this] { return calendar_; },
         [] {}};
     router_ = std::make_unique<api::Router>(io_, config_, std::move(deps));

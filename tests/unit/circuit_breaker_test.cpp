@@ -154,5 +154,19 @@ TEST(CircuitBreaker, ReconfigureKeepsItsState) {
   EXPECT_EQ(b.state(t), State::open);
 }
 
+TEST(CircuitBreaker, WorkingNeedsEvidence) {
+  CircuitBreaker b(options());
+  auto t = Clock::now();
+  EXPECT_FALSE(b.working(t));  // no traffic: no evidence
+  for (int i = 0; i < 14; ++i) b.on_success(t);
+  for (int i = 0; i < 6; ++i) b.on_failure(t);
+  EXPECT_TRUE(b.working(t));  // 20 attempts, 30 % failed
+  for (int i = 0; i < 13; ++i) b.on_failure(t);
+  EXPECT_FALSE(b.working(t));  // open now
+  CircuitBreaker quiet(options());
+  for (int i = 0; i < 5; ++i) quiet.on_success(t);
+  EXPECT_FALSE(quiet.working(t));  // too few attempts to tell
+}
+
 }  // namespace
 }  // namespace smsgw::dispatch

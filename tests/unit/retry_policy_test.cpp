@@ -88,5 +88,28 @@ TEST(RetryPolicy, NeverPastExpiresAt) {
   }
 }
 
+TEST(RetryPolicy, AWorkingCarriersFailureIsRetriedSoon) {
+  config::RetryConfig c;
+  c.max_attempts = 10;
+  c.base_delay = std::chrono::milliseconds{1000};
+  c.max_delay = std::chrono::milliseconds{60'000};
+  RetryPolicy policy(c, 7);
+  const UnixMs now = 1'000'000;
+  c.working_carrier_delay = std::chrono::milliseconds{100};
+  policy = RetryPolicy(c, 7);
+  for (int attempts = 1; attempts < 10; ++attempts) {
+    const auto working = policy.next_attempt(attempts, now, std::nullopt, /*carrier_working=*/true);
+    ASSERT_TRUE(working);
+    EXPECT_GE(*working - now, 50);
+    EXPECT_LE(*working - now, 100) << attempts;
+  }
+  // Without that evidence the backoff grows as before.
+  const auto later = policy.next_attempt(6, now, std::nullopt, false);
+  ASSERT_TRUE(later);
+  EXPECT_GE(*later - now, 16'000);
+  // Attempts still run out either way.
+  EXPECT_FALSE(policy.next_attempt(10, now, std::nullopt, true));
+}
+
 }  // namespace
 }  // namespace smsgw::dispatch
