@@ -5,7 +5,7 @@
 
 namespace smsgw::adapters {
 
-void register_builtin_adapters(carriers::Registry& registry) {
+void register_builtin_adapters(adapters::Registry& registry) {
   registry.add("file", file::factory());
   registry.add("http", http::factory());
 }

@@ -2,10 +2,10 @@
 // The adapter types smsgwd ships, registered explicitly: with static libraries a
 // self-registering object file nobody references would be dropped by the linker.
 
-#include "carriers/registry.hpp"
+#include "adapters/core/registry.hpp"
 
 namespace smsgw::adapters {
 
-void register_builtin_adapters(carriers::Registry& registry);
+void register_builtin_adapters(adapters::Registry& registry);
 
 }  // namespace smsgw::adapters

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 #include "common/clock.hpp"
 #include "common/time.hpp"
 
@@ -15,9 +15,9 @@ namespace smsgw::adapters::file {
 namespace {
 
 namespace fs = std::filesystem;
-using carriers::carrier_errc;
+using adapters::carrier_errc;
 
-class FileAdapter final : public carriers::Adapter {
+class FileAdapter final : public adapters::Adapter {
  public:
   FileAdapter(boost::asio::io_context& io, std::string path, Clock clock)
       : io_(io), path_(std::move(path)), clock_(std::move(clock)) {}
@@ -29,8 +29,8 @@ class FileAdapter final : public carriers::Adapter {
     open(ignored);
   }
 
-  void async_send(carriers::OutboundSms sms, carriers::SendHandler done) override {
-    carriers::SendOutcome outcome;
+  void async_send(adapters::OutboundSms sms, adapters::SendHandler done) override {
+    adapters::SendOutcome outcome;
     if (stopped_) {
       outcome.error = carrier_errc::unavailable;
       outcome.detail = "carrier stopped";
@@ -73,8 +73,8 @@ class FileAdapter final : public carriers::Adapter {
     file_ = nullptr;
   }
 
-  carriers::SendOutcome write(const carriers::OutboundSms& sms) {
-    carriers::SendOutcome outcome;
+  adapters::SendOutcome write(const adapters::OutboundSms& sms) {
+    adapters::SendOutcome outcome;
     std::string error;
     if (!open(error)) {
       outcome.error = carrier_errc::unavailable;
@@ -133,10 +133,10 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
   return problems;
 }
 
-std::unique_ptr<carriers::Adapter> create(const carriers::AdapterContext& context) {
+std::unique_ptr<adapters::Adapter> create(const adapters::AdapterContext& context) {
   return std::make_unique<FileAdapter>(context.io, resolve_path(context.config), context.clock);
 }
 
-carriers::Registry::Factory factory() { return {&validate, &create}; }
+adapters::Registry::Factory factory() { return {&validate, &create}; }
 
 }  // namespace smsgw::adapters::file

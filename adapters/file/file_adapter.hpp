@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "carriers/adapter.hpp"
-#include "carriers/registry.hpp"
+#include "adapters/core/contract.hpp"
+#include "adapters/core/registry.hpp"
 
 namespace smsgw::adapters::file {
 
 std::vector<std::string> validate(const config::CarrierConfig& carrier);
-std::unique_ptr<carriers::Adapter> create(const carriers::AdapterContext& context);
-carriers::Registry::Factory factory();
+std::unique_ptr<adapters::Adapter> create(const adapters::AdapterContext& context);
+adapters::Registry::Factory factory();
 
 // The outbox path after resolving a relative `path` against the config file's folder.
 std::string resolve_path(const config::CarrierConfig& carrier);

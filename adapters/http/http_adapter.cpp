@@ -7,14 +7,14 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "carriers/curl_multi.hpp"
+#include "adapters/core/curl_multi.hpp"
 #include "common/json_limits.hpp"
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 
 namespace smsgw::adapters::http {
 namespace {
 
-using carriers::carrier_errc;
+using adapters::carrier_errc;
 
 constexpr std::chrono::milliseconds kMaxConnectTimeout{5'000};
 
@@ -47,7 +47,7 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 // Retry-After as delta-seconds (RFC 9110 §10.2.3); an HTTP-date or garbage gives nullopt and
 // the dispatcher's default pause.
-std::optional<std::chrono::milliseconds> retry_after(const carriers::HttpResponse& response) {
+std::optional<std::chrono::milliseconds> retry_after(const adapters::HttpResponse& response) {
   for (const auto& line : response.headers) {
     const auto colon = line.find(':');
     if (colon == std::string::npos || colon != 11) continue;
@@ -72,18 +72,18 @@ std::optional<std::chrono::milliseconds> retry_after(const carriers::HttpRespons
 }
 
 // What the dispatcher needs to decide on, from one curl completion.
-carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse& response,
+adapters::SendOutcome classify(std::error_code ec, const adapters::HttpResponse& response,
                                std::chrono::milliseconds timeout) {
-  carriers::SendOutcome outcome;
+  adapters::SendOutcome outcome;
   if (ec) {
     if (ec == std::errc::operation_canceled) {
       outcome.error = carrier_errc::unavailable;
       outcome.detail = "request cancelled";
-    } else if (ec.category() == carriers::curl_category() &&
+    } else if (ec.category() == adapters::curl_category() &&
                ec.value() == CURLE_OPERATION_TIMEDOUT) {
       outcome.error = carrier_errc::timeout;
       outcome.detail = "timeout after " + seconds_text(timeout);
-    } else if (carriers::is_permanent(ec)) {
+    } else if (adapters::is_permanent(ec)) {
       // Malformed URL, certificate problems: keep curl's code, it already reads as permanent.
       outcome.error = ec;
       outcome.detail = ec.message();
@@ -109,7 +109,7 @@ carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse&
       // The message was accepted either way; an id no report could name (too long, spaces,
       // control characters) is not stored, so reports for it are not matched.
       if (!outcome.carrier_message_id.empty() &&
-          !carriers::valid_carrier_message_id(outcome.carrier_message_id)) {
+          !adapters::valid_carrier_message_id(outcome.carrier_message_id)) {
         outcome.carrier_message_id.clear();
         outcome.detail = "accepted; the carrier's message id was not usable and is not stored";
       }
@@ -128,9 +128,9 @@ carriers::SendOutcome classify(std::error_code ec, const carriers::HttpResponse&
   return outcome;
 }
 
-class HttpAdapter final : public carriers::Adapter {
+class HttpAdapter final : public adapters::Adapter {
  public:
-  HttpAdapter(const carriers::AdapterContext& context)
+  HttpAdapter(const adapters::AdapterContext& context)
       : io_(context.io), curl_(context.curl), state_(std::make_shared<State>()) {
     const auto& options = context.config.options;
     url_ = options["url"].value_or(std::string());
@@ -147,7 +147,7 @@ class HttpAdapter final : public carriers::Adapter {
     }
   }
 
-  void async_send(carriers::OutboundSms sms, carriers::SendHandler done) override {
+  void async_send(adapters::OutboundSms sms, adapters::SendHandler done) override {
     if (state_->stopping) {
       boost::asio::post(io_, [done = std::move(done)] {
         done({carrier_errc::unavailable, {}, "carrier stopping", std::nullopt});
@@ -158,7 +158,7 @@ class HttpAdapter final : public carriers::Adapter {
                            {"to", std::move(sms.to)},
                            {"text", std::move(sms.text)},
                            {"segments", sms.segments}};
-    carriers::HttpRequest request;
+    adapters::HttpRequest request;
     request.url = url_;
     request.headers = headers_;
     // Invalid UTF-8 cannot reach here past the API's validation; replacing beats throwing on
@@ -170,7 +170,7 @@ class HttpAdapter final : public carriers::Adapter {
     ++state_->in_flight;
     curl_.perform(std::move(request),
                   [state = state_, timeout = timeout_, done = std::move(done)](
-                      std::error_code ec, carriers::HttpResponse response) {
+                      std::error_code ec, adapters::HttpResponse response) {
                     done(classify(ec, response, timeout));
                     if (--state->in_flight == 0 && state->stop_done) {
                       auto stop_done = std::move(state->stop_done);
@@ -200,7 +200,7 @@ class HttpAdapter final : public carriers::Adapter {
   };
 
   boost::asio::io_context& io_;
-  carriers::CurlMulti& curl_;
+  adapters::CurlMulti& curl_;
   std::string url_;
   std::vector<std::string> headers_;
   std::chrono::milliseconds timeout_{10'000};
@@ -263,10 +263,10 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
   return problems;
 }
 
-std::unique_ptr<carriers::Adapter> create(const carriers::AdapterContext& context) {
+std::unique_ptr<adapters::Adapter> create(const adapters::AdapterContext& context) {
   return std::make_unique<HttpAdapter>(context);
 }
 
-carriers::Registry::Factory factory() { return {&validate, &create}; }
+adapters::Registry::Factory factory() { return {&validate, &create}; }
 
 }  // namespace smsgw::adapters::http

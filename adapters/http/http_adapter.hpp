@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "carriers/adapter.hpp"
-#include "carriers/registry.hpp"
+#include "adapters/core/contract.hpp"
+#include "adapters/core/registry.hpp"
 
 namespace smsgw::adapters::http {
 
 std::vector<std::string> validate(const config::CarrierConfig& carrier);
 // Expects options that passed validate().
-std::unique_ptr<carriers::Adapter> create(const carriers::AdapterContext& context);
-carriers::Registry::Factory factory();
+std::unique_ptr<adapters::Adapter> create(const adapters::AdapterContext& context);
+adapters::Registry::Factory factory();
 
 }  // namespace smsgw::adapters::http

@@ -632,26 +632,26 @@ void Router::Impl::on_cancelled(Call& call, std::int64_t id, std::error_code ec,
 
 void Router::Impl::callback(Call& call, std::string_view carrier_name, Request& req) {
   std::string carrier(carrier_name);
-  const carriers::Adapter* adapter = deps.find_carrier ? deps.find_carrier(carrier) : nullptr;
+  const adapters::Adapter* adapter = deps.find_carrier ? deps.find_carrier(carrier) : nullptr;
   if (adapter == nullptr) return problem(call, ProblemKind::not_found, "no such carrier");
-  carriers::CallbackRequest cr{std::string(req[http::field::content_type]),
+  adapters::CallbackRequest cr{std::string(req[http::field::content_type]),
                                std::move(req.body())};
-  carriers::CallbackParse parsed = adapter->parse_callback(cr);
+  adapters::CallbackParse parsed = adapter->parse_callback(cr);
   if (!parsed.report) {
     return problem(call, ProblemKind::malformed_request,
                    parsed.error.empty() ? "malformed delivery report" : parsed.error);
   }
-  if (!carriers::valid_carrier_message_id(parsed.report->carrier_message_id)) {
+  if (!adapters::valid_carrier_message_id(parsed.report->carrier_message_id)) {
     return problem(call, ProblemKind::malformed_request,
                    "the report's message id must be 1 to " +
-                       std::to_string(carriers::kMaxCarrierMessageId) +
+                       std::to_string(adapters::kMaxCarrierMessageId) +
                        " printable ASCII characters");
   }
   // The carrier comes from the authenticated path, never from the body: a report can only
   // ever touch messages sent through this carrier.
   store::DeliveryReport report{carrier, parsed.report->carrier_message_id,
                                parsed.report->delivered,
-                               carriers::bounded_report_error(parsed.report->error), now()};
+                               adapters::bounded_report_error(parsed.report->error), now()};
   const std::string outcome = report.delivered ? "delivered" : "undelivered";
   deps.store.async_delivery_report(
       std::move(report), [self = shared_from_this(), call, carrier = std::move(carrier),

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "calendar/calendar.hpp"
-#include "carriers/adapter.hpp"
+#include "adapters/core/contract.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "config/config.hpp"
@@ -27,7 +27,7 @@ struct Dependencies {
   // Called on the io thread after a batch is committed; due_at = earliest send_at in it.
   std::function<void(UnixMs due_at)> on_enqueued;
   // Adapter of a configured carrier by name (for callbacks), nullptr if none.
-  std::function<const carriers::Adapter*(const std::string& name)> find_carrier;
+  std::function<const adapters::Adapter*(const std::string& name)> find_carrier;
   // For /readyz: carriers and whether each can send.
   std::function<std::vector<dispatch::CarrierStatus>()> carrier_status;
   // The daemon's clock: template dates, the daily cap, send_at checks, timestamps. Tests

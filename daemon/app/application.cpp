@@ -26,8 +26,8 @@
 #include "app/notify.hpp"
 #include "app/retention.hpp"
 #include "calendar/calendar.hpp"
-#include "carriers/curl_multi.hpp"
-#include "carriers/registry.hpp"
+#include "adapters/core/curl_multi.hpp"
+#include "adapters/core/registry.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/time.hpp"
@@ -42,8 +42,8 @@ namespace {
 
 namespace asio = boost::asio;
 
-carriers::Registry builtin_registry() {
-  carriers::Registry registry;
+adapters::Registry builtin_registry() {
+  adapters::Registry registry;
   adapters::register_builtin_adapters(registry);
   return registry;
 }
@@ -223,7 +223,7 @@ void run_guarded(asio::io_context& io) {
 
 config::Config load_and_validate(const std::string& path) {
   config::Config cfg = config::load_config_file(path);
-  carriers::validate_carriers(builtin_registry(), cfg);
+  adapters::validate_carriers(builtin_registry(), cfg);
   try {
     load_calendar(cfg.daemon.calendar_dir);
   } catch (const calendar::CalendarError& e) {
@@ -248,7 +248,7 @@ int run(config::Config cfg, RunOptions run_options) {
   if (offset != 0)
     spdlog::warn("clock offset {} ms: the daemon believes it is {}", offset,
                  format_rfc3339(clock.now()));
-  const carriers::Registry registry = builtin_registry();
+  const adapters::Registry registry = builtin_registry();
 
   std::error_code ec;
   std::filesystem::create_directories(cfg.daemon.data_dir, ec);
@@ -314,14 +314,14 @@ int run(config::Config cfg, RunOptions run_options) {
                                (config_folder / "calendar").lexically_normal().string()};
   calendar_watch.loaded(calendar, calendar_dir_in_use);
 
-  carriers::CurlMulti curl{io};
-  std::map<std::string, std::unique_ptr<carriers::Adapter>> adapters;
+  adapters::CurlMulti curl{io};
+  std::map<std::string, std::unique_ptr<adapters::Adapter>> adapters;
   std::vector<dispatch::CarrierSlot> slots;
   for (const auto& carrier : cfg.carriers) {
     const auto* factory = registry.find(carrier.type);
     // validate_carriers ran at load time, so a missing factory is a programmer error.
     if (factory == nullptr) throw std::logic_error("no factory for carrier type " + carrier.type);
-    auto adapter = factory->create(carriers::AdapterContext{io, curl, carrier, clock});
+    auto adapter = factory->create(adapters::AdapterContext{io, curl, carrier, clock});
     slots.push_back({carrier, adapter.get()});
     adapters.emplace(carrier.name, std::move(adapter));
   }
@@ -348,7 +348,7 @@ int run(config::Config cfg, RunOptions run_options) {
       .store = *store,
       .metrics = metrics,
       .on_enqueued = [&dispatcher](UnixMs due_at) { dispatcher.notify(due_at); },
-      .find_carrier = [&adapters](const std::string& name) -> const carriers::Adapter* {
+      .find_carrier = [&adapters](const std::string& name) -> const adapters::Adapter* {
         auto it = adapters.find(name);
         return it == adapters.end() ? nullptr : it->second.get();
       },

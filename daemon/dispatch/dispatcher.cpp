@@ -10,7 +10,7 @@
 #include <optional>
 #include <random>
 
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
 #include "common/time.hpp"
@@ -50,7 +50,7 @@ const char* state_name(CircuitBreaker::State s) {
   return "?";
 }
 
-std::string describe(const carriers::SendOutcome& o) {
+std::string describe(const adapters::SendOutcome& o) {
   return o.detail.empty() ? o.error.message() : o.detail;
 }
 
@@ -81,7 +81,7 @@ std::int64_t new_owner() {
 struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   struct Carrier {
     config::CarrierConfig config;
-    carriers::Adapter* adapter;
+    adapters::Adapter* adapter;
     TokenBucket bucket;
     CircuitBreaker breaker;
     SteadyClock::time_point paused_until{};  // throttled by the carrier until then
@@ -519,19 +519,19 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     ++in_flight;
     set_in_flight_gauge();
     in_flight_ids[m.id] = held.claimed_at;
-    carriers::OutboundSms sms{m.id, m.to, m.text, m.segments};
+    adapters::OutboundSms sms{m.id, m.to, m.text, m.segments};
     if (!c.config.signature.empty()) {
       sms.text = templates::resign(sms.text, c.config.default_signature, c.config.signature);
       sms.segments = std::max(1, measure_sms(sms.text).segments);
     }
     c.adapter->async_send(std::move(sms), [self = shared_from_this(), idx, m = std::move(m),
-                                           start = now](carriers::SendOutcome outcome) mutable {
+                                           start = now](adapters::SendOutcome outcome) mutable {
       self->on_sent(idx, std::move(m), start, std::move(outcome));
     });
   }
 
   void on_sent(std::size_t idx, store::ClaimedMessage m, SteadyClock::time_point start,
-               carriers::SendOutcome outcome) {
+               adapters::SendOutcome outcome) {
     auto& c = carriers[idx];
     --c.in_flight;
     --in_flight;
@@ -549,7 +549,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     metrics.send_duration.observe({c.config.name},
                                   std::chrono::duration<double>(now - start).count());
 
-    if (carriers::is_throttled(outcome.error)) {
+    if (adapters::is_throttled(outcome.error)) {
       // The carrier asked us to slow down: the message did nothing wrong and keeps its
       // attempts; the carrier rests for its Retry-After and the message waits at the head of
       // the queue (or goes through the next carrier).
@@ -576,7 +576,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       r.outcome = "sent";
       r.carrier_message_id = std::move(outcome.carrier_message_id);
       c.breaker.on_success(now);
-    } else if (carriers::is_permanent(outcome.error)) {
+    } else if (adapters::is_permanent(outcome.error)) {
       r.next = store::AttemptResult::Next::failed;
       r.outcome = "permanent";
       r.error = describe(outcome);

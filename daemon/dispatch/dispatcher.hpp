@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "carriers/adapter.hpp"
+#include "adapters/core/contract.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/timezone.hpp"
@@ -27,7 +27,7 @@ namespace smsgw::dispatch {
 
 struct CarrierSlot {
   config::CarrierConfig config;  // name, rate, burst, priority, enabled
-  carriers::Adapter* adapter;    // owned by the application; outlives the dispatcher
+  adapters::Adapter* adapter;    // owned by the application; outlives the dispatcher
 };
 
 struct CarrierStatus {

@@ -1,4 +1,4 @@
-#include "carriers/curl_multi.hpp"
+#include "adapters/core/curl_multi.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -7,11 +7,11 @@
 #include <optional>
 #include <thread>
 
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 #include "support/fake_http_carrier.hpp"
 #include "support/run_until.hpp"
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 namespace {
 
 using namespace std::chrono_literals;
@@ -287,4 +287,4 @@ TEST(CarrierCategory, EveryCodeIsTransientPermanentOrThrottled) {
 }
 
 }  // namespace
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

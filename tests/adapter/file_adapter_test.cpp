@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "carriers/curl_multi.hpp"
-#include "carriers/failure.hpp"
+#include "adapters/core/curl_multi.hpp"
+#include "adapters/core/failure.hpp"
 #include "common/time.hpp"
 
 namespace smsgw::adapters::file {
@@ -21,9 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using carriers::carrier_errc;
-using carriers::OutboundSms;
-using carriers::SendOutcome;
+using adapters::carrier_errc;
+using adapters::OutboundSms;
+using adapters::SendOutcome;
 using ::testing::HasSubstr;
 
 using smsgw::testing::run_until;
@@ -76,9 +76,9 @@ class FileAdapterTest : public ::testing::Test {
 
   fs::path dir_;
   boost::asio::io_context io_;
-  carriers::CurlMulti curl_{io_};
+  adapters::CurlMulti curl_{io_};
   config::CarrierConfig config_;
-  std::unique_ptr<carriers::Adapter> adapter_;
+  std::unique_ptr<adapters::Adapter> adapter_;
 };
 
 TEST_F(FileAdapterTest, AppendsOneParseableJsonLinePerMessage) {
@@ -136,7 +136,7 @@ TEST_F(FileAdapterTest, UnwritablePathIsATransientError) {
   make_adapter((dir_ / "blocker" / "sub" / "outbox.jsonl").string(), dir_ / "smsgw.toml");
   const auto outcome = send_one({1, "+8613800138000", "x", 1});
   EXPECT_EQ(outcome.error, carrier_errc::unavailable);
-  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_TRUE(adapters::is_transient(outcome.error));
   EXPECT_THAT(outcome.detail, HasSubstr("blocker"));
   EXPECT_THAT(outcome.detail, ::testing::Not(HasSubstr("13800138000")));
 }

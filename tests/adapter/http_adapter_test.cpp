@@ -8,9 +8,9 @@
 #include <optional>
 
 #include "adapters/builtin.hpp"
-#include "carriers/curl_multi.hpp"
-#include "carriers/failure.hpp"
-#include "carriers/registry.hpp"
+#include "adapters/core/curl_multi.hpp"
+#include "adapters/core/failure.hpp"
+#include "adapters/core/registry.hpp"
 #include "support/fake_http_carrier.hpp"
 #include "support/run_until.hpp"
 
@@ -18,9 +18,9 @@ namespace smsgw::adapters::http {
 namespace {
 
 using namespace std::chrono_literals;
-using carriers::carrier_errc;
-using carriers::OutboundSms;
-using carriers::SendOutcome;
+using adapters::carrier_errc;
+using adapters::OutboundSms;
+using adapters::SendOutcome;
 using smsgw::testing::FakeHttpCarrier;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -66,9 +66,9 @@ class HttpAdapterTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   FakeHttpCarrier carrier_;
-  carriers::CurlMulti curl_{io_};
+  adapters::CurlMulti curl_{io_};
   config::CarrierConfig config_;
-  std::unique_ptr<carriers::Adapter> adapter_;
+  std::unique_ptr<adapters::Adapter> adapter_;
 };
 
 TEST_F(HttpAdapterTest, PostsTheSpecifiedJsonAndTakesTheCarrierMessageId) {
@@ -121,7 +121,7 @@ TEST_F(HttpAdapterTest, ClientErrorsArePermanent) {
     carrier_.set_reply(Reply::of(status, "bad number +8613800138000"));
     const auto outcome = send_one();
     EXPECT_EQ(outcome.error, carrier_errc::rejected) << status;
-    EXPECT_TRUE(carriers::is_permanent(outcome.error)) << status;
+    EXPECT_TRUE(adapters::is_permanent(outcome.error)) << status;
     EXPECT_EQ(outcome.detail, "http " + std::to_string(status));
     EXPECT_THAT(outcome.detail, Not(HasSubstr("13800138000")));
   }
@@ -133,7 +133,7 @@ TEST_F(HttpAdapterTest, ServerErrorsAreTransient) {
     carrier_.set_reply(Reply::of(status, "oops"));
     const auto outcome = send_one();
     EXPECT_EQ(outcome.error, carrier_errc::server_error) << status;
-    EXPECT_TRUE(carriers::is_transient(outcome.error));
+    EXPECT_TRUE(adapters::is_transient(outcome.error));
     EXPECT_EQ(outcome.detail, "http " + std::to_string(status));
   }
 }
@@ -143,8 +143,8 @@ TEST_F(HttpAdapterTest, TooManyRequestsIsThrottled) {
   carrier_.set_reply(Reply::of(429, ""));
   auto outcome = send_one();
   EXPECT_EQ(outcome.error, carrier_errc::throttled);
-  EXPECT_TRUE(carriers::is_throttled(outcome.error));
-  EXPECT_FALSE(carriers::is_transient(outcome.error));
+  EXPECT_TRUE(adapters::is_throttled(outcome.error));
+  EXPECT_FALSE(adapters::is_transient(outcome.error));
   EXPECT_FALSE(outcome.retry_after);  // none given: the dispatcher's default pause
   EXPECT_EQ(outcome.detail, "http 429");
 
@@ -165,7 +165,7 @@ TEST_F(HttpAdapterTest, SlowCarrierTimesOutTransiently) {
   carrier_.set_reply(Reply::delayed(5s));
   const auto outcome = send_one();
   EXPECT_EQ(outcome.error, carrier_errc::timeout);
-  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_TRUE(adapters::is_transient(outcome.error));
   EXPECT_EQ(outcome.detail, "timeout after 300ms");
 }
 
@@ -174,7 +174,7 @@ TEST_F(HttpAdapterTest, RefusedConnectionIsTransient) {
   carrier_.stop();
   const auto outcome = send_one();
   EXPECT_EQ(outcome.error, carrier_errc::connection_failed);
-  EXPECT_TRUE(carriers::is_transient(outcome.error));
+  EXPECT_TRUE(adapters::is_transient(outcome.error));
   EXPECT_FALSE(outcome.detail.empty());
 }
 
@@ -182,7 +182,7 @@ TEST_F(HttpAdapterTest, DroppedConnectionIsTransient) {
   make_adapter();
   carrier_.set_reply(Reply::dropped());
   const auto outcome = send_one();
-  EXPECT_TRUE(carriers::is_transient(outcome.error)) << outcome.error.message();
+  EXPECT_TRUE(adapters::is_transient(outcome.error)) << outcome.error.message();
 }
 
 TEST_F(HttpAdapterTest, SendsConfiguredHeadersAndBearerToken) {
@@ -347,7 +347,7 @@ TEST(HttpAdapterOptions, MissingUrlAndBadHeaders) {
 }
 
 TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
-  carriers::Registry registry;
+  adapters::Registry registry;
   register_builtin_adapters(registry);
   EXPECT_EQ(registry.types(), (std::vector<std::string>{"file", "http"}));
   EXPECT_NE(registry.find("http"), nullptr);
@@ -364,7 +364,7 @@ TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
   bad.name = "third";
   config.carriers = {good, unknown, bad};
   try {
-    carriers::validate_carriers(registry, config);
+    adapters::validate_carriers(registry, config);
     FAIL() << "expected ConfigError";
   } catch (const config::ConfigError& error) {
     EXPECT_THAT(error.problems(),

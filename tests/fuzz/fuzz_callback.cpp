@@ -1,16 +1,16 @@
-// carriers::parse_generic_callback on arbitrary bodies (POST /v1/callbacks/{carrier}): it never
+// adapters::parse_generic_callback on arbitrary bodies (POST /v1/callbacks/{carrier}): it never
 // throws and returns either a report with a carrier message id or an error to answer 400 with.
 
-#include "carriers/adapter.hpp"
+#include "adapters/core/contract.hpp"
 #include "fuzz_check.hpp"
 
 using namespace smsgw;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  carriers::CallbackRequest request{"application/json", std::string(fuzz::as_text(data, size))};
-  carriers::CallbackParse parsed;
+  adapters::CallbackRequest request{"application/json", std::string(fuzz::as_text(data, size))};
+  adapters::CallbackParse parsed;
   try {
-    parsed = carriers::parse_generic_callback(request);
+    parsed = adapters::parse_generic_callback(request);
   } catch (const std::exception& e) {
     FUZZ_FAIL(std::string("parse_generic_callback threw: ") + e.what());
   }

@@ -31,7 +31,7 @@
 #include "api/router.hpp"
 #include "api/server.hpp"
 #include "calendar/calendar.hpp"
-#include "carriers/adapter.hpp"
+#include "adapters/core/contract.hpp"
 #include "common/crypto.hpp"
 #include "common/metrics.hpp"
 #include "common/time.hpp"
@@ -43,9 +43,9 @@ namespace smsgw::fuzz {
 namespace http = boost::beast::http;
 
 // The generic JSON delivery report, as the http adapter parses it; sends are never made.
-class CallbackOnlyAdapter : public carriers::Adapter {
+class CallbackOnlyAdapter : public adapters::Adapter {
  public:
-  void async_send(carriers::OutboundSms, carriers::SendHandler) override { std::abort(); }
+  void async_send(adapters::OutboundSms, adapters::SendHandler) override { std::abort(); }
   void async_stop(std::function<void()> done) override { done(); }
 };
 
@@ -226,7 +226,7 @@ class RouterFixture {
         *store_,
         metrics_,
         [](UnixMs) {},
-        [this](const std::string& name) -> const carriers::Adapter* {
+        [this](const std::string& name) -> const adapters::Adapter* {
           return name == "generic" ? &adapter_ : nullptr;
         },
         [] {

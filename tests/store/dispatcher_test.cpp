@@ -19,7 +19,7 @@
 #include <map>
 #include <random>
 
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 #include "common/time.hpp"
 #include "support/manual_clock.hpp"
 #include "support/run_until.hpp"
@@ -28,31 +28,31 @@ namespace smsgw::dispatch {
 namespace {
 
 namespace asio = boost::asio;
-using carriers::carrier_errc;
+using adapters::carrier_errc;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 using smsgw::testing::ManualClock;
 
 // One carrier as the test scripts it. Completions are posted, as the adapter contract demands.
-class ScriptedAdapter : public carriers::Adapter {
+class ScriptedAdapter : public adapters::Adapter {
  public:
   struct Sent {
-    carriers::OutboundSms sms;
+    adapters::OutboundSms sms;
     SteadyClock::time_point at;
   };
   // Returns the outcome of a send; `nth` counts this adapter's sends of the same message id.
-  using Script = std::function<carriers::SendOutcome(const carriers::OutboundSms&, int nth)>;
+  using Script = std::function<adapters::SendOutcome(const adapters::OutboundSms&, int nth)>;
 
   explicit ScriptedAdapter(asio::io_context& io) : io_(io) {}
 
-  void async_send(carriers::OutboundSms sms, carriers::SendHandler done) override {
+  void async_send(adapters::OutboundSms sms, adapters::SendHandler done) override {
     const int nth = ++per_message_[sms.id];
     sent.push_back({sms, SteadyClock::now()});
     if (hang) {
       parked.push_back(std::move(done));
       return;
     }
-    carriers::SendOutcome outcome;
+    adapters::SendOutcome outcome;
     if (script) {
       outcome = script(sms, nth);
     } else {
@@ -68,7 +68,7 @@ class ScriptedAdapter : public carriers::Adapter {
   void fail_parked() {
     for (auto& done : parked) {
       asio::post(io_, [done = std::move(done)] {
-        done(carriers::SendOutcome{carriers::make_error_code(carrier_errc::unavailable), "", "stopped"});
+        done(adapters::SendOutcome{adapters::make_error_code(carrier_errc::unavailable), "", "stopped"});
       });
     }
     parked.clear();
@@ -82,15 +82,15 @@ class ScriptedAdapter : public carriers::Adapter {
   bool hang = false;
   bool is_up = true;
   std::vector<Sent> sent;
-  std::vector<carriers::SendHandler> parked;
+  std::vector<adapters::SendHandler> parked;
 
  private:
   asio::io_context& io_;
   std::map<std::int64_t, int> per_message_;
 };
 
-carriers::SendOutcome fail_with(carrier_errc e, std::string detail = "") {
-  return carriers::SendOutcome{carriers::make_error_code(e), "", std::move(detail)};
+adapters::SendOutcome fail_with(carrier_errc e, std::string detail = "") {
+  return adapters::SendOutcome{adapters::make_error_code(e), "", std::move(detail)};
 }
 
 config::CarrierConfig carrier(std::string name, int priority, double rate = 10'000, int burst = 0) {
@@ -255,9 +255,9 @@ TEST_F(DispatcherTest, UrgentIsClaimedBeforeNormal) {
 
 TEST_F(DispatcherTest, TransientThenSuccessIsRetried) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms& sms, int nth) {
+  primary.script = [](const adapters::OutboundSms& sms, int nth) {
     if (nth == 1) return fail_with(carrier_errc::server_error, "http 503");
-    return carriers::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   make_dispatcher({{carrier("primary", 1), &primary}});
   auto ids = enqueue({message()});
@@ -277,7 +277,7 @@ TEST_F(DispatcherTest, TransientThenSuccessIsRetried) {
 
 TEST_F(DispatcherTest, PermanentFailsAfterExactlyOneAttempt) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms&, int) {
+  primary.script = [](const adapters::OutboundSms&, int) {
     return fail_with(carrier_errc::invalid_number, "invalid number");
   };
   make_dispatcher({{carrier("primary", 1), &primary}});
@@ -297,7 +297,7 @@ TEST_F(DispatcherTest, PermanentFailsAfterExactlyOneAttempt) {
 
 TEST_F(DispatcherTest, AttemptsExhaustedFails) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms&, int) {
+  primary.script = [](const adapters::OutboundSms&, int) {
     return fail_with(carrier_errc::timeout, "timeout after 10s");
   };
   retry_.max_attempts = 3;
@@ -347,7 +347,7 @@ TEST_F(DispatcherTest, InjectedClockDecidesExpiry) {
 
 TEST_F(DispatcherTest, TransientFailureNearExpiryExpires) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms&, int) {
+  primary.script = [](const adapters::OutboundSms&, int) {
     return fail_with(carrier_errc::server_error, "http 500");
   };
   retry_.base_delay = milliseconds{60'000};
@@ -367,9 +367,9 @@ TEST_F(DispatcherTest, TransientFailureNearExpiryExpires) {
 TEST_F(DispatcherTest, FailsOverWhenBreakerOpensAndReturnsAfterCooldown) {
   ScriptedAdapter primary(io_), secondary(io_);
   bool primary_broken = true;
-  primary.script = [&](const carriers::OutboundSms& sms, int) {
+  primary.script = [&](const adapters::OutboundSms& sms, int) {
     if (primary_broken) return fail_with(carrier_errc::server_error, "http 503");
-    return carriers::SendOutcome{{}, "p-" + std::to_string(sms.id), ""};
+    return adapters::SendOutcome{{}, "p-" + std::to_string(sms.id), ""};
   };
   retry_.max_attempts = 20;
   // Listed secondary first: priority, not order, decides.
@@ -482,7 +482,7 @@ TEST_F(DispatcherTest, StopRecordsSendsFinishingWithinGrace) {
   drain();  // all the stop can do before the sends finish (the grace is far off)
   EXPECT_EQ(done_calls, 0);  // still waiting for the sends
   for (auto& done : primary.parked) {
-    asio::post(io_, [done = std::move(done)] { done(carriers::SendOutcome{{}, "late", ""}); });
+    asio::post(io_, [done = std::move(done)] { done(adapters::SendOutcome{{}, "late", ""}); });
   }
   primary.parked.clear();
   ASSERT_TRUE(run_until([&] { return done_calls > 0; }, milliseconds{2000}));
@@ -585,9 +585,9 @@ TEST_F(DispatcherTest, NoCarrierAvailableHoldsUntilOneIsBack) {
 TEST_F(DispatcherTest, SingleCarrierResumesAfterBreakerCooldown) {
   ScriptedAdapter primary(io_);
   int calls = 0;
-  primary.script = [&](const carriers::OutboundSms& sms, int) {
+  primary.script = [&](const adapters::OutboundSms& sms, int) {
     if (++calls <= 3) return fail_with(carrier_errc::connection_failed, "connection refused");
-    return carriers::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   retry_.max_attempts = 10;
   make_dispatcher({{carrier("primary", 1), &primary}});
@@ -619,7 +619,7 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
   const UnixMs eleven_pm = (real / day) * day + 23 * 3'600'000 + (real % day >= 23 * 3'600'000 ? day : 0);
   const UnixMs offset = eleven_pm - real;
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms&, int) {
+  primary.script = [](const adapters::OutboundSms&, int) {
     return fail_with(carrier_errc::server_error, "http 503");
   };
   make_dispatcher({{carrier("primary", 1), &primary}},
@@ -637,13 +637,13 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
 
 TEST_F(DispatcherTest, ThrottlingPausesTheCarrierWithoutBurningAnAttempt) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms& sms, int nth) {
+  primary.script = [](const adapters::OutboundSms& sms, int nth) {
     if (nth == 1) {
-      carriers::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
+      adapters::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
       o.retry_after = milliseconds{300};
       return o;
     }
-    return carriers::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   options_.breaker_min_attempts = 1;  // a breaker that counted throttling would open at once
   make_dispatcher({{carrier("primary", 1), &primary}});
@@ -662,8 +662,8 @@ TEST_F(DispatcherTest, ThrottlingPausesTheCarrierWithoutBurningAnAttempt) {
 
 TEST_F(DispatcherTest, AThrottledCarrierPassesTrafficToTheNext) {
   ScriptedAdapter primary(io_), secondary(io_);
-  primary.script = [](const carriers::OutboundSms&, int) {
-    carriers::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
+  primary.script = [](const adapters::OutboundSms&, int) {
+    adapters::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
     o.retry_after = milliseconds{60'000};
     return o;
   };
@@ -681,9 +681,9 @@ TEST_F(DispatcherTest, ThirtyPercentTransientErrorsDeliverEverythingWithoutOpeni
   ScriptedAdapter primary(io_);
   std::mt19937 rng(11);
   std::bernoulli_distribution fails(0.3);
-  primary.script = [&](const carriers::OutboundSms& sms, int) {
+  primary.script = [&](const adapters::OutboundSms& sms, int) {
     if (fails(rng)) return fail_with(carrier_errc::server_error, "http 503");
-    return carriers::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   retry_.max_attempts = 20;
   retry_.base_delay = milliseconds{1};
@@ -700,7 +700,7 @@ TEST_F(DispatcherTest, ThirtyPercentTransientErrorsDeliverEverythingWithoutOpeni
 
 TEST_F(DispatcherTest, ACarrierFailingEverythingIsTakenOutQuicklyAndOnlyProbed) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const carriers::OutboundSms&, int) {
+  primary.script = [](const adapters::OutboundSms&, int) {
     return fail_with(carrier_errc::server_error, "http 503");
   };
   retry_.max_attempts = 1000;
@@ -774,7 +774,7 @@ TEST_F(DispatcherTest, ASendSlowerThanItsLeaseIsNeverSentTwice) {
   }
   EXPECT_EQ(status_of(ids[0]), Status::sending);
   for (auto& done : primary.parked) {
-    asio::post(io_, [done = std::move(done)] { done(carriers::SendOutcome{{}, "slow-1", ""}); });
+    asio::post(io_, [done = std::move(done)] { done(adapters::SendOutcome{{}, "slow-1", ""}); });
   }
   primary.parked.clear();
   ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "adapters/builtin.hpp"
-#include "carriers/registry.hpp"
+#include "adapters/core/registry.hpp"
 #include "common/crypto.hpp"
 
 namespace smsgw::config {
@@ -107,11 +107,11 @@ TEST(Config, ExampleFileLoads) {
 }
 
 TEST(Config, ExampleFilePassesAdapterValidation) {
-  carriers::Registry registry;
+  adapters::Registry registry;
   adapters::register_builtin_adapters(registry);
   const Config c = load_config_file(kExample);
   try {
-    carriers::validate_carriers(registry, c);
+    adapters::validate_carriers(registry, c);
   } catch (const ConfigError& e) {
     FAIL() << e.what();
   }

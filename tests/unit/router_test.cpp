@@ -403,9 +403,9 @@ TEST_F(RouterTest, MetricsMeasureTheOldestDueAgeOnTheDaemonsClock) {
   metrics_.collector = nullptr;
 }
 
-class NullAdapter : public carriers::Adapter {
+class NullAdapter : public adapters::Adapter {
  public:
-  void async_send(carriers::OutboundSms, carriers::SendHandler) override {}
+  void async_send(adapters::OutboundSms, adapters::SendHandler) override {}
   void async_stop(std::function<void()> done) override { done(); }
 };
 
@@ -413,7 +413,7 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
   NullAdapter adapter;
   config_.api.tokens.push_back({"carrier", sha256_hex("cb-secret"), {}, {"fake"}, 0});
   Dependencies deps{*store_, metrics_, {},
-                    [&](const std::string& name) -> const carriers::Adapter* {
+                    [&](const std::string& name) -> const adapters::Adapter* {
                       return name == "fake" ? &adapter : nullptr;
                     },
                     [] {
@@ -638,7 +638,7 @@ TEST_F(RouterTest, CallbacksAuthenticatedByTheCarriersSecretInThePath) {
   fake.callback_secret = "s3cret-0123456789abcdef";
   config_.carriers = {fake};
   Dependencies d = deps();
-  d.find_carrier = [&](const std::string& name) -> const carriers::Adapter* {
+  d.find_carrier = [&](const std::string& name) -> const adapters::Adapter* {
     return name == "fake" ? &adapter : nullptr;
   };
   router_ = std::make_unique<Router>(io_, config_, std::move(d));
@@ -665,7 +665,7 @@ TEST_F(RouterTest, ReportFieldsAreBounded) {
   NullAdapter adapter;
   config_.api.tokens.push_back({"carrier", sha256_hex("cb-secret"), {}, {"fake"}, 0});
   Dependencies d = deps();
-  d.find_carrier = [&](const std::string& name) -> const carriers::Adapter* {
+  d.find_carrier = [&](const std::string& name) -> const adapters::Adapter* {
     return name == "fake" ? &adapter : nullptr;
   };
   router_ = std::make_unique<Router>(io_, config_, std::move(d));
@@ -676,13 +676,13 @@ TEST_F(RouterTest, ReportFieldsAreBounded) {
   res = call(request(http::verb::post, "/v1/callbacks/fake", "cb-secret",
                      json{{"message_id", "x\ny"}, {"status", "delivered"}}.dump()));
   EXPECT_EQ(res.result_int(), 400) << res.body();
-  EXPECT_EQ(carriers::bounded_report_error(std::string(10'000, 'e')).size(), 256u);
+  EXPECT_EQ(adapters::bounded_report_error(std::string(10'000, 'e')).size(), 256u);
   // Cut at a character boundary, control characters replaced.
   std::string chinese;
   for (int i = 0; i < 100; ++i) chinese += "错";
-  const std::string cut = carriers::bounded_report_error(chinese);
+  const std::string cut = adapters::bounded_report_error(chinese);
   EXPECT_EQ(cut.size(), 255u);  // 85 characters of 3 bytes
-  EXPECT_EQ(carriers::bounded_report_error("a\x1b[2Jb"), "a [2Jb");
+  EXPECT_EQ(adapters::bounded_report_error("a\x1b[2Jb"), "a [2Jb");
 }
 
 // With a worker (deps.offload), everything that grows with the body runs there: parsing a

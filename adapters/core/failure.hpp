@@ -8,7 +8,7 @@
 #include <system_error>
 #include <type_traits>
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 enum class failure {
   transient = 1,  // retry later, maybe through another carrier
@@ -35,18 +35,18 @@ enum class carrier_errc {
 const std::error_category& carrier_category() noexcept;
 std::error_code make_error_code(carrier_errc e) noexcept;
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters
 
 // The traits must be visible before the comparisons below are compiled.
 template <>
-struct std::is_error_condition_enum<smsgw::carriers::failure> : std::true_type {};
+struct std::is_error_condition_enum<smsgw::adapters::failure> : std::true_type {};
 template <>
-struct std::is_error_code_enum<smsgw::carriers::carrier_errc> : std::true_type {};
+struct std::is_error_code_enum<smsgw::adapters::carrier_errc> : std::true_type {};
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 inline bool is_transient(const std::error_code& ec) { return ec == failure::transient; }
 inline bool is_permanent(const std::error_code& ec) { return ec == failure::permanent; }
 inline bool is_throttled(const std::error_code& ec) { return ec == failure::throttled; }
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "carriers/adapter.hpp"
+#include "adapters/core/contract.hpp"
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 class Registry {
  public:
@@ -33,4 +33,4 @@ class Registry {
 // Throws config::ConfigError with all problems.
 void validate_carriers(const Registry& registry, const config::Config& config);
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

@@ -34,7 +34,7 @@
 #include "common/types.hpp"
 #include "config/config.hpp"
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 class CurlMulti;
 
@@ -107,4 +107,4 @@ bool valid_carrier_message_id(std::string_view id);
 // At most kMaxReportError bytes, cut at a character boundary, control characters replaced.
 std::string bounded_report_error(std::string_view error);
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

@@ -1,4 +1,4 @@
-#include "carriers/curl_multi.hpp"
+#include "adapters/core/curl_multi.hpp"
 
 #include <curl/curl.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 namespace {
 
 namespace asio = boost::asio;
@@ -457,4 +457,4 @@ std::size_t CurlMulti::in_flight() const noexcept {
   return impl_->active.size() + impl_->waiting.size();
 }
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

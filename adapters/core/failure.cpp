@@ -1,8 +1,8 @@
-#include "carriers/failure.hpp"
+#include "adapters/core/failure.hpp"
 
 #include <string>
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 namespace {
 
 class FailureCategory final : public std::error_category {
@@ -90,4 +90,4 @@ std::error_code make_error_code(carrier_errc e) noexcept {
   return {static_cast<int>(e), carrier_category()};
 }
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

@@ -11,7 +11,7 @@
 #include <system_error>
 #include <vector>
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 struct HttpRequest {
   std::string method = "POST";
@@ -55,4 +55,4 @@ class CurlMulti {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

@@ -1,8 +1,8 @@
-#include "carriers/registry.hpp"
+#include "adapters/core/registry.hpp"
 
 #include <stdexcept>
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 void Registry::add(std::string type, Factory factory) {
   if (factories_.contains(type)) {
@@ -55,4 +55,4 @@ void validate_carriers(const Registry& registry, const config::Config& config) {
   if (!problems.empty()) throw config::ConfigError(std::move(problems));
 }
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters

@@ -1,10 +1,10 @@
-#include "carriers/adapter.hpp"
+#include "adapters/core/contract.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "common/json_limits.hpp"
 
-namespace smsgw::carriers {
+namespace smsgw::adapters {
 
 CallbackParse Adapter::parse_callback(const CallbackRequest& request) const {
   return parse_generic_callback(request);
@@ -96,4 +96,4 @@ CallbackParse parse_generic_callback(const CallbackRequest& request) {
   return result;
 }
 
-}  // namespace smsgw::carriers
+}  // namespace smsgw::adapters
