@@ -40,59 +40,72 @@ std::string bounded_report_error(std::string_view error) {
   return out;
 }
 
+namespace {
+
+// One report object; returns the problem, or "" with `out` filled.
+std::string parse_generic_report(const nlohmann::json& json, Report& out) {
+  if (!json.is_object()) return "a report must be a JSON object";
+  const auto id = json.find("message_id");
+  if (id == json.end()) return "\"message_id\" is required";
+  if (!id->is_string() || !valid_carrier_message_id(id->get_ref<const std::string&>())) {
+    return "\"message_id\" must be a string of 1 to " + std::to_string(kMaxCarrierMessageId) +
+           " printable ASCII characters";
+  }
+  const auto status = json.find("status");
+  if (status == json.end()) return "\"status\" is required";
+  const std::string* status_text =
+      status->is_string() ? &status->get_ref<const std::string&>() : nullptr;
+  if (status_text == nullptr || (*status_text != "delivered" && *status_text != "failed")) {
+    return "\"status\" must be \"delivered\" or \"failed\"";
+  }
+  out.carrier_id = id->get<std::string>();
+  out.state = *status_text == "delivered" ? Report::State::delivered : Report::State::failed;
+  const auto error = json.find("error");
+  if (error != json.end() && !error->is_null()) {
+    if (!error->is_string()) return "\"error\" must be a string";
+    out.error = bounded_report_error(error->get_ref<const std::string&>());
+  }
+  return {};
+}
+
+}  // namespace
+
 CallbackParse parse_generic_callback(const CallbackRequest& request) {
   CallbackParse result;
-  // No exceptions escape: the body comes from the network. A report is a small object.
-  const JsonParse parsed = parse_json(request.body, JsonLimits{8, 1'000});
+  // No exceptions escape: the body comes from the network. A report is a small object; an
+  // array holds at most kMaxReportsPerCallback of them.
+  const JsonParse parsed =
+      parse_json(request.body, JsonLimits{8, 8 * kMaxReportsPerCallback + 16});
   if (!parsed.ok()) {
     result.error = parsed.describe("body");
     return result;
   }
   const auto& json = parsed.value;
-  if (!json.is_object()) {
-    result.error = "body must be a JSON object";
-    return result;
-  }
-
-  const auto id = json.find("message_id");
-  if (id == json.end()) {
-    result.error = "\"message_id\" is required";
-    return result;
-  }
-  if (!id->is_string() || !valid_carrier_message_id(id->get_ref<const std::string&>())) {
-    result.error = "\"message_id\" must be a string of 1 to " +
-                   std::to_string(kMaxCarrierMessageId) + " printable ASCII characters";
-    return result;
-  }
-
-  const auto status = json.find("status");
-  if (status == json.end()) {
-    result.error = "\"status\" is required";
-    return result;
-  }
-  if (!status->is_string()) {
-    result.error = "\"status\" must be \"delivered\" or \"failed\"";
-    return result;
-  }
-  const auto& status_text = status->get_ref<const std::string&>();
-  if (status_text != "delivered" && status_text != "failed") {
-    result.error = "\"status\" must be \"delivered\" or \"failed\"";
-    return result;
-  }
-
-  CallbackReport report;
-  report.carrier_message_id = id->get<std::string>();
-  report.delivered = status_text == "delivered";
-
-  const auto error = json.find("error");
-  if (error != json.end() && !error->is_null()) {
-    if (!error->is_string()) {
-      result.error = "\"error\" must be a string";
+  if (json.is_array()) {
+    if (json.empty() || json.size() > kMaxReportsPerCallback) {
+      result.error = "an array of reports must hold 1 to " +
+                     std::to_string(kMaxReportsPerCallback) + " reports";
       return result;
     }
-    report.error = bounded_report_error(error->get_ref<const std::string&>());
+    result.reports.reserve(json.size());
+    for (std::size_t i = 0; i < json.size(); ++i) {
+      Report report;
+      if (auto problem = parse_generic_report(json[i], report); !problem.empty()) {
+        result.error = "report " + std::to_string(i) + ": " + problem;
+        result.reports.clear();
+        return result;
+      }
+      result.reports.push_back(std::move(report));
+    }
+    return result;
   }
-  result.report = std::move(report);
+  if (!json.is_object()) {
+    result.error = "body must be a JSON object or an array of them";
+    return result;
+  }
+  Report report;
+  result.error = parse_generic_report(json, report);
+  if (result.error.empty()) result.reports.push_back(std::move(report));
   return result;
 }
 

@@ -1,34 +1,71 @@
 #pragma once
-// The carrier adapter contract. Every adapter (adapters/<type>/) implements Adapter and is
-// created by a factory registered in the Registry. Rules, in the spirit of Kannel's smscconn_p.h:
+// The carrier contract: what the dispatcher and the API (the core) and every adapter
+// (adapters/<type>/) may expect of each other. In the spirit of Kannel's smscconn_p.h, as
+// numbered rules; adapters/README.md says why the seam has this shape.
 //
-//  1. Threading. Every member function is called on the io_context thread, and every completion
-//     is invoked on it. Nothing may block that thread: no sleeping, no blocking socket or file
-//     calls longer than a local write, no waiting on other threads. Network I/O goes through
-//     Asio or the shared CurlMulti.
-//  2. Exactly once. async_send invokes its completion exactly once for every call, including
-//     when the adapter is stopped (with carrier_errc::unavailable) or the carrier never answers
-//     (with carrier_errc::timeout after CarrierConfig::timeout). Never synchronously from inside
-//     async_send: post it.
-//  3. No retries. An adapter reports one attempt's outcome; the dispatcher owns retries,
-//     backoff, failover, rate limits and the circuit breaker. An adapter must not queue
-//     messages beyond what it is given.
-//  4. Errors are error codes equivalent to failure::transient, failure::permanent or
-//     failure::throttled (see failure.hpp); a throttled outcome may carry the carrier's
-//     retry_after. Throttling pauses the carrier and does not count as an attempt. The human-readable `detail` is for people and logs only; phone numbers
-//     never appear in it.
-//  5. Do not alter the message. The text arrives final (signature included); encode it as the
-//     protocol requires, but never rewrite it.
-//  6. An adapter touches nothing outside this interface and its own folder.
+// Threading and lifecycle
+//  1. Every member function is called on the io_context thread, and every callback an adapter
+//     makes (results, listener, report sink) MUST run on it. An adapter MUST NOT block that
+//     thread: no sleeping, no blocking socket or file calls longer than a local write, no waiting
+//     on other threads. Network I/O goes through Asio or the shared CurlMulti.
+//  2. start() is called once, before the first submit(), and MUST return at once: connection
+//     progress is reported through Listener::on_state, never waited for.
+//  3. async_stop() MUST stop taking work, finish or fail what is outstanding (unbind, terminate,
+//     let requests run out their timeout), then call `done` exactly once. Every submitted
+//     message still gets its result (rule 6) before `done`.
+//
+// Submitting (core -> adapter)
+//  4. The core submits only while credit() > 0, at most min(credit(), max_batch()) messages per
+//     submit(). An adapter MUST accept every message it is given while it has credit: no
+//     "window full" failures. When credit grows or the adapter's ability to send changes, it
+//     MUST tell the Listener (on_credit / on_state); the core never polls.
+//  5. A Submission carries either final text (signature included) or a TemplateCall, never
+//     both. An adapter MUST NOT rewrite the text; it encodes it as its protocol requires and
+//     splits a batch into as many requests as its protocol needs (for example by content).
+//  6. Exactly one SubmitResult per submitted message, never synchronously inside submit()
+//     (post it), including when the adapter stops (carrier_errc::unavailable) or the carrier
+//     never answers (carrier_errc::timeout after CarrierConfig::timeout). A result names the
+//     message by its Submission::id.
+//  7. No retries, no queueing beyond the window. An adapter reports one attempt's outcome; the
+//     core owns retries, backoff, failover, rate limits, the circuit breaker and quiet hours.
+//  8. Errors are std::error_codes in the adapter's own category (or carrier_errc), each
+//     equivalent to exactly one of failure::transient, failure::permanent, failure::throttled
+//     (failure.hpp). Throttled MAY carry the carrier's retry_after: the core pauses the carrier
+//     and the message keeps its attempts. A code the adapter cannot classify is transient. When
+//     the carrier may have accepted a message without saying so (a timeout on a carrier without
+//     idempotency), the adapter SHOULD find out (query) before reporting transient.
+//  9. Accepted messages carry the carrier's ids: one per segment where the protocol has them
+//     (SMPP, CMPP), else one, or none plus a carrier batch id where reports name a batch and a
+//     number (云MAS msgGroup, Aliyun BizId).
+// 10. `detail` is for people and logs only: no phone numbers, no secrets, no message text.
+//
+// Reports and inbound messages (adapter -> core)
+// 11. Delivery reports and inbound messages go to the ReportSink; the sink commits them and
+//     then calls `ack`. An adapter whose protocol acknowledges (deliver_sm_resp,
+//     CMPP_DELIVER_RESP) MUST answer only from `ack`, and answer with an error (so the carrier
+//     sends again) when `ack` reports one.
+// 12. HTTP callbacks are parsed by parse_callback(): any number of reports and inbound
+//     messages, plus the answer body the carrier's protocol expects, which the core sends after
+//     the commit. A malformed callback changes nothing and gets the carrier's own error answer.
+//     parse_callback is pure: it MUST NOT throw, block or keep state; bounds are in this file.
+// 13. The core, not the adapter, decides which carrier a report may touch: the one whose
+//     authenticated callback path or session it came in on.
+//
+// Isolation
+// 14. An adapter touches nothing outside this folder (adapters/core/) and its own folder.
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/types.hpp"
@@ -38,55 +75,155 @@ namespace smsgw::adapters {
 
 class CurlMulti;
 
-struct OutboundSms {
-  std::int64_t id = 0;  // smsgw message id
-  std::string to;       // E.164, e.g. "+8613800138000"
-  std::string text;     // final UTF-8 text
-  int segments = 1;
+// ----------------------------------------------------------------------------------------------
+// What flows down.
+
+// An approved carrier template and its parameters, rendered for one recipient. `named`: the
+// carrier takes an object (aliyun TemplateParam); otherwise an ordered list (tencent, 云MAS)
+// and the names are empty.
+struct TemplateCall {
+  std::string code;
+  std::vector<std::pair<std::string, std::string>> params;
+  bool named = false;
 };
 
-struct SendOutcome {
-  std::error_code error;           // empty = accepted by the carrier
-  std::string carrier_message_id;  // when accepted and the carrier gave one
-  std::string detail;              // e.g. "http 503", "timeout after 10s" (no phone numbers)
-  // With a throttled error: how long the carrier asked us to wait (its Retry-After), if it said.
+struct Submission {
+  std::int64_t id = 0;      // smsgw message id
+  std::string to;           // E.164, e.g. "+8613800138000"
+  std::string text;         // final UTF-8 text, signature included; empty with template_call
+  std::optional<TemplateCall> template_call;
+  int segments = 1;
+  Priority priority = Priority::normal;
+  std::optional<UnixMs> expires_at;
+  std::string extension;    // sender extension for reply routing; "" = none
+};
+
+// ----------------------------------------------------------------------------------------------
+// What flows up.
+
+struct SubmitResult {
+  std::int64_t id = 0;                    // Submission::id
+  std::error_code error;                  // empty = accepted by the carrier
+  std::vector<std::string> carrier_ids;   // rule 9
+  std::string carrier_batch_id;           // rule 9
+  std::string detail;                     // rule 10
+  // With a throttled error: how long the carrier asked us to wait, if it said.
   std::optional<std::chrono::milliseconds> retry_after = std::nullopt;
 };
 
-using SendHandler = std::function<void(SendOutcome)>;
+// Called once per submitted message (rule 6).
+using ResultHandler = std::function<void(SubmitResult)>;
 
-// A delivery report parsed from a carrier's callback request.
-struct CallbackReport {
-  std::string carrier_message_id;
-  bool delivered = false;
-  std::string error;
+// A delivery report. The carrier names the message either by its own id (`carrier_id`), or by
+// a batch id and the number (`carrier_batch_id` + `number`, E.164).
+struct Report {
+  enum class State { delivered, failed, expired };
+  std::string carrier_id;
+  std::string carrier_batch_id;
+  std::string number;
+  State state = State::delivered;
+  std::string error;              // the carrier's code or text (bounded by the core)
+  std::optional<UnixMs> at;       // when the carrier says it happened
 };
+
+// A message a recipient sent (MO).
+struct Inbound {
+  std::string carrier_id;  // the carrier's id for it, if any (deduplication)
+  std::string from;        // E.164
+  std::string to;          // the number it was sent to, with any extension
+  std::string text;        // UTF-8
+  std::optional<UnixMs> received_at;
+};
+
+// Rule 11. Implemented by the core.
+class ReportSink {
+ public:
+  virtual ~ReportSink() = default;
+  // Commits the reports and inbound messages, then calls `ack` on the io thread (never
+  // synchronously) with the commit's error, if any.
+  virtual void deliver(std::vector<Report> reports, std::vector<Inbound> inbound,
+                       std::function<void(std::error_code)> ack) = 0;
+};
+
+// Rule 4. Implemented by the dispatcher.
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  virtual void on_credit() = 0;                    // credit() grew
+  virtual void on_state(bool up, std::string reason) = 0;  // up() changed
+};
+
+// ----------------------------------------------------------------------------------------------
+// HTTP callbacks (rule 12).
 
 struct CallbackRequest {
   std::string content_type;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // lowercase names
+};
+
+struct CallbackAnswer {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;  // empty: the core's default answer
 };
 
 struct CallbackParse {
-  std::optional<CallbackReport> report;  // nullopt with error set = malformed
-  std::string error;                     // what is wrong, for the 400 problem detail
+  std::string error;             // non-empty: malformed, nothing is committed
+  std::vector<Report> reports;
+  std::vector<Inbound> inbound;
+  CallbackAnswer answer;         // after a successful commit (or at once when malformed)
+  CallbackAnswer retry_answer;   // when the commit failed: the carrier should send it again
 };
+
+// Bounds on what a carrier's report may carry into the store and the logs.
+inline constexpr std::size_t kMaxCarrierMessageId = 128;  // bytes of printable ASCII
+inline constexpr std::size_t kMaxReportError = 256;       // bytes of UTF-8
+inline constexpr std::size_t kMaxReportsPerCallback = 1000;
+bool valid_carrier_message_id(std::string_view id);
+// At most kMaxReportError bytes, cut at a character boundary, control characters replaced.
+std::string bounded_report_error(std::string_view error);
+
+// ----------------------------------------------------------------------------------------------
+// The adapter.
 
 class Adapter {
  public:
+  static constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
+
   virtual ~Adapter() = default;
-  // Connect, log in, start timers. Called once before the first async_send.
+
+  // Rule 2. The listener outlives the adapter's use of it (set before start).
+  void set_listener(Listener* listener) { listener_ = listener; }
   virtual void start() {}
-  // See the contract above. `sms` may be moved from.
-  virtual void async_send(OutboundSms sms, SendHandler done) = 0;
-  // Stop accepting sends; fail queued/in-flight ones with unavailable once they cannot finish
-  // (the dispatcher waits for in-flight sends up to the shutdown grace first). `done` once.
+
+  // Rule 4: messages it can take now, and at most per submit().
+  virtual std::size_t credit() const { return kUnlimited; }
+  virtual std::size_t max_batch() const { return 1; }
+  // Whether it sends free text, and carrier templates (a template carrier needs a mapping).
+  virtual bool sends_text() const { return true; }
+  virtual bool sends_templates() const { return false; }
+
+  // Rules 4-10. `batch` has 1..min(credit(), max_batch()) messages.
+  virtual void submit(std::vector<Submission> batch, ResultHandler on_result) = 0;
+  // Rule 3.
   virtual void async_stop(std::function<void()> done) = 0;
-  // Parses POST /v1/callbacks/{name}. Default: the generic JSON shape of SPEC.md
-  // {"message_id", "status": "delivered"|"failed", "error"}.
+  // Rule 12. Default: the generic JSON of SPEC.md, one report object or an array of them.
   virtual CallbackParse parse_callback(const CallbackRequest& request) const;
   // False while the adapter cannot send at all (e.g. SMPP bind lost); /readyz reads it.
   virtual bool up() const { return true; }
+
+ protected:
+  // For adapters: tell the listener, if any (call on the io thread, outside submit()).
+  void notify_credit() {
+    if (listener_ != nullptr) listener_->on_credit();
+  }
+  void notify_state(bool up, std::string reason) {
+    if (listener_ != nullptr) listener_->on_state(up, std::move(reason));
+  }
+
+ private:
+  Listener* listener_ = nullptr;
 };
 
 // What a factory gets. References outlive the adapter.
@@ -94,17 +231,12 @@ struct AdapterContext {
   boost::asio::io_context& io;
   CurlMulti& curl;
   const config::CarrierConfig& config;
-  Clock clock = {};  // the daemon's: for timestamps an adapter writes itself (not deadlines)
+  Clock clock = {};             // the daemon's: for timestamps an adapter writes itself
+  ReportSink* reports = nullptr;  // for reports that arrive on the adapter's own connections
 };
 
-// Parses the generic JSON delivery report; shared by adapters whose carriers use it.
+// The generic JSON delivery report of SPEC.md, {"message_id", "status", "error"}, or an array
+// of up to kMaxReportsPerCallback of them; answers {"status":"ok"}.
 CallbackParse parse_generic_callback(const CallbackRequest& request);
-
-// Bounds on what a carrier's report may carry into the store and the logs.
-inline constexpr std::size_t kMaxCarrierMessageId = 128;  // bytes of printable ASCII
-inline constexpr std::size_t kMaxReportError = 256;       // bytes of UTF-8
-bool valid_carrier_message_id(std::string_view id);
-// At most kMaxReportError bytes, cut at a character boundary, control characters replaced.
-std::string bounded_report_error(std::string_view error);
 
 }  // namespace smsgw::adapters

@@ -29,16 +29,27 @@ class FileAdapter final : public adapters::Adapter {
     open(ignored);
   }
 
-  void async_send(adapters::OutboundSms sms, adapters::SendHandler done) override {
-    adapters::SendOutcome outcome;
-    if (stopped_) {
-      outcome.error = carrier_errc::unavailable;
-      outcome.detail = "carrier stopped";
-    } else {
-      outcome = write(sms);
+  std::size_t max_batch() const override { return 1000; }
+  // It writes whatever it is given: with a template mapping configured the outbox shows the
+  // carrier template call a cloud carrier would receive.
+  bool sends_templates() const override { return true; }
+
+  void submit(std::vector<adapters::Submission> batch, adapters::ResultHandler on_result) override {
+    std::vector<adapters::SubmitResult> results;
+    results.reserve(batch.size());
+    for (const auto& s : batch) {
+      adapters::SubmitResult r;
+      if (stopped_) {
+        r.id = s.id;
+        r.error = carrier_errc::unavailable;
+        r.detail = "carrier stopped";
+      } else {
+        r = write(s);
+      }
+      results.push_back(std::move(r));
     }
-    boost::asio::post(io_, [done = std::move(done), outcome = std::move(outcome)]() mutable {
-      done(std::move(outcome));
+    boost::asio::post(io_, [on_result = std::move(on_result), results = std::move(results)]() mutable {
+      for (auto& r : results) on_result(std::move(r));
     });
   }
 
@@ -73,19 +84,34 @@ class FileAdapter final : public adapters::Adapter {
     file_ = nullptr;
   }
 
-  adapters::SendOutcome write(const adapters::OutboundSms& sms) {
-    adapters::SendOutcome outcome;
+  adapters::SubmitResult write(const adapters::Submission& sms) {
+    adapters::SubmitResult outcome;
+    outcome.id = sms.id;
     std::string error;
     if (!open(error)) {
       outcome.error = carrier_errc::unavailable;
       outcome.detail = std::move(error);
       return outcome;
     }
-    const nlohmann::json line = {{"at", format_rfc3339(clock_.now())},
-                                 {"id", std::to_string(sms.id)},  // a string, as on the http carrier
-                                 {"to", sms.to},
-                                 {"segments", sms.segments},
-                                 {"text", sms.text}};
+    nlohmann::json line = {{"at", format_rfc3339(clock_.now())},
+                           {"id", std::to_string(sms.id)},  // a string, as on the http carrier
+                           {"to", sms.to},
+                           {"segments", sms.segments}};
+    if (sms.template_call) {
+      // What a template carrier would receive, so the outbox shows a mapping at work.
+      nlohmann::json params = sms.template_call->named ? nlohmann::json::object()
+                                                       : nlohmann::json::array();
+      for (const auto& [name, value] : sms.template_call->params) {
+        if (sms.template_call->named) {
+          params[name] = value;
+        } else {
+          params.push_back(value);
+        }
+      }
+      line["template"] = {{"code", sms.template_call->code}, {"params", std::move(params)}};
+    } else {
+      line["text"] = sms.text;
+    }
     std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     text.push_back('\n');
     // One fwrite per line keeps lines whole for a reader tailing the file.
@@ -97,7 +123,7 @@ class FileAdapter final : public adapters::Adapter {
       close();
       return outcome;
     }
-    outcome.carrier_message_id = "file-" + std::to_string(sms.id);
+    outcome.carrier_ids.push_back("file-" + std::to_string(sms.id));
     return outcome;
   }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/core/curl_multi.hpp"
+#include "adapters/core/http_carrier.hpp"
 #include "common/json_limits.hpp"
 #include "adapters/core/failure.hpp"
 
@@ -16,7 +17,8 @@ namespace {
 
 using adapters::carrier_errc;
 
-constexpr std::chrono::milliseconds kMaxConnectTimeout{5'000};
+constexpr std::int64_t kMaxBatch = 1000;
+constexpr std::int64_t kMaxRequests = 10'000;
 
 bool is_http_url(std::string_view url) {
   return (url.starts_with("http://") && url.size() > 7) ||
@@ -40,101 +42,44 @@ bool is_header_value(std::string_view value) {
   return value.find_first_of("\r\n") == std::string_view::npos;
 }
 
-std::string seconds_text(std::chrono::milliseconds ms) {
-  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + "s";
-  return std::to_string(ms.count()) + "ms";
+// The carrier's id for an accepted message, from {"message_id": "..."} (string or integer).
+// An id no report could name (too long, spaces, control characters) is not stored.
+void read_carrier_id(const nlohmann::json& json, adapters::SubmitResult& r) {
+  if (!json.is_object()) return;
+  const auto id = json.find("message_id");
+  std::string value;
+  if (id != json.end() && id->is_string()) {
+    value = id->get<std::string>();
+  } else if (id != json.end() && id->is_number_integer()) {
+    value = id->dump();
+  }
+  if (value.empty()) return;
+  if (!adapters::valid_carrier_message_id(value)) {
+    r.detail = "accepted; the carrier's message id was not usable and is not stored";
+    return;
+  }
+  r.carrier_ids.push_back(std::move(value));
 }
 
-// Retry-After as delta-seconds (RFC 9110 §10.2.3); an HTTP-date or garbage gives nullopt and
-// the dispatcher's default pause.
-std::optional<std::chrono::milliseconds> retry_after(const adapters::HttpResponse& response) {
-  for (const auto& line : response.headers) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos || colon != 11) continue;
-    bool name_matches = true;
-    for (std::size_t i = 0; i < colon; ++i) {
-      name_matches = name_matches && std::tolower(static_cast<unsigned char>(line[i])) ==
-                                         "retry-after"[i];
-    }
-    if (!name_matches) continue;
-    std::string_view value = std::string_view(line).substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
-    if (value.empty() || value.size() > 9) return std::nullopt;
-    std::int64_t seconds = 0;
-    for (char c : value) {
-      if (c < '0' || c > '9') return std::nullopt;
-      seconds = seconds * 10 + (c - '0');
-    }
-    return std::chrono::seconds{seconds};
-  }
-  return std::nullopt;
+nlohmann::json message_json(const adapters::Submission& s) {
+  return {{"id", std::to_string(s.id)}, {"to", s.to}, {"text", s.text}, {"segments", s.segments}};
 }
 
-// What the dispatcher needs to decide on, from one curl completion.
-adapters::SendOutcome classify(std::error_code ec, const adapters::HttpResponse& response,
-                               std::chrono::milliseconds timeout) {
-  adapters::SendOutcome outcome;
-  if (ec) {
-    if (ec == std::errc::operation_canceled) {
-      outcome.error = carrier_errc::unavailable;
-      outcome.detail = "request cancelled";
-    } else if (ec.category() == adapters::curl_category() &&
-               ec.value() == CURLE_OPERATION_TIMEDOUT) {
-      outcome.error = carrier_errc::timeout;
-      outcome.detail = "timeout after " + seconds_text(timeout);
-    } else if (adapters::is_permanent(ec)) {
-      // Malformed URL, certificate problems: keep curl's code, it already reads as permanent.
-      outcome.error = ec;
-      outcome.detail = ec.message();
-    } else {
-      outcome.error = carrier_errc::connection_failed;
-      outcome.detail = ec.message();
-    }
-    return outcome;
-  }
-
-  const long status = response.status;
-  if (status >= 200 && status < 300) {
-    // The carrier's answer is untrusted input like any request: parsed under the same limits.
-    const auto parsed = parse_json(response.body);
-    const auto& json = parsed.value;
-    if (json.is_object()) {
-      const auto id = json.find("message_id");
-      if (id != json.end() && id->is_string()) {
-        outcome.carrier_message_id = id->get<std::string>();
-      } else if (id != json.end() && id->is_number_integer()) {
-        outcome.carrier_message_id = id->dump();
-      }
-      // The message was accepted either way; an id no report could name (too long, spaces,
-      // control characters) is not stored, so reports for it are not matched.
-      if (!outcome.carrier_message_id.empty() &&
-          !adapters::valid_carrier_message_id(outcome.carrier_message_id)) {
-        outcome.carrier_message_id.clear();
-        outcome.detail = "accepted; the carrier's message id was not usable and is not stored";
-      }
-    }
-    return outcome;
-  }
-  outcome.detail = "http " + std::to_string(status);
-  if (status == 429) {
-    outcome.error = carrier_errc::throttled;
-    outcome.retry_after = retry_after(response);
-  } else if (status >= 500 && status < 600) {
-    outcome.error = carrier_errc::server_error;
-  } else {
-    outcome.error = carrier_errc::rejected;
-  }
-  return outcome;
+std::string dump(const nlohmann::json& j) {
+  // Invalid UTF-8 cannot reach here past the API's validation; replacing beats throwing on the
+  // data plane.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-class HttpAdapter final : public adapters::Adapter {
+// SPEC.md's generic JSON. One message per request by default; with `batch = N` (N > 1) up to N
+// per request as {"messages": [...]}, answered by {"results": [{"id", "status", "message_id",
+// "error"}]} (docs/carriers.md).
+class GenericDialect final : public adapters::HttpDialect {
  public:
-  HttpAdapter(const adapters::AdapterContext& context)
-      : io_(context.io), curl_(context.curl), state_(std::make_shared<State>()) {
-    const auto& options = context.config.options;
+  GenericDialect(const config::CarrierConfig& config) : timeout_(config.timeout) {
+    const auto& options = config.options;
     url_ = options["url"].value_or(std::string());
-    timeout_ = context.config.timeout;
+    batch_ = static_cast<std::size_t>(options["batch"].value_or(std::int64_t{1}));
     headers_.emplace_back("Content-Type: application/json");
     headers_.emplace_back("Accept: application/json");
     if (const auto* table = options["headers"].as_table()) {
@@ -147,64 +92,130 @@ class HttpAdapter final : public adapters::Adapter {
     }
   }
 
-  void async_send(adapters::OutboundSms sms, adapters::SendHandler done) override {
-    if (state_->stopping) {
-      boost::asio::post(io_, [done = std::move(done)] {
-        done({carrier_errc::unavailable, {}, "carrier stopping", std::nullopt});
-      });
-      return;
-    }
-    nlohmann::json body = {{"id", std::to_string(sms.id)},
-                           {"to", std::move(sms.to)},
-                           {"text", std::move(sms.text)},
-                           {"segments", sms.segments}};
-    adapters::HttpRequest request;
-    request.url = url_;
-    request.headers = headers_;
-    // Invalid UTF-8 cannot reach here past the API's validation; replacing beats throwing on
-    // the data plane.
-    request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    request.timeout = timeout_;
-    request.connect_timeout = std::min(timeout_, kMaxConnectTimeout);
+  std::size_t max_batch() const override { return batch_; }
 
-    ++state_->in_flight;
-    curl_.perform(std::move(request),
-                  [state = state_, timeout = timeout_, done = std::move(done)](
-                      std::error_code ec, adapters::HttpResponse response) {
-                    done(classify(ec, response, timeout));
-                    if (--state->in_flight == 0 && state->stop_done) {
-                      auto stop_done = std::move(state->stop_done);
-                      state->stop_done = nullptr;
-                      stop_done();
-                    }
-                  });
+  std::vector<adapters::DialectRequest> build(std::vector<adapters::Submission>& batch,
+                                              std::vector<adapters::SubmitResult>& rejected) override {
+    std::vector<adapters::DialectRequest> out;
+    std::vector<const adapters::Submission*> text;
+    for (const auto& s : batch) {
+      if (s.template_call) {
+        rejected.push_back({s.id, carrier_errc::rejected, {}, {},
+                            "an http carrier sends text, not carrier templates"});
+      } else {
+        text.push_back(&s);
+      }
+    }
+    if (batch_ <= 1) {
+      out.reserve(text.size());
+      for (const auto* s : text) out.push_back(request({s->id}, dump(message_json(*s))));
+      return out;
+    }
+    for (std::size_t i = 0; i < text.size(); i += batch_) {
+      nlohmann::json messages = nlohmann::json::array();
+      std::vector<std::int64_t> ids;
+      for (std::size_t j = i; j < std::min(text.size(), i + batch_); ++j) {
+        messages.push_back(message_json(*text[j]));
+        ids.push_back(text[j]->id);
+      }
+      out.push_back(request(std::move(ids), dump({{"messages", std::move(messages)}})));
+    }
+    return out;
   }
 
-  void async_stop(std::function<void()> done) override {
-    state_->stopping = true;
-    if (state_->in_flight == 0) {
-      boost::asio::post(io_, std::move(done));
-      return;
+  std::vector<adapters::SubmitResult> parse_response(const adapters::DialectRequest& request,
+                                                     std::error_code transport,
+                                                     const adapters::HttpResponse& response) override {
+    std::vector<adapters::SubmitResult> out;
+    out.reserve(request.ids.size());
+    if (transport) {
+      for (auto id : request.ids) out.push_back(adapters::transport_failure(id, transport, timeout_));
+      return out;
     }
-    // In-flight requests finish on their own (CurlMulti keeps running, bounded by timeout_);
-    // the last one to complete reports the stop.
-    state_->stop_done = std::move(done);
+    if (response.status < 200 || response.status >= 300) {
+      for (auto id : request.ids) out.push_back(adapters::status_failure(id, response));
+      return out;
+    }
+    // The carrier's answer is untrusted input like any request: parsed under the same limits.
+    const auto parsed = parse_json(response.body);
+    if (batch_ <= 1) {
+      adapters::SubmitResult r;
+      r.id = request.ids.front();
+      if (parsed.ok()) read_carrier_id(parsed.value, r);
+      out.push_back(std::move(r));
+      return out;
+    }
+    // Batch mode: a result per message. One that is missing comes back from the engine as
+    // bad_response (transient): we cannot know whether the carrier took it.
+    const nlohmann::json* results = nullptr;
+    if (parsed.ok() && parsed.value.is_object()) {
+      auto it = parsed.value.find("results");
+      if (it != parsed.value.end() && it->is_array()) results = &*it;
+    }
+    if (results == nullptr) {
+      for (auto id : request.ids) {
+        out.push_back({id, carrier_errc::bad_response, {}, {},
+                       "batch answer without a \"results\" array"});
+      }
+      return out;
+    }
+    for (const auto& item : *results) {
+      if (!item.is_object()) continue;
+      const auto id = item.find("id");
+      std::int64_t value = 0;
+      if (id == item.end() || !id->is_string() || !parse_id(id->get_ref<const std::string&>(), value)) {
+        continue;
+      }
+      adapters::SubmitResult r;
+      r.id = value;
+      const auto status = item.find("status");
+      const std::string s = status != item.end() && status->is_string() ? status->get<std::string>() : "";
+      const auto error = item.find("error");
+      const std::string why = error != item.end() && error->is_string()
+                                  ? adapters::bounded_report_error(error->get<std::string>())
+                                  : s;
+      if (s == "accepted") {
+        read_carrier_id(item, r);
+      } else if (s == "rejected") {
+        r.error = carrier_errc::rejected;
+        r.detail = "rejected: " + why;
+      } else if (s == "throttled") {
+        r.error = carrier_errc::throttled;
+        r.detail = "throttled: " + why;
+      } else {
+        r.error = carrier_errc::server_error;  // "failed" or anything unknown: retry
+        r.detail = "failed: " + why;
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
   }
 
  private:
-  // Shared with curl completions, which may outlive the adapter.
-  struct State {
-    bool stopping = false;
-    std::size_t in_flight = 0;
-    std::function<void()> stop_done;
-  };
+  static bool parse_id(const std::string& text, std::int64_t& out) {
+    if (text.empty() || text.size() > 18) return false;
+    std::int64_t v = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    out = v;
+    return true;
+  }
 
-  boost::asio::io_context& io_;
-  adapters::CurlMulti& curl_;
+  adapters::DialectRequest request(std::vector<std::int64_t> ids, std::string body) const {
+    adapters::DialectRequest r;
+    r.http.url = url_;
+    r.http.headers = headers_;
+    r.http.body = std::move(body);
+    r.ids = std::move(ids);
+    return r;
+  }
+
   std::string url_;
   std::vector<std::string> headers_;
-  std::chrono::milliseconds timeout_{10'000};
-  std::shared_ptr<State> state_;
+  std::size_t batch_ = 1;
+  std::chrono::milliseconds timeout_;
 };
 
 }  // namespace
@@ -214,12 +225,24 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
   const auto& options = carrier.options;
   for (const auto& [key, node] : options) {
     const std::string_view name = key.str();
-    if (name != "url" && name != "headers" && name != "auth_token") {
+    if (name != "url" && name != "headers" && name != "auth_token" && name != "batch" &&
+        name != "max_requests") {
       problems.push_back(config::describe(carrier, &node, name,
                                           "unknown key for an http carrier (known: url, "
-                                          "headers, auth_token)"));
+                                          "headers, auth_token, batch, max_requests)"));
     }
   }
+  auto check_count = [&](const char* key, std::int64_t max) {
+    const toml::node* node = options.get(key);
+    if (node == nullptr) return;
+    const auto v = node->value<std::int64_t>();
+    if (!node->is_integer() || !v || *v < 1 || *v > max) {
+      problems.push_back(config::describe(carrier, node, key,
+                                          "must be an integer from 1 to " + std::to_string(max)));
+    }
+  };
+  check_count("batch", kMaxBatch);
+  check_count("max_requests", kMaxRequests);
 
   const toml::node* url = options.get("url");
   if (url == nullptr) {
@@ -264,7 +287,11 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
 }
 
 std::unique_ptr<adapters::Adapter> create(const adapters::AdapterContext& context) {
-  return std::make_unique<HttpAdapter>(context);
+  adapters::HttpCarrierOptions options;
+  options.max_requests =
+      static_cast<std::size_t>(context.config.options["max_requests"].value_or(std::int64_t{64}));
+  return adapters::make_http_carrier(context, std::make_unique<GenericDialect>(context.config),
+                                     options);
 }
 
 adapters::Registry::Factory factory() { return {&validate, &create}; }

@@ -106,6 +106,7 @@ json message_json(const store::MessageRow& m) {
       {"attempts", m.attempts},
       {"carrier", string_or_null(m.carrier)},
       {"carrier_message_id", string_or_null(m.carrier_message_id)},
+      {"carrier_batch_id", string_or_null(m.carrier_batch_id)},
       {"last_error", string_or_null(m.last_error)},
       {"created_at", time_or_null(m.created_at)},
       {"updated_at", time_or_null(m.updated_at)},

@@ -1,6 +1,7 @@
 #include "api/router.hpp"
 
 #include <boost/asio/post.hpp>
+#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -635,48 +636,55 @@ void Router::Impl::callback(Call& call, std::string_view carrier_name, Request& 
   const adapters::Adapter* adapter = deps.find_carrier ? deps.find_carrier(carrier) : nullptr;
   if (adapter == nullptr) return problem(call, ProblemKind::not_found, "no such carrier");
   adapters::CallbackRequest cr{std::string(req[http::field::content_type]),
-                               std::move(req.body())};
-  adapters::CallbackParse parsed = adapter->parse_callback(cr);
-  if (!parsed.report) {
-    return problem(call, ProblemKind::malformed_request,
-                   parsed.error.empty() ? "malformed delivery report" : parsed.error);
+                               std::move(req.body()), {}};
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    cr.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  if (!adapters::valid_carrier_message_id(parsed.report->carrier_message_id)) {
-    return problem(call, ProblemKind::malformed_request,
-                   "the report's message id must be 1 to " +
-                       std::to_string(adapters::kMaxCarrierMessageId) +
-                       " printable ASCII characters");
+  adapters::CallbackParse parsed = adapter->parse_callback(cr);
+  auto carrier_answer = [](const adapters::CallbackAnswer& a) {
+    Response res{static_cast<http::status>(a.status), 11};
+    res.set(http::field::content_type, a.content_type);
+    res.body() = a.body;
+    return res;
+  };
+  if (!parsed.error.empty()) {
+    // The carrier's own error answer where its protocol has one; ours otherwise.
+    if (!parsed.answer.body.empty()) return finish(call, carrier_answer(parsed.answer));
+    return problem(call, ProblemKind::malformed_request, parsed.error);
+  }
+  if (!parsed.inbound.empty()) {
+    spdlog::warn("carrier {}: callback with {} inbound messages; storing replies is not "
+                 "supported by this version",
+                 carrier, parsed.inbound.size());
   }
   // The carrier comes from the authenticated path, never from the body: a report can only
   // ever touch messages sent through this carrier.
-  store::DeliveryReport report{carrier, parsed.report->carrier_message_id,
-                               parsed.report->delivered,
-                               adapters::bounded_report_error(parsed.report->error), now()};
-  const std::string outcome = report.delivered ? "delivered" : "undelivered";
-  deps.store.async_delivery_report(
-      std::move(report), [self = shared_from_this(), call, carrier = std::move(carrier),
-                          outcome](std::error_code ec, store::ReportResult result) mutable {
-        self->on_io([self, call, carrier = std::move(carrier), outcome, ec, result]() mutable {
-          if (ec) {
-            return self->problem(call, kind_for_store_error(ec),
-                                 store_error_detail(ec, "the report could not be stored"));
-          }
-          switch (result) {
-            case store::ReportResult::applied:
-            case store::ReportResult::duplicate:
-              self->deps.metrics.delivery_reports.inc({carrier, outcome});
-              return self->finish(call, json_response(200, R"({"status":"ok"})"));
-            case store::ReportResult::kept:
-              self->deps.metrics.delivery_reports.inc({carrier, "pending"});
-              return self->finish(call, json_response(202, R"({"status":"pending"})"));
-            case store::ReportResult::full:
-              self->deps.metrics.delivery_reports.inc({carrier, "unknown"});
-              return self->problem(call, ProblemKind::unavailable,
-                                   "no message has this carrier message id yet, and too many "
-                                   "such reports are waiting; retry later");
-          }
-        });
-      });
+  intake.submit(carrier, std::move(parsed.reports),
+                [self = shared_from_this(), call, answer = std::move(parsed.answer),
+                 retry = std::move(parsed.retry_answer),
+                 carrier_answer](std::error_code ec, reports::IntakeResult r) mutable {
+                  self->on_io([self, call, ec, r, answer = std::move(answer),
+                               retry = std::move(retry), carrier_answer]() mutable {
+                    if (ec) {
+                      if (!retry.body.empty()) return self->finish(call, carrier_answer(retry));
+                      return self->problem(call, kind_for_store_error(ec),
+                                           store_error_detail(ec, "the report could not be stored"));
+                    }
+                    if (r.refused > 0) {
+                      if (!retry.body.empty()) return self->finish(call, carrier_answer(retry));
+                      return self->problem(call, ProblemKind::unavailable,
+                                           "no message has this carrier message id yet, and too "
+                                           "many such reports are waiting; retry later");
+                    }
+                    if (!answer.body.empty()) return self->finish(call, carrier_answer(answer));
+                    if (r.kept > 0) {
+                      return self->finish(call, json_response(202, R"({"status":"pending"})"));
+                    }
+                    return self->finish(call, json_response(200, R"({"status":"ok"})"));
+                  });
+                });
 }
 
 Router::Router(boost::asio::io_context& io, const config::Config& config, Dependencies deps)

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "reports/report_intake.hpp"
 #include "api/auth.hpp"
 #include "api/route_match.hpp"
 #include "api/router.hpp"
@@ -88,6 +89,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   std::map<std::string, std::string> carrier_signatures;  // carriers with a signature of their own
   std::map<std::string, std::string> callback_secrets;    // carriers with a callback_secret
   TimeZone tz;
+  reports::ReportIntake intake{deps.store, deps.metrics, deps.clock};
 
   Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_);
 

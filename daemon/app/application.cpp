@@ -28,6 +28,7 @@
 #include "calendar/calendar.hpp"
 #include "adapters/core/curl_multi.hpp"
 #include "adapters/core/registry.hpp"
+#include "reports/report_intake.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/time.hpp"
@@ -315,20 +316,28 @@ int run(config::Config cfg, RunOptions run_options) {
   calendar_watch.loaded(calendar, calendar_dir_in_use);
 
   adapters::CurlMulti curl{io};
+  // Reports an adapter receives on its own connections; each sink is bound to its carrier.
+  reports::ReportIntake report_intake{*store, metrics, clock};
+  auto post_to_io = [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); };
+  std::vector<std::unique_ptr<adapters::ReportSink>> report_sinks;
   std::map<std::string, std::unique_ptr<adapters::Adapter>> adapters;
   std::vector<dispatch::CarrierSlot> slots;
   for (const auto& carrier : cfg.carriers) {
     const auto* factory = registry.find(carrier.type);
     // validate_carriers ran at load time, so a missing factory is a programmer error.
     if (factory == nullptr) throw std::logic_error("no factory for carrier type " + carrier.type);
-    auto adapter = factory->create(adapters::AdapterContext{io, curl, carrier, clock});
+    report_sinks.push_back(report_intake.sink_for(carrier.name, post_to_io));
+    auto adapter = factory->create(
+        adapters::AdapterContext{io, curl, carrier, clock, report_sinks.back().get()});
     slots.push_back({carrier, adapter.get()});
     adapters.emplace(carrier.name, std::move(adapter));
   }
-  for (auto& [name, adapter] : adapters) adapter->start();
 
   dispatch::Dispatcher dispatcher{io, *store, slots, cfg.retry, cfg.dispatch, metrics, clock};
   dispatcher.set_quiet_hours(cfg.sms.quiet_hours, tz);
+  // After the dispatcher: it is every adapter's listener, and an adapter may report its state
+  // from start() on.
+  for (auto& [name, adapter] : adapters) adapter->start();
 
   auto scheduler_options = [&tz](const config::Config& c) {
     return schedule::SchedulerOptions{c.limits, c.sms, tz, c.schedule.catch_up};

@@ -50,7 +50,7 @@ const char* state_name(CircuitBreaker::State s) {
   return "?";
 }
 
-std::string describe(const adapters::SendOutcome& o) {
+std::string describe(const adapters::SubmitResult& o) {
   return o.detail.empty() ? o.error.message() : o.detail;
 }
 
@@ -78,12 +78,13 @@ std::int64_t new_owner() {
 
 }  // namespace
 
-struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
+struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener {
   struct Carrier {
     config::CarrierConfig config;
     adapters::Adapter* adapter;
     TokenBucket bucket;
     CircuitBreaker breaker;
+    std::vector<adapters::Submission> batch = {};  // picked for this carrier, not yet submitted
     SteadyClock::time_point paused_until{};  // throttled by the carrier until then
     std::size_t in_flight = 0;
     int reported_up = -1;  // last value written to the carrier_up gauge
@@ -95,8 +96,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     SteadyClock::time_point claimed_at;
   };
 
+  // A message at a carrier, from submit() to its result.
+  struct InFlight {
+    store::ClaimedMessage message;
+    std::size_t carrier = 0;
+    SteadyClock::time_point claimed_at, submitted_at;
+  };
+
   struct Pick {
-    enum class Kind { send, rate_wait, none } kind = Kind::none;
+    // credit_wait: the carrier's window is full; its on_credit() pumps again.
+    enum class Kind { send, rate_wait, credit_wait, none } kind = Kind::none;
     std::size_t carrier = 0;
     SteadyClock::time_point available_at{};
   };
@@ -227,6 +236,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     for (std::size_t idx : order) {
       auto& c = carriers[idx];
       if (!usable(c, now)) continue;
+      if (credit(c) == 0) return {Pick::Kind::credit_wait, idx, now};
       const auto at = c.bucket.available_at(cost, now);
       if (at > now) return {Pick::Kind::rate_wait, idx, at};
       c.breaker.allow(now);  // in half_open this takes the probe
@@ -234,6 +244,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       return {Pick::Kind::send, idx, now};
     }
     return {};
+  }
+
+  // What the carrier can take now beyond what is already batched for it.
+  static std::size_t credit(const Carrier& c) {
+    const std::size_t total = c.adapter->credit();
+    return total > c.batch.size() ? total - c.batch.size() : 0;
   }
 
   // The first usable carrier, without taking a probe or tokens (for sizing claims).
@@ -296,7 +312,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   // Messages in flight, with when they were claimed. Their leases (and those of held messages)
   // are renewed so that no claim, of this process or another, takes them while a carrier may
   // be sending them.
-  std::unordered_map<std::int64_t, SteadyClock::time_point> in_flight_ids;
+  std::unordered_map<std::int64_t, InFlight> in_flight_ids;
 
   void arm_renewal() {
     const auto period = std::max(options.lease / 3, milliseconds{10});
@@ -311,7 +327,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void renew_leases() {
     std::vector<std::int64_t> ids;
     ids.reserve(in_flight_ids.size() + held_count());
-    for (const auto& [id, at] : in_flight_ids) ids.push_back(id);
+    for (const auto& [id, f] : in_flight_ids) ids.push_back(id);
     for (auto* q : {&held_urgent, &held_normal})
       for (const auto& h : *q) ids.push_back(h.message.id);
     if (ids.empty()) return;
@@ -364,13 +380,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       }
       const Pick p = pick(static_cast<double>(m.segments), now);
       if (p.kind == Pick::Kind::send) {
-        send(pop(*q), p.carrier, now);
+        add_to_batch(pop(*q), p.carrier, now);
         continue;
       }
       if (p.kind == Pick::Kind::rate_wait) {
         earliest(wake, p.available_at);
         break;
       }
+      if (p.kind == Pick::Kind::credit_wait) break;
       // No carrier at all. While a probe is out, its result pumps again; otherwise hold until a
       // breaker half-opens, unless that outlasts half the lease (the store would hand the
       // messages to the next claim while we still hold them).
@@ -391,6 +408,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       if (retry_at) earliest(wake, *retry_at);
       break;
     }
+    submit_batches(now);
     // Rate waits too must end well before the lease does.
     for (auto* queue : {&held_urgent, &held_normal}) {
       while (!queue->empty() && queue->front().claimed_at + max_hold <= now) {
@@ -512,34 +530,78 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   // ---------------------------------------------------------------------------------------
 
-  void send(Held held, std::size_t idx, SteadyClock::time_point now) {
+  // Picked messages wait in their carrier's batch until the pass over the held queues ends
+  // (or the batch is full): one submit() per carrier per pass, so a batching carrier gets
+  // many messages in one request.
+  void add_to_batch(Held held, std::size_t idx, SteadyClock::time_point now) {
     store::ClaimedMessage m = std::move(held.message);
     auto& c = carriers[idx];
     ++c.in_flight;
     ++in_flight;
-    set_in_flight_gauge();
-    in_flight_ids[m.id] = held.claimed_at;
-    adapters::OutboundSms sms{m.id, m.to, m.text, m.segments};
+    adapters::Submission s;
+    s.id = m.id;
+    s.to = m.to;
+    s.text = m.text;
+    s.segments = m.segments;
+    s.priority = m.priority;
+    s.expires_at = m.expires_at;
     if (!c.config.signature.empty()) {
-      sms.text = templates::resign(sms.text, c.config.default_signature, c.config.signature);
-      sms.segments = std::max(1, measure_sms(sms.text).segments);
+      s.text = templates::resign(s.text, c.config.default_signature, c.config.signature);
+      s.segments = std::max(1, measure_sms(s.text).segments);
     }
-    c.adapter->async_send(std::move(sms), [self = shared_from_this(), idx, m = std::move(m),
-                                           start = now](adapters::SendOutcome outcome) mutable {
-      self->on_sent(idx, std::move(m), start, std::move(outcome));
+    c.batch.push_back(std::move(s));
+    const std::int64_t id = m.id;
+    in_flight_ids[id] = InFlight{std::move(m), idx, held.claimed_at, now};
+    if (c.batch.size() >= std::max<std::size_t>(c.adapter->max_batch(), 1) || credit(c) == 0) {
+      submit_batch(idx);
+    }
+  }
+
+  void submit_batches(SteadyClock::time_point) {
+    for (std::size_t idx = 0; idx < carriers.size(); ++idx) {
+      if (!carriers[idx].batch.empty()) submit_batch(idx);
+    }
+  }
+
+  void submit_batch(std::size_t idx) {
+    auto& c = carriers[idx];
+    std::vector<adapters::Submission> batch;
+    batch.swap(c.batch);
+    set_in_flight_gauge();
+    c.adapter->submit(std::move(batch), [self = shared_from_this()](adapters::SubmitResult r) {
+      self->on_result(std::move(r));
     });
   }
 
-  void on_sent(std::size_t idx, store::ClaimedMessage m, SteadyClock::time_point start,
-               adapters::SendOutcome outcome) {
+  void on_result(adapters::SubmitResult r) {
+    auto it = in_flight_ids.find(r.id);
+    if (it == in_flight_ids.end()) {
+      // Contract rule 6 broken (a second result, or an id never submitted): ignore it.
+      spdlog::error("dispatcher: a carrier reported a result for message {}, which is not in "
+                    "flight; ignored",
+                    r.id);
+      return;
+    }
+    InFlight f = std::move(it->second);
+    in_flight_ids.erase(it);
+    on_sent(f.carrier, std::move(f.message), f.claimed_at, f.submitted_at, std::move(r));
+  }
+
+  void on_credit() override {
+    asio::post(io, [self = shared_from_this()] { self->pump(); });
+  }
+
+  void on_state(bool up, std::string reason) override {
+    spdlog::info("dispatcher: a carrier is {}{}{}", up ? "up" : "down", reason.empty() ? "" : ": ",
+                 reason);
+    asio::post(io, [self = shared_from_this()] { self->pump(); });
+  }
+
+  void on_sent(std::size_t idx, store::ClaimedMessage m, SteadyClock::time_point claimed_at,
+               SteadyClock::time_point start, adapters::SubmitResult outcome) {
     auto& c = carriers[idx];
     --c.in_flight;
     --in_flight;
-    SteadyClock::time_point claimed_at = start;
-    if (auto it = in_flight_ids.find(m.id); it != in_flight_ids.end()) {
-      claimed_at = it->second;
-      in_flight_ids.erase(it);
-    }
     // After the grace period (or without a dispatcher) the message stays leased: recording now
     // could race the store's shutdown; the next run reclaims it (at-least-once).
     if (closed || grace_expired || stop_finished) return;
@@ -574,7 +636,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     if (!outcome.error) {
       r.next = store::AttemptResult::Next::sent;
       r.outcome = "sent";
-      r.carrier_message_id = std::move(outcome.carrier_message_id);
+      r.carrier_message_ids = std::move(outcome.carrier_ids);
+      r.carrier_batch_id = std::move(outcome.carrier_batch_id);
+      if (!r.carrier_batch_id.empty()) r.to = m.to;
       c.breaker.on_success(now);
     } else if (adapters::is_permanent(outcome.error)) {
       r.next = store::AttemptResult::Next::failed;
@@ -765,9 +829,12 @@ Dispatcher::Dispatcher(asio::io_context& io, store::Store& store, std::vector<Ca
                        config::RetryConfig retry, config::DispatchConfig options, Metrics& metrics,
                        Clock clock)
     : impl_(std::make_shared<Impl>(io, store, std::move(carriers), retry, options, metrics,
-                                   std::move(clock))) {}
+                                   std::move(clock))) {
+  for (auto& c : impl_->carriers) c.adapter->set_listener(impl_.get());
+}
 
 Dispatcher::~Dispatcher() {
+  for (auto& c : impl_->carriers) c.adapter->set_listener(nullptr);
   impl_->closed = true;
   impl_->timer.cancel();
   impl_->renew_timer.cancel();

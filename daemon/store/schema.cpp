@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -173,6 +173,25 @@ CREATE TABLE pending_reports (
 );
 CREATE INDEX pending_reports_carrier_id ON pending_reports (carrier, carrier_message_id);
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+)sql",
+    // 5: the carrier seam of issue 10. A carrier names a message by its own id (one per segment
+    // on SMPP and CMPP), or by a batch id and the number (云MAS msgGroup, Aliyun BizId):
+    // carrier_refs maps each such reference to its message, for delivery reports; refs are
+    // "<id>" or "<batch id> <E.164>" (carrier ids hold no spaces). It replaces the index on
+    // messages (carrier, carrier_message_id); the newest message wins a reused reference.
+    R"sql(
+ALTER TABLE messages ADD COLUMN carrier_batch_id TEXT NULL;
+CREATE TABLE carrier_refs (
+  carrier    TEXT    NOT NULL,
+  ref        TEXT    NOT NULL,
+  message_id INTEGER NOT NULL,
+  PRIMARY KEY (carrier, ref)
+) WITHOUT ROWID;
+CREATE INDEX carrier_refs_message ON carrier_refs (message_id);
+INSERT OR REPLACE INTO carrier_refs (carrier, ref, message_id)
+  SELECT carrier, carrier_message_id, id FROM messages
+  WHERE carrier IS NOT NULL AND carrier_message_id IS NOT NULL ORDER BY id;
+DROP INDEX messages_carrier_id;
 )sql",
 };
 

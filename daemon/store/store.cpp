@@ -37,7 +37,8 @@ Priority priority_of(int v) { return v == static_cast<int>(Priority::urgent) ? P
 
 const std::string kMessageColumns =
     "id, batch_id, recipient, text, segments, status, priority, send_at, expires_at, "
-    "next_attempt_at, attempts, carrier, carrier_message_id, last_error, created_at, updated_at";
+    "next_attempt_at, attempts, carrier, carrier_message_id, last_error, created_at, updated_at, "
+    "carrier_batch_id";
 
 MessageRow message_of(SQLite::Statement& s) {
   MessageRow m;
@@ -57,6 +58,7 @@ MessageRow message_of(SQLite::Statement& s) {
   m.last_error = text_of(s.getColumn(13));
   m.created_at = s.getColumn(14).getInt64();
   m.updated_at = s.getColumn(15).getInt64();
+  m.carrier_batch_id = text_of(s.getColumn(16));
   return m;
 }
 
@@ -310,18 +312,34 @@ void record_one(Writer& w, const AttemptResult& r) {
   // its state.
   switch (r.next) {
     case AttemptResult::Next::sent: {
+      const std::string* first =
+          r.carrier_message_ids.empty() ? nullptr : &r.carrier_message_ids.front();
       Use up(w.stmt(
           "UPDATE messages SET status = 'sent', carrier = ?, carrier_message_id = ?, "
-          "attempts = attempts + 1, lease_until = NULL, lease_owner = NULL, updated_at = ? "
-          "WHERE id = ? AND status = 'sending' AND lease_owner = ?"));
+          "carrier_batch_id = ?, attempts = attempts + 1, lease_until = NULL, "
+          "lease_owner = NULL, updated_at = ? WHERE id = ? AND status = 'sending' AND "
+          "lease_owner = ?"));
       bind_text_or_null(*up, 1, r.carrier);
-      bind_text_or_null(*up, 2, r.carrier_message_id);
-      up->bind(3, at);
-      up->bind(4, r.id);
-      up->bind(5, r.owner);
-      if (up->exec() > 0 && w.pending_reports > 0 && !r.carrier_message_id.empty()) {
-        apply_pending_report(w, r.id, r.carrier, r.carrier_message_id, at);
+      bind_text_or_null(*up, 2, first != nullptr ? *first : std::string());
+      bind_text_or_null(*up, 3, r.carrier_batch_id);
+      up->bind(4, at);
+      up->bind(5, r.id);
+      up->bind(6, r.owner);
+      if (up->exec() == 0 || r.carrier.empty()) break;
+      // The references delivery reports will name this message by.
+      auto add_ref = [&](const std::string& ref) {
+        Use ins(w.stmt(
+            "INSERT OR REPLACE INTO carrier_refs (carrier, ref, message_id) VALUES (?, ?, ?)"));
+        ins->bindNoCopy(1, r.carrier);
+        ins->bindNoCopy(2, ref);
+        ins->bind(3, r.id);
+        ins->exec();
+        if (w.pending_reports > 0) apply_pending_report(w, r.id, r.carrier, ref, at);
+      };
+      for (const auto& id : r.carrier_message_ids) {
+        if (!id.empty()) add_ref(id);
       }
+      if (!r.carrier_batch_id.empty() && !r.to.empty()) add_ref(r.carrier_batch_id + ' ' + r.to);
       break;
     }
     case AttemptResult::Next::retry: {
@@ -482,14 +500,18 @@ void apply_pending_report(Writer& w, std::int64_t message_id, const std::string&
 
 std::error_code delivery_report(Writer& w, const DeliveryReport& report, ReportResult& result) {
   result = ReportResult::full;
-  if (report.carrier.empty() || report.carrier_message_id.empty()) return {};
+  std::string ref = report.carrier_message_id;
+  if (ref.empty() && !report.carrier_batch_id.empty() && !report.number.empty()) {
+    ref = report.carrier_batch_id + ' ' + report.number;
+  }
+  if (report.carrier.empty() || ref.empty()) return {};
   const UnixMs at = report.at != 0 ? report.at : w.now();
   {
     Use find(w.stmt(
-        "SELECT id, status FROM messages WHERE carrier = ? AND carrier_message_id = ? "
-        "ORDER BY id DESC LIMIT 1"));
+        "SELECT m.id, m.status FROM carrier_refs r JOIN messages m ON m.id = r.message_id "
+        "WHERE r.carrier = ? AND r.ref = ?"));
     find->bindNoCopy(1, report.carrier);
-    find->bindNoCopy(2, report.carrier_message_id);
+    find->bindNoCopy(2, ref);
     if (find->executeStep()) {
       const std::int64_t id = find->getColumn(0).getInt64();
       const std::string status = text_of(find->getColumn(1));
@@ -507,7 +529,7 @@ std::error_code delivery_report(Writer& w, const DeliveryReport& report, ReportR
       "INSERT INTO pending_reports (carrier, carrier_message_id, delivered, error, received_at) "
       "VALUES (?, ?, ?, ?, ?)"));
   ins->bindNoCopy(1, report.carrier);
-  ins->bindNoCopy(2, report.carrier_message_id);
+  ins->bindNoCopy(2, ref);
   ins->bind(3, report.delivered ? 1 : 0);
   bind_text_or_null(*ins, 4, report.error);
   ins->bind(5, at);
@@ -546,11 +568,15 @@ std::error_code prune(Writer& w, const PruneRequest& req, PruneCounts& out) {
       }
     }
     Use del_attempts(w.stmt("DELETE FROM attempts WHERE message_id = ?"));
+    Use del_refs(w.stmt("DELETE FROM carrier_refs WHERE message_id = ?"));
     Use del_message(w.stmt("DELETE FROM messages WHERE id = ?"));
     for (std::int64_t id : ids) {
       del_attempts->bind(1, id);
       out.attempts += del_attempts->exec();
       del_attempts->reset();
+      del_refs->bind(1, id);
+      del_refs->exec();
+      del_refs->reset();
       del_message->bind(1, id);
       out.messages += del_message->exec();
       del_message->reset();
@@ -722,6 +748,23 @@ void Store::async_delivery_report(DeliveryReport report,
                       return delivery_report(w, report, *result);
                     },
                     [result, done = std::move(done)](std::error_code ec) { done(ec, *result); },
+                    /*bounded=*/true});
+}
+
+void Store::async_delivery_reports(
+    std::vector<DeliveryReport> reports,
+    std::function<void(std::error_code, std::vector<ReportResult>)> done) {
+  auto results = std::make_shared<std::vector<ReportResult>>();
+  impl_->submit(Job{[reports = std::move(reports), results](Writer& w) {
+                      results->assign(reports.size(), ReportResult::full);
+                      for (std::size_t i = 0; i < reports.size(); ++i) {
+                        if (auto ec = delivery_report(w, reports[i], (*results)[i])) return ec;
+                      }
+                      return std::error_code{};
+                    },
+                    [results, done = std::move(done)](std::error_code ec) {
+                      done(ec, ec ? std::vector<ReportResult>{} : std::move(*results));
+                    },
                     /*bounded=*/true});
 }
 

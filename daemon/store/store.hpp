@@ -105,7 +105,8 @@ struct MessageRow {
   UnixMs next_attempt_at = 0;
   int attempts = 0;
   std::string carrier;             // last carrier tried ("" if none)
-  std::string carrier_message_id;  // from the carrier that accepted it
+  std::string carrier_message_id;  // from the carrier that accepted it (its first, per segment)
+  std::string carrier_batch_id;    // the carrier's batch id, where it names batches
   std::string last_error;
   UnixMs created_at = 0;
   UnixMs updated_at = 0;
@@ -141,7 +142,11 @@ struct AttemptResult {
   std::int64_t id = 0;
   Next next = Next::sent;
   std::string carrier;  // "" when no carrier was called (e.g. expired before sending)
-  std::string carrier_message_id;
+  // For sent: the carrier's ids (one per segment where it has them; the first is shown as the
+  // message's carrier_message_id), or none and a batch id that reports name with the number.
+  std::vector<std::string> carrier_message_ids;
+  std::string carrier_batch_id;
+  std::string to;       // the recipient (E.164): with a batch id, the reference is "<batch> <to>"
   std::string error;    // e.g. "http 503: Service Unavailable", "timeout"
   std::string outcome;  // for the attempts row: "sent", "transient", "permanent"
   UnixMs at = 0;
@@ -150,7 +155,10 @@ struct AttemptResult {
 
 struct DeliveryReport {
   std::string carrier;
+  // The carrier's id for the message, or (when empty) its batch id and the number.
   std::string carrier_message_id;
+  std::string carrier_batch_id;
+  std::string number;  // E.164
   bool delivered = true;
   std::string error;
   UnixMs at = 0;
@@ -284,6 +292,9 @@ class Store {
   // applied by that record (kept), up to Options::max_pending_reports (full).
   void async_delivery_report(DeliveryReport report,
                              std::function<void(std::error_code, ReportResult)> done);
+  // Many reports in one transaction (a callback carrying an array): one result each, in order.
+  void async_delivery_reports(std::vector<DeliveryReport> reports,
+                              std::function<void(std::error_code, std::vector<ReportResult>)> done);
 
   // One pruning pass (retention): at most `batch` rows of each kind, each kind in its own
   // savepoint. Never touches a message that is queued or sending.

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/adapter_calls.hpp"
 #include "support/run_until.hpp"
 #include <stdlib.h>
 
@@ -22,8 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using adapters::carrier_errc;
-using adapters::OutboundSms;
-using adapters::SendOutcome;
+using OutboundSms = adapters::Submission;
+using smsgw::testing::SendOutcome;
+using smsgw::testing::send_async;
+using smsgw::testing::text_sms;
 using ::testing::HasSubstr;
 
 using smsgw::testing::run_until;
@@ -68,7 +71,7 @@ class FileAdapterTest : public ::testing::Test {
 
   SendOutcome send_one(OutboundSms message) {
     std::optional<SendOutcome> outcome;
-    adapter_->async_send(std::move(message), [&](SendOutcome o) { outcome = std::move(o); });
+    send_async(*adapter_, std::move(message), [&](SendOutcome o) { outcome = std::move(o); });
     EXPECT_FALSE(outcome.has_value()) << "completion must be posted, not called inline";
     EXPECT_TRUE(run_until(io_, [&] { return outcome.has_value(); }));
     return outcome.value_or(SendOutcome{});
@@ -86,8 +89,8 @@ TEST_F(FileAdapterTest, AppendsOneParseableJsonLinePerMessage) {
   make_adapter(outbox.string(), dir_ / "smsgw.toml");
   const auto before = now_ms();
   for (int i = 1; i <= 3; ++i) {
-    const auto outcome = send_one({i, "+861380013800" + std::to_string(i), "hello " +
-                                   std::to_string(i), i});
+    const auto outcome = send_one(text_sms(i, "+861380013800" + std::to_string(i), "hello " +
+                                   std::to_string(i), i));
     EXPECT_FALSE(outcome.error) << outcome.detail;
     EXPECT_EQ(outcome.carrier_message_id, "file-" + std::to_string(i));
   }
@@ -106,7 +109,7 @@ TEST_F(FileAdapterTest, AppendsOneParseableJsonLinePerMessage) {
 
   // A second adapter on the same file appends rather than truncates.
   adapter_ = create({io_, curl_, config_});
-  EXPECT_FALSE(send_one({4, "+8613800138004", "again", 1}).error);
+  EXPECT_FALSE(send_one(text_sms(4, "+8613800138004", "again", 1)).error);
   EXPECT_EQ(read_lines(outbox).size(), 4u);
 }
 
@@ -114,7 +117,7 @@ TEST_F(FileAdapterTest, ChineseTextIsWrittenUnescaped) {
   const fs::path outbox = dir_ / "outbox.jsonl";
   make_adapter(outbox.string(), dir_ / "smsgw.toml");
   const std::string text = "【市政府办公室】请于明天上午9:30参加国庆节安全工作会议";
-  ASSERT_FALSE(send_one({9, "+8613800138000", text, 1}).error);
+  ASSERT_FALSE(send_one(text_sms(9, "+8613800138000", text, 1)).error);
   std::ifstream in(outbox);
   const std::string content((std::istreambuf_iterator<char>(in)), {});
   EXPECT_THAT(content, HasSubstr(text));
@@ -125,7 +128,7 @@ TEST_F(FileAdapterTest, RelativePathResolvesAgainstTheConfigFolder) {
   const fs::path config_file = dir_ / "conf" / "smsgw.toml";
   make_adapter("out/outbox.jsonl", config_file);
   EXPECT_EQ(resolve_path(config_), (dir_ / "conf" / "out" / "outbox.jsonl").string());
-  ASSERT_FALSE(send_one({1, "+8613800138000", "x", 1}).error);
+  ASSERT_FALSE(send_one(text_sms(1, "+8613800138000", "x", 1)).error);
   EXPECT_TRUE(fs::exists(dir_ / "conf" / "out" / "outbox.jsonl"));
   EXPECT_FALSE(fs::exists(fs::current_path() / "out" / "outbox.jsonl"));
 }
@@ -134,7 +137,7 @@ TEST_F(FileAdapterTest, UnwritablePathIsATransientError) {
   // A regular file where a folder should be fails for every user, root included.
   std::ofstream(dir_ / "blocker") << "x";
   make_adapter((dir_ / "blocker" / "sub" / "outbox.jsonl").string(), dir_ / "smsgw.toml");
-  const auto outcome = send_one({1, "+8613800138000", "x", 1});
+  const auto outcome = send_one(text_sms(1, "+8613800138000", "x", 1));
   EXPECT_EQ(outcome.error, carrier_errc::unavailable);
   EXPECT_TRUE(adapters::is_transient(outcome.error));
   EXPECT_THAT(outcome.detail, HasSubstr("blocker"));
@@ -147,7 +150,7 @@ TEST_F(FileAdapterTest, StoppedAdapterRefusesSends) {
   adapter_->async_stop([&] { stopped = true; });
   EXPECT_FALSE(stopped);
   ASSERT_TRUE(run_until(io_, [&] { return stopped; }));
-  EXPECT_EQ(send_one({1, "+8613800138000", "x", 1}).error, carrier_errc::unavailable);
+  EXPECT_EQ(send_one(text_sms(1, "+8613800138000", "x", 1)).error, carrier_errc::unavailable);
 }
 
 TEST_F(FileAdapterTest, OptionProblemsNameFileLineAndKey) {

@@ -12,6 +12,7 @@
 #include "adapters/core/failure.hpp"
 #include "adapters/core/registry.hpp"
 #include "support/fake_http_carrier.hpp"
+#include "support/adapter_calls.hpp"
 #include "support/run_until.hpp"
 
 namespace smsgw::adapters::http {
@@ -19,8 +20,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using adapters::carrier_errc;
-using adapters::OutboundSms;
-using adapters::SendOutcome;
+using OutboundSms = adapters::Submission;
+using smsgw::testing::SendOutcome;
+using smsgw::testing::send_async;
+using smsgw::testing::text_sms;
 using smsgw::testing::FakeHttpCarrier;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -43,7 +46,7 @@ config::CarrierConfig carrier_config(const std::string& options_toml) {
 }
 
 OutboundSms sms(std::int64_t id = 42) {
-  return {id, "+8613800138000", "【测试】您的验证码是 123456", 1};
+  return text_sms(id, "+8613800138000", "【测试】您的验证码是 123456", 1);
 }
 
 class HttpAdapterTest : public ::testing::Test {
@@ -59,7 +62,7 @@ class HttpAdapterTest : public ::testing::Test {
 
   SendOutcome send_one(OutboundSms message = sms()) {
     std::optional<SendOutcome> outcome;
-    adapter_->async_send(std::move(message), [&](SendOutcome o) { outcome = std::move(o); });
+    send_async(*adapter_, std::move(message), [&](SendOutcome o) { outcome = std::move(o); });
     EXPECT_TRUE(run_until(io_, [&] { return outcome.has_value(); }));
     return outcome.value_or(SendOutcome{});
   }
@@ -214,7 +217,7 @@ TEST_F(HttpAdapterTest, EverySendCompletesExactlyOnce) {
   bool synchronous = false;
   std::vector<bool> returned(kMessages + 1, false);
   for (int i = 1; i <= kMessages; ++i) {
-    adapter_->async_send(sms(i), [&, i](SendOutcome) {
+    send_async(*adapter_, sms(i), [&, i](SendOutcome) {
       ++completions[i];
       if (!returned[i]) synchronous = true;
     });
@@ -238,7 +241,7 @@ TEST_F(HttpAdapterTest, StopWaitsForInFlightSendsAndRejectsNewOnes) {
   carrier_.set_reply(Reply::delayed(300ms));
   int accepted = 0;
   for (int i = 1; i <= 3; ++i) {
-    adapter_->async_send(sms(i), [&](SendOutcome o) {
+    send_async(*adapter_, sms(i), [&](SendOutcome o) {
       if (!o.error) ++accepted;
     });
   }
@@ -250,7 +253,7 @@ TEST_F(HttpAdapterTest, StopWaitsForInFlightSendsAndRejectsNewOnes) {
   });
 
   std::optional<SendOutcome> late;
-  adapter_->async_send(sms(4), [&](SendOutcome o) { late = std::move(o); });
+  send_async(*adapter_, sms(4), [&](SendOutcome o) { late = std::move(o); });
   EXPECT_FALSE(late.has_value());
   ASSERT_TRUE(run_until(io_, [&] { return stopped && late.has_value(); }));
   EXPECT_EQ(accepted, 3);
@@ -270,7 +273,7 @@ TEST_F(HttpAdapterTest, CancelledTransfersReportUnavailable) {
   make_adapter();
   carrier_.set_reply(Reply::delayed(10s));
   std::optional<SendOutcome> outcome;
-  adapter_->async_send(sms(), [&](SendOutcome o) { outcome = std::move(o); });
+  send_async(*adapter_, sms(), [&](SendOutcome o) { outcome = std::move(o); });
   ASSERT_TRUE(run_until(io_, [&] { return carrier_.count() == 1; }));
   curl_.cancel_all();
   ASSERT_TRUE(run_until(io_, [&] { return outcome.has_value(); }));
@@ -280,22 +283,39 @@ TEST_F(HttpAdapterTest, CancelledTransfersReportUnavailable) {
 TEST_F(HttpAdapterTest, ParsesTheGenericCallback) {
   make_adapter();
   auto parse = [&](const std::string& body) {
-    return adapter_->parse_callback({"application/json", body});
+    return adapter_->parse_callback({"application/json", body, {}});
   };
   auto delivered = parse(R"({"message_id":"fake-7","status":"delivered"})");
-  ASSERT_TRUE(delivered.report) << delivered.error;
-  EXPECT_EQ(delivered.report->carrier_message_id, "fake-7");
-  EXPECT_TRUE(delivered.report->delivered);
-  EXPECT_EQ(delivered.report->error, "");
+  ASSERT_EQ(delivered.reports.size(), 1u) << delivered.error;
+  EXPECT_EQ(delivered.reports[0].carrier_id, "fake-7");
+  EXPECT_EQ(delivered.reports[0].state, adapters::Report::State::delivered);
+  EXPECT_EQ(delivered.reports[0].error, "");
+  EXPECT_EQ(delivered.answer.body, "");  // the core's default answer
 
   auto failed = parse(R"({"message_id":"x","status":"failed","error":"UNDELIV"})");
-  ASSERT_TRUE(failed.report);
-  EXPECT_FALSE(failed.report->delivered);
-  EXPECT_EQ(failed.report->error, "UNDELIV");
+  ASSERT_EQ(failed.reports.size(), 1u);
+  EXPECT_EQ(failed.reports[0].state, adapters::Report::State::failed);
+  EXPECT_EQ(failed.reports[0].error, "UNDELIV");
+
+  // An array of reports, as a batching carrier pushes them.
+  auto many = parse(R"([{"message_id":"a","status":"delivered"},)"
+                    R"({"message_id":"b","status":"failed","error":"EXPIRED"}])");
+  ASSERT_EQ(many.reports.size(), 2u) << many.error;
+  EXPECT_EQ(many.reports[1].carrier_id, "b");
+  EXPECT_EQ(many.reports[1].state, adapters::Report::State::failed);
+
+  std::string too_many = "[";
+  for (std::size_t i = 0; i <= adapters::kMaxReportsPerCallback; ++i) {
+    too_many += std::string(i ? "," : "") + R"({"message_id":"m","status":"delivered"})";
+  }
+  too_many += "]";
 
   const std::map<std::string, std::string> bad = {
       {"not json", "JSON"},
-      {"[]", "object"},
+      {"[]", "1 to 1000"},
+      {"5", "object"},
+      {too_many, "1 to 1000"},
+      {R"([{"message_id":"a","status":"delivered"},{"message_id":"b"}])", "report 1: \"status\""},
       {R"({"status":"delivered"})", "message_id"},
       {R"({"message_id":7,"status":"delivered"})", "message_id"},
       {R"({"message_id":"x"})", "status"},
@@ -304,13 +324,109 @@ TEST_F(HttpAdapterTest, ParsesTheGenericCallback) {
   };
   for (const auto& [body, mentions] : bad) {
     const auto result = parse(body);
-    EXPECT_FALSE(result.report) << body;
-    EXPECT_THAT(result.error, HasSubstr(mentions)) << body;
+    EXPECT_TRUE(result.reports.empty()) << body.substr(0, 80);
+    EXPECT_THAT(result.error, HasSubstr(mentions)) << body.substr(0, 80);
   }
+}
+
+// Batch mode: up to `batch` messages per request as {"messages": [...]}; one result per message
+// from {"results": [...]}, each classified on its own; a message the answer leaves out is
+// transient (we cannot know whether the carrier took it).
+TEST_F(HttpAdapterTest, BatchModeSendsManyPerRequestAndClassifiesEachResult) {
+  make_adapter("batch = 3\n");
+  carrier_.set_behaviour([](const FakeHttpCarrier::Received& r) {
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& m : r.json["messages"]) {
+      const auto id = m["id"].get<std::string>();
+      const int n = std::stoi(id);
+      if (n == 7) continue;  // left out of the answer
+      const char* status = n % 4 == 1 ? "accepted" : n % 4 == 2 ? "rejected"
+                           : n % 4 == 3 ? "throttled" : "failed";
+      results.push_back({{"id", id}, {"status", status}, {"message_id", "b-" + id},
+                         {"error", "why " + id}});
+    }
+    return Reply::of(200, nlohmann::json{{"results", results}}.dump());
+  });
+  std::vector<adapters::Submission> batch;
+  for (int i = 1; i <= 7; ++i) batch.push_back(sms(i));
+  ASSERT_EQ(adapter_->max_batch(), 3u);
+  std::map<std::int64_t, adapters::SubmitResult> results;
+  adapter_->submit(std::move(batch), [&](adapters::SubmitResult r) {
+    EXPECT_FALSE(results.count(r.id)) << "two results for " << r.id;
+    results[r.id] = std::move(r);
+  });
+  EXPECT_TRUE(results.empty());  // never synchronously
+  ASSERT_TRUE(run_until(io_, [&] { return results.size() == 7; }));
+  const auto received = carrier_.received();
+  ASSERT_EQ(received.size(), 3u);  // 3 + 3 + 1
+  EXPECT_EQ(received[0].json["messages"].size(), 3u);
+  EXPECT_EQ(received[0].json["messages"][0],
+            (nlohmann::json{{"id", "1"}, {"to", "+8613800138000"},
+                            {"text", "【测试】您的验证码是 123456"}, {"segments", 1}}));
+  EXPECT_FALSE(results[1].error);
+  EXPECT_EQ(results[1].carrier_ids, std::vector<std::string>{"b-1"});
+  EXPECT_EQ(results[2].error, carrier_errc::rejected);
+  EXPECT_EQ(results[2].detail, "rejected: why 2");
+  EXPECT_TRUE(adapters::is_throttled(results[3].error));
+  EXPECT_TRUE(adapters::is_transient(results[4].error));
+  EXPECT_FALSE(results[5].error);
+  EXPECT_EQ(results[7].error, carrier_errc::bad_response);
+  EXPECT_TRUE(adapters::is_transient(results[7].error));
+}
+
+TEST_F(HttpAdapterTest, BatchModeWithoutResultsIsTransientAndAStatusAppliesToAll) {
+  make_adapter("batch = 10\n");
+  auto send_two = [&] {
+    std::vector<adapters::Submission> batch{sms(1), sms(2)};
+    std::vector<adapters::SubmitResult> results;
+    adapter_->submit(std::move(batch), [&](adapters::SubmitResult r) { results.push_back(std::move(r)); });
+    EXPECT_TRUE(run_until(io_, [&] { return results.size() == 2; }));
+    return results;
+  };
+  carrier_.set_reply(Reply::of(200, "OK"));
+  for (const auto& r : send_two()) EXPECT_EQ(r.error, carrier_errc::bad_response);
+  carrier_.set_reply(Reply::of(503));
+  for (const auto& r : send_two()) EXPECT_EQ(r.error, carrier_errc::server_error);
+  carrier_.set_reply(Reply::of(400));
+  for (const auto& r : send_two()) EXPECT_TRUE(adapters::is_permanent(r.error));
+}
+
+// The window: credit() counts free request slots; a completion that frees a full window tells
+// the listener.
+TEST_F(HttpAdapterTest, CreditFollowsRequestsInFlightAndACompletionGrantsMore) {
+  struct Counting : adapters::Listener {
+    int credits = 0;
+    void on_credit() override { ++credits; }
+    void on_state(bool, std::string) override {}
+  } listener;
+  make_adapter("max_requests = 2\nbatch = 1\n");
+  adapter_->set_listener(&listener);
+  carrier_.set_reply(Reply::delayed(200ms));
+  EXPECT_EQ(adapter_->credit(), 2u);
+  int done = 0;
+  for (int i = 1; i <= 2; ++i) send_async(*adapter_, sms(i), [&](SendOutcome) { ++done; });
+  EXPECT_EQ(adapter_->credit(), 0u);
+  ASSERT_TRUE(run_until(io_, [&] { return done == 2; }));
+  EXPECT_EQ(adapter_->credit(), 2u);
+  EXPECT_GE(listener.credits, 1);
+  adapter_->set_listener(nullptr);
+}
+
+TEST_F(HttpAdapterTest, TemplateCallsAreRejectedByTheGenericCarrier) {
+  make_adapter();
+  auto s = sms(1);
+  s.text.clear();
+  s.template_call = adapters::TemplateCall{"SMS_1", {}, false};
+  std::optional<SendOutcome> outcome;
+  send_async(*adapter_, std::move(s), [&](SendOutcome o) { outcome = std::move(o); });
+  ASSERT_TRUE(run_until(io_, [&] { return outcome.has_value(); }));
+  EXPECT_TRUE(adapters::is_permanent(outcome->error));
+  EXPECT_EQ(carrier_.count(), 0u);
 }
 
 TEST(HttpAdapterOptions, ValidOptionsPass) {
   EXPECT_THAT(validate(carrier_config("url = \"https://sms.example.com/send\"\n"
+                                      "batch = 100\nmax_requests = 8\n"
                                       "auth_token = \"t\"\n"
                                       "headers = { X-A = \"1\" }\n")),
               ::testing::IsEmpty());
@@ -333,6 +449,16 @@ TEST(HttpAdapterOptions, ProblemsNameFileLineAndKey) {
   EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:2: carriers[primary].colour: unknown key"));
   EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:3: carriers[primary].auth_token:"));
   EXPECT_TRUE(mentions("/etc/smsgw/smsgw.toml:4: carriers[primary].headers.X-A:"));
+}
+
+TEST(HttpAdapterOptions, BatchAndMaxRequestsAreBounded) {
+  for (const std::string bad : {"batch = 0", "batch = 1001", "batch = \"2\"", "max_requests = 0",
+                                "max_requests = 10001"}) {
+    const auto problems = validate(carrier_config("url = \"http://127.0.0.1:1/x\"\n" + bad + "\n"));
+    ASSERT_EQ(problems.size(), 1u) << bad;
+    EXPECT_THAT(problems[0], HasSubstr("must be an integer from 1 to")) << bad;
+    EXPECT_THAT(problems[0], HasSubstr("smsgw.toml:2:")) << bad;
+  }
 }
 
 TEST(HttpAdapterOptions, MissingUrlAndBadHeaders) {

@@ -527,11 +527,12 @@ TEST_F(DirectoryApiTest, TokensCreatedWorkAtOnceAndRevokedStop) {
 
 // --- worst cases at the 1 MiB body limit ---------------------------------------------------
 // Each of these was quadratic in the body or ran a statement per element on the io thread. The
-// store's read statements are counted; the time bounds only have to catch the seconds to
-// minutes they used to take, so they are generous enough for sanitizer builds.
+// store's read statements are counted. Speed is measured by bench/hardening_bench, not here:
+// the time bound only catches a return to the minutes they used to take, and stays far above
+// what a sanitizer build on a loaded machine needs (CI saw 8 s for one under ASan).
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kGenerous = std::chrono::seconds(5);
+constexpr auto kGenerous = std::chrono::seconds(120);
 constexpr int kNames = 100'000;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }

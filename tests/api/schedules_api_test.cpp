@@ -186,7 +186,7 @@ TEST_F(SchedulesApiTest, AMegabyteOfGroupsIsCheckedInBatches) {
             (json{{"field", "groups[100003]"}, {"message", "no group named \"g99999\""}}));
   // The template, then the 100,002 distinct names 256 at a time (391).
   EXPECT_LE(reads, 1u + 391u) << "read statements";
-  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  EXPECT_LT(elapsed, std::chrono::seconds(120));  // a hang guard: speed is bench/'s job
   std::printf("[timing] schedule naming 100,000 unknown groups (%zu bytes): %.0f ms, %llu reads\n",
               body.size(), std::chrono::duration<double, std::milli>(elapsed).count(),
               static_cast<unsigned long long>(reads));

@@ -175,6 +175,49 @@ TEST_F(E2E, SendIsSentThenDeliveredByCallback) {
   EXPECT_EQ(http_request("POST", base() + "/v1/callbacks/nosuch", kAdminToken, report.dump()).status, 404);
 }
 
+// The http carrier in batch mode, through the real smsgwd: many messages per request, one
+// result each; then a callback carrying an array of reports.
+TEST_F(E2E, BatchModeSendsManyPerRequestAndAnArrayOfReportsDeliversThem) {
+  settings_.carrier_extra = "batch = 10\n";
+  start_carrier();
+  carrier_->set_behaviour([](const FakeHttpCarrier::Received& r) {
+    json results = json::array();
+    for (const auto& m : r.json["messages"]) {
+      const std::string id = m["id"];
+      results.push_back({{"id", id}, {"status", "accepted"}, {"message_id", "b-" + id}});
+    }
+    return FakeHttpCarrier::Reply::of(200, json{{"results", results}}.dump());
+  });
+  start_daemon();
+  json to = json::array();
+  for (int i = 0; i < 25; ++i) to.push_back("1380013" + std::to_string(8000 + i));
+  auto r = post_messages({{"to", to}, {"text", "会议通知：请于周五上午参加学习会。"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto accepted = json::parse(r.body);
+  ASSERT_EQ(accepted["count"], 25);
+  std::vector<std::string> ids;
+  for (const auto& m : accepted["messages"]) ids.push_back(m["id"]);
+  for (const auto& id : ids) EXPECT_EQ(wait_for_status(id, "sent")["carrier_message_id"], "b-" + id);
+  std::size_t in_requests = 0;
+  for (const auto& req : carrier_->received()) {
+    ASSERT_TRUE(req.json.contains("messages")) << req.body;
+    EXPECT_LE(req.json["messages"].size(), 10u);
+    in_requests += req.json["messages"].size();
+  }
+  EXPECT_EQ(in_requests, 25u);
+  EXPECT_LT(carrier_->count(), 25u);  // batched, not one request per message
+
+  json reports = json::array();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    reports.push_back({{"message_id", "b-" + ids[i]}, {"status", i == 0 ? "failed" : "delivered"},
+                       {"error", "UNDELIV"}});
+  }
+  auto cb = http_request("POST", base() + "/v1/callbacks/primary", kCallbackToken, reports.dump());
+  ASSERT_EQ(cb.status, 200) << cb.body;
+  EXPECT_EQ(wait_for_status(ids[0], "failed")["last_error"], "UNDELIV");
+  for (std::size_t i = 1; i < ids.size(); ++i) wait_for_status(ids[i], "delivered");
+}
+
 TEST_F(E2E, TransientErrorsAreRetriedThenSent) {
   start_carrier();
   std::atomic<int> calls{0};

@@ -2,6 +2,7 @@
 // killed it, half-open connections, slow clients, and credentials checked before the body.
 // Raw sockets on loopback; every wait is for a condition with a deadline.
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -231,6 +232,10 @@ TEST_F(HardeningE2E, HalfOpenConnectionsFromOneAddressDoNotStopAnotherClient) {
   bool closed = false;
   const std::string last = idle.back().read_until("\r\n\r\n", milliseconds{10'000}, &closed);
   EXPECT_EQ(last.rfind("HTTP/1.1 503", 0), 0u) << last;
+  // A daemon stalled by the idle connections would answer only when they time out (30 s): each
+  // answer within 1 s, and the median within the 100 ms (one slow answer on a loaded
+  // sanitizer build is scheduling, not a stall).
+  std::vector<milliseconds> took_all;
   for (int attempt = 0; attempt < 5; ++attempt) {
     Conn other(port_, "127.0.0.2");
     ASSERT_TRUE(other.ok());
@@ -239,8 +244,11 @@ TEST_F(HardeningE2E, HalfOpenConnectionsFromOneAddressDoNotStopAnotherClient) {
     const std::string got = other.read_until("\"ok\"", milliseconds{5000});
     const auto took = Clock::now() - t0;
     EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
-    EXPECT_LT(took, milliseconds{100}) << "attempt " << attempt;
+    EXPECT_LT(took, milliseconds{1000}) << "attempt " << attempt;
+    took_all.push_back(std::chrono::duration_cast<milliseconds>(took));
   }
+  std::sort(took_all.begin(), took_all.end());
+  EXPECT_LT(took_all[took_all.size() / 2], milliseconds{100});
   ASSERT_TRUE(alive());
 }
 

@@ -45,7 +45,7 @@ namespace http = boost::beast::http;
 // The generic JSON delivery report, as the http adapter parses it; sends are never made.
 class CallbackOnlyAdapter : public adapters::Adapter {
  public:
-  void async_send(adapters::OutboundSms, adapters::SendHandler) override { std::abort(); }
+  void submit(std::vector<adapters::Submission>, adapters::ResultHandler) override { std::abort(); }
   void async_stop(std::function<void()> done) override { done(); }
 };
 

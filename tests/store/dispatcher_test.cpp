@@ -33,26 +33,67 @@ using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 using smsgw::testing::ManualClock;
 
+// A send's outcome as the tests script it (one message at a time; the dispatcher's batches
+// are split here, each message scripted and answered on its own).
+struct Outcome {
+  std::error_code error;
+  std::string carrier_message_id;
+  std::string detail;
+  std::optional<milliseconds> retry_after = std::nullopt;
+};
+using Done = std::function<void(Outcome)>;
+
 // One carrier as the test scripts it. Completions are posted, as the adapter contract demands.
 class ScriptedAdapter : public adapters::Adapter {
  public:
   struct Sent {
-    adapters::OutboundSms sms;
+    adapters::Submission sms;
     SteadyClock::time_point at;
   };
   // Returns the outcome of a send; `nth` counts this adapter's sends of the same message id.
-  using Script = std::function<adapters::SendOutcome(const adapters::OutboundSms&, int nth)>;
+  using Script = std::function<Outcome(const adapters::Submission&, int nth)>;
 
   explicit ScriptedAdapter(asio::io_context& io) : io_(io) {}
 
-  void async_send(adapters::OutboundSms sms, adapters::SendHandler done) override {
+  std::size_t max_batch() const override { return batch; }
+  std::size_t credit() const override {
+    if (credit_limit == kUnlimited) return kUnlimited;
+    return credit_limit > parked.size() ? credit_limit - parked.size() : 0;
+  }
+  // Completes the parked sends as accepted and tells the listener the window has room again.
+  void complete_parked_and_grant() {
+    for (auto& done : parked) {
+      asio::post(io_, [done = std::move(done)] { done(Outcome{{}, "later", ""}); });
+    }
+    parked.clear();
+    asio::post(io_, [this] { notify_credit(); });
+  }
+
+  void submit(std::vector<adapters::Submission> messages, adapters::ResultHandler on_result) override {
+    ++submits;
+    for (auto& sms : messages) {
+      const std::int64_t id = sms.id;
+      Done done = [on_result, id](Outcome o) {
+        adapters::SubmitResult r;
+        r.id = id;
+        r.error = o.error;
+        if (!o.carrier_message_id.empty()) r.carrier_ids.push_back(o.carrier_message_id);
+        r.detail = o.detail;
+        r.retry_after = o.retry_after;
+        on_result(std::move(r));
+      };
+      async_send(std::move(sms), std::move(done));
+    }
+  }
+
+  void async_send(adapters::Submission sms, Done done) {
     const int nth = ++per_message_[sms.id];
     sent.push_back({sms, SteadyClock::now()});
     if (hang) {
       parked.push_back(std::move(done));
       return;
     }
-    adapters::SendOutcome outcome;
+    Outcome outcome;
     if (script) {
       outcome = script(sms, nth);
     } else {
@@ -68,7 +109,7 @@ class ScriptedAdapter : public adapters::Adapter {
   void fail_parked() {
     for (auto& done : parked) {
       asio::post(io_, [done = std::move(done)] {
-        done(adapters::SendOutcome{adapters::make_error_code(carrier_errc::unavailable), "", "stopped"});
+        done(Outcome{adapters::make_error_code(carrier_errc::unavailable), "", "stopped"});
       });
     }
     parked.clear();
@@ -79,18 +120,21 @@ class ScriptedAdapter : public adapters::Adapter {
   }
 
   Script script;
+  std::size_t batch = 1;    // max_batch()
+  std::size_t credit_limit = kUnlimited;  // credit(): this minus the parked (hung) sends
+  std::size_t submits = 0;  // submit() calls
   bool hang = false;
   bool is_up = true;
   std::vector<Sent> sent;
-  std::vector<adapters::SendHandler> parked;
+  std::vector<Done> parked;
 
  private:
   asio::io_context& io_;
   std::map<std::int64_t, int> per_message_;
 };
 
-adapters::SendOutcome fail_with(carrier_errc e, std::string detail = "") {
-  return adapters::SendOutcome{adapters::make_error_code(e), "", std::move(detail)};
+Outcome fail_with(carrier_errc e, std::string detail = "") {
+  return Outcome{adapters::make_error_code(e), "", std::move(detail)};
 }
 
 config::CarrierConfig carrier(std::string name, int priority, double rate = 10'000, int burst = 0) {
@@ -241,6 +285,51 @@ TEST_F(DispatcherTest, SendsAndRecordsSentWithCarrierMessageId) {
   EXPECT_EQ(status[0].breaker, "closed");
 }
 
+// A batching carrier gets many messages per submit(), each with its own result.
+TEST_F(DispatcherTest, ABatchingCarrierGetsManyMessagesPerSubmit) {
+  ScriptedAdapter primary(io_);
+  primary.batch = 50;
+  options_.claim_batch = 500;
+  options_.max_in_flight = 1000;
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  std::vector<store::NewMessage> messages;
+  for (int i = 0; i < 120; ++i) messages.push_back(message("+86138001" + std::to_string(10000 + i)));
+  auto ids = enqueue(std::move(messages));
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }));
+  for (auto id : ids) EXPECT_EQ(primary.sends_of(id), 1u);
+  // 120 messages in batches of at most 50: three submits if all were claimed at once; never
+  // one per message.
+  EXPECT_GE(primary.submits, 3u);
+  EXPECT_LT(primary.submits, 20u);
+  EXPECT_EQ(dispatcher_->in_flight(), 0u);
+}
+
+// The dispatcher submits only within the adapter's credit, and goes on when the adapter grants
+// more: no message fails because a window was full.
+TEST_F(DispatcherTest, SubmitsOnlyWithinCreditAndResumesWhenGranted) {
+  ScriptedAdapter primary(io_);
+  primary.hang = true;
+  primary.credit_limit = 2;
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  auto ids = enqueue({message("+8613800138001"), message("+8613800138002"),
+                      message("+8613800138003"), message("+8613800138004"),
+                      message("+8613800138005")});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return primary.parked.size() == 2; }));
+  drain();
+  EXPECT_EQ(primary.sent.size(), 2u);  // the window is full: nothing more was submitted
+  primary.complete_parked_and_grant();
+  ASSERT_TRUE(run_until([&] { return primary.sent.size() == 4; }));
+  drain();
+  EXPECT_EQ(primary.sent.size(), 4u);
+  primary.complete_parked_and_grant();
+  ASSERT_TRUE(run_until([&] { return primary.sent.size() == 5; }));
+  primary.complete_parked_and_grant();
+  ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }));
+  for (auto id : ids) EXPECT_EQ(store_->get_attempts(id).size(), 1u);
+}
+
 TEST_F(DispatcherTest, UrgentIsClaimedBeforeNormal) {
   ScriptedAdapter primary(io_);
   options_.claim_batch = 2;
@@ -255,9 +344,9 @@ TEST_F(DispatcherTest, UrgentIsClaimedBeforeNormal) {
 
 TEST_F(DispatcherTest, TransientThenSuccessIsRetried) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms& sms, int nth) {
+  primary.script = [](const adapters::Submission& sms, int nth) {
     if (nth == 1) return fail_with(carrier_errc::server_error, "http 503");
-    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return Outcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   make_dispatcher({{carrier("primary", 1), &primary}});
   auto ids = enqueue({message()});
@@ -277,7 +366,7 @@ TEST_F(DispatcherTest, TransientThenSuccessIsRetried) {
 
 TEST_F(DispatcherTest, PermanentFailsAfterExactlyOneAttempt) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms&, int) {
+  primary.script = [](const adapters::Submission&, int) {
     return fail_with(carrier_errc::invalid_number, "invalid number");
   };
   make_dispatcher({{carrier("primary", 1), &primary}});
@@ -297,7 +386,7 @@ TEST_F(DispatcherTest, PermanentFailsAfterExactlyOneAttempt) {
 
 TEST_F(DispatcherTest, AttemptsExhaustedFails) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms&, int) {
+  primary.script = [](const adapters::Submission&, int) {
     return fail_with(carrier_errc::timeout, "timeout after 10s");
   };
   retry_.max_attempts = 3;
@@ -347,7 +436,7 @@ TEST_F(DispatcherTest, InjectedClockDecidesExpiry) {
 
 TEST_F(DispatcherTest, TransientFailureNearExpiryExpires) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms&, int) {
+  primary.script = [](const adapters::Submission&, int) {
     return fail_with(carrier_errc::server_error, "http 500");
   };
   retry_.base_delay = milliseconds{60'000};
@@ -367,9 +456,9 @@ TEST_F(DispatcherTest, TransientFailureNearExpiryExpires) {
 TEST_F(DispatcherTest, FailsOverWhenBreakerOpensAndReturnsAfterCooldown) {
   ScriptedAdapter primary(io_), secondary(io_);
   bool primary_broken = true;
-  primary.script = [&](const adapters::OutboundSms& sms, int) {
+  primary.script = [&](const adapters::Submission& sms, int) {
     if (primary_broken) return fail_with(carrier_errc::server_error, "http 503");
-    return adapters::SendOutcome{{}, "p-" + std::to_string(sms.id), ""};
+    return Outcome{{}, "p-" + std::to_string(sms.id), ""};
   };
   retry_.max_attempts = 20;
   // Listed secondary first: priority, not order, decides.
@@ -482,7 +571,7 @@ TEST_F(DispatcherTest, StopRecordsSendsFinishingWithinGrace) {
   drain();  // all the stop can do before the sends finish (the grace is far off)
   EXPECT_EQ(done_calls, 0);  // still waiting for the sends
   for (auto& done : primary.parked) {
-    asio::post(io_, [done = std::move(done)] { done(adapters::SendOutcome{{}, "late", ""}); });
+    asio::post(io_, [done = std::move(done)] { done(Outcome{{}, "late", ""}); });
   }
   primary.parked.clear();
   ASSERT_TRUE(run_until([&] { return done_calls > 0; }, milliseconds{2000}));
@@ -585,9 +674,9 @@ TEST_F(DispatcherTest, NoCarrierAvailableHoldsUntilOneIsBack) {
 TEST_F(DispatcherTest, SingleCarrierResumesAfterBreakerCooldown) {
   ScriptedAdapter primary(io_);
   int calls = 0;
-  primary.script = [&](const adapters::OutboundSms& sms, int) {
+  primary.script = [&](const adapters::Submission& sms, int) {
     if (++calls <= 3) return fail_with(carrier_errc::connection_failed, "connection refused");
-    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return Outcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   retry_.max_attempts = 10;
   make_dispatcher({{carrier("primary", 1), &primary}});
@@ -619,7 +708,7 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
   const UnixMs eleven_pm = (real / day) * day + 23 * 3'600'000 + (real % day >= 23 * 3'600'000 ? day : 0);
   const UnixMs offset = eleven_pm - real;
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms&, int) {
+  primary.script = [](const adapters::Submission&, int) {
     return fail_with(carrier_errc::server_error, "http 503");
   };
   make_dispatcher({{carrier("primary", 1), &primary}},
@@ -637,13 +726,13 @@ TEST_F(DispatcherTest, RetriesOfNormalMessagesWaitForTheEndOfQuietHours) {
 
 TEST_F(DispatcherTest, ThrottlingPausesTheCarrierWithoutBurningAnAttempt) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms& sms, int nth) {
+  primary.script = [](const adapters::Submission& sms, int nth) {
     if (nth == 1) {
-      adapters::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
+      Outcome o = fail_with(carrier_errc::throttled, "http 429");
       o.retry_after = milliseconds{300};
       return o;
     }
-    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return Outcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   options_.breaker_min_attempts = 1;  // a breaker that counted throttling would open at once
   make_dispatcher({{carrier("primary", 1), &primary}});
@@ -662,8 +751,8 @@ TEST_F(DispatcherTest, ThrottlingPausesTheCarrierWithoutBurningAnAttempt) {
 
 TEST_F(DispatcherTest, AThrottledCarrierPassesTrafficToTheNext) {
   ScriptedAdapter primary(io_), secondary(io_);
-  primary.script = [](const adapters::OutboundSms&, int) {
-    adapters::SendOutcome o = fail_with(carrier_errc::throttled, "http 429");
+  primary.script = [](const adapters::Submission&, int) {
+    Outcome o = fail_with(carrier_errc::throttled, "http 429");
     o.retry_after = milliseconds{60'000};
     return o;
   };
@@ -681,9 +770,9 @@ TEST_F(DispatcherTest, ThirtyPercentTransientErrorsDeliverEverythingWithoutOpeni
   ScriptedAdapter primary(io_);
   std::mt19937 rng(11);
   std::bernoulli_distribution fails(0.3);
-  primary.script = [&](const adapters::OutboundSms& sms, int) {
+  primary.script = [&](const adapters::Submission& sms, int) {
     if (fails(rng)) return fail_with(carrier_errc::server_error, "http 503");
-    return adapters::SendOutcome{{}, "cm-" + std::to_string(sms.id), ""};
+    return Outcome{{}, "cm-" + std::to_string(sms.id), ""};
   };
   retry_.max_attempts = 20;
   retry_.base_delay = milliseconds{1};
@@ -700,7 +789,7 @@ TEST_F(DispatcherTest, ThirtyPercentTransientErrorsDeliverEverythingWithoutOpeni
 
 TEST_F(DispatcherTest, ACarrierFailingEverythingIsTakenOutQuicklyAndOnlyProbed) {
   ScriptedAdapter primary(io_);
-  primary.script = [](const adapters::OutboundSms&, int) {
+  primary.script = [](const adapters::Submission&, int) {
     return fail_with(carrier_errc::server_error, "http 503");
   };
   retry_.max_attempts = 1000;
@@ -774,7 +863,7 @@ TEST_F(DispatcherTest, ASendSlowerThanItsLeaseIsNeverSentTwice) {
   }
   EXPECT_EQ(status_of(ids[0]), Status::sending);
   for (auto& done : primary.parked) {
-    asio::post(io_, [done = std::move(done)] { done(adapters::SendOutcome{{}, "slow-1", ""}); });
+    asio::post(io_, [done = std::move(done)] { done(Outcome{{}, "slow-1", ""}); });
   }
   primary.parked.clear();
   ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));

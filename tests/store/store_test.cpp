@@ -115,7 +115,7 @@ AttemptResult make_result(std::int64_t id, AttemptResult::Next next, std::string
 
 AttemptResult sent(std::int64_t id, std::string carrier, std::string carrier_message_id, UnixMs at) {
   auto r = make_result(id, AttemptResult::Next::sent, std::move(carrier), {}, at);
-  r.carrier_message_id = std::move(carrier_message_id);
+  if (!carrier_message_id.empty()) r.carrier_message_ids.push_back(std::move(carrier_message_id));
   r.outcome = "sent";
   return r;
 }
@@ -613,6 +613,124 @@ TEST_F(StoreTest, PendingReportsAreBounded) {
   EXPECT_EQ(store.pending_reports(), 2);
 }
 
+// 云MAS and Aliyun name a message by their batch id and the number; SMPP and CMPP by one id
+// per segment. Every such reference finds the message.
+TEST_F(StoreTest, ReportsFindMessagesByBatchIdAndNumberAndBySegmentIds) {
+  Store& store = open();
+  const auto b = make_batch(store, 3, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 3u);
+  auto in_group = [](std::int64_t id, const std::string& to) {
+    auto r = sent(id, "mas", "", 1100);
+    r.carrier_batch_id = "G-1";
+    r.to = to;
+    return r;
+  };
+  auto multipart = sent(b.messages[2].id, "cmpp", "S-1", 1100);
+  multipart.carrier_message_ids.push_back("S-2");
+  ASSERT_FALSE(record(store, {in_group(b.messages[0].id, b.messages[0].to),
+                              in_group(b.messages[1].id, b.messages[1].to), multipart}));
+  EXPECT_EQ(store.get_message(b.messages[0].id)->carrier_batch_id, "G-1");
+  EXPECT_EQ(store.get_message(b.messages[2].id)->carrier_message_id, "S-1");
+
+  DeliveryReport by_group;
+  by_group.carrier = "mas";
+  by_group.carrier_batch_id = "G-1";
+  by_group.number = b.messages[1].to;
+  by_group.delivered = true;
+  by_group.at = 2000;
+  EXPECT_EQ(report_result(store, by_group), ReportResult::applied);
+  EXPECT_EQ(store.get_message(b.messages[1].id)->status, Status::delivered);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::sent);  // the other number
+  // The same batch and a number that is not in it: kept for a record that may still come.
+  by_group.number = "+8613999999999";
+  EXPECT_EQ(report_result(store, by_group), ReportResult::kept);
+  // Another carrier's batch of the same name never matches.
+  by_group.carrier = "aliyun";
+  by_group.number = b.messages[0].to;
+  EXPECT_EQ(report_result(store, by_group), ReportResult::kept);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::sent);
+
+  // The second segment's id finds the message too.
+  EXPECT_EQ(report_result(store, dlr("cmpp", "S-2", false, "UNDELIV", 2100)), ReportResult::applied);
+  EXPECT_EQ(store.get_message(b.messages[2].id)->status, Status::failed);
+}
+
+TEST_F(StoreTest, ABatchReportThatOvertakesItsSendIsAppliedByTheRecord) {
+  Store& store = open();
+  const auto b = make_batch(store, 1, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 1u);
+  DeliveryReport early;
+  early.carrier = "mas";
+  early.carrier_batch_id = "G-9";
+  early.number = b.messages[0].to;
+  early.delivered = true;
+  early.at = 1050;
+  EXPECT_EQ(report_result(store, early), ReportResult::kept);
+  auto r = sent(b.messages[0].id, "mas", "", 1100);
+  r.carrier_batch_id = "G-9";
+  r.to = b.messages[0].to;
+  ASSERT_FALSE(record(store, {r}));
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::delivered);
+  EXPECT_EQ(store.pending_reports(), 0);
+}
+
+TEST_F(StoreTest, ManyReportsCommitTogetherWithOneResultEach) {
+  Store& store = open();
+  const auto b = make_batch(store, 2, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 2u);
+  ASSERT_FALSE(record(store, {sent(b.messages[0].id, "c", "A", 1100),
+                              sent(b.messages[1].id, "c", "B", 1100)}));
+  std::promise<std::vector<ReportResult>> p;
+  store.async_delivery_reports(
+      {dlr("c", "A", true, "", 2000), dlr("c", "nope", true, "", 2000),
+       dlr("c", "A", false, "late", 2001), dlr("c", "B", false, "UNDELIV", 2002)},
+      [&p](std::error_code ec, std::vector<ReportResult> results) {
+        EXPECT_FALSE(ec);
+        p.set_value(std::move(results));
+      });
+  const auto results = p.get_future().get();
+  EXPECT_EQ(results, (std::vector<ReportResult>{ReportResult::applied, ReportResult::kept,
+                                                ReportResult::duplicate, ReportResult::applied}));
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::delivered);
+  EXPECT_EQ(store.get_message(b.messages[1].id)->status, Status::failed);
+}
+
+// A carrier that reuses its ids (counters reset on its side): the newest message wins.
+TEST_F(StoreTest, AReusedCarrierIdNamesTheNewestMessage) {
+  Store& store = open();
+  const auto first = make_batch(store, 1, 100);
+  ASSERT_FALSE(enqueue(store, first).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 1u);
+  ASSERT_FALSE(record(store, {sent(first.messages[0].id, "c", "R-1", 1100)}));
+  const auto second = make_batch(store, 1, 200);
+  ASSERT_FALSE(enqueue(store, second).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 1u);
+  ASSERT_FALSE(record(store, {sent(second.messages[0].id, "c", "R-1", 1200)}));
+  EXPECT_TRUE(report(store, dlr("c", "R-1", true, "", 2000)));
+  EXPECT_EQ(store.get_message(second.messages[0].id)->status, Status::delivered);
+  EXPECT_EQ(store.get_message(first.messages[0].id)->status, Status::sent);
+}
+
+// Version 4 kept carrier ids on the message row only; reports for messages sent before the
+// upgrade must still find them.
+TEST_F(StoreTest, VersionFourDatabaseKeepsItsCarrierIds) {
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    migrate_to(db, 4);
+    db.exec("INSERT INTO batches (id, source, created_at, count) VALUES (7, 'api:old', 1000, 1)");
+    db.exec(
+        "INSERT INTO messages (id, batch_id, recipient, text, segments, status, priority, send_at, "
+        "next_attempt_at, carrier, carrier_message_id, created_at, updated_at) VALUES "
+        "(1, 7, '+8613900010000', 'a', 1, 'sent', 0, 1000, 1000, 'c', 'OLD-1', 1000, 1000)");
+  }
+  Store& store = open();
+  EXPECT_TRUE(report(store, dlr("c", "OLD-1", true, "", 5000)));
+  EXPECT_EQ(store.get_message(1)->status, Status::delivered);
+}
+
 TEST_F(StoreTest, ListMessagesPagesNewestFirstWithFilters) {
   Store& store = open();
   const auto a = make_batch(store, 15, 100);
@@ -1064,6 +1182,14 @@ TEST_F(StoreTest, RetentionPrunesFinishedMessagesAndOldKeysInBatches) {
   EXPECT_EQ(batches, 1);  // old_done's; the others still have messages
   for (const auto& m : old_done.messages) EXPECT_FALSE(store.get_message(m.id));
   EXPECT_TRUE(store.get_attempts(old_done.messages[0].id).empty());
+  {
+    // Their carrier references went with them: a late report finds nothing.
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT COUNT(*) FROM carrier_refs WHERE message_id = ?");
+    q.bind(1, old_done.messages[0].id);
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getInt(), 0);
+  }
   EXPECT_FALSE(store.get_batch(old_done.id));
   EXPECT_EQ(store.get_message(old_queued.messages[0].id)->status, Status::queued);
   EXPECT_EQ(store.get_message(old_sending.messages[0].id)->status, Status::sending);

@@ -405,7 +405,7 @@ TEST_F(RouterTest, MetricsMeasureTheOldestDueAgeOnTheDaemonsClock) {
 
 class NullAdapter : public adapters::Adapter {
  public:
-  void async_send(adapters::OutboundSms, adapters::SendHandler) override {}
+  void submit(std::vector<adapters::Submission>, adapters::ResultHandler) override {}
   void async_stop(std::function<void()> done) override { done(); }
 };
 
@@ -435,7 +435,7 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
                         r.id = claimed[0].id;
                         r.next = store::AttemptResult::Next::sent;
                         r.carrier = "fake";
-                        r.carrier_message_id = "cm-1";
+                        r.carrier_message_ids = {"cm-1"};
                         r.outcome = "sent";
                         r.at = now_ms();
                         r.owner = 7;
@@ -474,6 +474,89 @@ TEST_F(RouterTest, DeliveryReportsAndReadiness) {
   json ready = json::parse(res.body());
   EXPECT_EQ(ready["carriers"][0]["name"], "fake");
   EXPECT_EQ(ready["carriers"][0]["breaker"], "closed");
+}
+
+// A carrier whose protocol wants its own answers (as Aliyun's {"code":0}): reports parsed by the
+// adapter, the adapter's answer after the commit, its error answer for a malformed push.
+class AnsweringAdapter : public adapters::Adapter {
+ public:
+  void submit(std::vector<adapters::Submission>, adapters::ResultHandler) override {}
+  void async_stop(std::function<void()> done) override { done(); }
+  adapters::CallbackParse parse_callback(const adapters::CallbackRequest& request) const override {
+    adapters::CallbackParse p;
+    if (request.body == "bad") {
+      p.error = "not a report";
+      p.answer = {400, "application/json", R"({"code":1,"msg":"bad"})"};
+      return p;
+    }
+    // "id1,id2,...": each delivered.
+    std::size_t start = 0;
+    while (start <= request.body.size()) {
+      const auto comma = request.body.find(',', start);
+      adapters::Report r;
+      r.carrier_id = request.body.substr(start, comma == std::string::npos ? std::string::npos
+                                                                             : comma - start);
+      p.reports.push_back(std::move(r));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    p.answer = {200, "application/json", R"({"code":0,"msg":"OK"})"};
+    return p;
+  }
+};
+
+TEST_F(RouterTest, ACallbackCarriesManyReportsAndGetsTheCarriersOwnAnswer) {
+  AnsweringAdapter adapter;
+  config_.carriers.push_back({});
+  config_.carriers.back().name = "cloud";
+  config_.carriers.back().callback_secret = "s3cret-path-value";
+  Dependencies deps{*store_, metrics_, {},
+                    [&](const std::string& name) -> const adapters::Adapter* {
+                      return name == "cloud" ? &adapter : nullptr;
+                    },
+                    {}};
+  router_ = std::make_unique<Router>(io_, config_, std::move(deps));
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    Response res = send({{"to", "1380013800" + std::to_string(i)}, {"text", "hi"}});
+    ASSERT_EQ(res.result_int(), 202);
+    ids.push_back(std::stoll(json::parse(res.body())["messages"][0]["id"].get<std::string>()));
+  }
+  std::promise<void> recorded;
+  store_->async_claim(now_ms(), now_ms() + 60'000, 10, /*owner=*/7,
+                      [&](std::error_code ec, std::vector<store::ClaimedMessage> claimed) {
+                        ASSERT_FALSE(ec);
+                        std::vector<store::AttemptResult> results;
+                        for (const auto& c : claimed) {
+                          store::AttemptResult r;
+                          r.id = c.id;
+                          r.next = store::AttemptResult::Next::sent;
+                          r.carrier = "cloud";
+                          r.carrier_message_ids = {"c-" + std::to_string(c.id)};
+                          r.outcome = "sent";
+                          r.at = now_ms();
+                          r.owner = 7;
+                          results.push_back(std::move(r));
+                        }
+                        store_->async_record(std::move(results),
+                                             [&](std::error_code) { recorded.set_value(); });
+                      });
+  ASSERT_EQ(recorded.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+
+  const std::string path = "/v1/callbacks/cloud/s3cret-path-value";
+  Response res = call(request(http::verb::post, path, "",
+                              "c-" + std::to_string(ids[0]) + ",c-" + std::to_string(ids[2])));
+  ASSERT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(res.body(), R"({"code":0,"msg":"OK"})");
+  EXPECT_EQ(store_->get_message(ids[0])->status, Status::delivered);
+  EXPECT_EQ(store_->get_message(ids[1])->status, Status::sent);
+  EXPECT_EQ(store_->get_message(ids[2])->status, Status::delivered);
+  EXPECT_EQ(metrics_.delivery_reports.value({"cloud", "delivered"}), 2);
+
+  res = call(request(http::verb::post, path, "", "bad"));
+  EXPECT_EQ(res.result_int(), 400);
+  EXPECT_EQ(res.body(), R"({"code":1,"msg":"bad"})");
+  EXPECT_EQ(store_->get_message(ids[1])->status, Status::sent);
 }
 
 }  // namespace
