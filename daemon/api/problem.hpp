@@ -10,7 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "common/text_check.hpp"
+#include "common/field_error.hpp"
 
 namespace smsgw::api {
 
@@ -29,30 +29,8 @@ enum class ProblemKind {
   unavailable,          // 503: storage unavailable, not ready, too many connections
 };
 
-struct FieldError {
-  std::string field;    // JSON field or query parameter, e.g. "to[2]", "limit"
-  std::string message;
-};
-
-// Adds {field, "must not contain control characters (...)"} when `value` holds one
-// (common/text_check.hpp); absent values pass. Inline: the schedule rules use it too, and they
-// sit below smsgw_api.
-inline void reject_control_characters(std::vector<FieldError>& errors, std::string_view field,
-                                      std::string_view value,
-                                      Newlines newlines = Newlines::reject) {
-  if (auto problem = control_character_problem(value, newlines))
-    errors.push_back({std::string(field), std::move(*problem)});
-}
-inline void reject_control_characters(std::vector<FieldError>& errors, std::string_view field,
-                                      const std::string& value,
-                                      Newlines newlines = Newlines::reject) {
-  reject_control_characters(errors, field, std::string_view(value), newlines);
-}
-inline void reject_control_characters(std::vector<FieldError>& errors, std::string_view field,
-                                      const std::optional<std::string>& value,
-                                      Newlines newlines = Newlines::reject) {
-  if (value) reject_control_characters(errors, field, std::string_view(*value), newlines);
-}
+using smsgw::FieldError;
+using smsgw::reject_control_characters;
 
 unsigned status_of(ProblemKind kind) noexcept;
 std::string_view title_of(ProblemKind kind) noexcept;

@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "api/auth.hpp"
-#include "api/fanout.hpp"
+#include "api/send.hpp"
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
 #include "api/send.hpp"

@@ -7,7 +7,7 @@
 #include <unordered_set>
 #include <variant>
 
-#include "api/fanout.hpp"
+#include "api/send.hpp"
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
 #include "common/crypto.hpp"

@@ -1,39 +1,17 @@
 #include "api/send.hpp"
 
-#include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
-#include "api/http_util.hpp"
 #include "common/duration.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
 #include "common/text_check.hpp"
 #include "common/time.hpp"
-#include "schedule/quiet_hours.hpp"
 
 namespace smsgw::api {
 
 using json = nlohmann::json;
-
-namespace {
-
-// Above this many recipients the 202 body omits the per-message list (SPEC allows it): a
-// 100,000-recipient response would be megabytes, stored again with its idempotency key.
-constexpr std::size_t kMaxListedMessages = 1000;
-
-}  // namespace
-
-std::optional<std::string> check_time_bounds(UnixMs t, UnixMs now,
-                                             std::chrono::milliseconds horizon) {
-  if (t < 0) return std::string("must not be before 1970-01-01T00:00:00Z");
-  if (t > now && t - now > horizon.count()) {
-    return "is more than " + format_duration(horizon) + " ahead (limits.max_schedule_ahead); at most " +
-           format_rfc3339(now + horizon.count());
-  }
-  return std::nullopt;
-}
 
 // Collects every field error rather than stopping at the first, so a client fixes its request
 // in one round trip. Returns the detail for the problem (empty if the request is valid).
@@ -183,119 +161,5 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
   return detail;
 }
 
-
-SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) {
-  SendPlan out;
-  std::vector<FieldError>& errors = out.errors;
-  // Template, groups and params are all checked before anything is written.
-  std::optional<templates::Parsed> parsed;
-  if (sr.template_name) {
-    auto row = ctx.store.get_template(*sr.template_name);
-    if (!row) {
-      errors.push_back({"template", "no template named \"" + *sr.template_name + "\""});
-    } else {
-      parsed = templates::parse(row->body);
-      if (!parsed->ok()) {
-        errors.push_back({"template", "the stored template does not parse: " +
-                                          parsed->error->to_string()});
-      }
-    }
-  }
-  std::vector<std::string> unknown_groups;
-  std::vector<store::Target> targets = ctx.store.resolve_targets(sr.groups, sr.to, unknown_groups);
-  if (!unknown_groups.empty()) {
-    std::string names;
-    for (const auto& g : unknown_groups) names += (names.empty() ? "" : ", ") + g;
-    errors.push_back({"groups", "unknown group(s): " + names});
-  }
-  if (errors.empty() && targets.empty()) {
-    errors.push_back({"groups", "the groups have no members"});
-  }
-  if (errors.empty() && targets.size() > ctx.limits.max_recipients_per_request) {
-    errors.push_back({sr.groups.empty() ? "to" : "groups",
-                      "resolves to " + std::to_string(targets.size()) + " recipients; at most " +
-                          std::to_string(ctx.limits.max_recipients_per_request) + " per request"});
-  }
-  if (!errors.empty()) {
-    out.detail = errors.size() == 1 ? "1 field is invalid"
-                                    : std::to_string(errors.size()) + " fields are invalid";
-    return out;
-  }
-
-  const UnixMs now = ctx.now;
-  FanoutSpec spec;
-  spec.tmpl = parsed ? parsed->tmpl.get() : nullptr;
-  spec.text = sr.text;
-  spec.params = &sr.params;
-  spec.signature = ctx.sms.signature;
-  spec.daily_cap = 0;  // counted by the store, inside the commit
-  spec.max_text_chars = ctx.limits.max_text_chars;
-  spec.dates = date_values(ctx.tz, now);
-  const std::map<std::string, std::int64_t> no_counts;
-  Fanout fan = build_fanout(targets, no_counts, spec);
-  if (!fan.errors.empty()) {
-    out.errors = std::move(fan.errors);
-    out.detail = "the message cannot be built for every recipient";
-    return out;
-  }
-
-  const auto n = static_cast<std::int64_t>(fan.messages.size());
-  const std::int64_t first_id = n > 0 ? ctx.store.allocate_message_ids(n) : 0;
-  store::NewBatch& batch = out.batch;
-  batch.id = ctx.store.allocate_batch_id();
-  batch.source = std::move(source);
-  batch.created_at = now;
-  if (ctx.sms.daily_cap_per_recipient > 0) {
-    batch.daily_cap = {ctx.sms.daily_cap_per_recipient, ctx.tz.start_of_local_day(now)};
-  }
-  // Quiet hours move a non-urgent send into the morning; the 202 shows the real send_at.
-  const UnixMs send_at =
-      schedule::quiet_due(ctx.sms.quiet_hours, ctx.tz, sr.priority, sr.send_at.value_or(now));
-  for (std::int64_t i = 0; i < n; ++i) {
-    store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
-    m.id = first_id + i;
-    m.priority = sr.priority;
-    m.send_at = send_at;
-    m.expires_at = sr.expires_at;
-  }
-  batch.messages = std::move(fan.messages);
-  batch.skips = std::move(fan.skips);
-  std::optional<UnixMs> moved;
-  if (send_at != sr.send_at.value_or(now)) moved = send_at;
-  if (batch.daily_cap.cap > 0) {
-    // The cap may turn messages into skips at commit: the body is rendered from what the
-    // writer committed, inside its transaction.
-    out.render = [moved](const store::NewBatch& committed) {
-      return render_send_response(committed, moved);
-    };
-  } else {
-    // Nothing changes at commit: render here, off the writer thread, which every request's
-    // commit waits for.
-    auto body = std::make_shared<std::string>(render_send_response(batch, moved));
-    out.render = [body](const store::NewBatch&) { return std::move(*body); };
-  }
-  out.count = n;
-  out.due_at = send_at;
-  return out;
-}
-
-std::string render_send_response(const store::NewBatch& committed, std::optional<UnixMs> moved) {
-  std::map<std::string, std::int64_t> by_reason;
-  for (const auto& skip : committed.skips) ++by_reason[skip.reason];
-  const auto n = static_cast<std::int64_t>(committed.messages.size());
-  json body = {{"batch_id", std::to_string(committed.id)},
-               {"count", n},
-               {"skipped", static_cast<std::int64_t>(committed.skips.size())},
-               {"skipped_by_reason", by_reason}};
-  if (moved) body["send_at"] = format_rfc3339(*moved);
-  if (committed.messages.size() <= kMaxListedMessages) {
-    json listed = json::array();
-    for (const auto& m : committed.messages) {
-      listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
-    }
-    body["messages"] = std::move(listed);
-  }
-  return dump(body);
-}
 
 }  // namespace smsgw::api

@@ -827,7 +827,7 @@ class Loader {
         wrong_type(element, index_path, "a table ([[schedules]])");
         continue;
       }
-      std::vector<api::FieldError> errors;
+      std::vector<FieldError> errors;
       const nlohmann::json doc = to_json_value(*table);
       const auto spec = schedule::parse_spec(doc, *tz, errors);
       schedule::reject_control_characters_in_spec(doc, errors);

@@ -623,7 +623,7 @@ std::string_view trim(std::string_view s) {
 // A list of non-empty strings; `each` validates and may rewrite an element.
 template <typename F>
 std::vector<std::string> string_list(const json& j, const char* field,
-                                     std::vector<api::FieldError>& errors, F&& each) {
+                                     std::vector<FieldError>& errors, F&& each) {
   std::vector<std::string> out;
   if (!j.contains(field) || j[field].is_null()) return out;
   const json& a = j[field];
@@ -656,7 +656,7 @@ std::vector<std::string> string_list(const json& j, const char* field,
 }  // namespace
 
 std::optional<Spec> parse_spec(const json& j, const TimeZone& tz,
-                               std::vector<api::FieldError>& errors) {
+                               std::vector<FieldError>& errors) {
   const std::size_t errors_before = errors.size();
   if (!j.is_object()) {
     errors.push_back({"body", "must be a JSON object describing the schedule"});
@@ -703,7 +703,7 @@ std::optional<Spec> parse_spec(const json& j, const TimeZone& tz,
   });
   const bool list_errors =
       std::any_of(errors.begin() + static_cast<std::ptrdiff_t>(errors_before), errors.end(),
-                  [](const api::FieldError& e) {
+                  [](const FieldError& e) {
                     return e.field.rfind("groups", 0) == 0 || e.field.rfind("to", 0) == 0;
                   });
   if (s.groups.empty() && s.to.empty() && !list_errors) {
@@ -770,16 +770,16 @@ std::optional<Spec> parse_spec(const json& j, const TimeZone& tz,
   return s;
 }
 
-void reject_control_characters_in_spec(const json& j, std::vector<api::FieldError>& errors) {
+void reject_control_characters_in_spec(const json& j, std::vector<FieldError>& errors) {
   if (!j.is_object()) return;
   if (auto d = j.find("description"); d != j.end() && d->is_string())
-    api::reject_control_characters(errors, "description", d->get_ref<const std::string&>());
+    reject_control_characters(errors, "description", d->get_ref<const std::string&>());
   if (auto p = j.find("params"); p != j.end() && p->is_object()) {
     for (const auto& [key, value] : p->items()) {
       if (auto bad = control_character_problem(key)) {
         errors.push_back({"params", "parameter names " + *bad});
       } else if (value.is_string()) {
-        api::reject_control_characters(errors, "params." + key, value.get_ref<const std::string&>());
+        reject_control_characters(errors, "params." + key, value.get_ref<const std::string&>());
       }
     }
   }

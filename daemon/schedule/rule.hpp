@@ -25,7 +25,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "api/problem.hpp"
+#include "common/field_error.hpp"
 #include "calendar/calendar.hpp"
 #include "common/timezone.hpp"
 #include "common/types.hpp"
@@ -78,7 +78,7 @@ struct Spec {
   std::vector<std::string> groups;
   std::vector<std::string> to;  // E.164 after normalisation
   std::string template_name;
-  std::vector<std::pair<std::string, std::string>> params;  // like api::Params
+  std::vector<std::pair<std::string, std::string>> params;  // like sending::Params
   Priority priority = Priority::normal;
   Expiry expiry = Expiry::none;
   std::int64_t expires_after_ms = 0;  // Expiry::after
@@ -92,14 +92,14 @@ struct Spec {
 //    "expires"?: "none" | "holiday_end" | "<duration, e.g. 12h>", "enabled"?: true}
 // At least one of groups/to. Does not check that groups and template exist (the caller does).
 std::optional<Spec> parse_spec(const nlohmann::json& j, const TimeZone& tz,
-                               std::vector<api::FieldError>& errors);
+                               std::vector<FieldError>& errors);
 nlohmann::json to_json(const Spec& s, const TimeZone& tz);
 
 // For a new definition (API body, config file), on top of parse_spec: the free texts
 // ("description", the "params" names and values) must not hold control characters
 // (common/text_check.hpp). Not part of parse_spec, which also reads stored definitions: one
 // saved before this rule existed must keep firing.
-void reject_control_characters_in_spec(const nlohmann::json& j, std::vector<api::FieldError>& errors);
+void reject_control_characters_in_spec(const nlohmann::json& j, std::vector<FieldError>& errors);
 
 // One firing of a schedule.
 struct Occurrence {

@@ -8,7 +8,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
-#include "api/send.hpp"
+#include "sending/plan.hpp"
 #include "common/time.hpp"
 
 namespace smsgw::schedule {
@@ -34,7 +34,7 @@ std::string_view label(store::RunOutcome o, bool caught_up) {
   return store::to_string(o);
 }
 
-std::string join_errors(const std::vector<api::FieldError>& errors) {
+std::string join_errors(const std::vector<FieldError>& errors) {
   std::string out;
   for (const auto& e : errors) {
     if (!out.empty()) out += "; ";
@@ -82,7 +82,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
 
   std::optional<Spec> spec_of(const store::ScheduleRow& row) {
     auto doc = nlohmann::json::parse(row.spec_json, nullptr, false);
-    std::vector<api::FieldError> errors;
+    std::vector<FieldError> errors;
     std::optional<Spec> spec;
     if (!doc.is_discarded()) spec = parse_spec(doc, options.tz, errors);
     if (!spec && reported_bad.insert(row.id).second) {
@@ -167,7 +167,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
       run.error = "the daemon was not running at " + format_rfc3339(occ.at) +
                   " and came back more than catch_up later";
     } else {
-      api::SendRequest request;
+      sending::SendRequest request;
       request.to = spec.to;
       request.groups = spec.groups;
       request.template_name = spec.template_name;
@@ -191,12 +191,12 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         // worker (deps.offload), and the run is recorded from there.
         in_flight.insert(key);
         auto plan_and_commit = [weak = weak_from_this(), run, request = std::move(request),
-                                ctx = api::SendContext{deps.store, options.limits, options.sms,
+                                ctx = sending::SendContext{deps.store, options.limits, options.sms,
                                                        options.tz, now},
                                 name = row.name]() mutable {
           auto self = weak.lock();
           if (!self) return;
-          api::SendPlan plan = api::plan_send(ctx, request, "schedule:" + name);
+          sending::SendPlan plan = sending::plan_send(ctx, request, "schedule:" + name);
           std::optional<store::NewBatch> planned;
           UnixMs due = ctx.now;
           if (!plan.errors.empty()) {

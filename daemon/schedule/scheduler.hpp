@@ -1,7 +1,7 @@
 #pragma once
 // Fires schedules. One timer on the io_context sleeps until the earliest next occurrence of any
 // enabled schedule (capped at an hour, so a wall-clock step is noticed without polling); each
-// firing builds its batch with api::plan_send, exactly like POST /v1/messages, and commits it
+// firing builds its batch with sending::plan_send, exactly like POST /v1/messages, and commits it
 // together with the occurrence's run row (Store::async_record_run), so a restart, a SIGHUP or
 // two overlapping passes never send an occurrence twice.
 //

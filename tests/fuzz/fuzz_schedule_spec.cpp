@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nlohmann::json doc = nlohmann::json::parse(fuzz::as_text(data, size), nullptr, false);
   if (doc.is_discarded()) return 0;
   try {
-    std::vector<api::FieldError> errors;
+    std::vector<FieldError> errors;
     const auto spec = schedule::parse_spec(doc, zone(), errors);
     if (!spec) {
       FUZZ_CHECK(!errors.empty());
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!spec->groups.empty() || !spec->to.empty());
     FUZZ_CHECK(!spec->template_name.empty());
     const nlohmann::json stored = schedule::to_json(*spec, zone());
-    std::vector<api::FieldError> again_errors;
+    std::vector<FieldError> again_errors;
     const auto again = schedule::parse_spec(stored, zone(), again_errors);
     if (!again)
       FUZZ_FAIL("stored form " + stored.dump() + " is refused: " + again_errors[0].field + " " +

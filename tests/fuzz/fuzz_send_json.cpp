@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_text_chars = 70;
   const UnixMs now = *parse_rfc3339("2026-11-26T09:30:00+08:00");
   api::SendRequest out;
-  std::vector<api::FieldError> errors;
+  std::vector<FieldError> errors;
   std::string detail;
   try {
     detail = api::validate_send(doc, limits, now, out, errors);

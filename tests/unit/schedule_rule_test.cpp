@@ -420,7 +420,7 @@ json reminder_json() {
 }
 
 TEST_F(ScheduleRule, ParseSpecAndRoundTrip) {
-  std::vector<api::FieldError> errors;
+  std::vector<FieldError> errors;
   json j = reminder_json();
   j["to"] = {"138 0013 8000", "+8613900139000"};
   j["params"] = {{"office", "纪委"}, {"year", 2026}, {"urgent", false}};
@@ -448,14 +448,14 @@ TEST_F(ScheduleRule, ParseSpecAndRoundTrip) {
   EXPECT_EQ(out["kind"], "holiday");
   EXPECT_EQ(out["expires"], "holiday_end");
   EXPECT_EQ(out["params"]["year"], "2026");
-  std::vector<api::FieldError> errors2;
+  std::vector<FieldError> errors2;
   const auto again = parse_spec(out, tz_, errors2);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(to_json(*again, tz_), out);
 }
 
 TEST_F(ScheduleRule, ParseSpecDefaultsAndDurations) {
-  std::vector<api::FieldError> errors;
+  std::vector<FieldError> errors;
   const json j = {{"name", "monthly_briefing"},
                   {"when", "first workday of each month at 09:30"},
                   {"groups", {"deputies", "cppcc", "deputies"}},
@@ -478,7 +478,7 @@ TEST_F(ScheduleRule, ParseSpecDefaultsAndDurations) {
 
 TEST_F(ScheduleRule, ParseSpecErrorsNameTheField) {
   const auto fields_of = [&](const json& j) {
-    std::vector<api::FieldError> errors;
+    std::vector<FieldError> errors;
     EXPECT_FALSE(parse_spec(j, tz_, errors).has_value()) << j.dump();
     std::vector<std::string> f;
     for (const auto& e : errors) f.push_back(e.field);
@@ -524,7 +524,7 @@ TEST_F(ScheduleRule, ParseSpecOfMegabyteListsIsLinear) {
   }
   j["groups"] = groups;
   j["to"] = to;
-  std::vector<api::FieldError> errors;
+  std::vector<FieldError> errors;
   const auto start = std::chrono::steady_clock::now();
   const auto s = parse_spec(j, tz_, errors);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
@@ -544,7 +544,7 @@ TEST_F(ScheduleRule, LongRecipientListsStayLinear) {
   for (int i = 0; i < 100'000; ++i) to.push_back("+86138" + std::to_string(10'000'000 + i));
   to.push_back("+8613810000000");  // a repeat
   const json j = {{"name", "many"}, {"when", "cron 0 9 * * *"}, {"to", to}, {"template", "t"}};
-  std::vector<api::FieldError> errors;
+  std::vector<FieldError> errors;
   const auto start = std::chrono::steady_clock::now();
   const auto s = parse_spec(j, tz_, errors);
   const auto elapsed = std::chrono::steady_clock::now() - start;

@@ -111,7 +111,7 @@ class SchedulerTest : public ::testing::Test {
                             const std::string& expires = "holiday_end") {
     json doc = {{"name", name}, {"when", when}, {"groups", {"cadres"}}, {"template", tmpl},
                 {"expires", expires}};
-    std::vector<api::FieldError> errors;
+    std::vector<FieldError> errors;
     auto spec = parse_spec(doc, tz_, errors);
     if (!spec) {
       ADD_FAILURE() << (errors.empty() ? "" : errors[0].field + ": " + errors[0].message);

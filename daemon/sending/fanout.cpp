@@ -1,4 +1,4 @@
-#include "api/fanout.hpp"
+#include "sending/fanout.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "common/text_check.hpp"
 #include "templates/signature.hpp"
 
-namespace smsgw::api {
+namespace smsgw::sending {
 
 using json = nlohmann::json;
 
@@ -222,4 +222,4 @@ Fanout build_fanout(std::vector<store::Target>& targets,
   return out;
 }
 
-}  // namespace smsgw::api
+}  // namespace smsgw::sending

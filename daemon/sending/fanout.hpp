@@ -15,12 +15,12 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "api/problem.hpp"
+#include "common/field_error.hpp"
 #include "common/timezone.hpp"
 #include "store/store.hpp"
 #include "templates/template.hpp"
 
-namespace smsgw::api {
+namespace smsgw::sending {
 
 // The date builtins at one instant in the daemon's timezone.
 struct DateValues {
@@ -89,4 +89,4 @@ Fanout build_fanout(std::vector<store::Target>& targets,
                     const std::map<std::string, std::int64_t>& counts_today,
                     const FanoutSpec& spec);
 
-}  // namespace smsgw::api
+}  // namespace smsgw::sending
