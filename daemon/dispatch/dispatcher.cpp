@@ -545,8 +545,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     s.segments = m.segments;
     s.priority = m.priority;
     s.expires_at = m.expires_at;
-    if (!c.config.signature.empty()) {
-      s.text = templates::resign(s.text, c.config.default_signature, c.config.signature);
+    // The signature in force now (the carrier's own, else [sms] signature of the live config)
+    // in place of the one the message was accepted with.
+    const std::string_view accepted =
+        m.signature ? std::string_view(*m.signature) : std::string_view(c.config.default_signature);
+    const std::string_view now_signature =
+        c.config.signature.empty() ? std::string_view(c.config.default_signature)
+                                   : std::string_view(c.config.signature);
+    if (accepted != now_signature) {
+      s.text = templates::signature_for_sending(s.text, m.signature, c.config.signature,
+                                                c.config.default_signature);
       s.segments = std::max(1, measure_sms(s.text).segments);
     }
     c.batch.push_back(std::move(s));
@@ -801,6 +809,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
       c.config.burst = it->burst;
       c.config.priority = it->priority;
       c.config.enabled = it->enabled;
+      c.config.signature = it->signature;
+      c.config.default_signature = it->default_signature;
       c.bucket.reconfigure(c.config.rate, effective_burst(c.config), now);
     }
     sort_carriers();

@@ -52,7 +52,8 @@ class Dispatcher {
   void start();
   // New work was committed, due at `due_at` (may be in the future). Cheap; call on the io thread.
   void notify(UnixMs due_at);
-  // SIGHUP: rate, burst, priority, enabled of carriers with the same name; retry and breaker
+  // SIGHUP: rate, burst, priority, enabled, signature of carriers with the same name, and
+  // [sms] signature (CarrierConfig::default_signature); retry and breaker
   // settings. Carriers cannot be added or removed without a restart (adapters own connections).
   void reconfigure(const std::vector<config::CarrierConfig>& carriers, config::RetryConfig retry,
                    config::DispatchConfig options);

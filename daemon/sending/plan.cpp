@@ -95,6 +95,7 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.id = ctx.store.allocate_batch_id();
   batch.source = std::move(source);
   batch.created_at = now;
+  batch.signature = ctx.sms.signature;
   if (ctx.sms.daily_cap_per_recipient > 0) {
     batch.daily_cap = {ctx.sms.daily_cap_per_recipient, ctx.tz.start_of_local_day(now)};
   }

@@ -179,8 +179,12 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     // carrier_refs maps each such reference to its message, for delivery reports; refs are
     // "<id>" or "<batch id> <E.164>" (carrier ids hold no spaces). It replaces the index on
     // messages (carrier, carrier_message_id); the newest message wins a reused reference.
+    // messages.signature: the [sms] signature in force when the message was accepted (its text
+    // starts with it, or it was empty), so the dispatcher can put the live one in its place;
+    // NULL for rows from before.
     R"sql(
 ALTER TABLE messages ADD COLUMN carrier_batch_id TEXT NULL;
+ALTER TABLE messages ADD COLUMN signature TEXT NULL;
 CREATE TABLE carrier_refs (
   carrier    TEXT    NOT NULL,
   ref        TEXT    NOT NULL,

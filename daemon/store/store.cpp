@@ -136,8 +136,8 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
   {
     Use ins(w.stmt(
         "INSERT INTO messages (id, batch_id, recipient, text, segments, status, priority, send_at, "
-        "expires_at, next_attempt_at, attempts, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?, ?)"));
+        "expires_at, next_attempt_at, attempts, created_at, updated_at, signature) "
+        "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?, ?, ?)"));
     for (const NewMessage& m : batch.messages) {
       const UnixMs send_at = m.send_at != 0 ? m.send_at : now;
       ins->bind(1, m.id);
@@ -151,6 +151,7 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
       ins->bind(9, send_at);
       ins->bind(10, now);
       ins->bind(11, now);
+      ins->bindNoCopy(12, batch.signature);
       ins->exec();
       ins->reset();
     }
@@ -219,6 +220,7 @@ void read_claimable(SQLite::Statement& s, std::vector<ClaimedMessage>& out) {
     m.priority = priority_of(s.getColumn(4).getInt());
     m.attempts = s.getColumn(5).getInt();
     m.expires_at = int64_of(s.getColumn(6));
+    if (!s.getColumn(7).isNull()) m.signature = s.getColumn(7).getString();
     out.push_back(std::move(m));
   }
 }
@@ -230,7 +232,7 @@ std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit, std:
   // One query per priority: each is a range scan of messages_claim that stops at `now`, so
   // messages scheduled for the future are never read.
   const char* const due_sql =
-      "SELECT id, recipient, text, segments, priority, attempts, expires_at FROM messages "
+      "SELECT id, recipient, text, segments, priority, attempts, expires_at, signature FROM messages "
       "WHERE status = 'queued' AND priority = ? AND next_attempt_at <= ? "
       "ORDER BY next_attempt_at LIMIT ?";
   const auto room = [&] { return static_cast<int>(limit - static_cast<int>(out.size())); };
@@ -248,7 +250,7 @@ std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit, std:
         // 'sending' row; the partial index is the range scan meant for this.
         // A lease that ran out while its owner still has the message in flight stays with that
         // owner: only a dead dispatcher's leases are taken over.
-        "SELECT id, recipient, text, segments, priority, attempts, expires_at FROM messages "
+        "SELECT id, recipient, text, segments, priority, attempts, expires_at, signature FROM messages "
         "INDEXED BY messages_lease WHERE status = 'sending' AND lease_until < ? "
         "AND (lease_owner IS NULL OR lease_owner != ?) ORDER BY lease_until LIMIT ?"));
     lost->bind(1, now);

@@ -71,6 +71,9 @@ struct NewBatch {
   std::vector<NewMessage> messages;
   std::vector<Skip> skips;  // recipients of this send that get no message, with the reason
   DailyCap daily_cap;       // messages over it become skips with reason "daily_cap"
+  // The [sms] signature the texts were signed with ("" = none), stored with every message so
+  // the dispatcher can swap in the signature in force when it sends (sending/signature.hpp).
+  std::string signature;
 };
 
 // Builds the response body from the batch as committed (capped messages moved to skips), on
@@ -124,6 +127,7 @@ struct ClaimedMessage {
   std::int64_t id = 0;
   std::string to;
   std::string text;
+  std::optional<std::string> signature;  // NewBatch::signature; nullopt for older rows
   int segments = 1;
   Priority priority = Priority::normal;
   int attempts = 0;  // attempts made before this claim

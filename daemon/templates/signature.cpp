@@ -12,8 +12,12 @@ std::string apply_signature(std::string_view text, std::string_view signature) {
   return out;
 }
 
-std::string resign(std::string_view text, std::string_view from, std::string_view to) {
-  if (to.empty()) return std::string(text);
+std::string signature_for_sending(std::string_view text, const std::optional<std::string>& accepted,
+                                  std::string_view carrier_signature,
+                                  std::string_view default_signature) {
+  const std::string_view from = accepted ? std::string_view(*accepted) : default_signature;
+  const std::string_view to = carrier_signature.empty() ? default_signature : carrier_signature;
+  if (from == to) return std::string(text);
   if (!from.empty() && text.starts_with(from)) text.remove_prefix(from.size());
   return apply_signature(text, to);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The carrier signature (【机构名】) that Chinese carriers require on every SMS.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,8 +10,13 @@ namespace smsgw::templates {
 // Prepends `signature` unless it is empty or the text already starts with it.
 std::string apply_signature(std::string_view text, std::string_view signature);
 
-// Swaps signature `from` at the start of `text` for `to` (a carrier's own signature); when the
-// text does not start with `from`, applies `to` as apply_signature does. Empty `to`: unchanged.
-std::string resign(std::string_view text, std::string_view from, std::string_view to);
+// The one place a message's signature is chosen for sending: the signature in force now — the
+// carrier's own (`carrier_signature`) if it has one, else [sms] signature (`default_signature`,
+// from the live config) — in place of the one the text was accepted with (`accepted`; nullopt
+// for messages stored before it was recorded, which are taken to carry `default_signature`).
+// A SIGHUP that changes a signature therefore never signs a queued message twice.
+std::string signature_for_sending(std::string_view text, const std::optional<std::string>& accepted,
+                                  std::string_view carrier_signature,
+                                  std::string_view default_signature);
 
 }  // namespace smsgw::templates

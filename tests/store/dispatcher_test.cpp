@@ -330,6 +330,46 @@ TEST_F(DispatcherTest, SubmitsOnlyWithinCreditAndResumesWhenGranted) {
   for (auto id : ids) EXPECT_EQ(store_->get_attempts(id).size(), 1u);
 }
 
+// SIGHUP changed [sms] signature after a message was accepted, and later gave the carrier its
+// own: the queued message goes out with the one in force, never with two.
+TEST_F(DispatcherTest, SendsWithTheSignatureInForceNotTheOneItWasAcceptedWith) {
+  ScriptedAdapter primary(io_);
+  auto config = carrier("primary", 1);
+  config.default_signature = "【区纪委】";
+  make_dispatcher({{config, &primary}});
+  auto signed_batch = [&](const std::string& text) {
+    store::NewBatch batch;
+    batch.id = store_->allocate_batch_id();
+    batch.source = "test";
+    batch.created_at = now_ms();
+    batch.signature = "【区纪委】";
+    auto m = message();
+    m.id = store_->allocate_message_ids(1);
+    m.text = text;
+    batch.messages.push_back(m);
+    std::promise<std::error_code> committed;
+    store_->async_enqueue(std::move(batch), std::nullopt, {},
+                          [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
+    EXPECT_FALSE(committed.get_future().get());
+    return m.id;
+  };
+  config.default_signature = "【区监委】";  // the SIGHUP
+  dispatcher_->reconfigure({config}, retry_, options_);
+  const auto first = signed_batch("【区纪委】会议通知");
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(first) == Status::sent; }));
+  ASSERT_EQ(primary.sent.size(), 1u);
+  EXPECT_EQ(primary.sent[0].sms.text, "【区监委】会议通知");
+
+  config.signature = "【移动】";
+  dispatcher_->reconfigure({config}, retry_, options_);
+  const auto second = signed_batch("【区纪委】学习通知");
+  dispatcher_->notify(now_ms());
+  ASSERT_TRUE(run_until([&] { return status_of(second) == Status::sent; }));
+  ASSERT_EQ(primary.sent.size(), 2u);
+  EXPECT_EQ(primary.sent[1].sms.text, "【移动】学习通知");
+}
+
 TEST_F(DispatcherTest, UrgentIsClaimedBeforeNormal) {
   ScriptedAdapter primary(io_);
   options_.claim_batch = 2;

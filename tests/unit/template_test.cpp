@@ -334,12 +334,25 @@ TEST(Signature, PrependedUnlessPresent) {
   EXPECT_EQ(apply_signature("【区监委】通知", "【区纪委】"), "【区纪委】【区监委】通知");
 }
 
-TEST(Signature, ResignSwapsTheDefaultForACarriersOwn) {
-  EXPECT_EQ(resign("【区纪委】会议通知", "【区纪委】", "【区监委】"), "【区监委】会议通知");
-  EXPECT_EQ(resign("会议通知", "【区纪委】", "【区监委】"), "【区监委】会议通知");
-  EXPECT_EQ(resign("会议通知", "", "【区监委】"), "【区监委】会议通知");
-  EXPECT_EQ(resign("【区纪委】会议通知", "【区纪委】", ""), "【区纪委】会议通知");
-  EXPECT_EQ(resign("【区监委】会议通知", "【区纪委】", "【区监委】"), "【区监委】会议通知");
+// The signature in force at sending replaces the one the message was accepted with: a SIGHUP
+// that changed [sms] signature (or a carrier's) must not sign a queued message twice.
+TEST(Signature, SendingSwapsTheAcceptedSignatureForTheOneInForce) {
+  const std::optional<std::string> a = std::string("【区纪委】");
+  // Nothing changed: the text as stored.
+  EXPECT_EQ(signature_for_sending("【区纪委】会议通知", a, "", "【区纪委】"), "【区纪委】会议通知");
+  // [sms] signature changed after it was accepted.
+  EXPECT_EQ(signature_for_sending("【区纪委】会议通知", a, "", "【区监委】"), "【区监委】会议通知");
+  // A carrier's own signature wins over both.
+  EXPECT_EQ(signature_for_sending("【区纪委】会议通知", a, "【移动】", "【区监委】"), "【移动】会议通知");
+  // Accepted unsigned; a signature configured since is applied.
+  EXPECT_EQ(signature_for_sending("会议通知", std::string(), "", "【区纪委】"), "【区纪委】会议通知");
+  // The signature removed from the config: sent unsigned.
+  EXPECT_EQ(signature_for_sending("【区纪委】会议通知", a, "", ""), "会议通知");
+  // Rows from before the accepted signature was stored: taken to carry [sms] signature.
+  EXPECT_EQ(signature_for_sending("【区纪委】会议通知", std::nullopt, "【移动】", "【区纪委】"),
+            "【移动】会议通知");
+  EXPECT_EQ(signature_for_sending("【区纪委】会议通知", std::nullopt, "", "【区纪委】"),
+            "【区纪委】会议通知");
 }
 
 // A 1 MiB body holds about 100,000 placeholders. Listing, rendering and validating them each
