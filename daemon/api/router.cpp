@@ -31,6 +31,12 @@ namespace {
 // (about 800 numbers, or one text of 1,000 characters with room to spare).
 constexpr std::size_t kInlineSendBody = 16 * 1024;
 
+std::vector<std::string> names_of(const std::vector<config::CarrierConfig>& carriers) {
+  std::vector<std::string> out;
+  for (const auto& c : carriers) out.push_back(c.name);
+  return out;
+}
+
 std::map<std::string, std::string> signatures_of(const std::vector<config::CarrierConfig>& carriers) {
   std::map<std::string, std::string> out;
   for (const auto& c : carriers)
@@ -182,6 +188,8 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       limits(config.limits),
       sms(config.sms),
       carrier_signatures(signatures_of(config.carriers)),
+      mappings(sending::build_template_mappings(config.carriers)),
+      carrier_names(names_of(config.carriers)),
       callback_secrets(callback_secrets_of(config.carriers)),
       tz(load_zone(config.daemon.timezone)) {
   load_store_tokens();
@@ -505,7 +513,7 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
     key = store::IdempotencyKey{who.name, std::string(value), sha256_hex(req.body())};
   }
   const UnixMs now = this->now();
-  SendContext ctx{deps.store, limits, sms, tz, now};
+  SendContext ctx{deps.store, limits, sms, tz, now, mappings};
   std::string source = "api:" + who.name;
   if (req.body().size() <= kInlineSendBody) {
     // The common case, one or a few numbers: parsing, validating and planning take tens of
@@ -698,6 +706,8 @@ void Router::reconfigure(const config::Config& config) {
   impl_->sms = config.sms;
   impl_->carrier_signatures = signatures_of(config.carriers);
   impl_->callback_secrets = callback_secrets_of(config.carriers);
+  impl_->mappings = sending::build_template_mappings(config.carriers);
+  impl_->carrier_names = names_of(config.carriers);
 }
 
 Admission Router::admit(const Request& header) const { return impl_->admit(header); }

@@ -87,6 +87,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   config::LimitsConfig limits;
   config::SmsConfig sms;
   std::map<std::string, std::string> carrier_signatures;  // carriers with a signature of their own
+  std::shared_ptr<const sending::TemplateMappings> mappings;  // carriers' template mappings
+  std::vector<std::string> carrier_names;                    // in config order
   std::map<std::string, std::string> callback_secrets;    // carriers with a callback_secret
   TimeZone tz;
   reports::ReportIntake intake{deps.store, deps.metrics, deps.clock};

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "api/send.hpp"
+#include "sending/mappings.hpp"
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
 #include "common/crypto.hpp"
@@ -689,8 +690,20 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
   // Parsing up to 100,000 params, indexing them and rendering a template of up to 1 MiB take
   // as long as validating it on save: the worker does it. Router state that a SIGHUP changes
   // on the io thread is copied here.
+  // What each carrier can send, read here on the io thread (adapters live on it).
+  struct CarrierView {
+    std::string name;
+    bool text = true, templates = false;
+  };
+  std::vector<CarrierView> views;
+  for (const auto& name : carrier_names) {
+    const adapters::Adapter* a = deps.find_carrier ? deps.find_carrier(name) : nullptr;
+    if (a != nullptr) views.push_back({name, a->sends_text(), a->sends_templates()});
+  }
   json_body_on_worker(call, req, [self = shared_from_this(), call, t = std::move(*t),
                                   signatures = carrier_signatures, signature = sms.signature,
+                                  sms_signature = sms.signature, mappings = mappings,
+                                  views = std::move(views),
                                   dates = date_values(tz, now())](json doc) mutable {
     auto answer = [&](Response res) {
       self->on_io([self, call, res = std::move(res)]() mutable { self->finish(call, std::move(res)); });
@@ -761,6 +774,51 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
                  {"segments", std::max(1, len.segments)},
                  {"units", len.units},
                  {"signature", signature}};
+    // What each carrier would receive: its template call where it maps this template, else the
+    // text with its signature, or why it cannot send it.
+    const std::vector<sending::CarrierCall>* calls = mappings ? mappings->find(t.name) : nullptr;
+    json per_carrier = json::array();
+    for (const auto& v : views) {
+      const sending::CarrierCall* call_for = nullptr;
+      if (calls != nullptr && v.templates) {
+        for (const auto& c : *calls) {
+          if (c.carrier == v.name) call_for = &c;
+        }
+      }
+      json entry = {{"carrier", v.name}};
+      if (call_for != nullptr) {
+        json params = call_for->named ? json::object() : json::array();
+        std::vector<std::string> lacking;
+        for (const auto& [name, p] : call_for->params) {
+          auto r = templates::render(*p.tmpl, [&](std::string_view n) {
+            return lookup_value(n, index, has_recipient ? &rf : nullptr, dates);
+          });
+          for (auto& m : r.missing) lacking.push_back(std::move(m));
+          if (call_for->named) {
+            params[name] = r.text;
+          } else {
+            params.push_back(r.text);
+          }
+        }
+        if (!lacking.empty()) {
+          std::string names;
+          for (const auto& m : lacking) names += (names.empty() ? "" : ", ") + m;
+          entry["cannot_send"] = "its template mapping needs " + names;
+        } else {
+          entry["template"] = {{"code", call_for->code}, {"params", std::move(params)}};
+        }
+      } else if (v.text) {
+        const auto own = signatures.find(v.name);
+        entry["text"] = templates::apply_signature(
+            rendered.text, own != signatures.end() ? std::string_view(own->second)
+                                                   : std::string_view(sms_signature));
+      } else {
+        entry["cannot_send"] = "it sends only its approved templates and has no mapping for \"" +
+                               t.name + "\" ([carriers.templates." + t.name + "])";
+      }
+      per_carrier.push_back(std::move(entry));
+    }
+    body["carriers"] = std::move(per_carrier);
     answer(json_response(200, dump(body)));
   });
 }

@@ -340,7 +340,8 @@ int run(config::Config cfg, RunOptions run_options) {
   for (auto& [name, adapter] : adapters) adapter->start();
 
   auto scheduler_options = [&tz](const config::Config& c) {
-    return schedule::SchedulerOptions{c.limits, c.sms, tz, c.schedule.catch_up};
+    return schedule::SchedulerOptions{c.limits, c.sms, tz, c.schedule.catch_up,
+                                      sending::build_template_mappings(c.carriers)};
   };
   schedule::Scheduler scheduler{
       io, scheduler_options(cfg),

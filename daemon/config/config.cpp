@@ -1,5 +1,9 @@
 #include "config/config.hpp"
 
+#include "common/text_check.hpp"
+#include "templates/template.hpp"
+#include "templates/template_file.hpp"
+
 #include "config/toml_names.hpp"
 
 #include <fcntl.h>
@@ -550,6 +554,7 @@ class Loader {
       if (const auto* n = read_string(*table, "signature", prefix, carrier.signature))
         check_signature(n, prefix + ".signature", carrier.signature);
       read_secret(*table, "callback_secret", prefix, carrier.callback_secret);
+      if (toml::node* t = table->get("templates")) load_template_mappings(*t, prefix, carrier.templates);
       if (problems_.size() != count_before) ok = false;
 
       if (const toml::node* t = table->get("timeout")) timeout_lines_[carrier.name] = line_of(t);
@@ -558,9 +563,83 @@ class Loader {
       carrier.options = std::move(*table);
       for (std::string_view key :
            {"name", "type", "rate", "burst", "priority", "enabled", "timeout", "signature",
-            "callback_secret", "callback_secret_file"})
+            "callback_secret", "callback_secret_file", "templates"})
         carrier.options.erase(key);
       if (ok) out.push_back(std::move(carrier));
+    }
+  }
+
+  // [carriers.templates.<name>]: code = "...", params = { var = "{{expr}}" } or ["{{expr}}", ...].
+  void load_template_mappings(toml::node& node, const std::string& prefix,
+                              std::map<std::string, TemplateMapping>& out) {
+    const std::string base = prefix + ".templates";
+    auto* table = node.as_table();
+    if (table == nullptr) {
+      wrong_type(node, base, "a table of template mappings ([carriers.templates.<template name>])");
+      return;
+    }
+    auto check_expression = [&](const toml::node& n, const std::string& path, const std::string& text) {
+      if (text.size() > 1000) return report(&n, path, "must be at most 1000 bytes");
+      if (auto problem = control_character_problem(text, Newlines::reject)) return report(&n, path, *problem);
+      auto parsed = templates::parse(text);
+      if (!parsed.ok()) report(&n, path, "does not parse: " + parsed.error->to_string());
+    };
+    for (auto& [key, value] : *table) {
+      const std::string name(key.str());
+      const std::string path = base + "." + name;
+      if (!templates::is_template_name(name)) {
+        report(&value, path, "is not a template name (lower-case letters, digits, '_' and '-')");
+        continue;
+      }
+      auto* m = value.as_table();
+      if (m == nullptr) {
+        wrong_type(value, path, "a table with code and params");
+        continue;
+      }
+      check_keys(*m, path, {"code", "params"});
+      TemplateMapping mapping;
+      const toml::node* code = read_string(*m, "code", path, mapping.code);
+      if (m->get("code") == nullptr) {
+        report(&value, path + ".code", "missing (the carrier's template code, e.g. \"SMS_123456789\")");
+        continue;
+      }
+      if (code == nullptr) continue;
+      if (mapping.code.empty() || mapping.code.size() > 64 ||
+          std::any_of(mapping.code.begin(), mapping.code.end(),
+                      [](char c) { return c < 0x21 || c > 0x7e; })) {
+        report(code, path + ".code", "must be 1 to 64 printable ASCII characters without spaces");
+        continue;
+      }
+      if (toml::node* params = m->get("params")) {
+        if (auto* named = params->as_table()) {
+          mapping.named = true;
+          for (auto& [pk, pv] : *named) {
+            const std::string ppath = path + ".params." + std::string(pk.str());
+            if (const auto* v = pv.as_string()) {
+              check_expression(pv, ppath, v->get());
+              mapping.params.emplace_back(std::string(pk.str()), v->get());
+            } else {
+              wrong_type(pv, ppath, "a string such as \"{{name}}\"");
+            }
+          }
+        } else if (auto* ordered = params->as_array()) {
+          for (std::size_t i = 0; i < ordered->size(); ++i) {
+            const std::string ppath = path + ".params[" + std::to_string(i) + "]";
+            auto& pv = *ordered->get(i);
+            if (const auto* v = pv.as_string()) {
+              check_expression(pv, ppath, v->get());
+              mapping.params.emplace_back(std::string(), v->get());
+            } else {
+              wrong_type(pv, ppath, "a string such as \"{{name}}\"");
+            }
+          }
+        } else {
+          wrong_type(*params, path + ".params",
+                     "a table (aliyun: { name = \"{{name}}\" }) or an array (tencent, cmcc-mas: "
+                     "[\"{{name}}\"])");
+        }
+      }
+      out.emplace(name, std::move(mapping));
     }
   }
 

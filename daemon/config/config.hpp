@@ -71,6 +71,17 @@ struct ApiConfig {
   int max_connections_per_client = 256;
 };
 
+// How one smsgw template goes out through a template carrier: the carrier's approved template
+// and what fills its variables ([carriers.templates.<smsgw template name>], SPEC.md).
+struct TemplateMapping {
+  std::string code;  // aliyun TemplateCode, tencent TemplateId, 云MAS templateId
+  // Each variable's value as template text ("{{name}}"), rendered like the smsgw template for
+  // each recipient. named: a table (aliyun TemplateParam), else an ordered list (tencent,
+  // 云MAS) whose names are empty.
+  bool named = false;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
 struct CarrierConfig {
   std::string name;      // [a-z0-9_-]+, unique; used in URLs (/v1/callbacks/{name}) and metrics
   std::string type;      // adapter type, e.g. "http", "file"
@@ -90,6 +101,9 @@ struct CarrierConfig {
   // Authenticates POST /v1/callbacks/{name}/{callback_secret} for carriers that cannot send a
   // bearer token ("" = only the bearer form). From callback_secret or callback_secret_file.
   std::string callback_secret;
+  // smsgw template name -> the carrier template it is sent as. A message of a template this
+  // carrier does not map goes out as text if the carrier sends text, else through another one.
+  std::map<std::string, TemplateMapping> templates;
   std::string source_path;  // the config file this carrier came from
   std::size_t line = 0;     // line of its [[carriers]] header (describe() falls back to it)
 };

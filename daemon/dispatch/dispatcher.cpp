@@ -17,6 +17,7 @@
 #include "dispatch/circuit_breaker.hpp"
 #include "dispatch/retry_policy.hpp"
 #include "dispatch/token_bucket.hpp"
+#include "sending/mappings.hpp"
 #include "templates/signature.hpp"
 
 namespace smsgw::dispatch {
@@ -216,6 +217,29 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     }
   }
 
+  // Can this carrier ever send this message? Text through a carrier that sends text; a
+  // template message also as the carrier's own template where it maps it.
+  static bool can_send(const Carrier& c, const store::ClaimedMessage& m) {
+    if (c.adapter->sends_text()) return true;
+    return c.adapter->sends_templates() && !m.carrier_calls.empty() &&
+           sending::decode_call(m.carrier_calls, c.config.name).has_value();
+  }
+
+  // Why no configured carrier can send it (for the permanent failure), or "" if one can.
+  std::string unsendable_reason(const store::ClaimedMessage& m) const {
+    for (const auto& c : carriers) {
+      if (can_send(c, m)) return {};
+    }
+    std::string names;
+    for (const auto& c : carriers) names += (names.empty() ? "" : ", ") + c.config.name;
+    if (m.template_name.empty()) {
+      return "no carrier can send free text: " + names + " send only their approved templates";
+    }
+    return "no carrier can send template \"" + m.template_name + "\": " + names +
+           " send only their approved templates and have no mapping for it "
+           "([carriers.templates." + m.template_name + "])";
+  }
+
   // Can this carrier take a send now, rate aside?
   bool usable(Carrier& c, SteadyClock::time_point now) {
     if (!c.config.enabled || !c.adapter->up() || now < c.paused_until) return false;
@@ -232,10 +256,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
   // The carrier a message of `cost` segments goes to now, or why it must wait. Rate limits do not
   // spill over to lower-priority carriers; only an unavailable carrier (disabled, down, breaker
   // open or its half-open probe already out) passes work on.
-  Pick pick(double cost, SteadyClock::time_point now) {
+  Pick pick(const store::ClaimedMessage& m, SteadyClock::time_point now) {
+    const double cost = static_cast<double>(m.segments);
     for (std::size_t idx : order) {
       auto& c = carriers[idx];
-      if (!usable(c, now)) continue;
+      if (!usable(c, now) || !can_send(c, m)) continue;
       if (credit(c) == 0) return {Pick::Kind::credit_wait, idx, now};
       const auto at = c.bucket.available_at(cost, now);
       if (at > now) return {Pick::Kind::rate_wait, idx, at};
@@ -372,13 +397,28 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
   void dispatch_held(SteadyClock::time_point now, UnixMs wall,
                      std::optional<SteadyClock::time_point>& wake) {
     const auto max_hold = options.lease / 2;
+    // Messages only a carrier that is out of rotation can send (a template only it maps) wait
+    // aside, so they do not hold up messages behind them that another carrier can take.
+    std::vector<Held> aside;
     while (auto* q = front_queue()) {
       auto& m = q->front().message;
       if (m.expires_at && *m.expires_at <= wall) {
         record_expired(pop(*q).message, wall);
         continue;
       }
-      const Pick p = pick(static_cast<double>(m.segments), now);
+      const Pick p = pick(m, now);
+      if (p.kind == Pick::Kind::none) {
+        // Nothing configured can ever send it (a template no carrier maps, and none sends
+        // text): failing it now beats holding it until it expires.
+        if (auto why = unsendable_reason(m); !why.empty()) {
+          record_unsendable(pop(*q).message, wall, std::move(why));
+          continue;
+        }
+        if (best_available(now) != nullptr) {
+          aside.push_back(pop(*q));
+          continue;
+        }
+      }
       if (p.kind == Pick::Kind::send) {
         add_to_batch(pop(*q), p.carrier, now);
         continue;
@@ -407,6 +447,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
       }
       if (retry_at) earliest(wake, *retry_at);
       break;
+    }
+    for (auto it = aside.rbegin(); it != aside.rend(); ++it) {
+      hold_again(std::move(it->message), it->claimed_at);
+    }
+    if (!aside.empty()) {
+      if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
     }
     submit_batches(now);
     // Rate waits too must end well before the lease does.
@@ -545,6 +591,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     s.segments = m.segments;
     s.priority = m.priority;
     s.expires_at = m.expires_at;
+    if (c.adapter->sends_templates() && !m.carrier_calls.empty()) {
+      if (auto call = sending::decode_call(m.carrier_calls, c.config.name)) {
+        // The carrier's template, signed by the carrier with its own sign name: no text and
+        // nothing prepended to the params.
+        s.template_call = adapters::TemplateCall{std::move(call->code), std::move(call->params),
+                                                 call->named};
+        s.text.clear();
+      }
+    }
     // The signature in force now (the carrier's own, else [sms] signature of the live config)
     // in place of the one the message was accepted with.
     const std::string_view accepted =
@@ -552,7 +607,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     const std::string_view now_signature =
         c.config.signature.empty() ? std::string_view(c.config.default_signature)
                                    : std::string_view(c.config.signature);
-    if (accepted != now_signature) {
+    if (!s.template_call && accepted != now_signature) {
       s.text = templates::signature_for_sending(s.text, m.signature, c.config.signature,
                                                 c.config.default_signature);
       s.segments = std::max(1, measure_sms(s.text).segments);
@@ -684,6 +739,17 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     observe(c, now);
     queue_record(std::move(r));
     pump();
+  }
+
+  void record_unsendable(const store::ClaimedMessage& m, UnixMs wall, std::string why) {
+    store::AttemptResult r;
+    r.id = m.id;
+    r.owner = owner;
+    r.next = store::AttemptResult::Next::failed;
+    r.error = std::move(why);
+    r.at = wall;
+    spdlog::warn("message {} to {}: {}", m.id, mask_phone(m.to), r.error);
+    queue_record(std::move(r));
   }
 
   void record_expired(const store::ClaimedMessage& m, UnixMs wall) {

@@ -192,7 +192,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         in_flight.insert(key);
         auto plan_and_commit = [weak = weak_from_this(), run, request = std::move(request),
                                 ctx = sending::SendContext{deps.store, options.limits, options.sms,
-                                                       options.tz, now},
+                                                       options.tz, now, options.mappings},
                                 name = row.name]() mutable {
           auto self = weak.lock();
           if (!self) return;

@@ -20,6 +20,7 @@
 #include "common/timezone.hpp"
 #include "config/config.hpp"
 #include "schedule/rule.hpp"
+#include "sending/mappings.hpp"
 #include "store/store.hpp"
 
 namespace smsgw::schedule {
@@ -29,6 +30,7 @@ struct SchedulerOptions {
   config::SmsConfig sms;
   TimeZone tz = TimeZone::utc();
   std::chrono::milliseconds catch_up{6 * 3600'000};
+  std::shared_ptr<const sending::TemplateMappings> mappings = nullptr;  // carriers' mappings
 };
 
 struct SchedulerDeps {

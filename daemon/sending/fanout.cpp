@@ -8,6 +8,7 @@
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
 #include "common/text_check.hpp"
+#include "sending/mappings.hpp"
 #include "templates/signature.hpp"
 
 namespace smsgw::sending {
@@ -103,6 +104,28 @@ std::string too_long(int chars, std::size_t max) {
          std::to_string(max) + " are allowed";
 }
 
+// Renders every carrier call for one recipient (rf null: none). Names with no value go to
+// `missing` (as "<carrier>: <name>"); returns the stored form, "" if a value was missing.
+std::string render_calls(const std::vector<CarrierCall>& calls, const ParamIndex& params,
+                         const RecipientFields* rf, const DateValues& dates,
+                         std::vector<std::string>& missing) {
+  std::vector<std::vector<std::string>> values(calls.size());
+  bool complete = true;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    for (const auto& [name, parsed] : calls[i].params) {
+      auto r = templates::render(*parsed.tmpl, [&](std::string_view n) {
+        return lookup_value(n, params, rf, dates);
+      });
+      for (const auto& m : r.missing) {
+        missing.push_back(calls[i].carrier + ": " + m);
+        complete = false;
+      }
+      values[i].push_back(std::move(r.text));
+    }
+  }
+  return complete ? encode_calls(calls, values) : std::string();
+}
+
 }  // namespace
 
 Fanout build_fanout(std::vector<store::Target>& targets,
@@ -120,6 +143,24 @@ Fanout build_fanout(std::vector<store::Target>& targets,
   const Params empty_params;
   const ParamIndex params(spec.params != nullptr ? *spec.params : empty_params);
   const bool per_recipient = spec.tmpl != nullptr && uses_recipient_fields(*spec.tmpl);
+
+  // Carrier template calls: rendered once when no mapping uses recipient fields.
+  const bool have_calls = spec.calls != nullptr && !spec.calls->empty();
+  bool calls_per_recipient = false;
+  std::string shared_calls;
+  std::vector<std::string> calls_missing;
+  if (have_calls) {
+    for (const auto& c : *spec.calls) calls_per_recipient = calls_per_recipient || c.per_recipient;
+    if (!calls_per_recipient) {
+      shared_calls = render_calls(*spec.calls, params, nullptr, spec.dates, calls_missing);
+      if (!calls_missing.empty()) {
+        for (const auto& m : calls_missing) {
+          out.errors.push_back({"params", "a carrier template mapping needs " + m});
+        }
+        return out;
+      }
+    }
+  }
 
   // The shared text (plain text, or a template without per-recipient placeholders).
   std::string shared;
@@ -197,8 +238,27 @@ Fanout build_fanout(std::vector<store::Target>& targets,
       m.text = shared;
       m.segments = shared_segments;
     }
+    if (have_calls) {
+      if (calls_per_recipient) {
+        const RecipientFields rf{t.name, t.title, t.unit};
+        const std::size_t before = calls_missing.size();
+        m.carrier_calls = render_calls(*spec.calls, params, &rf, spec.dates, calls_missing);
+        if (calls_missing.size() > before && calls_missing.size() > 100) calls_missing.resize(100);
+      } else {
+        m.carrier_calls = shared_calls;
+      }
+    }
     m.to = std::move(t.phone);
     out.messages.push_back(std::move(m));
+  }
+  if (!calls_missing.empty()) {
+    // Per recipient: the first few, deduplicated; a recipient field left empty is the usual cause.
+    std::sort(calls_missing.begin(), calls_missing.end());
+    calls_missing.erase(std::unique(calls_missing.begin(), calls_missing.end()), calls_missing.end());
+    for (const auto& m : calls_missing) {
+      out.errors.push_back({"params", "a carrier template mapping needs " + m +
+                                          " (empty for some recipients, or not given)"});
+    }
   }
   for (const auto& [name, info] : missing) {
     const bool builtin = name == "name" || name == "title" || name == "unit";

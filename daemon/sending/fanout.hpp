@@ -66,6 +66,8 @@ std::optional<std::string> lookup_value(std::string_view name, const ParamIndex&
 // True if the template uses name, title or unit (then it is rendered once per recipient).
 bool uses_recipient_fields(const templates::Template& t);
 
+struct CarrierCall;  // sending/mappings.hpp
+
 struct FanoutSpec {
   const templates::Template* tmpl = nullptr;  // null: send `text` as it is
   std::string_view text;
@@ -74,6 +76,9 @@ struct FanoutSpec {
   int daily_cap = 0;  // 0 = none
   std::size_t max_text_chars = 1000;
   DateValues dates;
+  // The template's carrier mappings (sending/mappings.hpp); rendered into each message's
+  // carrier_calls. Null or empty: none.
+  const std::vector<CarrierCall>* calls = nullptr;
 };
 
 struct Fanout {

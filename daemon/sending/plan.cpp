@@ -81,6 +81,7 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   spec.daily_cap = 0;  // counted by the store, inside the commit
   spec.max_text_chars = ctx.limits.max_text_chars;
   spec.dates = date_values(ctx.tz, now);
+  if (sr.template_name && ctx.mappings) spec.calls = ctx.mappings->find(*sr.template_name);
   const std::map<std::string, std::int64_t> no_counts;
   Fanout fan = build_fanout(targets, no_counts, spec);
   if (!fan.errors.empty()) {
@@ -96,6 +97,7 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.source = std::move(source);
   batch.created_at = now;
   batch.signature = ctx.sms.signature;
+  if (sr.template_name) batch.template_name = *sr.template_name;
   if (ctx.sms.daily_cap_per_recipient > 0) {
     batch.daily_cap = {ctx.sms.daily_cap_per_recipient, ctx.tz.start_of_local_day(now)};
   }

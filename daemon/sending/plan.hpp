@@ -12,6 +12,7 @@
 
 #include "common/field_error.hpp"
 #include "sending/fanout.hpp"
+#include "sending/mappings.hpp"
 #include "common/timezone.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
@@ -43,6 +44,8 @@ struct SendContext {
   config::SmsConfig sms;
   TimeZone tz;
   UnixMs now = 0;
+  // The carriers' template mappings of the config in force (null: none).
+  std::shared_ptr<const TemplateMappings> mappings = nullptr;
 };
 
 struct SendPlan {

@@ -181,10 +181,13 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     // messages (carrier, carrier_message_id); the newest message wins a reused reference.
     // messages.signature: the [sms] signature in force when the message was accepted (its text
     // starts with it, or it was empty), so the dispatcher can put the live one in its place;
-    // NULL for rows from before.
+    // NULL for rows from before. template and carrier_calls: the smsgw template a message was
+    // rendered from and the carrier templates it may go out as (sending/mappings.hpp).
     R"sql(
 ALTER TABLE messages ADD COLUMN carrier_batch_id TEXT NULL;
 ALTER TABLE messages ADD COLUMN signature TEXT NULL;
+ALTER TABLE messages ADD COLUMN template TEXT NULL;
+ALTER TABLE messages ADD COLUMN carrier_calls TEXT NULL;
 CREATE TABLE carrier_refs (
   carrier    TEXT    NOT NULL,
   ref        TEXT    NOT NULL,

@@ -136,8 +136,8 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
   {
     Use ins(w.stmt(
         "INSERT INTO messages (id, batch_id, recipient, text, segments, status, priority, send_at, "
-        "expires_at, next_attempt_at, attempts, created_at, updated_at, signature) "
-        "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?, ?, ?)"));
+        "expires_at, next_attempt_at, attempts, created_at, updated_at, signature, template, "
+        "carrier_calls) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)"));
     for (const NewMessage& m : batch.messages) {
       const UnixMs send_at = m.send_at != 0 ? m.send_at : now;
       ins->bind(1, m.id);
@@ -152,6 +152,8 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
       ins->bind(10, now);
       ins->bind(11, now);
       ins->bindNoCopy(12, batch.signature);
+      bind_text_or_null(*ins, 13, batch.template_name);
+      bind_text_or_null(*ins, 14, m.carrier_calls);
       ins->exec();
       ins->reset();
     }
@@ -221,6 +223,8 @@ void read_claimable(SQLite::Statement& s, std::vector<ClaimedMessage>& out) {
     m.attempts = s.getColumn(5).getInt();
     m.expires_at = int64_of(s.getColumn(6));
     if (!s.getColumn(7).isNull()) m.signature = s.getColumn(7).getString();
+    m.template_name = text_of(s.getColumn(8));
+    m.carrier_calls = text_of(s.getColumn(9));
     out.push_back(std::move(m));
   }
 }
@@ -232,7 +236,8 @@ std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit, std:
   // One query per priority: each is a range scan of messages_claim that stops at `now`, so
   // messages scheduled for the future are never read.
   const char* const due_sql =
-      "SELECT id, recipient, text, segments, priority, attempts, expires_at, signature FROM messages "
+      "SELECT id, recipient, text, segments, priority, attempts, expires_at, signature, template, "
+      "carrier_calls FROM messages "
       "WHERE status = 'queued' AND priority = ? AND next_attempt_at <= ? "
       "ORDER BY next_attempt_at LIMIT ?";
   const auto room = [&] { return static_cast<int>(limit - static_cast<int>(out.size())); };
@@ -250,7 +255,8 @@ std::error_code claim(Writer& w, UnixMs now, UnixMs lease_until, int limit, std:
         // 'sending' row; the partial index is the range scan meant for this.
         // A lease that ran out while its owner still has the message in flight stays with that
         // owner: only a dead dispatcher's leases are taken over.
-        "SELECT id, recipient, text, segments, priority, attempts, expires_at, signature FROM messages "
+        "SELECT id, recipient, text, segments, priority, attempts, expires_at, signature, template, "
+      "carrier_calls FROM messages "
         "INDEXED BY messages_lease WHERE status = 'sending' AND lease_until < ? "
         "AND (lease_owner IS NULL OR lease_owner != ?) ORDER BY lease_until LIMIT ?"));
     lost->bind(1, now);

@@ -54,6 +54,8 @@ struct NewMessage {
   Priority priority = Priority::normal;
   UnixMs send_at = 0;   // not before; 0 = now
   std::optional<UnixMs> expires_at;
+  // Template carriers' calls, rendered at acceptance (sending/mappings.hpp); "" = none.
+  std::string carrier_calls;
 };
 
 // Messages per phone per local day. Checked and counted by the writer inside the batch's own
@@ -74,6 +76,7 @@ struct NewBatch {
   // The [sms] signature the texts were signed with ("" = none), stored with every message so
   // the dispatcher can swap in the signature in force when it sends (sending/signature.hpp).
   std::string signature;
+  std::string template_name;  // the smsgw template the texts were rendered from ("" = text)
 };
 
 // Builds the response body from the batch as committed (capped messages moved to skips), on
@@ -128,6 +131,8 @@ struct ClaimedMessage {
   std::string to;
   std::string text;
   std::optional<std::string> signature;  // NewBatch::signature; nullopt for older rows
+  std::string template_name;             // NewBatch::template_name
+  std::string carrier_calls;             // NewMessage::carrier_calls
   int segments = 1;
   Priority priority = Priority::normal;
   int attempts = 0;  // attempts made before this claim

@@ -18,15 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_template_name(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
-  }
-  return true;
-}
 
 
 class Checker {
@@ -77,6 +68,16 @@ class Checker {
 };
 
 }  // namespace
+
+bool is_template_name(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
 
 LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::string& source_name) {
   LoadedTemplateFile result;

@@ -35,4 +35,7 @@ LoadedTemplateFile parse_template_file(std::string_view toml_text, const std::st
 // or cannot be read.
 std::vector<std::string> list_template_files(const std::string& dir);
 
+// A template's name: 1-64 of [a-z0-9_-], starting with a letter or digit.
+bool is_template_name(std::string_view s);
+
 }  // namespace smsgw::templates

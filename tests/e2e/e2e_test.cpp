@@ -218,6 +218,48 @@ TEST_F(E2E, BatchModeSendsManyPerRequestAndAnArrayOfReportsDeliversThem) {
   for (std::size_t i = 1; i < ids.size(); ++i) wait_for_status(ids[i], "delivered");
 }
 
+// A carrier template mapping through the real smsgwd: a `file` carrier ahead of the http one
+// writes the template call a cloud carrier would get; the message keeps its rendered text.
+TEST_F(E2E, ATemplateWithACarrierMappingGoesOutAsTheCarriersTemplate) {
+  settings_.extra =
+      "[[carriers]]\nname = \"cloud\"\ntype = \"file\"\npath = \"outbox.jsonl\"\npriority = 0\n"
+      "timeout = \"900ms\"\n"
+      "[carriers.templates.reminder]\ncode = \"SMS_123456789\"\n"
+      "params = { who = \"{{who}}\", holiday = \"{{holiday}}\" }\n";
+  start_carrier();
+  start_daemon();
+  json tmpl = {{"name", "reminder"}, {"body", "{{who}}同志：{{holiday}}将至，请严守廉洁纪律。"}};
+  ASSERT_EQ(http_request("POST", base() + "/v1/templates", kAdminToken, tmpl.dump()).status, 201);
+  auto r = post_messages({{"to", "13800138000"}, {"template", "reminder"},
+                          {"params", {{"who", "张三"}, {"holiday", "春节"}}}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = json::parse(r.body)["messages"][0]["id"];
+  auto sent = wait_for_status(id, "sent");
+  EXPECT_EQ(sent["carrier"], "cloud");
+  EXPECT_EQ(sent["text"], "张三同志：春节将至，请严守廉洁纪律。");
+  std::ifstream in(std::filesystem::path(dir_) / "outbox.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const json written = json::parse(line);
+  EXPECT_EQ(written["id"], id);
+  EXPECT_FALSE(written.contains("text"));
+  EXPECT_EQ(written["template"]["code"], "SMS_123456789");
+  EXPECT_EQ(written["template"]["params"], (json{{"who", "张三"}, {"holiday", "春节"}}));
+  EXPECT_EQ(carrier_->count(), 0u);
+
+  // The preview shows what each carrier would receive.
+  json ask = {{"params", {{"who", "李四"}, {"holiday", "国庆节"}}}};
+  auto preview = http_request("POST", base() + "/v1/templates/reminder/preview", kAdminToken, ask.dump());
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  const json carriers = json::parse(preview.body)["carriers"];
+  ASSERT_EQ(carriers.size(), 2u) << preview.body;
+  EXPECT_EQ(carriers[0]["carrier"], "primary");
+  EXPECT_EQ(carriers[0]["text"], "李四同志：国庆节将至，请严守廉洁纪律。");
+  EXPECT_EQ(carriers[1]["carrier"], "cloud");
+  EXPECT_EQ(carriers[1]["template"]["code"], "SMS_123456789");
+  EXPECT_EQ(carriers[1]["template"]["params"], (json{{"who", "李四"}, {"holiday", "国庆节"}}));
+}
+
 TEST_F(E2E, TransientErrorsAreRetriedThenSent) {
   start_carrier();
   std::atomic<int> calls{0};

@@ -523,7 +523,7 @@ TEST_F(DirectoryTest, CountsSinceSkipsCancelledAndOlder) {
     b.created_at = at;
     const auto first = store.allocate_message_ids(static_cast<std::int64_t>(to.size()));
     for (std::size_t i = 0; i < to.size(); ++i)
-      b.messages.push_back(NewMessage{first + static_cast<std::int64_t>(i), to[i], "hi", 1, Priority::normal, 0, {}});
+      b.messages.push_back(NewMessage{first + static_cast<std::int64_t>(i), to[i], "hi", 1, Priority::normal, 0, {}, {}});
     return b;
   };
   ASSERT_FALSE(enqueue(batch(1000, {phone(1), phone(2)})));
@@ -558,7 +558,7 @@ TEST_F(DirectoryTest, EnqueueRecordsSkipsPerReason) {
   NewBatch b;
   b.id = store.allocate_batch_id();
   b.source = "api:test";
-  b.messages.push_back(NewMessage{store.allocate_message_ids(1), phone(1), "hi", 1, Priority::normal, 0, {}});
+  b.messages.push_back(NewMessage{store.allocate_message_ids(1), phone(1), "hi", 1, Priority::normal, 0, {}, {}});
   b.skips = {{phone(2), "inactive"}, {phone(3), "daily_cap"}, {phone(4), "inactive"}};
   const auto id = b.id;
   std::promise<std::error_code> p;

@@ -8,6 +8,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -56,6 +57,8 @@ class ScriptedAdapter : public adapters::Adapter {
   explicit ScriptedAdapter(asio::io_context& io) : io_(io) {}
 
   std::size_t max_batch() const override { return batch; }
+  bool sends_text() const override { return text; }
+  bool sends_templates() const override { return templates; }
   std::size_t credit() const override {
     if (credit_limit == kUnlimited) return kUnlimited;
     return credit_limit > parked.size() ? credit_limit - parked.size() : 0;
@@ -121,6 +124,8 @@ class ScriptedAdapter : public adapters::Adapter {
 
   Script script;
   std::size_t batch = 1;    // max_batch()
+  bool text = true;         // sends_text()
+  bool templates = false;   // sends_templates()
   std::size_t credit_limit = kUnlimited;  // credit(): this minus the parked (hung) sends
   std::size_t submits = 0;  // submit() calls
   bool hang = false;
@@ -368,6 +373,73 @@ TEST_F(DispatcherTest, SendsWithTheSignatureInForceNotTheOneItWasAcceptedWith) {
   ASSERT_TRUE(run_until([&] { return status_of(second) == Status::sent; }));
   ASSERT_EQ(primary.sent.size(), 2u);
   EXPECT_EQ(primary.sent[1].sms.text, "【移动】学习通知");
+}
+
+// A template carrier gets the template call rendered for it and no text; a message it has no
+// mapping for goes to a carrier that sends text; one no carrier can send fails and says why.
+TEST_F(DispatcherTest, TemplateCallsGoToTheCarrierThatMapsThemAndTextElsewhere) {
+  ScriptedAdapter cloud(io_), texter(io_);
+  cloud.text = false;
+  cloud.templates = true;
+  make_dispatcher({{carrier("cloud", 1), &cloud}, {carrier("texter", 2), &texter}});
+  auto enqueue_template = [&](const std::string& template_name, const std::string& calls) {
+    store::NewBatch batch;
+    batch.id = store_->allocate_batch_id();
+    batch.source = "test";
+    batch.created_at = now_ms();
+    batch.template_name = template_name;
+    auto m = message();
+    m.id = store_->allocate_message_ids(1);
+    m.text = "张三同志：春节将至";
+    m.carrier_calls = calls;
+    batch.messages.push_back(m);
+    std::promise<std::error_code> committed;
+    store_->async_enqueue(std::move(batch), std::nullopt, {},
+                          [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
+    EXPECT_FALSE(committed.get_future().get());
+    return m.id;
+  };
+  const auto mapped = enqueue_template(
+      "reminder", R"({"cloud":{"code":"SMS_1","params":{"name":"张三"}}})");
+  const auto unmapped = enqueue_template("briefing", "");
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(mapped) == Status::sent && status_of(unmapped) == Status::sent; }));
+  ASSERT_EQ(cloud.sent.size(), 1u);
+  ASSERT_TRUE(cloud.sent[0].sms.template_call);
+  EXPECT_EQ(cloud.sent[0].sms.template_call->code, "SMS_1");
+  EXPECT_TRUE(cloud.sent[0].sms.template_call->named);
+  EXPECT_EQ(cloud.sent[0].sms.template_call->params,
+            (std::vector<std::pair<std::string, std::string>>{{"name", "张三"}}));
+  EXPECT_EQ(cloud.sent[0].sms.text, "");
+  ASSERT_EQ(texter.sent.size(), 1u);
+  EXPECT_EQ(texter.sent[0].sms.id, unmapped);
+  EXPECT_FALSE(texter.sent[0].sms.template_call);
+  EXPECT_EQ(texter.sent[0].sms.text, "张三同志：春节将至");
+}
+
+TEST_F(DispatcherTest, AMessageNoCarrierCanSendFailsNamingTheMissingMapping) {
+  ScriptedAdapter cloud(io_);
+  cloud.text = false;
+  cloud.templates = true;
+  make_dispatcher({{carrier("cloud", 1), &cloud}});
+  store::NewBatch batch;
+  batch.id = store_->allocate_batch_id();
+  batch.source = "test";
+  batch.created_at = now_ms();
+  batch.template_name = "briefing";
+  auto m = message();
+  m.id = store_->allocate_message_ids(1);
+  batch.messages.push_back(m);
+  std::promise<std::error_code> committed;
+  store_->async_enqueue(std::move(batch), std::nullopt, {},
+                        [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
+  ASSERT_FALSE(committed.get_future().get());
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(m.id) == Status::failed; }));
+  const auto row = store_->get_message(m.id).value();
+  EXPECT_THAT(row.last_error, ::testing::HasSubstr("no carrier can send template \"briefing\""));
+  EXPECT_THAT(row.last_error, ::testing::HasSubstr("[carriers.templates.briefing]"));
+  EXPECT_TRUE(cloud.sent.empty());
 }
 
 TEST_F(DispatcherTest, UrgentIsClaimedBeforeNormal) {

@@ -446,6 +446,57 @@ TEST(Config, CarrierTimeoutMustStayWellInsideTheLease) {
   EXPECT_NO_THROW(load_config_string("[dispatch]\nlease = \"21s\"\n" + carrier, "test.toml"));
 }
 
+TEST(Config, CarrierTemplateMappings) {
+  const Config c = load_config_string(std::string(kCarrier) + R"(
+[carriers.templates.holiday-integrity-reminder]
+code = "SMS_123456789"
+params = { name = "{{name}}", holiday = "{{holiday.name}}" }
+[carriers.templates.briefing]
+code = "1234"
+params = ["{{name}}", "{{ today_cn }}"]
+[carriers.templates.no-vars]
+code = "T-9"
+)",
+                                      "test.toml");
+  ASSERT_EQ(c.carriers.size(), 1u);
+  const auto& t = c.carriers[0].templates;
+  ASSERT_EQ(t.size(), 3u);
+  const auto& named = t.at("holiday-integrity-reminder");
+  EXPECT_EQ(named.code, "SMS_123456789");
+  EXPECT_TRUE(named.named);
+  ASSERT_EQ(named.params.size(), 2u);
+  // A table's order is the keys' (it does not matter: the carrier gets an object).
+  EXPECT_EQ(named.params[0], (std::pair<std::string, std::string>{"holiday", "{{holiday.name}}"}));
+  EXPECT_EQ(named.params[1], (std::pair<std::string, std::string>{"name", "{{name}}"}));
+  const auto& ordered = t.at("briefing");
+  EXPECT_FALSE(ordered.named);
+  ASSERT_EQ(ordered.params.size(), 2u);
+  EXPECT_EQ(ordered.params[1].first, "");
+  EXPECT_EQ(ordered.params[1].second, "{{ today_cn }}");
+  EXPECT_TRUE(t.at("no-vars").params.empty());
+  // Not an adapter option: the adapter never sees it.
+  EXPECT_EQ(c.carriers[0].options.get("templates"), nullptr);
+}
+
+TEST(Config, CarrierTemplateMappingProblemsNameFileAndLine) {
+  const std::string carrier(kCarrier);
+  EXPECT_THAT(only_problem(carrier + "[carriers.templates.x]\nparams = [\"{{a}}\"]\n"),
+              HasSubstr("carriers[primary].templates.x.code: missing"));
+  EXPECT_THAT(only_problem(carrier + "[carriers.templates.x]\ncode = \"has space\"\n"),
+              HasSubstr("carriers[primary].templates.x.code: must be 1 to 64 printable ASCII"));
+  EXPECT_THAT(only_problem(carrier + "[carriers.templates.x]\ncode = \"A\"\nparams = [\"{{a\"]\n"),
+              HasSubstr("carriers[primary].templates.x.params[0]: does not parse"));
+  EXPECT_THAT(only_problem(carrier + "[carriers.templates.x]\ncode = \"A\"\nparams = 5\n"),
+              HasSubstr("carriers[primary].templates.x.params: must be a table"));
+  EXPECT_THAT(only_problem(carrier + "[carriers.templates.x]\ncode = \"A\"\ncolour = 1\n"),
+              HasSubstr("carriers[primary].templates.x.colour: unknown key"));
+  EXPECT_THAT(only_problem(carrier + "[carriers.templates.Bad]\ncode = \"A\"\n"),
+              HasSubstr("carriers[primary].templates.Bad: is not a template name"));
+  const auto p = only_problem(carrier + "[carriers.templates.x]\ncode = \"A\"\nparams = { n = 1 }\n");
+  EXPECT_THAT(p, HasSubstr("carriers[primary].templates.x.params.n: must be a string"));
+  EXPECT_THAT(p, HasSubstr("test.toml:"));
+}
+
 TEST(Config, OldBreakerKeysSayWhatReplacedThem) {
   EXPECT_THAT(only_problem("[dispatch]\nbreaker_failures = 5\n" + std::string(kCarrier)),
               HasSubstr("test.toml:2: dispatch.breaker_failures: no longer exists: the breaker now "
