@@ -1,5 +1,6 @@
 #include "adapters/builtin.hpp"
 
+#include "adapters/cmcc_mas/cmcc_mas_adapter.hpp"
 #include "adapters/file/file_adapter.hpp"
 #include "adapters/http/http_adapter.hpp"
 
@@ -8,6 +9,7 @@ namespace smsgw::adapters {
 void register_builtin_adapters(adapters::Registry& registry) {
   registry.add("file", file::factory());
   registry.add("http", http::factory());
+  registry.add("cmcc-mas", cmcc_mas::factory());
 }
 
 }  // namespace smsgw::adapters

@@ -91,6 +91,9 @@ struct Submission {
   std::int64_t id = 0;      // smsgw message id
   std::string to;           // E.164, e.g. "+8613800138000"
   std::string text;         // final UTF-8 text, signature included; empty with template_call
+  // The same text without its signature, only for an adapter that signs_itself() (云MAS adds
+  // the signature registered for its `sign` code; the phone would show it twice).
+  std::string unsigned_text;
   std::optional<TemplateCall> template_call;
   int segments = 1;
   Priority priority = Priority::normal;
@@ -203,6 +206,8 @@ class Adapter {
   // Whether it sends free text, and carrier templates (a template carrier needs a mapping).
   virtual bool sends_text() const { return true; }
   virtual bool sends_templates() const { return false; }
+  // True if the carrier adds the signature itself: it gets Submission::unsigned_text too.
+  virtual bool signs_itself() const { return false; }
 
   // Rules 4-10. `batch` has 1..min(credit(), max_batch()) messages.
   virtual void submit(std::vector<Submission> batch, ResultHandler on_result) = 0;

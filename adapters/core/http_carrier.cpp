@@ -44,6 +44,7 @@ class HttpCarrier final : public Adapter {
   std::size_t max_batch() const override { return std::max<std::size_t>(state_->dialect->max_batch(), 1); }
   bool sends_text() const override { return state_->dialect->sends_text(); }
   bool sends_templates() const override { return state_->dialect->sends_templates(); }
+  bool signs_itself() const override { return state_->dialect->signs_itself(); }
   bool up() const override { return !state_->stopping; }
 
   void submit(std::vector<Submission> batch, ResultHandler on_result) override {

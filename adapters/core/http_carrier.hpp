@@ -30,6 +30,7 @@ class HttpDialect {
   virtual std::size_t max_batch() const { return 1; }
   virtual bool sends_text() const { return true; }
   virtual bool sends_templates() const { return false; }
+  virtual bool signs_itself() const { return false; }
 
   // Encodes `batch` as one or more requests. A message that cannot be sent at all (e.g. a
   // template carrier given free text) gets its result in `rejected` instead of a request.

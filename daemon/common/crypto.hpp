@@ -2,6 +2,7 @@
 // Hashing and comparison for bearer tokens, and randomness for ids and jitter.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,12 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
 // n random bytes from the OS CSPRNG, hex-encoded (2n characters). Used for generated tokens.
 std::string random_hex(std::size_t n_bytes);
+
+// For carrier protocols that sign with it (云MAS's mac); never for anything of our own.
+std::string md5_hex(std::string_view data);
+// Standard Base64 (RFC 4648 §4) with padding; decode returns nullopt for anything else
+// (whitespace included).
+std::string base64_encode(std::string_view data);
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace smsgw

@@ -612,6 +612,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
                                                 c.config.default_signature);
       s.segments = std::max(1, measure_sms(s.text).segments);
     }
+    if (!s.template_call && c.adapter->signs_itself()) {
+      s.unsigned_text = !now_signature.empty() && std::string_view(s.text).starts_with(now_signature)
+                            ? s.text.substr(now_signature.size())
+                            : s.text;
+    }
     c.batch.push_back(std::move(s));
     const std::int64_t id = m.id;
     in_flight_ids[id] = InFlight{std::move(m), idx, held.claimed_at, now};

@@ -475,7 +475,7 @@ TEST(HttpAdapterOptions, MissingUrlAndBadHeaders) {
 TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
   adapters::Registry registry;
   register_builtin_adapters(registry);
-  EXPECT_EQ(registry.types(), (std::vector<std::string>{"file", "http"}));
+  EXPECT_EQ(registry.types(), (std::vector<std::string>{"cmcc-mas", "file", "http"}));
   EXPECT_NE(registry.find("http"), nullptr);
   EXPECT_EQ(registry.find("smpp"), nullptr);
   EXPECT_THROW(registry.add("http", factory()), std::logic_error);
@@ -496,7 +496,7 @@ TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
     EXPECT_THAT(error.problems(),
                 ::testing::ElementsAre(
                     "/etc/smsgw/smsgw.toml:7: carriers[backup].type: unknown carrier type "
-                    "\"smoke-signal\" (known: file, http)",
+                    "\"smoke-signal\" (known: cmcc-mas, file, http)",
                     HasSubstr("smsgw.toml:1: carriers[third].url: must start with http://")));
   }
 }

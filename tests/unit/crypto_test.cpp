@@ -36,3 +36,29 @@ TEST(Crypto, RandomHex) {
 
 }  // namespace
 }  // namespace smsgw
+
+namespace smsgw {
+namespace {
+
+TEST(Crypto, Md5KnownVectors) {
+  EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
+}
+
+// RFC 4648 §10.
+TEST(Crypto, Base64RoundTripsTheRfcVectors) {
+  const std::pair<const char*, const char*> vectors[] = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    EXPECT_EQ(base64_decode(encoded), std::optional<std::string>(plain));
+  }
+  EXPECT_EQ(base64_decode(base64_encode("节日廉洁提醒\n\x01\xff")), "节日廉洁提醒\n\x01\xff");
+  for (const char* bad : {"Zg=", "Zg==Zg==", "Z===", "Zm9v\n", "Zm 9", "Zm=v"}) {
+    EXPECT_FALSE(base64_decode(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace smsgw
