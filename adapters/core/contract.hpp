@@ -196,8 +196,8 @@ class Adapter {
 
   virtual ~Adapter() = default;
 
-  // Rule 2. The listener outlives the adapter's use of it (set before start).
-  void set_listener(Listener* listener) { listener_ = listener; }
+  // Rule 2: set before start(). Held weakly: a listener that is gone is simply not told.
+  void set_listener(std::weak_ptr<Listener> listener) { listener_ = std::move(listener); }
   virtual void start() {}
 
   // Rule 4: messages it can take now, and at most per submit().
@@ -221,14 +221,14 @@ class Adapter {
  protected:
   // For adapters: tell the listener, if any (call on the io thread, outside submit()).
   void notify_credit() {
-    if (listener_ != nullptr) listener_->on_credit();
+    if (auto l = listener_.lock()) l->on_credit();
   }
   void notify_state(bool up, std::string reason) {
-    if (listener_ != nullptr) listener_->on_state(up, std::move(reason));
+    if (auto l = listener_.lock()) l->on_state(up, std::move(reason));
   }
 
  private:
-  Listener* listener_ = nullptr;
+  std::weak_ptr<Listener> listener_;
 };
 
 // What a factory gets. References outlive the adapter.

@@ -911,11 +911,10 @@ Dispatcher::Dispatcher(asio::io_context& io, store::Store& store, std::vector<Ca
                        Clock clock)
     : impl_(std::make_shared<Impl>(io, store, std::move(carriers), retry, options, metrics,
                                    std::move(clock))) {
-  for (auto& c : impl_->carriers) c.adapter->set_listener(impl_.get());
+  for (auto& c : impl_->carriers) c.adapter->set_listener(impl_);
 }
 
 Dispatcher::~Dispatcher() {
-  for (auto& c : impl_->carriers) c.adapter->set_listener(nullptr);
   impl_->closed = true;
   impl_->timer.cancel();
   impl_->renew_timer.cancel();

@@ -320,15 +320,17 @@ void record_one(Writer& w, const AttemptResult& r) {
   // its state.
   switch (r.next) {
     case AttemptResult::Next::sent: {
-      const std::string* first =
-          r.carrier_message_ids.empty() ? nullptr : &r.carrier_message_ids.front();
+      // A reference, not a copy: the statement binds without copying until it runs.
+      static const std::string kNone;
+      const std::string& first =
+          r.carrier_message_ids.empty() ? kNone : r.carrier_message_ids.front();
       Use up(w.stmt(
           "UPDATE messages SET status = 'sent', carrier = ?, carrier_message_id = ?, "
           "carrier_batch_id = ?, attempts = attempts + 1, lease_until = NULL, "
           "lease_owner = NULL, updated_at = ? WHERE id = ? AND status = 'sending' AND "
           "lease_owner = ?"));
       bind_text_or_null(*up, 1, r.carrier);
-      bind_text_or_null(*up, 2, first != nullptr ? *first : std::string());
+      bind_text_or_null(*up, 2, first);
       bind_text_or_null(*up, 3, r.carrier_batch_id);
       up->bind(4, at);
       up->bind(5, r.id);

@@ -398,9 +398,11 @@ TEST_F(HttpAdapterTest, CreditFollowsRequestsInFlightAndACompletionGrantsMore) {
     int credits = 0;
     void on_credit() override { ++credits; }
     void on_state(bool, std::string) override {}
-  } listener;
+  };
+  auto shared = std::make_shared<Counting>();
+  Counting& listener = *shared;
   make_adapter("max_requests = 2\nbatch = 1\n");
-  adapter_->set_listener(&listener);
+  adapter_->set_listener(shared);
   carrier_.set_reply(Reply::delayed(200ms));
   EXPECT_EQ(adapter_->credit(), 2u);
   int done = 0;
@@ -409,7 +411,6 @@ TEST_F(HttpAdapterTest, CreditFollowsRequestsInFlightAndACompletionGrantsMore) {
   ASSERT_TRUE(run_until(io_, [&] { return done == 2; }));
   EXPECT_EQ(adapter_->credit(), 2u);
   EXPECT_GE(listener.credits, 1);
-  adapter_->set_listener(nullptr);
 }
 
 TEST_F(HttpAdapterTest, TemplateCallsAreRejectedByTheGenericCarrier) {
