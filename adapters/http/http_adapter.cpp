@@ -9,6 +9,7 @@
 
 #include "adapters/core/curl_multi.hpp"
 #include "adapters/core/http_carrier.hpp"
+#include "adapters/core/options.hpp"
 #include "common/json_limits.hpp"
 #include "adapters/core/failure.hpp"
 
@@ -19,11 +20,6 @@ using adapters::carrier_errc;
 
 constexpr std::int64_t kMaxBatch = 1000;
 constexpr std::int64_t kMaxRequests = 10'000;
-
-bool is_http_url(std::string_view url) {
-  return (url.starts_with("http://") && url.size() > 7) ||
-         (url.starts_with("https://") && url.size() > 8);
-}
 
 bool is_header_name(std::string_view name) {
   if (name.empty()) return false;
@@ -232,24 +228,15 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
                                           "headers, auth_token, batch, max_requests)"));
     }
   }
-  auto check_count = [&](const char* key, std::int64_t max) {
-    const toml::node* node = options.get(key);
-    if (node == nullptr) return;
-    const auto v = node->value<std::int64_t>();
-    if (!node->is_integer() || !v || *v < 1 || *v > max) {
-      problems.push_back(config::describe(carrier, node, key,
-                                          "must be an integer from 1 to " + std::to_string(max)));
-    }
-  };
-  check_count("batch", kMaxBatch);
-  check_count("max_requests", kMaxRequests);
+  adapters::int_option(carrier, "batch", 1, 1, kMaxBatch, problems);
+  adapters::int_option(carrier, "max_requests", 64, 1, kMaxRequests, problems);
 
   const toml::node* url = options.get("url");
   if (url == nullptr) {
     problems.push_back(config::describe(carrier, nullptr, "url", "is required"));
   } else if (!url->is_string()) {
     problems.push_back(config::describe(carrier, url, "url", "must be a string"));
-  } else if (!is_http_url(url->as_string()->get())) {
+  } else if (!adapters::is_http_url(url->as_string()->get())) {
     problems.push_back(config::describe(carrier, url, "url",
                                         "must start with http:// or https://"));
   }

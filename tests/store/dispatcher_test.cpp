@@ -214,6 +214,21 @@ class DispatcherTest : public ::testing::Test {
     return ids;
   }
 
+  // Commits one message in a batch of its own, with what the test set on `batch` (its
+  // signature, template name); returns the message's id.
+  std::int64_t enqueue_in(store::NewBatch batch, store::NewMessage m) {
+    batch.id = store_->allocate_batch_id();
+    batch.source = "test";
+    batch.created_at = now_ms();
+    m.id = store_->allocate_message_ids(1);
+    batch.messages.push_back(m);
+    std::promise<std::error_code> committed;
+    store_->async_enqueue(std::move(batch), std::nullopt, {},
+                          [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
+    EXPECT_FALSE(committed.get_future().get());
+    return m.id;
+  }
+
   // Runs the io_context until `done` holds; false after `limit`.
   bool run_until(const std::function<bool()>& done, milliseconds limit = milliseconds{10'000}) {
     const auto deadline = SteadyClock::now() + limit;
@@ -344,19 +359,10 @@ TEST_F(DispatcherTest, SendsWithTheSignatureInForceNotTheOneItWasAcceptedWith) {
   make_dispatcher({{config, &primary}});
   auto signed_batch = [&](const std::string& text) {
     store::NewBatch batch;
-    batch.id = store_->allocate_batch_id();
-    batch.source = "test";
-    batch.created_at = now_ms();
     batch.signature = "【区纪委】";
     auto m = message();
-    m.id = store_->allocate_message_ids(1);
     m.text = text;
-    batch.messages.push_back(m);
-    std::promise<std::error_code> committed;
-    store_->async_enqueue(std::move(batch), std::nullopt, {},
-                          [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
-    EXPECT_FALSE(committed.get_future().get());
-    return m.id;
+    return enqueue_in(std::move(batch), m);
   };
   config.default_signature = "【区监委】";  // the SIGHUP
   dispatcher_->reconfigure({config}, retry_, options_);
@@ -384,20 +390,11 @@ TEST_F(DispatcherTest, TemplateCallsGoToTheCarrierThatMapsThemAndTextElsewhere) 
   make_dispatcher({{carrier("cloud", 1), &cloud}, {carrier("texter", 2), &texter}});
   auto enqueue_template = [&](const std::string& template_name, const std::string& calls) {
     store::NewBatch batch;
-    batch.id = store_->allocate_batch_id();
-    batch.source = "test";
-    batch.created_at = now_ms();
     batch.template_name = template_name;
     auto m = message();
-    m.id = store_->allocate_message_ids(1);
     m.text = "张三同志：春节将至";
     m.carrier_calls = calls;
-    batch.messages.push_back(m);
-    std::promise<std::error_code> committed;
-    store_->async_enqueue(std::move(batch), std::nullopt, {},
-                          [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
-    EXPECT_FALSE(committed.get_future().get());
-    return m.id;
+    return enqueue_in(std::move(batch), m);
   };
   const auto mapped = enqueue_template(
       "reminder", R"({"cloud":{"code":"SMS_1","params":{"name":"张三"}}})");
@@ -423,20 +420,11 @@ TEST_F(DispatcherTest, AMessageNoCarrierCanSendFailsNamingTheMissingMapping) {
   cloud.templates = true;
   make_dispatcher({{carrier("cloud", 1), &cloud}});
   store::NewBatch batch;
-  batch.id = store_->allocate_batch_id();
-  batch.source = "test";
-  batch.created_at = now_ms();
   batch.template_name = "briefing";
-  auto m = message();
-  m.id = store_->allocate_message_ids(1);
-  batch.messages.push_back(m);
-  std::promise<std::error_code> committed;
-  store_->async_enqueue(std::move(batch), std::nullopt, {},
-                        [&](std::error_code ec, store::EnqueueResult) { committed.set_value(ec); });
-  ASSERT_FALSE(committed.get_future().get());
+  const auto id = enqueue_in(std::move(batch), message());
   dispatcher_->start();
-  ASSERT_TRUE(run_until([&] { return status_of(m.id) == Status::failed; }));
-  const auto row = store_->get_message(m.id).value();
+  ASSERT_TRUE(run_until([&] { return status_of(id) == Status::failed; }));
+  const auto row = store_->get_message(id).value();
   EXPECT_THAT(row.last_error, ::testing::HasSubstr("no carrier can send template \"briefing\""));
   EXPECT_THAT(row.last_error, ::testing::HasSubstr("[carriers.templates.briefing]"));
   EXPECT_TRUE(cloud.sent.empty());
