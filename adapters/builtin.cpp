@@ -1,8 +1,10 @@
 #include "adapters/builtin.hpp"
 
+#include "adapters/aliyun/aliyun_adapter.hpp"
 #include "adapters/cmcc_mas/cmcc_mas_adapter.hpp"
 #include "adapters/file/file_adapter.hpp"
 #include "adapters/http/http_adapter.hpp"
+#include "adapters/tencent/tencent_adapter.hpp"
 
 namespace smsgw::adapters {
 
@@ -10,6 +12,8 @@ void register_builtin_adapters(adapters::Registry& registry) {
   registry.add("file", file::factory());
   registry.add("http", http::factory());
   registry.add("cmcc-mas", cmcc_mas::factory());
+  registry.add("aliyun", aliyun::factory());
+  registry.add("tencent", tencent::factory());
 }
 
 }  // namespace smsgw::adapters

@@ -62,14 +62,18 @@ struct Options {
   int seconds = 5;
   int connections = 64;
   bool keep_dir = false;
+  bool routing_rules = false;
 };
 
 [[noreturn]] void usage(int code) {
   std::cout << "Usage: api_bench [--smsgwd PATH] [--seconds N] [--connections N] [--keep-dir]\n"
+               "                 [--routing-rules]\n"
                "  --smsgwd PATH      daemon binary (default: " SMSGWD_PATH ")\n"
                "  --seconds N        length of each phase, 1..300 (default 5)\n"
                "  --connections N    keep-alive client connections, 1..1000 (default 64)\n"
-               "  --keep-dir         keep the temp dir (database, config, smsgwd.log)\n";
+               "  --keep-dir         keep the temp dir (database, config, smsgwd.log)\n"
+               "  --routing-rules    give the carrier operators and countries rules that take\n"
+               "                     every number (phase C then classifies each message)\n";
   std::exit(code);
 }
 
@@ -92,6 +96,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--seconds") o.seconds = number(1, 300);
     else if (a == "--connections") o.connections = number(1, 1000);
     else if (a == "--keep-dir") o.keep_dir = true;
+    else if (a == "--routing-rules") o.routing_rules = true;
     else if (a == "--help" || a == "-h") usage(0);
     else usage(2);
   }
@@ -155,6 +160,7 @@ struct ConfigParams {
   std::string token_sha256;
   std::string carrier_url;
   bool carrier_enabled = true;
+  bool routing_rules = false;  // operators and countries that every bench number meets
   bool file_carrier_fallback = false;  // used only if smsgwd refuses a config with no enabled carrier
 };
 
@@ -187,7 +193,12 @@ std::string make_config(const ConfigParams& p) {
          "rate = 1000000\n"
          "burst = 1000000\n"
          "enabled = " << (p.carrier_enabled ? "true" : "false") << "\n"
-         "timeout = \"10s\"\n\n";
+         "timeout = \"10s\"\n";
+    if (p.routing_rules) {
+      c << "operators = [\"china_mobile\", \"china_unicom\", \"china_telecom\"]\n"
+           "countries = [\"CN\"]\n";
+    }
+    c << "\n";
   }
   c << "[retry]\n"
        "max_attempts = 5\n"
@@ -414,6 +425,7 @@ int run(const Options& o) {
   params.token_sha256 = smsgw::sha256_hex(token);
   params.carrier_url = carrier.url("/send");
   params.carrier_enabled = false;  // A and B measure ingest alone; nothing is dispatched
+  params.routing_rules = o.routing_rules;
   const std::string base_url = "http://127.0.0.1:" + std::to_string(params.api_port);
 
   std::vector<Row> rows;

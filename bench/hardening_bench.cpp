@@ -43,6 +43,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "common/crypto.hpp"
 #include "support/api_client.hpp"
 #include "support/daemon_process.hpp"
@@ -57,6 +58,9 @@ namespace {
 namespace t = smsgw::testing;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
+using smsgw::bench::fixed;
+using smsgw::bench::machine_line;
+using smsgw::bench::read_text;
 using Wall = std::chrono::system_clock;
 using std::chrono::milliseconds;
 
@@ -117,18 +121,7 @@ Options parse_options(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
-std::string fixed(double v, int decimals = 0) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -143,23 +136,6 @@ std::string loadavg() {
   return a + " " + b + " " + c;
 }
 
-std::string machine_line() {
-  std::istringstream in(read_text("/proc/cpuinfo"));
-  std::string line, cpu = "unknown";
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) cpu = line.substr(line.find_first_not_of(" \t", colon + 1));
-      break;
-    }
-  }
-  utsname u{};
-  ::uname(&u);
-  std::ostringstream out;
-  out << "machine: nproc=" << std::thread::hardware_concurrency() << " cpu=\"" << cpu
-      << "\" kernel=" << u.sysname << ' ' << u.release << ' ' << u.machine;
-  return out.str();
-}
 
 std::uintmax_t file_bytes(const std::string& path) {
   std::error_code ec;

@@ -6,6 +6,7 @@
 
 #include "adapters/core/failure.hpp"
 #include "adapters/core/http_carrier.hpp"
+#include "adapters/core/json_push.hpp"
 #include "adapters/core/options.hpp"
 #include "common/crypto.hpp"
 #include "common/json_limits.hpp"
@@ -176,28 +177,16 @@ class MasDialect final : public adapters::HttpDialect {
     if (!body.empty() && body.front() != '{' && body.front() != '[') {
       if (auto decoded = base64_decode(body)) body = std::move(*decoded);
     }
-    const auto parsed = parse_json(body, JsonLimits{8, 16 * adapters::kMaxReportsPerCallback});
-    if (!parsed.ok()) {
-      out.error = parsed.describe("body");
-      return out;
-    }
+    json doc;
     std::vector<const json*> items;
-    if (parsed.value.is_array()) {
-      for (const auto& i : parsed.value) items.push_back(&i);
-    } else {
-      items.push_back(&parsed.value);
-    }
-    if (items.empty() || items.size() > adapters::kMaxReportsPerCallback) {
-      out.error = "1 to " + std::to_string(adapters::kMaxReportsPerCallback) + " reports per push";
+    if (auto why = parse_push(body, doc, items); !why.empty()) {
+      out.error = std::move(why);
       return out;
     }
-    auto str = [](const json& j, const char* key) {
-      auto it = j.find(key);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
+    const auto str = push_text;
     for (std::size_t i = 0; i < items.size(); ++i) {
       const json& j = *items[i];
-      const std::string where = items.size() > 1 ? "report " + std::to_string(i) + ": " : "";
+      const std::string where = push_where(items.size(), i);
       if (!j.is_object()) {
         out.error = where + "must be a JSON object";
         break;

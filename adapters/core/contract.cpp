@@ -6,6 +6,10 @@
 
 namespace smsgw::adapters {
 
+// The core calls it only when report_poll_after() is positive, which an adapter without it
+// never returns.
+void Adapter::poll_reports(std::vector<ReportQuery> /*queries*/, PollHandler done) { done({}); }
+
 CallbackParse Adapter::parse_callback(const CallbackRequest& request) const {
   return parse_generic_callback(request);
 }

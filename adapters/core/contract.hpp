@@ -31,7 +31,9 @@
 //  8. Errors are std::error_codes in the adapter's own category (or carrier_errc), each
 //     equivalent to exactly one of failure::transient, failure::permanent, failure::throttled
 //     (failure.hpp). Throttled MAY carry the carrier's retry_after: the core pauses the carrier
-//     and the message keeps its attempts. A code the adapter cannot classify is transient. When
+//     and the message keeps its attempts. Transient MAY carry one too, for a limit on one
+//     number rather than the carrier: that message is not tried again sooner, the carrier goes
+//     on. A code the adapter cannot classify is transient. When
 //     the carrier may have accepted a message without saying so (a timeout on a carrier without
 //     idempotency), the adapter SHOULD find out (query) before reporting transient.
 //  9. Accepted messages carry the carrier's ids: one per segment where the protocol has them
@@ -50,6 +52,14 @@
 //     parse_callback is pure: it MUST NOT throw, block or keep state; bounds are in this file.
 // 13. The core, not the adapter, decides which carrier a report may touch: the one whose
 //     authenticated callback path or session it came in on.
+//
+// 15. A carrier that can be asked for reports (Aliyun QuerySendDetails, Tencent
+//     PullSmsSendStatus) returns a delay from report_poll_after(). The core then calls
+//     poll_reports() for messages accepted at least that long ago without a report (a few
+//     times, at growing intervals, at most kMaxReportQueries at once); the adapter calls `done`
+//     exactly once, on the io thread, never inside the call, with what it learned (about these
+//     messages or, where the protocol pulls a queue, others of the same carrier), and keeps no
+//     state between calls. The core commits them like pushed reports (rules 11, 13).
 //
 // Isolation
 // 14. An adapter touches nothing outside this folder (adapters/core/) and its own folder.
@@ -110,7 +120,8 @@ struct SubmitResult {
   std::vector<std::string> carrier_ids;   // rule 9
   std::string carrier_batch_id;           // rule 9
   std::string detail;                     // rule 10
-  // With a throttled error: how long the carrier asked us to wait, if it said.
+  // With a throttled error: how long the carrier asked us to wait, if it said; with a
+  // transient one: the earliest retry of this message (rule 8).
   std::optional<std::chrono::milliseconds> retry_after = std::nullopt;
 };
 
@@ -137,6 +148,17 @@ struct Inbound {
   std::string text;        // UTF-8
   std::optional<UnixMs> received_at;
 };
+
+// Rule 15: a message whose report has not come.
+struct ReportQuery {
+  std::int64_t id = 0;
+  std::string number;               // E.164
+  std::string carrier_id;           // as stored (may be empty)
+  std::string carrier_batch_id;     // as stored (may be empty)
+  UnixMs sent_at = 0;
+};
+inline constexpr std::size_t kMaxReportQueries = 100;
+using PollHandler = std::function<void(std::vector<Report>)>;
 
 // Rule 11. Implemented by the core.
 class ReportSink {
@@ -215,6 +237,9 @@ class Adapter {
   virtual void async_stop(std::function<void()> done) = 0;
   // Rule 12. Default: the generic JSON of SPEC.md, one report object or an array of them.
   virtual CallbackParse parse_callback(const CallbackRequest& request) const;
+  // Rule 15. Zero: the carrier cannot be asked, reports only come to it.
+  virtual std::chrono::milliseconds report_poll_after() const { return std::chrono::milliseconds{0}; }
+  virtual void poll_reports(std::vector<ReportQuery> /*queries*/, PollHandler done);
   // False while the adapter cannot send at all (e.g. SMPP bind lost); /readyz reads it.
   virtual bool up() const { return true; }
 

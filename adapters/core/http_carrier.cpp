@@ -79,6 +79,21 @@ class HttpCarrier final : public Adapter {
     return state_->dialect->parse_callback(request);
   }
 
+  std::chrono::milliseconds report_poll_after() const override {
+    return state_->dialect->report_poll_after();
+  }
+  void poll_reports(std::vector<ReportQuery> queries, PollHandler done) override {
+    if (state_->stopping || queries.empty() || state_->dialect->report_poll_after().count() <= 0) {
+      boost::asio::post(io_, [done = std::move(done)] { done({}); });
+      return;
+    }
+    // The dialect answers from curl completions (never synchronously); the state keeps it alive.
+    state_->dialect->poll_reports(std::move(queries), curl_,
+                                  [state = state_, done = std::move(done)](std::vector<Report> r) {
+                                    done(std::move(r));
+                                  });
+  }
+
  private:
   // Shared with curl completions, which may outlive the adapter object.
   struct State {

@@ -21,6 +21,8 @@ namespace smsgw::adapters {
 struct DialectRequest {
   HttpRequest http;               // url, method, headers, body; the engine sets the timeouts
   std::vector<std::int64_t> ids;  // Submission ids, in the order the dialect needs them
+  // Whatever the dialect needs again in parse_response/complete (what it sent, to whom).
+  std::shared_ptr<const void> context;
 };
 
 class HttpDialect {
@@ -50,6 +52,12 @@ class HttpDialect {
   virtual void complete(const DialectRequest& request, std::error_code transport,
                         HttpResponse response, CurlMulti& /*curl*/, Finish finish) {
     finish(parse_response(request, transport, response));
+  }
+
+  // Rule 15 of the contract: a dialect that can ask the carrier for reports.
+  virtual std::chrono::milliseconds report_poll_after() const { return std::chrono::milliseconds{0}; }
+  virtual void poll_reports(std::vector<ReportQuery> /*queries*/, CurlMulti& /*curl*/, PollHandler done) {
+    done({});
   }
 
   virtual CallbackParse parse_callback(const CallbackRequest& request) const {

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/duration.hpp"
+
 namespace smsgw::adapters {
 
 namespace fs = std::filesystem;
@@ -45,6 +47,24 @@ std::optional<std::string> string_option(const config::CarrierConfig& carrier, s
     return std::nullopt;
   }
   return s->get();
+}
+
+std::chrono::milliseconds duration_option(const config::CarrierConfig& carrier, std::string_view key,
+                                          std::chrono::milliseconds fallback,
+                                          std::chrono::milliseconds min,
+                                          std::vector<std::string>& problems) {
+  const toml::node* node = carrier.options.get(key);
+  if (node == nullptr) return fallback;
+  const auto* s = node->as_string();
+  if (s != nullptr && s->get() == "off") return std::chrono::milliseconds{0};
+  const auto d = s == nullptr ? std::nullopt : parse_duration(s->get());
+  if (!d || *d < min) {
+    problems.push_back(config::describe(carrier, node, key,
+                                        "must be \"off\" or a duration of at least " +
+                                            format_duration(min) + " such as \"30m\""));
+    return fallback;
+  }
+  return *d;
 }
 
 std::int64_t int_option(const config::CarrierConfig& carrier, std::string_view key,

@@ -2,6 +2,7 @@
 // Reading adapter options (the keys of a [[carriers]] table that belong to its type), with
 // problems as "file:line: carriers[name].key: message" like the rest of the config.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,12 @@ std::optional<std::string> string_option(const config::CarrierConfig& carrier, s
 std::int64_t int_option(const config::CarrierConfig& carrier, std::string_view key,
                         std::int64_t fallback, std::int64_t min, std::int64_t max,
                         std::vector<std::string>& problems);
+
+// A duration ("30m", "2h"; "off" = zero) from `min` up; `fallback` when absent or wrong.
+std::chrono::milliseconds duration_option(const config::CarrierConfig& carrier, std::string_view key,
+                                          std::chrono::milliseconds fallback,
+                                          std::chrono::milliseconds min,
+                                          std::vector<std::string>& problems);
 
 // An array of strings; empty when absent.
 std::vector<std::string> strings_option(const config::CarrierConfig& carrier, std::string_view key,

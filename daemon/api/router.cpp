@@ -44,6 +44,13 @@ std::map<std::string, std::string> signatures_of(const std::vector<config::Carri
   return out;
 }
 
+std::map<std::string, NumberRules> rules_of(const std::vector<config::CarrierConfig>& carriers) {
+  std::map<std::string, NumberRules> out;
+  for (const auto& c : carriers)
+    if (!c.rules.any()) out.emplace(c.name, c.rules);
+  return out;
+}
+
 std::map<std::string, std::string> callback_secrets_of(
     const std::vector<config::CarrierConfig>& carriers) {
   std::map<std::string, std::string> out;
@@ -190,6 +197,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       carrier_signatures(signatures_of(config.carriers)),
       mappings(sending::build_template_mappings(config.carriers)),
       carrier_names(names_of(config.carriers)),
+      carrier_rules(rules_of(config.carriers)),
       callback_secrets(callback_secrets_of(config.carriers)),
       tz(load_zone(config.daemon.timezone)) {
   load_store_tokens();
@@ -708,6 +716,7 @@ void Router::reconfigure(const config::Config& config) {
   impl_->callback_secrets = callback_secrets_of(config.carriers);
   impl_->mappings = sending::build_template_mappings(config.carriers);
   impl_->carrier_names = names_of(config.carriers);
+  impl_->carrier_rules = rules_of(config.carriers);
 }
 
 Admission Router::admit(const Request& header) const { return impl_->admit(header); }

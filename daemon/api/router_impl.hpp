@@ -18,6 +18,7 @@
 #include "api/router.hpp"
 #include "api/send.hpp"
 #include "common/json_limits.hpp"
+#include "common/phone.hpp"
 #include "common/timezone.hpp"
 
 namespace smsgw::api {
@@ -89,6 +90,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   std::map<std::string, std::string> carrier_signatures;  // carriers with a signature of their own
   std::shared_ptr<const sending::TemplateMappings> mappings;  // carriers' template mappings
   std::vector<std::string> carrier_names;                    // in config order
+  std::map<std::string, NumberRules> carrier_rules;          // carriers with routing rules
   std::map<std::string, std::string> callback_secrets;    // carriers with a callback_secret
   TimeZone tz;
   reports::ReportIntake intake{deps.store, deps.metrics, deps.clock};

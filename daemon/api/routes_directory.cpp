@@ -694,11 +694,14 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
   struct CarrierView {
     std::string name;
     bool text = true, templates = false;
+    NumberRules rules = {};  // its routing rules (operators, countries)
   };
   std::vector<CarrierView> views;
   for (const auto& name : carrier_names) {
     const adapters::Adapter* a = deps.find_carrier ? deps.find_carrier(name) : nullptr;
-    if (a != nullptr) views.push_back({name, a->sends_text(), a->sends_templates()});
+    if (a == nullptr) continue;
+    views.push_back({name, a->sends_text(), a->sends_templates()});
+    if (auto r = carrier_rules.find(name); r != carrier_rules.end()) views.back().rules = r->second;
   }
   json_body_on_worker(call, req, [self = shared_from_this(), call, t = std::move(*t),
                                   signatures = carrier_signatures, signature = sms.signature,
@@ -723,6 +726,7 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
     Params params;
     if (auto it = doc.find("params"); it != doc.end()) params = parse_params(*it, errors);
     std::string rname, rtitle, runit;
+    std::optional<PhoneClass> rphone;  // recipient.phone: which carriers' rules take it
     bool has_recipient = false;
     if (auto it = doc.find("recipient"); it != doc.end() && !it->is_null()) {
       if (!it->is_object()) {
@@ -738,10 +742,18 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
             rtitle = v.get<std::string>();
           } else if (k == "unit") {
             runit = v.get<std::string>();
+          } else if (k == "phone") {
+            if (PhoneResult p = normalize_phone(v.get_ref<const std::string&>()); p.ok()) {
+              rphone = classify_phone(p.e164);
+            } else {
+              errors.push_back({"recipient.phone", p.error});
+            }
           } else {
             errors.push_back({"recipient." + k, "unknown field"});
           }
-          if (v.is_string()) reject_control_characters(errors, "recipient." + k, v.get<std::string>());
+          // (normalize_phone already refuses any control character in a phone)
+          if (v.is_string() && k != "phone")
+            reject_control_characters(errors, "recipient." + k, v.get<std::string>());
         }
       }
     }
@@ -786,7 +798,10 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
         }
       }
       json entry = {{"carrier", v.name}};
-      if (call_for != nullptr) {
+      if (rphone && !v.rules.takes(*rphone)) {
+        entry["cannot_send"] = "it takes only " + v.rules.describe() + ", not " +
+                               describe_numbers(*rphone);
+      } else if (call_for != nullptr) {
         json params = call_for->named ? json::object() : json::array();
         std::vector<std::string> lacking;
         for (const auto& [name, p] : call_for->params) {

@@ -29,6 +29,7 @@
 #include "adapters/core/curl_multi.hpp"
 #include "adapters/core/registry.hpp"
 #include "reports/report_intake.hpp"
+#include "reports/report_poller.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/time.hpp"
@@ -338,6 +339,9 @@ int run(config::Config cfg, RunOptions run_options) {
   // After the dispatcher: it is every adapter's listener, and an adapter may report its state
   // from start() on.
   for (auto& [name, adapter] : adapters) adapter->start();
+  std::vector<reports::ReportPoller::Carrier> pollable;
+  for (auto& [name, adapter] : adapters) pollable.push_back({name, adapter.get()});
+  reports::ReportPoller report_poller{io, *store, report_intake, std::move(pollable), clock};
 
   auto scheduler_options = [&tz](const config::Config& c) {
     return schedule::SchedulerOptions{c.limits, c.sms, tz, c.schedule.catch_up,
@@ -379,6 +383,7 @@ int run(config::Config cfg, RunOptions run_options) {
   dispatcher.start();
   scheduler.start();
   retention.start();
+  report_poller.start();
   spdlog::info("smsgwd {} ready: listening on {} (port {}), {} carrier(s)", SMSGW_VERSION,
                cfg.api.listen, server.port(), cfg.carriers.size());
   // systemctl status shows this line; the periodic refresh counts on the notifier's thread.
@@ -412,6 +417,7 @@ int run(config::Config cfg, RunOptions run_options) {
     calendar_watch.stop();
     scheduler.stop();
     retention.stop();
+    report_poller.stop();
     server.async_stop([&] {
       dispatcher.async_stop(cfg.daemon.shutdown_grace, [&] {
         auto remaining = std::make_shared<std::size_t>(adapters.size());

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <memory>
@@ -52,6 +53,35 @@ std::string md5_hex(std::string_view data) {
   if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1)
     throw std::runtime_error("MD5 computation failed");
   return to_hex(digest, len);
+}
+
+std::string sha256_raw(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 computation failed");
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
+namespace {
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (HMAC(md, key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len) == nullptr)
+    throw std::runtime_error("HMAC computation failed");
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha256(), key, data);
+}
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha1(), key, data);
+}
+std::string hex_encode(std::string_view bytes) {
+  return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
 namespace {

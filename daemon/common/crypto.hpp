@@ -22,6 +22,11 @@ std::string md5_hex(std::string_view data);
 // Standard Base64 (RFC 4648 §4) with padding; decode returns nullopt for anything else
 // (whitespace included).
 std::string base64_encode(std::string_view data);
+// Carrier request signing (Aliyun, Tencent Cloud): raw digests (bytes, not hex) and hex.
+std::string sha256_raw(std::string_view data);
+std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string hmac_sha1(std::string_view key, std::string_view data);    // raw 20 bytes
+std::string hex_encode(std::string_view bytes);                        // lower case
 std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace smsgw

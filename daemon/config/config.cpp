@@ -555,6 +555,7 @@ class Loader {
         check_signature(n, prefix + ".signature", carrier.signature);
       read_secret(*table, "callback_secret", prefix, carrier.callback_secret);
       if (toml::node* t = table->get("templates")) load_template_mappings(*t, prefix, carrier.templates);
+      load_number_rules(*table, prefix, carrier.rules);
       if (problems_.size() != count_before) ok = false;
 
       if (const toml::node* t = table->get("timeout")) timeout_lines_[carrier.name] = line_of(t);
@@ -563,9 +564,64 @@ class Loader {
       carrier.options = std::move(*table);
       for (std::string_view key :
            {"name", "type", "rate", "burst", "priority", "enabled", "timeout", "signature",
-            "callback_secret", "callback_secret_file", "templates"})
+            "callback_secret", "callback_secret_file", "templates", "operators", "countries"})
         carrier.options.erase(key);
       if (ok) out.push_back(std::move(carrier));
+    }
+  }
+
+  // operators = ["china_mobile", ...], countries = ["CN", ...]: the numbers a carrier takes.
+  void load_number_rules(const toml::table& t, const std::string& prefix, NumberRules& out) {
+    // Each a list of distinct strings; `accept` reports a bad one and says whether it is good.
+    auto read_list = [&](std::string_view key, std::string_view example, auto&& accept) {
+      const toml::node* node = t.get(key);
+      if (node == nullptr) return;
+      const std::string path = prefix + "." + std::string(key);
+      const auto* array = node->as_array();
+      if (array == nullptr) return wrong_type(*node, path, "an array of strings such as " + std::string(example));
+      std::set<std::string> seen;
+      for (const auto& element : *array) {
+        const auto* v = element.as_string();
+        if (v == nullptr) {
+          wrong_type(element, path, "an array of strings such as " + std::string(example));
+        } else if (!seen.insert(v->get()).second) {
+          report(&element, path, "lists " + in_quotes(v->get()) + " twice");
+        } else {
+          accept(element, path, v->get());
+        }
+      }
+      // An empty list would mean "any number", the opposite of what writing it suggests.
+      if (array->empty()) report(node, path, "must not be empty (leave the key out to take any number)");
+    };
+    read_list("operators", "[\"china_mobile\"]",
+              [&](const toml::node& n, const std::string& path, const std::string& name) {
+                if (auto op = parse_cn_operator(name)) {
+                  out.operators.push_back(*op);
+                } else {
+                  report(&n, path, "unknown operator " + in_quotes(name) + " (expected one of: " +
+                                       std::string(cn_operator_names()) + ")");
+                }
+              });
+    read_list("countries", "[\"CN\"]",
+              [&](const toml::node& n, const std::string& path, const std::string& code) {
+                if (is_known_region(code)) {
+                  out.countries.push_back(code);
+                } else {
+                  std::string upper = code;
+                  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                  report(&n, path,
+                         "unknown country " + in_quotes(code) +
+                             (upper != code && is_known_region(upper)
+                                  ? " (write it in upper case: " + in_quotes(upper) + ")"
+                                  : " (expected an ISO 3166-1 alpha-2 code such as \"CN\" or \"HK\")"));
+                }
+              });
+    // Operators are mainland China's: with countries that leave China out nothing matches.
+    if (!out.operators.empty() && !out.countries.empty() &&
+        std::find(out.countries.begin(), out.countries.end(), "CN") == out.countries.end()) {
+      report(t.get("countries"), prefix + ".countries",
+             "must include \"CN\" when operators is set (operators are mainland China's, so this "
+             "carrier would take no number)");
     }
   }
 

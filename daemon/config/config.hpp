@@ -13,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/phone.hpp"
 #include "schedule/quiet_hours.hpp"
 
 namespace smsgw::config {
@@ -104,6 +105,9 @@ struct CarrierConfig {
   // smsgw template name -> the carrier template it is sent as. A message of a template this
   // carrier does not map goes out as text if the carrier sends text, else through another one.
   std::map<std::string, TemplateMapping> templates;
+  // Routing rules (operators, countries): the numbers this carrier takes; a message to any
+  // other number goes through another carrier, or fails if none takes it. Empty = any number.
+  NumberRules rules;
   std::string source_path;  // the config file this carrier came from
   std::size_t line = 0;     // line of its [[carriers]] header (describe() falls back to it)
 };

@@ -92,9 +92,19 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     CircuitBreaker::State logged_state = CircuitBreaker::State::closed;
   };
 
+  // Where a message's number belongs, for carriers' routing rules (operators, countries):
+  // classified at most once per claim, and only when a carrier with rules asks.
+  struct Route {
+    PhoneClass number;
+    bool classified = false;
+    // The message's carrier template calls, decoded once (carriers ask per pick).
+    std::shared_ptr<const std::vector<std::pair<std::string, sending::DecodedCall>>> calls;
+  };
+
   struct Held {
     store::ClaimedMessage message;
     SteadyClock::time_point claimed_at;
+    Route route = {};
   };
 
   // A message at a carrier, from submit() to its result.
@@ -102,6 +112,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     store::ClaimedMessage message;
     std::size_t carrier = 0;
     SteadyClock::time_point claimed_at, submitted_at;
+    Route route = {};  // kept for a throttled message, which is held again
   };
 
   struct Pick {
@@ -217,21 +228,73 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     }
   }
 
-  // Can this carrier ever send this message? Text through a carrier that sends text; a
+  static const PhoneClass& number_of(Held& h) {
+    if (!h.route.classified) {
+      h.route.number = classify_phone(h.message.to);
+      h.route.classified = true;
+    }
+    return h.route.number;
+  }
+
+  // Do the carrier's routing rules let it take this message's number?
+  static bool takes_number(const Carrier& c, Held& h) {
+    return c.config.rules.any() || c.config.rules.takes(number_of(h));
+  }
+
+  // The carrier's template call for this message, if the message has one for it.
+  static const sending::DecodedCall* call_for(const Carrier& c, Route& route, const store::ClaimedMessage& m) {
+    if (m.carrier_calls.empty()) return nullptr;
+    if (!route.calls) {
+      route.calls = std::make_shared<const std::vector<std::pair<std::string, sending::DecodedCall>>>(
+          sending::decode_calls(m.carrier_calls));
+    }
+    for (const auto& [name, call] : *route.calls) {
+      if (name == c.config.name) return &call;
+    }
+    return nullptr;
+  }
+
+  // Can this carrier send this message's content? Text through a carrier that sends text; a
   // template message also as the carrier's own template where it maps it.
-  static bool can_send(const Carrier& c, const store::ClaimedMessage& m) {
+  static bool sends_content(const Carrier& c, Held& h) {
     if (c.adapter->sends_text()) return true;
-    return c.adapter->sends_templates() && !m.carrier_calls.empty() &&
-           sending::decode_call(m.carrier_calls, c.config.name).has_value();
+    return c.adapter->sends_templates() && call_for(c, h.route, h.message) != nullptr;
+  }
+
+  // Can this carrier ever send this message? Its rules take the number (checked first: a
+  // look-up, where the content check may decode the message's template calls).
+  static bool can_send(const Carrier& c, Held& h) {
+    return takes_number(c, h) && sends_content(c, h);
   }
 
   // Why no configured carrier can send it (for the permanent failure), or "" if one can.
-  std::string unsendable_reason(const store::ClaimedMessage& m) const {
+  std::string unsendable_reason(Held& h) const {
     for (const auto& c : carriers) {
-      if (can_send(c, m)) return {};
+      if (can_send(c, h)) return {};
     }
-    std::string names;
-    for (const auto& c : carriers) names += (names.empty() ? "" : ", ") + c.config.name;
+    const auto& m = h.message;
+    // Carriers whose rules refuse the number, and the others (which refuse the content).
+    std::string refused_by_rules, names;
+    for (const auto& c : carriers) {
+      if (!takes_number(c, h)) {
+        if (!refused_by_rules.empty()) refused_by_rules += "; ";
+        refused_by_rules += c.config.name + " takes only " + c.config.rules.describe();
+      } else {
+        names += (names.empty() ? "" : ", ") + c.config.name;
+      }
+    }
+    std::string content;
+    if (!names.empty()) {
+      content = m.template_name.empty()
+                    ? names + " send only their approved templates"
+                    : names + " send only their approved templates and have no mapping for "
+                              "template \"" + m.template_name + "\" ([carriers.templates." +
+                              m.template_name + "])";
+    }
+    if (!refused_by_rules.empty()) {
+      return "no carrier takes " + describe_numbers(number_of(h)) + ": " + refused_by_rules +
+             (content.empty() ? "" : "; " + content);
+    }
     if (m.template_name.empty()) {
       return "no carrier can send free text: " + names + " send only their approved templates";
     }
@@ -256,11 +319,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
   // The carrier a message of `cost` segments goes to now, or why it must wait. Rate limits do not
   // spill over to lower-priority carriers; only an unavailable carrier (disabled, down, breaker
   // open or its half-open probe already out) passes work on.
-  Pick pick(const store::ClaimedMessage& m, SteadyClock::time_point now) {
-    const double cost = static_cast<double>(m.segments);
+  Pick pick(Held& h, SteadyClock::time_point now) {
+    const double cost = static_cast<double>(h.message.segments);
     for (std::size_t idx : order) {
       auto& c = carriers[idx];
-      if (!usable(c, now) || !can_send(c, m)) continue;
+      if (!usable(c, now) || !can_send(c, h)) continue;
       if (credit(c) == 0) return {Pick::Kind::credit_wait, idx, now};
       const auto at = c.bucket.available_at(cost, now);
       if (at > now) return {Pick::Kind::rate_wait, idx, at};
@@ -322,11 +385,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     q.push_back(Held{std::move(m), now});
   }
 
-  // A throttled message goes back to the head of its queue: it keeps its place and its claim.
-  void hold_again(store::ClaimedMessage m, SteadyClock::time_point claimed_at) {
+  // A throttled message goes back to the head of its queue: it keeps its place, its claim and
+  // its number's class.
+  void hold_again(store::ClaimedMessage m, SteadyClock::time_point claimed_at, Route route) {
     held_segments += m.segments;
     auto& q = m.priority == Priority::urgent ? held_urgent : held_normal;
-    q.push_front(Held{std::move(m), claimed_at});
+    q.push_front(Held{std::move(m), claimed_at, std::move(route)});
   }
 
   void release(Held h) {
@@ -401,16 +465,17 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     // aside, so they do not hold up messages behind them that another carrier can take.
     std::vector<Held> aside;
     while (auto* q = front_queue()) {
-      auto& m = q->front().message;
-      if (m.expires_at && *m.expires_at <= wall) {
+      auto& h = q->front();
+      if (h.message.expires_at && *h.message.expires_at <= wall) {
         record_expired(pop(*q).message, wall);
         continue;
       }
-      const Pick p = pick(m, now);
+      const Pick p = pick(h, now);
       if (p.kind == Pick::Kind::none) {
         // Nothing configured can ever send it (a template no carrier maps, and none sends
-        // text): failing it now beats holding it until it expires.
-        if (auto why = unsendable_reason(m); !why.empty()) {
+        // text; a number no carrier's rules take): failing it now beats holding it until it
+        // expires.
+        if (auto why = unsendable_reason(h); !why.empty()) {
           record_unsendable(pop(*q).message, wall, std::move(why));
           continue;
         }
@@ -449,7 +514,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
       break;
     }
     for (auto it = aside.rbegin(); it != aside.rend(); ++it) {
-      hold_again(std::move(it->message), it->claimed_at);
+      hold_again(std::move(it->message), it->claimed_at, std::move(it->route));
     }
     if (!aside.empty()) {
       if (auto at = earliest_breaker_retry(now)) earliest(wake, *at);
@@ -591,12 +656,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     s.segments = m.segments;
     s.priority = m.priority;
     s.expires_at = m.expires_at;
-    if (c.adapter->sends_templates() && !m.carrier_calls.empty()) {
-      if (auto call = sending::decode_call(m.carrier_calls, c.config.name)) {
+    if (c.adapter->sends_templates()) {
+      if (const auto* call = call_for(c, held.route, m)) {
         // The carrier's template, signed by the carrier with its own sign name: no text and
         // nothing prepended to the params.
-        s.template_call = adapters::TemplateCall{std::move(call->code), std::move(call->params),
-                                                 call->named};
+        s.template_call = adapters::TemplateCall{call->code, call->params, call->named};
         s.text.clear();
       }
     }
@@ -619,7 +683,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     }
     c.batch.push_back(std::move(s));
     const std::int64_t id = m.id;
-    in_flight_ids[id] = InFlight{std::move(m), idx, held.claimed_at, now};
+    in_flight_ids[id] = InFlight{std::move(m), idx, held.claimed_at, now, std::move(held.route)};
     if (c.batch.size() >= std::max<std::size_t>(c.adapter->max_batch(), 1) || credit(c) == 0) {
       submit_batch(idx);
     }
@@ -652,7 +716,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
     }
     InFlight f = std::move(it->second);
     in_flight_ids.erase(it);
-    on_sent(f.carrier, std::move(f.message), f.claimed_at, f.submitted_at, std::move(r));
+    on_sent(f.carrier, std::move(f.message), f.claimed_at, f.submitted_at, std::move(r),
+            std::move(f.route));
   }
 
   void on_credit() override {
@@ -666,7 +731,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
   }
 
   void on_sent(std::size_t idx, store::ClaimedMessage m, SteadyClock::time_point claimed_at,
-               SteadyClock::time_point start, adapters::SubmitResult outcome) {
+               SteadyClock::time_point start, adapters::SubmitResult outcome, Route route) {
     auto& c = carriers[idx];
     --c.in_flight;
     --in_flight;
@@ -691,7 +756,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
       if (!was_paused)
         spdlog::warn("carrier {}: throttled ({}); pausing it for {} ms", c.config.name,
                      describe(outcome), pause.count());
-      hold_again(std::move(m), claimed_at);
+      hold_again(std::move(m), claimed_at, std::move(route));
       observe(c, now);
       pump();
       return;
@@ -721,7 +786,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
       r.outcome = "transient";
       const std::string detail = describe(outcome);
       const int attempts_made = m.attempts + 1;
-      if (auto at = retry.next_attempt(attempts_made, wall, m.expires_at, c.breaker.working(now))) {
+      auto at = retry.next_attempt(attempts_made, wall, m.expires_at, c.breaker.working(now));
+      if (at && outcome.retry_after) {
+        // The carrier said when this number may be tried again (a per-number limit): no sooner.
+        at = std::max(*at, wall + static_cast<UnixMs>(outcome.retry_after->count()));
+        if (m.expires_at && *at > *m.expires_at) at.reset();
+      }
+      if (at) {
         r.next = store::AttemptResult::Next::retry;
         r.next_attempt_at = schedule::quiet_due(quiet, tz, m.priority, *at);
         r.error = detail;
@@ -882,6 +953,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl>, adapters::Listener
       c.config.enabled = it->enabled;
       c.config.signature = it->signature;
       c.config.default_signature = it->default_signature;
+      c.config.rules = it->rules;
       c.bucket.reconfigure(c.config.rate, effective_burst(c.config), now);
     }
     sort_carriers();

@@ -26,7 +26,7 @@
 namespace smsgw::dispatch {
 
 struct CarrierSlot {
-  config::CarrierConfig config;  // name, rate, burst, priority, enabled
+  config::CarrierConfig config;  // name, rate, burst, priority, enabled, rules
   adapters::Adapter* adapter;    // owned by the application; outlives the dispatcher
 };
 
@@ -52,9 +52,10 @@ class Dispatcher {
   void start();
   // New work was committed, due at `due_at` (may be in the future). Cheap; call on the io thread.
   void notify(UnixMs due_at);
-  // SIGHUP: rate, burst, priority, enabled, signature of carriers with the same name, and
-  // [sms] signature (CarrierConfig::default_signature); retry and breaker
-  // settings. Carriers cannot be added or removed without a restart (adapters own connections).
+  // SIGHUP: rate, burst, priority, enabled, signature and routing rules (operators, countries)
+  // of carriers with the same name, and [sms] signature (CarrierConfig::default_signature);
+  // retry and breaker settings. Carriers cannot be added or removed without a restart
+  // (adapters own connections).
   void reconfigure(const std::vector<config::CarrierConfig>& carriers, config::RetryConfig retry,
                    config::DispatchConfig options);
   // Stop claiming; wait for in-flight sends up to `grace`; record their results; release the

@@ -52,12 +52,36 @@ std::string encode_calls(const std::vector<CarrierCall>& calls,
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+std::optional<DecodedCall> decode_one(const json::const_iterator& it);
+
+}  // namespace
+
+std::vector<std::pair<std::string, DecodedCall>> decode_calls(const std::string& stored) {
+  std::vector<std::pair<std::string, DecodedCall>> out;
+  if (stored.empty()) return out;
+  const json doc = json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return out;
+  for (auto it = doc.cbegin(); it != doc.cend(); ++it) {
+    if (auto call = decode_one(it)) out.emplace_back(it.key(), std::move(*call));
+  }
+  return out;
+}
+
 std::optional<DecodedCall> decode_call(const std::string& stored, const std::string& carrier) {
   if (stored.empty()) return std::nullopt;
   const json doc = json::parse(stored, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return std::nullopt;
   auto it = doc.find(carrier);
-  if (it == doc.end() || !it->is_object()) return std::nullopt;
+  if (it == doc.end()) return std::nullopt;
+  return decode_one(it);
+}
+
+namespace {
+
+std::optional<DecodedCall> decode_one(const json::const_iterator& it) {
+  if (!it->is_object()) return std::nullopt;
   auto code = it->find("code");
   auto params = it->find("params");
   if (code == it->end() || !code->is_string() || params == it->end()) return std::nullopt;
@@ -75,5 +99,7 @@ std::optional<DecodedCall> decode_call(const std::string& stored, const std::str
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace smsgw::sending

@@ -46,5 +46,7 @@ struct DecodedCall {
 };
 // nullopt when `stored` has no call for `carrier` (or is not what encode_calls writes).
 std::optional<DecodedCall> decode_call(const std::string& stored, const std::string& carrier);
+// Every call of `stored`, by carrier name (one parse: the dispatcher decodes each message once).
+std::vector<std::pair<std::string, DecodedCall>> decode_calls(const std::string& stored);
 
 }  // namespace smsgw::sending

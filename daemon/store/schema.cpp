@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 5> kMigrations{
+constexpr std::array<const char*, 6> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -199,6 +199,13 @@ INSERT OR REPLACE INTO carrier_refs (carrier, ref, message_id)
   SELECT carrier, carrier_message_id, id FROM messages
   WHERE carrier IS NOT NULL AND carrier_message_id IS NOT NULL ORDER BY id;
 DROP INDEX messages_carrier_id;
+)sql",
+    // 6: report polling (contract rule 15). report_polls: how often the carrier was asked about
+    // a message whose report did not come; the partial index finds those messages per carrier
+    // without scanning the delivered ones.
+    R"sql(
+ALTER TABLE messages ADD COLUMN report_polls INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_awaiting_report ON messages (carrier, updated_at) WHERE status = 'sent';
 )sql",
 };
 

@@ -305,6 +305,22 @@ class Store {
   void async_delivery_reports(std::vector<DeliveryReport> reports,
                               std::function<void(std::error_code, std::vector<ReportResult>)> done);
 
+  // Messages of `carrier` still 'sent' (no report) that are due to be asked about: sent after
+  // `oldest`, asked fewer than `max_polls` times, and sent at least `after` x (times asked + 1)
+  // before `now`. Oldest first, at most `limit`.
+  struct AwaitingReport {
+    std::int64_t id = 0;
+    std::string to;
+    std::string carrier_message_id;
+    std::string carrier_batch_id;
+    UnixMs sent_at = 0;
+  };
+  std::vector<AwaitingReport> awaiting_reports(const std::string& carrier, UnixMs now,
+                                               std::chrono::milliseconds after, int max_polls,
+                                               UnixMs oldest, int limit);
+  // Counts one more poll for each of these messages (still 'sent').
+  void async_report_polled(std::vector<std::int64_t> ids, std::function<void(std::error_code)> done);
+
   // One pruning pass (retention): at most `batch` rows of each kind, each kind in its own
   // savepoint. Never touches a message that is queued or sending.
   void async_prune(PruneRequest request, std::function<void(std::error_code, PruneCounts)> done);

@@ -476,7 +476,7 @@ TEST(HttpAdapterOptions, MissingUrlAndBadHeaders) {
 TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
   adapters::Registry registry;
   register_builtin_adapters(registry);
-  EXPECT_EQ(registry.types(), (std::vector<std::string>{"cmcc-mas", "file", "http"}));
+  EXPECT_EQ(registry.types(), (std::vector<std::string>{"aliyun", "cmcc-mas", "file", "http", "tencent"}));
   EXPECT_NE(registry.find("http"), nullptr);
   EXPECT_EQ(registry.find("smpp"), nullptr);
   EXPECT_THROW(registry.add("http", factory()), std::logic_error);
@@ -497,7 +497,7 @@ TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
     EXPECT_THAT(error.problems(),
                 ::testing::ElementsAre(
                     "/etc/smsgw/smsgw.toml:7: carriers[backup].type: unknown carrier type "
-                    "\"smoke-signal\" (known: cmcc-mas, file, http)",
+                    "\"smoke-signal\" (known: aliyun, cmcc-mas, file, http, tencent)",
                     HasSubstr("smsgw.toml:1: carriers[third].url: must start with http://")));
   }
 }

@@ -11,7 +11,9 @@
 
 #include "common/crypto.hpp"
 #include "support/daemon_process.hpp"
+#include "support/fake_aliyun.hpp"
 #include "support/fake_mas.hpp"
+#include "support/fake_tencent.hpp"
 #include "support/http_client.hpp"
 
 namespace smsgw::testing {
@@ -58,6 +60,31 @@ class CarriersE2E : public ::testing::Test {
       std::this_thread::sleep_for(25ms);
     }
     return true;
+  }
+
+  // The office's reminder as an smsgw template and a group of three, imported from CSV.
+  void prepare_group_and_template() {
+    const std::string csv = "name,phone,groups\n张三,13800138000,cadres\n李四,13800138001,cadres\n"
+                            "王五,13800138002,cadres\n";
+    auto imp = http_request("POST", base() + "/v1/recipients/import", kAdmin, csv,
+                            {"Content-Type: text/csv"});
+    ASSERT_EQ(imp.status, 200) << imp.body;
+    json tmpl = {{"name", "reminder"}, {"body", "{{name}}同志：{{holiday}}将至，请严守廉洁纪律。"}};
+    auto t = http_request("POST", base() + "/v1/templates", kAdmin, tmpl.dump());
+    ASSERT_EQ(t.status, 201) << t.body;
+  }
+  // Sends the template to the group; the batch id.
+  std::string send_reminder() {
+    auto r = http_request("POST", base() + "/v1/messages", kAdmin,
+                          json{{"groups", {"cadres"}}, {"template", "reminder"},
+                               {"params", {{"holiday", "春节"}}}}.dump());
+    EXPECT_EQ(r.status, 202) << r.body;
+    const json accepted = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(accepted.value("count", 0), 3);
+    return accepted.value("batch_id", std::string());
+  }
+  bool batch_reaches(const std::string& batch, const std::string& status, int n) {
+    return eventually([&] { return get("/v1/batches/" + batch)["by_status"].value(status, 0) == n; });
   }
 
   std::string dir_;
@@ -112,6 +139,128 @@ TEST_F(CarriersE2E, CmccMasSendsAGroupInOneRequestAndItsReportsDeliverTheBatch) 
   // A malformed push changes nothing; a wrong secret is refused.
   EXPECT_EQ(http_request("POST", url, "", R"({"mobile":"x"})").status, 400);
   EXPECT_EQ(http_request("POST", base() + "/v1/callbacks/mas/wrong-secret-0123456789", "", reports.dump()).status, 401);
+}
+
+std::string aliyun_carrier(const FakeAliyun& fake, int priority = 1) {
+  return "[[carriers]]\nname = \"ali\"\ntype = \"aliyun\"\nendpoint = \"" + fake.endpoint() +
+         "\"\naccess_key_id = \"testId\"\naccess_key_secret = \"testSecret\"\n"
+         "sign_name = \"某某区纪委\"\ntimeout = \"5s\"\npriority = " + std::to_string(priority) +
+         "\ncallback_secret = \"" + std::string(kCallbackSecret) + "\"\n"
+         "[carriers.templates.reminder]\ncode = \"SMS_100001\"\n"
+         "params = { name = \"{{name}}\", holiday = \"{{holiday}}\" }\n";
+}
+
+TEST_F(CarriersE2E, AliyunSendsATemplateToAGroupAndItsReceiptsDeliverTheBatch) {
+  FakeAliyun aliyun;
+  start(aliyun_carrier(aliyun));
+  prepare_group_and_template();
+  const std::string batch = send_reminder();
+  ASSERT_TRUE(batch_reaches(batch, "sent", 3)) << daemon_->log();
+  const auto sends = aliyun.sends();
+  ASSERT_EQ(sends.size(), 1u);  // per-name params: one SendBatchSms for the group
+  EXPECT_EQ(sends[0].action, "SendBatchSms");
+  EXPECT_EQ(sends[0].template_code, "SMS_100001");
+  EXPECT_EQ(sends[0].params.size(), 3u);
+  EXPECT_NE(sends[0].params[0].find("春节"), std::string::npos) << sends[0].params[0];
+  // Nothing is prepended to a template's params: the sign name signs it.
+  EXPECT_EQ(sends[0].params[0].find("某某区纪委"), std::string::npos) << sends[0].params[0];
+
+  auto reports = aliyun.reports({{"13800138002", "MK:0001"}});
+  reports.push_back(reports[0]);  // Aliyun pushes again when unsure: a duplicate changes nothing
+  const std::string url = base() + "/v1/callbacks/ali/" + kCallbackSecret;
+  auto cb = http_request("POST", url, "", reports.dump());
+  ASSERT_EQ(cb.status, 200) << cb.body;
+  EXPECT_EQ(json::parse(cb.body), (json{{"code", 0}, {"msg", "成功"}}));
+  ASSERT_TRUE(eventually([&] {
+    const json b = get("/v1/batches/" + batch);
+    return b["by_status"].value("delivered", 0) == 2 && b["by_status"].value("failed", 0) == 1;
+  })) << get("/v1/batches/" + batch).dump();
+  auto bad = http_request("POST", url, "", "[{\"phone_number\":\"x\"}]");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["code"], -1);
+  // Secrets never reach the log (it runs at debug level here).
+  EXPECT_EQ(daemon_->log().find("testSecret"), std::string::npos);
+  EXPECT_EQ(daemon_->log().find(kCallbackSecret), std::string::npos);
+}
+
+TEST_F(CarriersE2E, TencentSendsATemplateToAGroupAndItsCallbacksDeliverTheBatch) {
+  FakeTencent tencent;
+  start("[[carriers]]\nname = \"tc\"\ntype = \"tencent\"\nendpoint = \"" + tencent.endpoint() +
+        "\"\nsecret_id = \"AKIDtestSecretId\"\nsecret_key = \"testSecretKey\"\n"
+        "sdk_app_id = \"1400006666\"\nsign_name = \"某某区纪委\"\ntimeout = \"5s\"\n"
+        "callback_secret = \"" + std::string(kCallbackSecret) + "\"\n"
+        "[carriers.templates.reminder]\ncode = \"100001\"\nparams = [\"{{name}}\", \"{{holiday}}\"]\n");
+  prepare_group_and_template();
+  const std::string batch = send_reminder();
+  ASSERT_TRUE(batch_reaches(batch, "sent", 3)) << daemon_->log();
+  const auto sends = tencent.sends();
+  ASSERT_EQ(sends.size(), 3u);  // a name each: one request per parameter list
+  EXPECT_EQ(sends[0].params.size(), 2u);
+  EXPECT_EQ(sends[0].params[1], "春节");
+
+  const std::string url = base() + "/v1/callbacks/tc/" + kCallbackSecret;
+  auto cb = http_request("POST", url, "", tencent.reports({{"+8613800138001", "MK:0005"}}).dump());
+  ASSERT_EQ(cb.status, 200) << cb.body;
+  EXPECT_EQ(json::parse(cb.body), (json{{"result", 0}, {"errmsg", "OK"}}));
+  ASSERT_TRUE(eventually([&] {
+    const json b = get("/v1/batches/" + batch);
+    return b["by_status"].value("delivered", 0) == 2 && b["by_status"].value("failed", 0) == 1;
+  })) << get("/v1/batches/" + batch).dump();
+  EXPECT_EQ(daemon_->log().find("testSecretKey"), std::string::npos);
+}
+
+// The office's main carrier hits its daily quota: the group goes out through 云MAS instead, as
+// its own template, and nothing burns an attempt.
+TEST_F(CarriersE2E, AThrottledAliyunFailsOverToCmccMas) {
+  FakeAliyun aliyun;
+  aliyun.push_fault({"isv.DAY_LIMIT_CONTROL", "触发天级流控", {}});
+  FakeMas mas;
+  start(aliyun_carrier(aliyun, 1) +
+        "[[carriers]]\nname = \"mas\"\ntype = \"cmcc-mas\"\npriority = 2\nendpoint = \"" +
+        mas.endpoint() + "\"\nec_name = \"某某区纪委\"\nap_id = \"apitest\"\nsecret_key = \"pwd123\"\n"
+        "sign = \"AbCdEfGhI\"\ntimeout = \"5s\"\n"
+        "[carriers.templates.reminder]\ncode = \"T1001\"\nparams = [\"{{name}}\", \"{{holiday}}\"]\n");
+  prepare_group_and_template();
+  const std::string batch = send_reminder();
+  ASSERT_TRUE(batch_reaches(batch, "sent", 3)) << daemon_->log();
+  EXPECT_EQ(aliyun.sends().size(), 0u);
+  EXPECT_EQ(aliyun.refusals().size(), 1u);
+  const auto submits = mas.submits();
+  ASSERT_FALSE(submits.empty());
+  std::size_t numbers = 0;
+  for (const auto& s : submits) {
+    EXPECT_EQ(s.path, "/sms/tmpsubmit");
+    EXPECT_TRUE(s.mac_ok);
+    const std::string mobiles = s.body["mobiles"].get<std::string>();
+    numbers += 1 + static_cast<std::size_t>(std::count(mobiles.begin(), mobiles.end(), ','));
+  }
+  EXPECT_EQ(numbers, 3u);
+  const json listed = get("/v1/messages?batch_id=" + batch);
+  for (const auto& m : listed["messages"]) {
+    EXPECT_EQ(m["carrier"], "mas") << m.dump();
+    EXPECT_EQ(m["attempts"], 1) << m.dump();
+  }
+}
+
+// A template carrier without a mapping for the template cannot send it: with no other carrier
+// the message fails at once with a reason that names the missing mapping.
+TEST_F(CarriersE2E, ATemplateWithoutAMappingFailsWithAClearReason) {
+  FakeAliyun aliyun;
+  start(aliyun_carrier(aliyun));
+  prepare_group_and_template();
+  json tmpl = {{"name", "unmapped"}, {"body", "{{name}}同志：请于本周五前提交述职报告。"}};
+  ASSERT_EQ(http_request("POST", base() + "/v1/templates", kAdmin, tmpl.dump()).status, 201);
+  auto r = http_request("POST", base() + "/v1/messages", kAdmin,
+                        json{{"to", "13800138000"}, {"template", "unmapped"}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = json::parse(r.body)["messages"][0]["id"];
+  json m;
+  ASSERT_TRUE(eventually([&] {
+    m = get("/v1/messages/" + id);
+    return m["status"] == "failed";
+  })) << m.dump();
+  EXPECT_NE(m["last_error"].get<std::string>().find("[carriers.templates.unmapped]"), std::string::npos) << m.dump();
+  EXPECT_EQ(aliyun.sends().size(), 0u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // normalize_phone and mask_phone on arbitrary bytes: the E.164 form is a fixed point of
-// normalisation, and the mask keeps the length, is idempotent and never shows more than the
-// first 3 and the last 4 digits.
+// normalisation, the cache of mainland blocks' number types answers as libphonenumber does,
+// classify_phone takes anything, and the mask keeps the length, is idempotent and never shows
+// more than the first 3 and the last 4 digits.
 
 #include "common/phone.hpp"
 #include "fuzz_check.hpp"
@@ -9,8 +10,9 @@ using namespace smsgw;
 
 namespace {
 
+// '+' and 7 to 15 digits: libphonenumber's shortest valid mobiles have 7 (Tokelau, +690 7290).
 bool is_e164(std::string_view s) {
-  if (s.size() < 9 || s.size() > 16 || s[0] != '+' || s[1] == '0') return false;
+  if (s.size() < 8 || s.size() > 16 || s[0] != '+' || s[1] == '0') return false;
   for (char c : s.substr(1))
     if (c < '0' || c > '9') return false;
   return true;
@@ -36,6 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input = fuzz::as_text(data, size);
   check_mask(input);
   const PhoneResult r = normalize_phone(input);
+  const PhoneResult reference = normalize_phone_uncached(input);
+  FUZZ_CHECK(r.e164 == reference.e164);
+  FUZZ_CHECK(r.error == reference.error);
+  const PhoneClass any = classify_phone(input);
+  FUZZ_CHECK(any.region.empty() || any.region.size() == 2);
   if (!r.ok()) {
     FUZZ_CHECK(r.e164.empty());
     return 0;
@@ -45,6 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(again.ok());
   FUZZ_CHECK(again.e164 == r.e164);
   check_mask(r.e164);
+  const PhoneClass k = classify_phone(r.e164);
+  if (r.e164.starts_with("+86")) FUZZ_CHECK(k.region == "CN");
+  FUZZ_CHECK(k.cn_operator == CnOperator::unknown || k.region == "CN");
   // The log form keeps at most the first 3 and the last 4 digits of the number (after +86 for a
   // Chinese one: "+86138****8000") and hides at least 4 of them.
   const std::string masked = mask_phone(r.e164);

@@ -152,6 +152,22 @@ config::CarrierConfig carrier(std::string name, int priority, double rate = 10'0
   return c;
 }
 
+// A carrier that takes only the numbers its routing rules name ([[carriers]] operators,
+// countries).
+config::CarrierConfig carrier_for(std::string name, int priority, std::vector<CnOperator> operators,
+                                  std::vector<std::string> countries = {}) {
+  auto c = carrier(std::move(name), priority);
+  c.rules.operators = std::move(operators);
+  c.rules.countries = std::move(countries);
+  return c;
+}
+
+constexpr const char* kMobile = "+8613800138000";   // China Mobile's 138
+constexpr const char* kUnicom = "+8618612345678";   // China Unicom's 186
+constexpr const char* kTelecom = "+8618912345678";  // China Telecom's 189
+constexpr const char* kHongKong = "+85291234567";
+constexpr const char* kUsa = "+14155552671";
+
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -430,6 +446,129 @@ TEST_F(DispatcherTest, AMessageNoCarrierCanSendFailsNamingTheMissingMapping) {
   EXPECT_TRUE(cloud.sent.empty());
 }
 
+TEST_F(DispatcherTest, RoutesByOperatorAndCountry) {
+  // China Mobile numbers over its own gateway, Hong Kong and Macau through an international
+  // carrier, the rest of the mainland through a cloud carrier; the cheapest first.
+  ScriptedAdapter cmpp(io_), intl(io_), cloud(io_);
+  make_dispatcher({{carrier_for("cmpp", 1, {CnOperator::china_mobile}), &cmpp},
+                   {carrier_for("intl", 2, {}, {"HK", "MO"}), &intl},
+                   {carrier_for("cloud", 3, {}, {"CN"}), &cloud}});
+  const auto ids = enqueue({message(kMobile), message(kUnicom), message(kTelecom),
+                            message(kHongKong), message("+8613900139000")});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }));
+  EXPECT_EQ(store_->get_message(ids[0])->carrier, "cmpp");
+  EXPECT_EQ(store_->get_message(ids[1])->carrier, "cloud");
+  EXPECT_EQ(store_->get_message(ids[2])->carrier, "cloud");
+  EXPECT_EQ(store_->get_message(ids[3])->carrier, "intl");
+  EXPECT_EQ(store_->get_message(ids[4])->carrier, "cmpp");
+  EXPECT_EQ(cmpp.sent.size(), 2u);
+  EXPECT_EQ(intl.sent.size(), 1u);
+  EXPECT_EQ(cloud.sent.size(), 2u);
+}
+
+TEST_F(DispatcherTest, ANumberNoCarrierTakesFailsPermanentlyNamingTheRules) {
+  ScriptedAdapter cmpp(io_), intl(io_);
+  make_dispatcher({{carrier_for("cmpp-mobile", 1, {CnOperator::china_mobile}), &cmpp},
+                   {carrier_for("intl", 2, {}, {"HK", "MO"}), &intl}});
+  const auto ids = enqueue({message(kUnicom), message(kUsa), message(kMobile)});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] {
+    return status_of(ids[0]) == Status::failed && status_of(ids[1]) == Status::failed &&
+           status_of(ids[2]) == Status::sent;
+  }));
+  const auto unicom = store_->get_message(ids[0]).value();
+  EXPECT_EQ(unicom.last_error,
+            "no carrier takes China Unicom numbers: cmpp-mobile takes only china_mobile; intl "
+            "takes only HK, MO");
+  EXPECT_EQ(unicom.attempts, 0);  // no carrier was called: nothing to retry
+  EXPECT_EQ(store_->get_message(ids[1])->last_error,
+            "no carrier takes numbers of US: cmpp-mobile takes only china_mobile; intl takes "
+            "only HK, MO");
+  ASSERT_EQ(cmpp.sent.size(), 1u);
+  EXPECT_EQ(cmpp.sent[0].sms.id, ids[2]);
+  EXPECT_TRUE(intl.sent.empty());
+}
+
+TEST_F(DispatcherTest, AReasonNamesBothTheRulesAndTheMissingMapping) {
+  ScriptedAdapter cmpp(io_), cloud(io_);
+  cloud.text = false;
+  cloud.templates = true;
+  make_dispatcher({{carrier_for("cmpp", 1, {CnOperator::china_mobile}), &cmpp},
+                   {carrier("cloud", 2), &cloud}});
+  store::NewBatch batch;
+  batch.template_name = "briefing";
+  const auto id = enqueue_in(std::move(batch), message(kTelecom));
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(id) == Status::failed; }));
+  EXPECT_EQ(store_->get_message(id)->last_error,
+            "no carrier takes China Telecom numbers: cmpp takes only china_mobile; cloud send "
+            "only their approved templates and have no mapping for template \"briefing\" "
+            "([carriers.templates.briefing])");
+}
+
+TEST_F(DispatcherTest, FailoverStaysWithinTheCarriersTheRulesAllow) {
+  // Two China Mobile gateways and a carrier for everything else at the lowest priority... but
+  // ranked first, so a rule-blind failover would pick it.
+  ScriptedAdapter other(io_), first(io_), second(io_);
+  first.script = [&](const adapters::Submission&, int) {
+    return fail_with(carrier_errc::server_error, "http 503");
+  };
+  retry_.max_attempts = 20;
+  make_dispatcher({{carrier_for("other", 0, {CnOperator::china_unicom, CnOperator::china_telecom}), &other},
+                   {carrier_for("cmpp-1", 1, {CnOperator::china_mobile}), &first},
+                   {carrier_for("cmpp-2", 2, {CnOperator::china_mobile}), &second}});
+  std::vector<store::NewMessage> batch(10, message(kMobile));
+  const auto ids = enqueue(batch);
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return all_have(ids, Status::sent); }));
+  for (auto id : ids) EXPECT_EQ(store_->get_message(id)->carrier, "cmpp-2");
+  EXPECT_GE(first.sent.size(), 3u);  // until its breaker opened
+  EXPECT_TRUE(other.sent.empty());
+}
+
+TEST_F(DispatcherTest, AMessageWhoseAllowedCarriersAreAllDownWaitsInsteadOfGoingElsewhere) {
+  ScriptedAdapter cmpp(io_), other(io_);
+  cmpp.is_up = false;
+  make_dispatcher({{carrier_for("cmpp", 1, {CnOperator::china_mobile}), &cmpp},
+                   {carrier_for("other", 2, {CnOperator::china_unicom}), &other}});
+  const auto ids = enqueue({message(kMobile), message(kUnicom)});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(ids[1]) == Status::sent; }));
+  drain();
+  EXPECT_EQ(status_of(ids[0]), Status::sending);  // held for cmpp, not failed, not sent
+  ASSERT_EQ(other.sent.size(), 1u);
+  EXPECT_EQ(other.sent[0].sms.id, ids[1]);
+  EXPECT_TRUE(cmpp.sent.empty());
+}
+
+TEST_F(DispatcherTest, ReconfigureChangesRoutingRules) {
+  ScriptedAdapter primary(io_), secondary(io_);
+  make_dispatcher({{carrier("primary", 1), &primary}, {carrier("secondary", 2), &secondary}});
+  dispatcher_->start();
+  const auto first = enqueue({message(kUnicom)});
+  dispatcher_->notify(now_ms());
+  ASSERT_TRUE(run_until([&] { return status_of(first[0]) == Status::sent; }));
+  EXPECT_EQ(store_->get_message(first[0])->carrier, "primary");
+
+  // SIGHUP: primary becomes the China Mobile gateway; Unicom numbers go to secondary.
+  dispatcher_->reconfigure({carrier_for("primary", 1, {CnOperator::china_mobile}),
+                            carrier("secondary", 2)},
+                           retry_, options_);
+  const auto second = enqueue({message(kUnicom), message(kMobile)});
+  dispatcher_->notify(now_ms());
+  ASSERT_TRUE(run_until([&] { return all_have(second, Status::sent); }));
+  EXPECT_EQ(store_->get_message(second[0])->carrier, "secondary");
+  EXPECT_EQ(store_->get_message(second[1])->carrier, "primary");
+
+  // And back: the rules are dropped again.
+  dispatcher_->reconfigure({carrier("primary", 1), carrier("secondary", 2)}, retry_, options_);
+  const auto third = enqueue({message(kUnicom)});
+  dispatcher_->notify(now_ms());
+  ASSERT_TRUE(run_until([&] { return status_of(third[0]) == Status::sent; }));
+  EXPECT_EQ(store_->get_message(third[0])->carrier, "primary");
+}
+
 TEST_F(DispatcherTest, UrgentIsClaimedBeforeNormal) {
   ScriptedAdapter primary(io_);
   options_.claim_batch = 2;
@@ -462,6 +601,43 @@ TEST_F(DispatcherTest, TransientThenSuccessIsRetried) {
   EXPECT_EQ(attempts[1].outcome, "sent");
   EXPECT_GE(attempts[1].at - attempts[0].at, 5);  // backoff: at least base_delay / 2
   EXPECT_EQ(metrics_.sends.value({"primary", "transient"}), 1);
+}
+
+// A per-number limit (Tencent's PhoneNumberThirtySecondLimit): the message waits at least as
+// long as the carrier said, though the carrier works and backoff alone would retry at once.
+TEST_F(DispatcherTest, ATransientErrorWithRetryAfterWaitsAtLeastThatLong) {
+  ScriptedAdapter primary(io_);
+  primary.script = [](const adapters::Submission& sms, int nth) {
+    if (nth == 1) {
+      auto o = fail_with(carrier_errc::server_error, "LimitExceeded.PhoneNumberThirtySecondLimit");
+      o.retry_after = milliseconds{400};
+      return o;
+    }
+    return Outcome{{}, "cm-" + std::to_string(sms.id), ""};
+  };
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  auto ids = enqueue({message()});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::sent; }));
+  auto attempts = store_->get_attempts(ids[0]);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_GE(attempts[1].at - attempts[0].at, 400);
+}
+
+TEST_F(DispatcherTest, ARetryAfterBeyondExpiryExpiresTheMessage) {
+  ScriptedAdapter primary(io_);
+  primary.script = [](const adapters::Submission&, int) {
+    auto o = fail_with(carrier_errc::server_error, "LimitExceeded.PhoneNumberDailyLimit");
+    o.retry_after = milliseconds{3'600'000};
+    return o;
+  };
+  make_dispatcher({{carrier("primary", 1), &primary}});
+  auto m = message();
+  m.expires_at = now_ms() + 60'000;
+  auto ids = enqueue({m});
+  dispatcher_->start();
+  ASSERT_TRUE(run_until([&] { return status_of(ids[0]) == Status::expired; }));
+  EXPECT_EQ(primary.sends_of(ids[0]), 1u);
 }
 
 TEST_F(DispatcherTest, PermanentFailsAfterExactlyOneAttempt) {

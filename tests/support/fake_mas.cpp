@@ -10,7 +10,8 @@ using json = nlohmann::json;
 
 FakeMas::FakeMas() : FakeMas(Account{}) {}
 
-FakeMas::FakeMas(Account account) : account_(std::move(account)) {
+FakeMas::FakeMas(Account account, FakeHttpCarrier::Options http)
+    : account_(std::move(account)), http_(http) {
   http_.set_behaviour([this](const FakeHttpCarrier::Received& r) { return answer(r); });
 }
 
@@ -63,7 +64,11 @@ FakeHttpCarrier::Reply FakeMas::answer(const FakeHttpCarrier::Received& r) {
       code = rspcods_.front();
       rspcods_.erase(rspcods_.begin());
     }
-    if (code == "success") s.msg_group = "G" + std::to_string(++groups_);
+    if (code == "success") {
+      s.msg_group = "G" + std::to_string(++groups_);
+      const std::string mobiles = f("mobiles");
+      accepted_numbers_ += 1 + static_cast<std::size_t>(std::count(mobiles.begin(), mobiles.end(), ','));
+    }
     submits_.push_back(s);
   }
   return reply(code, s.msg_group);

@@ -32,13 +32,15 @@ class FakeMas {
   };
 
   FakeMas();
-  explicit FakeMas(Account account);
+  // `http`: the server's options (a benchmark keeps no record of requests).
+  explicit FakeMas(Account account, FakeHttpCarrier::Options http = {});
   std::string endpoint() const;  // http://127.0.0.1:<port>/sms
   FakeHttpCarrier& http() { return http_; }
 
   // The rspcod of the next answers (consumed one per request); empty: success.
   void push_rspcod(std::string code);
   std::vector<Submit> submits() const;
+  std::size_t accepted_numbers() const { return accepted_numbers_.load(); }  // over all submits
 
  private:
   FakeHttpCarrier::Reply answer(const FakeHttpCarrier::Received& r);
@@ -49,6 +51,7 @@ class FakeMas {
   std::vector<std::string> rspcods_;
   std::vector<Submit> submits_;
   std::atomic<int> groups_{0};
+  std::atomic<std::size_t> accepted_numbers_{0};
 };
 
 }  // namespace smsgw::testing

@@ -435,6 +435,49 @@ TEST(Config, CallbackSecretInlineOrFromAFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Config, CarrierRoutingRules) {
+  const std::string carrier(kCarrier);
+  const Config none = load_config_string(carrier, "test.toml");
+  EXPECT_TRUE(none.carriers[0].rules.any());
+
+  const Config c = load_config_string(
+      carrier + "operators = [\"china_mobile\", \"china_broadnet\"]\ncountries = [\"CN\"]\n",
+      "test.toml");
+  EXPECT_EQ(c.carriers[0].rules.operators,
+            (std::vector<CnOperator>{CnOperator::china_mobile, CnOperator::china_broadnet}));
+  EXPECT_EQ(c.carriers[0].rules.countries, (std::vector<std::string>{"CN"}));
+  // Common keys: not handed to the adapter, whose validator would call them unknown.
+  EXPECT_FALSE(c.carriers[0].options.contains("operators"));
+  EXPECT_FALSE(c.carriers[0].options.contains("countries"));
+  const Config hk = load_config_string(carrier + "countries = [\"HK\", \"MO\"]\n", "test.toml");
+  EXPECT_EQ(hk.carriers[0].rules.countries, (std::vector<std::string>{"HK", "MO"}));
+
+  EXPECT_THAT(only_problem(carrier + "operators = [\"china_mobile\", \"cmcc\"]\n"),
+              HasSubstr("test.toml:6: carriers[primary].operators: unknown operator \"cmcc\" "
+                        "(expected one of: china_mobile, china_unicom, china_telecom, "
+                        "china_broadnet)"));
+  EXPECT_THAT(only_problem(carrier + "operators = \"china_mobile\"\n"),
+              HasSubstr("test.toml:6: carriers[primary].operators: must be an array of strings"));
+  EXPECT_THAT(only_problem(carrier + "operators = [1]\n"),
+              HasSubstr("test.toml:6: carriers[primary].operators: must be an array of strings"));
+  EXPECT_THAT(only_problem(carrier + "operators = []\n"),
+              HasSubstr("test.toml:6: carriers[primary].operators: must not be empty"));
+  EXPECT_THAT(only_problem(carrier + "operators = [\"china_mobile\", \"china_mobile\"]\n"),
+              HasSubstr("test.toml:6: carriers[primary].operators: lists \"china_mobile\" twice"));
+  EXPECT_THAT(only_problem(carrier + "countries = [\"cn\"]\n"),
+              HasSubstr("test.toml:6: carriers[primary].countries: unknown country \"cn\" (write "
+                        "it in upper case: \"CN\")"));
+  EXPECT_THAT(only_problem(carrier + "countries = [\"XX\"]\n"),
+              HasSubstr("test.toml:6: carriers[primary].countries: unknown country \"XX\" "
+                        "(expected an ISO 3166-1 alpha-2 code"));
+  EXPECT_THAT(only_problem(carrier + "countries = [\"CHN\"]\n"),
+              HasSubstr("test.toml:6: carriers[primary].countries: unknown country \"CHN\""));
+  EXPECT_THAT(
+      only_problem(carrier + "operators = [\"china_unicom\"]\ncountries = [\"HK\"]\n"),
+      HasSubstr("test.toml:7: carriers[primary].countries: must include \"CN\" when operators is "
+                "set"));
+}
+
 TEST(Config, CarrierTimeoutMustStayWellInsideTheLease) {
   const std::string carrier(kCarrier);
   EXPECT_THAT(only_problem("[dispatch]\nlease = \"20s\"\n" + carrier + "timeout = \"10s\"\n"),

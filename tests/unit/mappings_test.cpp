@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "sending/fanout.hpp"
@@ -66,6 +68,13 @@ TEST(Mappings, EachRecipientGetsEveryCarriersCallRendered) {
   EXPECT_FALSE(decode_call(fan.messages[0].carrier_calls, "other"));
   EXPECT_FALSE(decode_call("", "aliyun"));
   EXPECT_FALSE(decode_call("not json", "aliyun"));
+  // All of a message's calls in one parse, as the dispatcher reads them.
+  const auto all = decode_calls(fan.messages[0].carrier_calls);
+  ASSERT_EQ(all.size(), 2u);
+  std::set<std::string> names{all[0].first, all[1].first};
+  EXPECT_EQ(names, (std::set<std::string>{"aliyun", "tencent"}));
+  for (const auto& [name, call] : all) EXPECT_EQ(call.code, name == "aliyun" ? "SMS_1" : decode_call(fan.messages[0].carrier_calls, name)->code);
+  EXPECT_TRUE(decode_calls("not json").empty());
 }
 
 TEST(Mappings, AValueAMappingNeedsAndNobodyGaveIsAnError) {

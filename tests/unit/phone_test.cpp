@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace smsgw {
 namespace {
 
@@ -34,10 +37,182 @@ TEST(Phone, FullWidthInput) {
 }
 
 TEST(Phone, InternationalNumbers) {
-  EXPECT_EQ(e164("+44 7700 900123"), "+447700900123");
-  EXPECT_EQ(e164("0044 7700 900123"), "+447700900123");
+  EXPECT_EQ(e164("+44 7400 123456"), "+447400123456");
+  EXPECT_EQ(e164("0044 7400 123456"), "+447400123456");
+  // FIXED_LINE_OR_MOBILE: North American numbering cannot tell the two apart.
   EXPECT_EQ(e164("+1 (415) 555-2671"), "+14155552671");
   EXPECT_EQ(e164("+85291234567"), "+85291234567");
+  EXPECT_EQ(e164("+491701234567"), "+491701234567");
+  // Shorter than the 8 digits the hand-written rule required, and a real mobile: Tokelau's.
+  EXPECT_EQ(e164("+690 7290"), "+6907290");
+}
+
+TEST(Phone, MainlandRangesByLibphonenumber) {
+  // Every range an operator issues, virtual operators' and China Broadnet's 192 included.
+  for (const char* n : {"13012345678", "13400000000", "13912345678", "14512345678", "14712345678",
+                        "15012345678", "16212345678", "16512345678", "16612345678", "16712345678",
+                        "17012345678", "17112345678", "17212345678", "17812345678", "18012345678",
+                        "19012345678", "19212345678", "19612345678", "19912345678"}) {
+    EXPECT_EQ(e164(n), std::string("+86") + n);
+  }
+  // Ranges no operator issues (the old rule took all of 1[3-9]).
+  for (const char* n : {"14012345678", "14112345678", "15412345678", "16012345678",
+                        "17912345678", "19412345678"}) {
+    EXPECT_NE(error_of(n).find("not a Chinese mobile number"), std::string::npos) << n;
+  }
+  // Bare numbers are read as Chinese ones; the reason says how to write a foreign one.
+  EXPECT_NE(error_of("4915112345678").find("+ and the country code"), std::string::npos);
+}
+
+TEST(Phone, NumbersThatCannotReceiveSms) {
+  const std::string fixed = "a fixed-line number cannot receive SMS";
+  EXPECT_EQ(error_of("+86 10 8888 6666"), fixed);  // Beijing
+  EXPECT_EQ(error_of("010-8888-6666"), fixed);     // the same with the trunk prefix 0
+  EXPECT_EQ(error_of("0086 21 6888 8888"), fixed);  // Shanghai
+  EXPECT_EQ(error_of("+852 2345 6789"), fixed);    // Hong Kong
+  EXPECT_EQ(error_of("+49 30 123456"), fixed);     // Berlin
+  EXPECT_EQ(error_of("+44 20 7946 0000"), fixed);  // London
+  EXPECT_NE(error_of("400-800-1234").find("shared-cost"), std::string::npos);
+  EXPECT_NE(error_of("+1 800 555 1234").find("toll-free"), std::string::npos);
+  EXPECT_NE(error_of("+44 7700 900123").find("not a valid number in GB (+44)"), std::string::npos)
+      << "Ofcom keeps 07700 900xxx for drama: no phone has it";
+}
+
+TEST(Phone, CacheOfMainlandBlocksAgreesWithLibphonenumber) {
+  // normalize_phone answers 11-digit mainland numbers from a cache per 10,000-number block;
+  // normalize_phone_uncached asks libphonenumber for each. Every 5-digit prefix of 13 to 19
+  // (libphonenumber's ranges are no longer), with numbers in several blocks of each and two
+  // numbers in one block (the second one a cache hit), in the forms the cache serves.
+  for (int prefix = 13000; prefix <= 19999; ++prefix) {
+    const std::string p = std::to_string(prefix);
+    const std::string block = p + std::to_string(prefix % 7) + std::to_string(prefix % 10);
+    std::vector<std::string> inputs = {block + "0000", block + "9876", p + "999999"};
+    if (prefix % 10 == 0) inputs.insert(inputs.end(), {"+86" + block + "1234", "86" + block + "5678"});
+    for (const auto& input : inputs) {
+      const PhoneResult cached = normalize_phone(input);
+      const PhoneResult reference = normalize_phone_uncached(input);
+      ASSERT_EQ(cached.e164, reference.e164) << input;
+      ASSERT_EQ(cached.error, reference.error) << input;
+    }
+  }
+}
+
+TEST(Phone, ClassifiesRegionAndOperator) {
+  struct Case {
+    const char* e164;
+    const char* region;
+    CnOperator op;
+  };
+  const Case cases[] = {
+      {"+8613800138000", "CN", CnOperator::china_mobile},
+      {"+8618612345678", "CN", CnOperator::china_unicom},
+      {"+8618912345678", "CN", CnOperator::china_telecom},
+      {"+8619212345678", "CN", CnOperator::china_broadnet},
+      {"+8617400012345", "CN", CnOperator::unknown},  // satellite: valid, no operator's range
+      {"+861088886666", "CN", CnOperator::unknown},   // not a mobile
+      {"+85291234567", "HK", CnOperator::unknown},
+      {"+85366123456", "MO", CnOperator::unknown},
+      {"+886912345678", "TW", CnOperator::unknown},
+      {"+14155552671", "US", CnOperator::unknown},
+      {"+14165550123", "CA", CnOperator::unknown},  // +1 is shared: the number decides
+      {"+447400123456", "GB", CnOperator::unknown},
+      {"+491701234567", "DE", CnOperator::unknown},
+      {"+80012345678", "", CnOperator::unknown},  // international freephone: no region
+      {"+10000000000", "", CnOperator::unknown},  // +1, but no region's range
+      {"+999123456", "", CnOperator::unknown},    // no such calling code
+      {"13800138000", "", CnOperator::unknown},   // not E.164
+      {"+86abc", "", CnOperator::unknown},
+      {"", "", CnOperator::unknown},
+  };
+  for (const auto& c : cases) {
+    const PhoneClass k = classify_phone(c.e164);
+    EXPECT_EQ(k.region, c.region) << c.e164;
+    EXPECT_EQ(k.cn_operator, c.op) << c.e164;
+  }
+}
+
+TEST(Phone, OperatorOfEveryRange) {
+  // The MIIT's allocations as of 2024, by prefix; virtual operators under their host network.
+  const std::vector<std::pair<std::vector<std::string>, CnOperator>> table = {
+      {{"1340", "1341", "1342", "1343", "1344", "1345", "1346", "1347", "1348", "135", "136",
+        "137", "138", "139", "147", "150", "151", "152", "157", "158", "159", "172", "178", "182",
+        "183", "184", "187", "188", "195", "197", "198", "1703", "1705", "1706", "165"},
+       CnOperator::china_mobile},
+      {{"130", "131", "132", "145", "155", "156", "166", "175", "176", "185", "186", "196", "1704",
+        "1707", "1708", "1709", "167", "171"},
+       CnOperator::china_unicom},
+      {{"133", "1349", "149", "153", "173", "177", "180", "181", "189", "190", "191", "193", "199",
+        "1700", "1701", "1702", "162"},
+       CnOperator::china_telecom},
+      {{"192"}, CnOperator::china_broadnet},
+      {{"140", "141", "144", "146", "148", "154", "160", "161", "163", "164", "168", "169", "174",
+        "179", "194", "100", "120"},
+       CnOperator::unknown},
+  };
+  for (const auto& [prefixes, op] : table) {
+    for (const auto& prefix : prefixes) {
+      const std::string number = (prefix + "12345678").substr(0, 11);
+      EXPECT_EQ(cn_operator_of(number), op) << number;
+      EXPECT_EQ(classify_phone("+86" + number).cn_operator, op) << number;
+    }
+  }
+  // Anything but 11 digits is no operator's.
+  EXPECT_EQ(cn_operator_of("1380013800"), CnOperator::unknown);
+  EXPECT_EQ(cn_operator_of("138001380001"), CnOperator::unknown);
+  EXPECT_EQ(cn_operator_of("1380013800x"), CnOperator::unknown);
+  EXPECT_EQ(cn_operator_of("23800138000"), CnOperator::unknown);
+}
+
+TEST(Phone, OperatorNames) {
+  for (auto op : {CnOperator::china_mobile, CnOperator::china_unicom, CnOperator::china_telecom,
+                  CnOperator::china_broadnet}) {
+    EXPECT_EQ(parse_cn_operator(to_string(op)), op);
+  }
+  EXPECT_EQ(to_string(CnOperator::china_unicom), "china_unicom");
+  EXPECT_EQ(display_name(CnOperator::china_unicom), "China Unicom");
+  EXPECT_FALSE(parse_cn_operator(""));
+  EXPECT_FALSE(parse_cn_operator("China_Mobile"));
+  EXPECT_FALSE(parse_cn_operator("cmcc"));
+}
+
+TEST(Phone, KnownRegions) {
+  for (const char* r : {"CN", "HK", "MO", "TW", "US", "GB", "DE"}) EXPECT_TRUE(is_known_region(r)) << r;
+  for (const char* r : {"cn", "ZZ", "XX", "001", "", "C", "CHN"}) EXPECT_FALSE(is_known_region(r)) << r;
+}
+
+TEST(Phone, NumberRules) {
+  const PhoneClass mobile{"CN", CnOperator::china_mobile};
+  const PhoneClass unicom{"CN", CnOperator::china_unicom};
+  const PhoneClass satellite{"CN", CnOperator::unknown};
+  const PhoneClass hk{"HK", CnOperator::unknown};
+  const PhoneClass nowhere{"", CnOperator::unknown};
+
+  const NumberRules any;
+  EXPECT_TRUE(any.any());
+  for (const auto& n : {mobile, unicom, satellite, hk, nowhere}) EXPECT_TRUE(any.takes(n));
+
+  const NumberRules cmpp{{CnOperator::china_mobile}, {}};
+  EXPECT_TRUE(cmpp.takes(mobile));
+  EXPECT_FALSE(cmpp.takes(unicom));
+  EXPECT_FALSE(cmpp.takes(satellite));
+  EXPECT_FALSE(cmpp.takes(hk));
+  EXPECT_EQ(cmpp.describe(), "china_mobile");
+
+  const NumberRules mainland{{}, {"CN"}};
+  EXPECT_TRUE(mainland.takes(mobile));
+  EXPECT_TRUE(mainland.takes(satellite));
+  EXPECT_FALSE(mainland.takes(hk));
+  EXPECT_FALSE(mainland.takes(nowhere));
+
+  const NumberRules both{{CnOperator::china_mobile, CnOperator::china_unicom}, {"CN", "HK"}};
+  EXPECT_TRUE(both.takes(unicom));
+  EXPECT_FALSE(both.takes(hk));  // operators are mainland ones: both rules must hold
+  EXPECT_EQ(both.describe(), "china_mobile, china_unicom in CN, HK");
+
+  EXPECT_EQ(describe_numbers(unicom), "China Unicom numbers");
+  EXPECT_EQ(describe_numbers(hk), "numbers of HK");
+  EXPECT_EQ(describe_numbers(satellite), "Chinese numbers of no known operator's range");
+  EXPECT_EQ(describe_numbers(nowhere), "numbers of no known country");
 }
 
 TEST(Phone, Rejections) {

@@ -170,6 +170,18 @@ TEST_F(RouterTest, ValidationNamesEveryBadField) {
   EXPECT_TRUE(due_.empty());
 }
 
+TEST_F(RouterTest, NumbersThatCannotReceiveSmsAre422WithTheReason) {
+  Response res = send({{"to", {"010-8888-6666", "400-800-1234", "+852 2345 6789"}}, {"text", "hi"}});
+  ASSERT_EQ(res.result_int(), 422) << res.body();
+  const json errors = json::parse(res.body())["errors"];
+  ASSERT_EQ(errors.size(), 3u) << res.body();
+  EXPECT_EQ(errors[0], (json{{"field", "to[0]"}, {"message", "a fixed-line number cannot receive SMS"}}));
+  EXPECT_EQ(errors[1]["field"], "to[1]");
+  EXPECT_NE(errors[1]["message"].get<std::string>().find("shared-cost"), std::string::npos);
+  EXPECT_EQ(errors[2], (json{{"field", "to[2]"}, {"message", "a fixed-line number cannot receive SMS"}}));
+  EXPECT_EQ(rows(), 0);
+}
+
 TEST_F(RouterTest, MissingAndWronglyTypedFields) {
   Response res = send(json::object());
   ASSERT_EQ(res.result_int(), 422);
@@ -766,6 +778,54 @@ TEST_F(RouterTest, ReportFieldsAreBounded) {
   const std::string cut = adapters::bounded_report_error(chinese);
   EXPECT_EQ(cut.size(), 255u);  // 85 characters of 3 bytes
   EXPECT_EQ(adapters::bounded_report_error("a\x1b[2Jb"), "a [2Jb");
+}
+
+TEST_F(RouterTest, PreviewAppliesCarriersRoutingRulesToTheRecipientsPhone) {
+  NullAdapter cmpp, cloud;
+  config::CarrierConfig mobile_only;
+  mobile_only.name = "cmpp";
+  mobile_only.rules.operators = {CnOperator::china_mobile};
+  config::CarrierConfig any;
+  any.name = "cloud";
+  config_.carriers = {mobile_only, any};
+  Dependencies d = deps();
+  d.find_carrier = [&](const std::string& name) -> const adapters::Adapter* {
+    return name == "cmpp" ? &cmpp : name == "cloud" ? &cloud : nullptr;
+  };
+  router_ = std::make_unique<Router>(io_, config_, std::move(d));
+  ASSERT_EQ(call(request(http::verb::post, "/v1/templates", "admin-secret",
+                         json{{"name", "notice"}, {"body", "明天开会"}}.dump()))
+                .result_int(),
+            201);
+  auto carriers_for = [&](const json& recipient) {
+    json body = {{"params", json::object()}};
+    if (!recipient.is_null()) body["recipient"] = recipient;
+    Response res = call(request(http::verb::post, "/v1/templates/notice/preview", "read-secret", body.dump()));
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    return json::parse(res.body())["carriers"];
+  };
+  json carriers = carriers_for({{"phone", "186 1234 5678"}});
+  ASSERT_EQ(carriers.size(), 2u);
+  EXPECT_EQ(carriers[0], (json{{"carrier", "cmpp"},
+                               {"cannot_send", "it takes only china_mobile, not China Unicom numbers"}}));
+  EXPECT_TRUE(carriers[1].contains("text"));
+  carriers = carriers_for({{"phone", "13800138000"}, {"name", "张三"}});
+  EXPECT_TRUE(carriers[0].contains("text")) << carriers.dump();
+  // Without a phone the preview does not guess: every carrier shows what it would receive.
+  carriers = carriers_for(nullptr);
+  EXPECT_TRUE(carriers[0].contains("text")) << carriers.dump();
+
+  Response bad = call(request(http::verb::post, "/v1/templates/notice/preview", "read-secret",
+                              json{{"recipient", {{"phone", "010-8888-6666"}}}}.dump()));
+  EXPECT_EQ(bad.result_int(), 422) << bad.body();
+  EXPECT_EQ(json::parse(bad.body())["errors"][0],
+            (json{{"field", "recipient.phone"}, {"message", "a fixed-line number cannot receive SMS"}}));
+
+  // SIGHUP: the rules go, the carrier takes the number.
+  config_.carriers[0].rules = {};
+  router_->reconfigure(config_);
+  carriers = carriers_for({{"phone", "186 1234 5678"}});
+  EXPECT_TRUE(carriers[0].contains("text")) << carriers.dump();
 }
 
 // With a worker (deps.offload), everything that grows with the body runs there: parsing a

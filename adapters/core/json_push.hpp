@@ -1,0 +1,29 @@
+#pragma once
+// What the JSON-pushing carriers (云MAS, Aliyun, Tencent) share when parse_callback reads a
+// push: one object or an array of objects, bounded, and their members read leniently.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/types.hpp"
+
+namespace smsgw::adapters {
+
+// Parses `body` into `doc` and points `items` at its 1..kMaxReportsPerCallback elements (or at
+// `doc` itself when it is one value). The error ("" = usable) names what is wrong.
+std::string parse_push(std::string_view body, nlohmann::json& doc,
+                       std::vector<const nlohmann::json*>& items);
+
+// A string member, or an integer one as decimal text; "" when absent or of another type.
+std::string push_text(const nlohmann::json& item, const char* key);
+
+// The prefix of an error about item `i`: "report 3: " when the push holds many, else "".
+std::string push_where(std::size_t count, std::size_t i);
+
+// "2026-12-01 09:00:05" in China's time, as Aliyun and Tencent write times; nullopt otherwise.
+std::optional<UnixMs> china_local_time(const std::string& text);
+
+}  // namespace smsgw::adapters

@@ -1,0 +1,69 @@
+#pragma once
+// Small helpers the benchmark programs share: the machine line printed with every table, the
+// daemon's peak RSS, number formatting, stopping the daemon.
+
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "support/daemon_process.hpp"
+
+namespace smsgw::bench {
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string machine_line() {
+  std::istringstream in(read_text("/proc/cpuinfo"));
+  std::string line, cpu = "unknown";
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) cpu = line.substr(line.find_first_not_of(" \t", colon + 1));
+      break;
+    }
+  }
+  utsname u{};
+  ::uname(&u);
+  std::ostringstream out;
+  out << "machine: nproc=" << std::thread::hardware_concurrency() << " cpu=\"" << cpu
+      << "\" kernel=" << u.sysname << ' ' << u.release << ' ' << u.machine;
+  return out.str();
+}
+
+// Peak resident set (VmHWM) of a live process in KiB; 0 if it cannot be read.
+inline long peak_rss_kib(pid_t pid) {
+  std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  return 0;
+}
+
+inline std::string fixed(double v, int decimals = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+inline bool stop_daemon(smsgw::testing::DaemonProcess& daemon) {
+  daemon.signal(SIGTERM);
+  if (daemon.wait_exit(std::chrono::seconds(30))) return true;
+  std::cerr << "smsgwd did not exit within 30 s of SIGTERM; killing it\n";
+  daemon.kill9();
+  return false;
+}
+
+}  // namespace smsgw::bench
