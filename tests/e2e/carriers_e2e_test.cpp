@@ -209,6 +209,30 @@ TEST_F(CarriersE2E, TencentSendsATemplateToAGroupAndItsCallbacksDeliverTheBatch)
   EXPECT_EQ(daemon_->log().find("testSecretKey"), std::string::npos);
 }
 
+// Aliyun pushes a receipt before its answer to the send reached smsgwd (the answer is slow):
+// the receipt is kept, and applied when the send is recorded.
+TEST_F(CarriersE2E, AnAliyunReceiptThatOvertakesItsSendIsKeptAndApplied) {
+  FakeAliyun aliyun;
+  aliyun.push_fault({"", "", 1500ms});  // taken at once, answered 1.5 s later
+  start(aliyun_carrier(aliyun));
+  prepare_group_and_template();
+  auto r = http_request("POST", base() + "/v1/messages", kAdmin,
+                        json{{"to", "13800138000"}, {"template", "reminder"},
+                             {"params", {{"name", "张三"}, {"holiday", "春节"}}}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = json::parse(r.body)["messages"][0]["id"];
+  ASSERT_TRUE(eventually([&] { return aliyun.sends().size() == 1; })) << daemon_->log();
+  auto cb = http_request("POST", base() + "/v1/callbacks/ali/" + kCallbackSecret, "", aliyun.reports().dump());
+  ASSERT_EQ(cb.status, 200) << cb.body;  // Aliyun needs {"code":0} either way: the report is kept
+  EXPECT_EQ(json::parse(cb.body)["code"], 0);
+  EXPECT_EQ(get("/v1/messages/" + id)["status"], "sending");
+  json m;
+  ASSERT_TRUE(eventually([&] {
+    m = get("/v1/messages/" + id);
+    return m["status"] == "delivered";
+  })) << m.dump();
+}
+
 // The office's main carrier hits its daily quota: the group goes out through 云MAS instead, as
 // its own template, and nothing burns an attempt.
 TEST_F(CarriersE2E, AThrottledAliyunFailsOverToCmccMas) {
