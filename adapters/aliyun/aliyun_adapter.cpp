@@ -612,26 +612,13 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
   int_option(carrier, "batch", kMaxSendSms, 1, kMaxSendSms, problems);
   int_option(carrier, "max_requests", 16, 1, 10'000, problems);
   duration_option(carrier, "report_poll_after", kDefaultPollAfter, 1min, problems);
-  if (carrier.templates.empty()) {
-    problems.push_back(config::describe(carrier, nullptr, "templates",
-                                        "an aliyun carrier sends only approved templates: map at least "
-                                        "one ([carriers.templates.<name>] code = \"SMS_...\")"));
-  }
-  for (const auto& [name, mapping] : carrier.templates) {
-    if (!mapping.named && !mapping.params.empty()) {
-      problems.push_back(config::describe(carrier, nullptr, "templates." + name + ".params",
-                                          "aliyun takes named params: a table such as { name = \"{{name}}\" }"));
-    }
-  }
+  check_template_carrier(carrier, "aliyun", true, "SMS_...", problems);
   return problems;
 }
 
 std::unique_ptr<Adapter> create(const AdapterContext& context) {
-  std::vector<std::string> ignored;
-  HttpCarrierOptions options;
-  options.max_requests =
-      static_cast<std::size_t>(int_option(context.config, "max_requests", 16, 1, 10'000, ignored));
-  return make_http_carrier(context, std::make_unique<AliyunDialect>(context), options);
+  return make_http_carrier(context, std::make_unique<AliyunDialect>(context),
+                           http_carrier_options(context.config, 16));
 }
 
 Registry::Factory factory() { return {&validate, &create}; }

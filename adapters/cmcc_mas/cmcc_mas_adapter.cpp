@@ -274,11 +274,8 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
 }
 
 std::unique_ptr<adapters::Adapter> create(const adapters::AdapterContext& context) {
-  std::vector<std::string> ignored;
-  adapters::HttpCarrierOptions options;
-  options.max_requests =
-      static_cast<std::size_t>(int_option(context.config, "max_requests", 16, 1, 10'000, ignored));
-  return adapters::make_http_carrier(context, std::make_unique<MasDialect>(context.config), options);
+  return adapters::make_http_carrier(context, std::make_unique<MasDialect>(context.config),
+                                     adapters::http_carrier_options(context.config, 16));
 }
 
 adapters::Registry::Factory factory() { return {&validate, &create}; }

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "adapters/core/failure.hpp"
+#include "adapters/core/options.hpp"
 
 namespace smsgw::adapters {
 namespace {
@@ -173,6 +174,14 @@ std::unique_ptr<Adapter> make_http_carrier(const AdapterContext& context,
                                            std::unique_ptr<HttpDialect> dialect,
                                            HttpCarrierOptions options) {
   return std::make_unique<HttpCarrier>(context, std::move(dialect), options);
+}
+
+HttpCarrierOptions http_carrier_options(const config::CarrierConfig& carrier, std::size_t default_requests) {
+  std::vector<std::string> ignored;  // validate() reported them
+  HttpCarrierOptions options;
+  options.max_requests = static_cast<std::size_t>(
+      int_option(carrier, "max_requests", static_cast<std::int64_t>(default_requests), 1, 10'000, ignored));
+  return options;
 }
 
 SubmitResult transport_failure(std::int64_t id, std::error_code ec,

@@ -69,6 +69,9 @@ struct HttpCarrierOptions {
   std::size_t max_requests = 64;  // requests in flight at once (the window)
 };
 
+// The options every HTTP dialect reads the same way: `max_requests` (1..10,000).
+HttpCarrierOptions http_carrier_options(const config::CarrierConfig& carrier, std::size_t default_requests);
+
 // The adapter. `dialect` lives as long as the adapter.
 std::unique_ptr<Adapter> make_http_carrier(const AdapterContext& context,
                                            std::unique_ptr<HttpDialect> dialect,

@@ -158,4 +158,21 @@ bool is_http_url(std::string_view url) {
          (url.starts_with("https://") && url.size() > 8);
 }
 
+void check_template_carrier(const config::CarrierConfig& carrier, std::string_view type, bool named,
+                            std::string_view code_example, std::vector<std::string>& problems) {
+  if (carrier.templates.empty()) {
+    problems.push_back(config::describe(
+        carrier, nullptr, "templates",
+        "a carrier of type " + std::string(type) + " sends only approved templates: map at least one "
+        "([carriers.templates.<name>] code = \"" + std::string(code_example) + "\")"));
+  }
+  for (const auto& [name, mapping] : carrier.templates) {
+    if (mapping.params.empty() || mapping.named == named) continue;
+    problems.push_back(config::describe(
+        carrier, nullptr, "templates." + name + ".params",
+        std::string(type) + (named ? " takes named params: a table such as { name = \"{{name}}\" }"
+                                   : " takes an ordered list: params = [\"{{name}}\", ...]")));
+  }
+}
+
 }  // namespace smsgw::adapters

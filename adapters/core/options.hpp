@@ -43,6 +43,11 @@ std::vector<std::string> strings_option(const config::CarrierConfig& carrier, st
 std::optional<std::string> secret_option(const config::CarrierConfig& carrier, std::string_view key,
                                          bool required, std::vector<std::string>& problems);
 
+// A carrier that sends only approved templates (aliyun, tencent) needs at least one mapping,
+// each with named params (a table) or an ordered list, as the carrier takes them.
+void check_template_carrier(const config::CarrierConfig& carrier, std::string_view type, bool named,
+                            std::string_view code_example, std::vector<std::string>& problems);
+
 // An http:// or https:// URL.
 bool is_http_url(std::string_view url);
 

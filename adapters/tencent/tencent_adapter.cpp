@@ -380,26 +380,13 @@ std::vector<std::string> validate(const config::CarrierConfig& carrier) {
   int_option(carrier, "batch", kMaxNumbers, 1, kMaxNumbers, problems);
   int_option(carrier, "max_requests", 16, 1, 10'000, problems);
   duration_option(carrier, "report_poll_after", kDefaultPollAfter, 1min, problems);
-  if (carrier.templates.empty()) {
-    problems.push_back(config::describe(carrier, nullptr, "templates",
-                                        "a tencent carrier sends only approved templates: map at least "
-                                        "one ([carriers.templates.<name>] code = \"<TemplateId>\")"));
-  }
-  for (const auto& [name, mapping] : carrier.templates) {
-    if (mapping.named) {
-      problems.push_back(config::describe(carrier, nullptr, "templates." + name + ".params",
-                                          "tencent takes an ordered list: params = [\"{{name}}\", ...]"));
-    }
-  }
+  check_template_carrier(carrier, "tencent", false, "<TemplateId>", problems);
   return problems;
 }
 
 std::unique_ptr<Adapter> create(const AdapterContext& context) {
-  std::vector<std::string> ignored;
-  HttpCarrierOptions options;
-  options.max_requests =
-      static_cast<std::size_t>(int_option(context.config, "max_requests", 16, 1, 10'000, ignored));
-  return make_http_carrier(context, std::make_unique<TencentDialect>(context), options);
+  return make_http_carrier(context, std::make_unique<TencentDialect>(context),
+                           http_carrier_options(context.config, 16));
 }
 
 Registry::Factory factory() { return {&validate, &create}; }
