@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "adapters/core/bytes.hpp"
+
 namespace smsgw::adapters::smpp {
 namespace {
 
@@ -10,80 +12,19 @@ constexpr std::size_t kSystemId = 16, kPassword = 9, kSystemType = 13, kAddressR
 constexpr std::size_t kServiceType = 6, kAddress = 21, kTime = 17, kMessageId = 65;
 constexpr std::size_t kMaxShortMessage = 254;
 
-class Reader {
+using Reader = ByteReader;
+
+// SMPP adds optional parameters to the shared writer.
+class Writer : public ByteWriter {
  public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  std::size_t left() const { return data_.size() - pos_; }
-
-  bool u8(std::uint8_t& v) {
-    if (left() < 1) return false;
-    v = static_cast<std::uint8_t>(data_[pos_++]);
-    return true;
-  }
-  bool u16(std::uint16_t& v) {
-    if (left() < 2) return false;
-    v = static_cast<std::uint16_t>((byte(0) << 8) | byte(1));
-    pos_ += 2;
-    return true;
-  }
-  bool u32(std::uint32_t& v) {
-    if (left() < 4) return false;
-    v = (static_cast<std::uint32_t>(byte(0)) << 24) | (static_cast<std::uint32_t>(byte(1)) << 16) |
-        (static_cast<std::uint32_t>(byte(2)) << 8) | static_cast<std::uint32_t>(byte(3));
-    pos_ += 4;
-    return true;
-  }
-  // A NUL-terminated string of at most `size` octets, NUL included.
-  bool cstring(std::string& out, std::size_t size) {
-    const std::size_t limit = std::min(left(), size);
-    const auto nul = data_.substr(pos_, limit).find('\0');
-    if (nul == std::string_view::npos) return false;
-    out.assign(data_.substr(pos_, nul));
-    pos_ += nul + 1;
-    return true;
-  }
-  bool octets(std::string& out, std::size_t n) {
-    if (left() < n) return false;
-    out.assign(data_.substr(pos_, n));
-    pos_ += n;
-    return true;
-  }
-
- private:
-  unsigned byte(std::size_t i) const { return static_cast<unsigned char>(data_[pos_ + i]); }
-  std::string_view data_;
-  std::size_t pos_ = 0;
-};
-
-class Writer {
- public:
-  void u8(std::uint8_t v) { out_ += static_cast<char>(v); }
-  void u16(std::uint16_t v) {
-    out_ += static_cast<char>(v >> 8);
-    out_ += static_cast<char>(v & 0xFF);
-  }
-  void u32(std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out_ += static_cast<char>((v >> shift) & 0xFF);
-  }
-  // Cut to its field (config validation keeps values within; this keeps any PDU well-formed).
-  void cstring(std::string_view s, std::size_t size) {
-    s = s.substr(0, std::min(s.find('\0'), size - 1));
-    out_ += s;
-    out_ += '\0';
-  }
-  void octets(std::string_view s) { out_ += s; }
   void tlvs(const std::vector<Tlv>& tlvs) {
     for (const auto& t : tlvs) {
       const std::size_t n = std::min<std::size_t>(t.value.size(), 0xFFFF);
       u16(t.tag);
       u16(static_cast<std::uint16_t>(n));
-      out_.append(t.value, 0, n);
+      str().append(t.value, 0, n);
     }
   }
-  std::string& str() { return out_; }
-
- private:
-  std::string out_;
 };
 
 std::optional<DecodeError> read_tlvs(Reader& r, std::vector<Tlv>& out) {
@@ -175,13 +116,7 @@ std::string encode(std::uint32_t command_id, std::uint32_t status_code, std::uin
   } else if (command_id == static_cast<std::uint32_t>(Command::deliver_sm_resp)) {
     w.u8(0);  // message_id: unused, NULL
   }
-  std::string& out = w.str();
-  const auto n = static_cast<std::uint32_t>(out.size());
-  out[0] = static_cast<char>(n >> 24);
-  out[1] = static_cast<char>((n >> 16) & 0xFF);
-  out[2] = static_cast<char>((n >> 8) & 0xFF);
-  out[3] = static_cast<char>(n & 0xFF);
-  return std::move(out);
+  return w.finish_with_length();
 }
 
 Frame frame(std::string_view buffer) {
