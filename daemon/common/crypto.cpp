@@ -63,6 +63,14 @@ std::string sha256_raw(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest), len);
 }
 
+std::string md5_raw(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1)
+    throw std::runtime_error("MD5 computation failed");
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
 namespace {
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -24,6 +24,7 @@ std::string md5_hex(std::string_view data);
 std::string base64_encode(std::string_view data);
 // Carrier request signing (Aliyun, Tencent Cloud): raw digests (bytes, not hex) and hex.
 std::string sha256_raw(std::string_view data);
+std::string md5_raw(std::string_view data);  // CMPP's authenticators
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string hmac_sha1(std::string_view key, std::string_view data);    // raw 20 bytes
 std::string hex_encode(std::string_view bytes);                        // lower case

@@ -1,15 +1,45 @@
-// The SMPP 3.4 PDU decoder and receipt parser on arbitrary bytes (what an SMSC, or anything
-// claiming to be one, can send): framing and decoding never read past the input and never
-// throw; a PDU that decodes re-encodes to one that decodes to the same header and body fields;
-// receipts and message-id forms never throw.
+// The SMPP 3.4 and CMPP 2.0/3.0 PDU decoders and the SMPP receipt parser on arbitrary bytes
+// (what an SMSC or ISMG, or anything claiming to be one, can send): framing and decoding never
+// read past the input and never throw; a PDU that decodes re-encodes to one that decodes to the
+// same header and body fields; receipts and message-id forms never throw. A first byte of 0xC2
+// or 0xC3 makes the rest a CMPP 2.0 or 3.0 PDU; anything else is SMPP (its PDUs start with 0).
 
+#include "adapters/cmpp/pdu.hpp"
 #include "adapters/smpp/pdu.hpp"
 #include "adapters/smpp/receipt.hpp"
 #include "fuzz_check.hpp"
 
 using namespace smsgw::adapters::smpp;
 
+namespace {
+
+void cmpp_one(smsgw::adapters::cmpp::Version v, std::string_view bytes) {
+  namespace cmpp = smsgw::adapters::cmpp;
+  const auto f = cmpp::frame(bytes);
+  if (f.length) FUZZ_CHECK(*f.length >= cmpp::kHeaderSize && *f.length <= cmpp::kMaxPduSize);
+  const auto d = cmpp::decode(v, bytes);
+  if (d.error) {
+    FUZZ_CHECK(!d.pdu);
+    return;
+  }
+  const auto again = cmpp::decode(v, cmpp::encode(v, d.pdu->command(), d.pdu->header.sequence, d.pdu->body));
+  FUZZ_CHECK(!again.error);
+  FUZZ_CHECK(again.pdu->header.command_id == d.pdu->header.command_id);
+  if (const auto* m = std::get_if<cmpp::Deliver>(&d.pdu->body)) {
+    const auto& m2 = std::get<cmpp::Deliver>(again.pdu->body);
+    FUZZ_CHECK(m2.src_terminal_id == m->src_terminal_id && m2.report.has_value() == m->report.has_value());
+    if (m->report) FUZZ_CHECK(m2.report->msg_id == m->report->msg_id);
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 0 && (data[0] == 0xC2 || data[0] == 0xC3)) {
+    cmpp_one(data[0] == 0xC2 ? smsgw::adapters::cmpp::Version::v20 : smsgw::adapters::cmpp::Version::v30,
+             std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
+    return 0;
+  }
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const Frame f = frame(bytes);
   if (f.length) FUZZ_CHECK(*f.length >= kHeaderSize && *f.length <= kMaxPduSize);
