@@ -2,9 +2,11 @@
 // (what an SMSC or ISMG, or anything claiming to be one, can send): framing and decoding never
 // read past the input and never throw; a PDU that decodes re-encodes to one that decodes to the
 // same header and body fields; receipts and message-id forms never throw. A first byte of 0xC2
-// or 0xC3 makes the rest a CMPP 2.0 or 3.0 PDU; anything else is SMPP (its PDUs start with 0).
+// or 0xC3 makes the rest a CMPP 2.0 or 3.0 PDU, 0xD5 makes it text for split_ucs2 (the parts,
+// headers removed, are the whole text, each at most 140 octets); anything else is SMPP.
 
 #include "adapters/cmpp/pdu.hpp"
+#include "adapters/core/ucs2_parts.hpp"
 #include "adapters/smpp/pdu.hpp"
 #include "adapters/smpp/receipt.hpp"
 #include "fuzz_check.hpp"
@@ -35,6 +37,17 @@ void cmpp_one(smsgw::adapters::cmpp::Version v, std::string_view bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 0 && data[0] == 0xD5) {
+    const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+    const auto parts = smsgw::adapters::split_ucs2(text, 7);
+    std::string joined;
+    for (const auto& p : parts.parts) {
+      FUZZ_CHECK(p.size() <= 140);
+      joined += parts.with_udh ? p.substr(6) : p;
+    }
+    if (parts.parts.size() < 255) FUZZ_CHECK(joined == smsgw::adapters::utf8_to_ucs2(text));
+    return 0;
+  }
   if (size > 0 && (data[0] == 0xC2 || data[0] == 0xC3)) {
     cmpp_one(data[0] == 0xC2 ? smsgw::adapters::cmpp::Version::v20 : smsgw::adapters::cmpp::Version::v30,
              std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
