@@ -140,7 +140,7 @@ SCHEDULE_BODIES = [
      "template": "meeting", "params": {"meeting": "节前会", "time": "9点"}, "expires": "holiday_end"},
     {"name": "weekly", "when": "cron 30 9 * * 1-5", "to": ["13800138000", "+86 138 0013 8000"],
      "template": " meeting ", "priority": "urgent", "expires": "12h", "enabled": False},
-    {"name": "once", "description": "一次", "when": "at 2026-12-01 09:00", "to": ["+447700900123"],
+    {"name": "once", "description": "一次", "when": "at 2026-12-01 09:00", "to": ["+447400123456"],
      "template": "t", "expires": "none", "params": {"n": 1, "b": True, "x": None}},
     {"name": "BAD NAME", "when": "tomorrow", "groups": [], "template": "", "expires": "holiday_end"},
     {"name": "x", "when": "cron 0 9 * * *", "groups": ["a", " ", 3], "to": ["123"], "template": "t",
