@@ -25,7 +25,6 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t kMaxSendSms = 1000;     // PhoneNumbers per SendSms
 constexpr std::size_t kMaxSendBatchSms = 100;  // PhoneNumberJson entries per SendBatchSms
-constexpr std::int64_t kChinaOffsetMs = 8 * 3'600'000;
 // The dispatcher clamps pauses to [dispatch] throttle_max; this asks for long ones.
 constexpr std::chrono::milliseconds kAccountPause = 10min;
 // Receipts usually come within minutes; one that has not after this is asked for.
@@ -42,20 +41,7 @@ std::string aliyun_number(const std::string& e164) {
 // "yyyy-MM-ddTHH:mm:ssZ", whole seconds: what both signatures want.
 std::string iso_seconds(UnixMs t) { return format_rfc3339(t - t % 1000); }
 
-// yyyyMMdd in China's time (QuerySendDetails' SendDate).
-std::string china_date(UnixMs t) {
-  const auto text = format_rfc3339(t + kChinaOffsetMs);
-  return text.substr(0, 4) + text.substr(5, 2) + text.substr(8, 2);
-}
 
-// The host[:port] of an http(s) URL as libcurl sends it in Host (default ports dropped).
-std::string url_host(const std::string& url) {
-  const auto start = url.find("://") + 3;
-  auto host = url.substr(start, url.find('/', start) - start);
-  if (url.starts_with("https://") && host.ends_with(":443")) host.resize(host.size() - 4);
-  if (url.starts_with("http://") && host.ends_with(":80")) host.resize(host.size() - 3);
-  return host;
-}
 
 // What a request sent, for parse_response and complete().
 struct Sent {
@@ -205,23 +191,23 @@ class AliyunDialect final : public HttpDialect {
   std::vector<SubmitResult> parse_response(const DialectRequest& request, std::error_code transport,
                                            const HttpResponse& response) override {
     const auto& sent = *std::static_pointer_cast<const Sent>(request.context);
-    if (transport) return all(request, transport_failure(0, transport, timeout_));
+    if (transport) return same_result(request, transport_failure(0, transport, timeout_));
     const Answer a = read_answer(response.body);
     if (!a.parsed) {
       if (response.status >= 200 && response.status < 300) {
-        return all(request, {0, carrier_errc::bad_response, {}, {}, "an answer without Code"});
+        return same_result(request, {0, carrier_errc::bad_response, {}, {}, "an answer without Code"});
       }
-      return all(request, status_failure(0, response));
+      return same_result(request, status_failure(0, response));
     }
     const auto c = classify(a.code, a.message, now_ms());
     if (!c.error) {
       SubmitResult ok;
       ok.carrier_batch_id = sent.out_id;
       ok.detail = "BizId " + bounded_report_error(a.biz_id).substr(0, 64);
-      return all(request, ok);
+      return same_result(request, ok);
     }
     SubmitResult failed{0, c.error, {}, {}, describe(a), c.retry_after};
-    return all(request, failed);
+    return same_result(request, failed);
   }
 
   void complete(const DialectRequest& request, std::error_code transport, HttpResponse response,
@@ -304,17 +290,6 @@ class AliyunDialect final : public HttpDialect {
   }
 
  private:
-  static std::vector<SubmitResult> all(const DialectRequest& request, const SubmitResult& proto) {
-    std::vector<SubmitResult> out;
-    out.reserve(request.ids.size());
-    for (auto id : request.ids) {
-      auto r = proto;
-      r.id = id;
-      out.push_back(std::move(r));
-    }
-    return out;
-  }
-
   static std::string describe(const Answer& a) {
     std::string d = bounded_report_error(a.code).substr(0, 64);
     if (!a.message.empty()) d += ": " + bounded_report_error(a.message).substr(0, 120);
@@ -557,9 +532,7 @@ Classified classify(std::string_view code, std::string_view message, UnixMs now)
   }
   if (code == "isv.DAY_LIMIT_CONTROL") {
     // The console's daily quota: until midnight in China.
-    const std::int64_t day = 86'400'000;
-    const std::int64_t local = now + kChinaOffsetMs;
-    return {carrier_errc::throttled, std::chrono::milliseconds{day - local % day}};
+    return {carrier_errc::throttled, until_china_hour(now, 0)};
   }
   if (one_of(code, {"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable"})) {
     return {carrier_errc::throttled, 1s};

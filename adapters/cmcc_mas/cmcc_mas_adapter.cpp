@@ -120,15 +120,7 @@ class MasDialect final : public adapters::HttpDialect {
   std::vector<adapters::SubmitResult> parse_response(const adapters::DialectRequest& request,
                                                      std::error_code transport,
                                                      const adapters::HttpResponse& response) override {
-    std::vector<adapters::SubmitResult> out;
-    auto all = [&](const adapters::SubmitResult& proto) {
-      for (auto id : request.ids) {
-        auto r = proto;
-        r.id = id;
-        out.push_back(std::move(r));
-      }
-      return out;
-    };
+    auto all = [&](const adapters::SubmitResult& proto) { return adapters::same_result(request, proto); };
     if (transport) return all(adapters::transport_failure(0, transport, timeout_));
     if (response.status < 200 || response.status >= 300) return all(adapters::status_failure(0, response));
     const auto parsed = parse_json(response.body, JsonLimits{8, 1000});

@@ -176,6 +176,26 @@ std::unique_ptr<Adapter> make_http_carrier(const AdapterContext& context,
   return std::make_unique<HttpCarrier>(context, std::move(dialect), options);
 }
 
+std::vector<SubmitResult> same_result(const DialectRequest& request, const SubmitResult& proto) {
+  std::vector<SubmitResult> out;
+  out.reserve(request.ids.size());
+  for (auto id : request.ids) {
+    auto r = proto;
+    r.id = id;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string url_host(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto host = url.substr(start, url.find('/', start) - start);
+  if (url.starts_with("https://") && host.ends_with(":443")) host.resize(host.size() - 4);
+  if (url.starts_with("http://") && host.ends_with(":80")) host.resize(host.size() - 3);
+  return host;
+}
+
 HttpCarrierOptions http_carrier_options(const config::CarrierConfig& carrier, std::size_t default_requests) {
   std::vector<std::string> ignored;  // validate() reported them
   HttpCarrierOptions options;

@@ -69,6 +69,12 @@ struct HttpCarrierOptions {
   std::size_t max_requests = 64;  // requests in flight at once (the window)
 };
 
+// The same result for every message of `request` (answers that cover a whole request).
+std::vector<SubmitResult> same_result(const DialectRequest& request, const SubmitResult& proto);
+// host[:port] of an http(s) URL as libcurl sends it in Host (default ports dropped), for
+// dialects that sign the Host header.
+std::string url_host(const std::string& url);
+
 // The options every HTTP dialect reads the same way: `max_requests` (1..10,000).
 HttpCarrierOptions http_carrier_options(const config::CarrierConfig& carrier, std::size_t default_requests);
 

@@ -43,4 +43,21 @@ std::optional<UnixMs> china_local_time(const std::string& text) {
   return parse_rfc3339(iso + "+08:00");
 }
 
+namespace {
+constexpr std::int64_t kChinaOffsetMs = 8 * 3'600'000;
+constexpr std::int64_t kDayMs = 86'400'000;
+}  // namespace
+
+std::string china_date(UnixMs t) {
+  const auto text = format_rfc3339(t + kChinaOffsetMs);
+  return text.substr(0, 4) + text.substr(5, 2) + text.substr(8, 2);
+}
+
+std::chrono::milliseconds until_china_hour(UnixMs now, int hour) {
+  const std::int64_t local = (now + kChinaOffsetMs) % kDayMs;
+  std::int64_t target = hour * 3'600'000LL - local;
+  if (target <= 0) target += kDayMs;
+  return std::chrono::milliseconds{target};
+}
+
 }  // namespace smsgw::adapters

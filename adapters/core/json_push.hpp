@@ -2,6 +2,7 @@
 // What the JSON-pushing carriers (云MAS, Aliyun, Tencent) share when parse_callback reads a
 // push: one object or an array of objects, bounded, and their members read leniently.
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,7 +24,12 @@ std::string push_text(const nlohmann::json& item, const char* key);
 // The prefix of an error about item `i`: "report 3: " when the push holds many, else "".
 std::string push_where(std::size_t count, std::size_t i);
 
-// "2026-12-01 09:00:05" in China's time, as Aliyun and Tencent write times; nullopt otherwise.
+// China's time (UTC+8, no daylight saving), as the Chinese carriers count their days.
+// "2026-12-01 09:00:05" there, as Aliyun and Tencent write times; nullopt otherwise.
 std::optional<UnixMs> china_local_time(const std::string& text);
+// yyyyMMdd of `t` there (Aliyun's SendDate).
+std::string china_date(UnixMs t);
+// From `now` until the next `hour`:00 there (quotas reset at midnight, marketing SMS at 08:00).
+std::chrono::milliseconds until_china_hour(UnixMs now, int hour);
 
 }  // namespace smsgw::adapters

@@ -20,27 +20,12 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kMaxNumbers = 200;  // PhoneNumberSet per SendSms
-constexpr std::int64_t kChinaOffsetMs = 8 * 3'600'000;
-constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::chrono::milliseconds kAccountPause = 10min;
 constexpr std::chrono::milliseconds kDefaultPollAfter = 30min;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::chrono::milliseconds until_china_hour(UnixMs now, int hour) {
-  const std::int64_t local = (now + kChinaOffsetMs) % kDayMs;
-  std::int64_t target = hour * 3'600'000LL - local;
-  if (target <= 0) target += kDayMs;
-  return std::chrono::milliseconds{target};
-}
 
-std::string url_host(const std::string& url) {
-  const auto start = url.find("://") + 3;
-  auto host = url.substr(start, url.find('/', start) - start);
-  if (url.starts_with("https://") && host.ends_with(":443")) host.resize(host.size() - 4);
-  if (url.starts_with("http://") && host.ends_with(":80")) host.resize(host.size() - 3);
-  return host;
-}
 
 bool one_of(std::string_view code, std::initializer_list<std::string_view> codes) {
   return std::find(codes.begin(), codes.end(), code) != codes.end();
@@ -130,15 +115,7 @@ class TencentDialect final : public HttpDialect {
   std::vector<SubmitResult> parse_response(const DialectRequest& request, std::error_code transport,
                                            const HttpResponse& response) override {
     const auto& sent = *std::static_pointer_cast<const Sent>(request.context);
-    auto all = [&](const SubmitResult& proto) {
-      std::vector<SubmitResult> out;
-      for (auto id : request.ids) {
-        auto r = proto;
-        r.id = id;
-        out.push_back(std::move(r));
-      }
-      return out;
-    };
+    auto all = [&](const SubmitResult& proto) { return same_result(request, proto); };
     if (transport) return all(transport_failure(0, transport, timeout_));
     const auto parsed = parse_json(response.body, JsonLimits{16, 20'000});
     const json* rsp = nullptr;
