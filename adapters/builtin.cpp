@@ -2,8 +2,10 @@
 
 #include "adapters/aliyun/aliyun_adapter.hpp"
 #include "adapters/cmcc_mas/cmcc_mas_adapter.hpp"
+#include "adapters/cmpp/cmpp_adapter.hpp"
 #include "adapters/file/file_adapter.hpp"
 #include "adapters/http/http_adapter.hpp"
+#include "adapters/smpp/smpp_adapter.hpp"
 #include "adapters/tencent/tencent_adapter.hpp"
 
 namespace smsgw::adapters {
@@ -14,6 +16,8 @@ void register_builtin_adapters(adapters::Registry& registry) {
   registry.add("cmcc-mas", cmcc_mas::factory());
   registry.add("aliyun", aliyun::factory());
   registry.add("tencent", tencent::factory());
+  registry.add("smpp", smpp::factory());
+  registry.add("cmpp", cmpp::factory());
 }
 
 }  // namespace smsgw::adapters

@@ -133,6 +133,10 @@ using ResultHandler = std::function<void(SubmitResult)>;
 struct Report {
   enum class State { delivered, failed, expired };
   std::string carrier_id;
+  // Other forms the carrier's id may have been written in when the message was sent: SMPP
+  // SMSCs answer submit_sm in hex and write receipts in decimal, or the reverse. The core
+  // matches carrier_id first, then these in order.
+  std::vector<std::string> carrier_id_forms;
   std::string carrier_batch_id;
   std::string number;
   State state = State::delivered;

@@ -1,5 +1,7 @@
 #include "adapters/core/ucs2_parts.hpp"
 
+#include "common/utf8.hpp"
+
 namespace smsgw::adapters {
 namespace {
 
@@ -8,42 +10,9 @@ constexpr std::size_t kPartUnits = 67;  // 134 octets after the 6-octet UDH
 
 // The next code point of `s` at `i` (advancing i); U+FFFD for an invalid or truncated sequence.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  int len = 0;
-  char32_t cp = 0;
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    ++i;
-    return 0xFFFD;
-  }
-  if (i + static_cast<std::size_t>(len) > s.size()) {
-    ++i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((b & 0xC0) != 0x80) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  i += static_cast<std::size_t>(len);
-  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0xFFFD;
-  return cp;
+  const Utf8Char c = decode_utf8(s, i);
+  i += c.length;
+  return c.cp;
 }
 
 void put_unit(std::string& out, std::uint16_t u) {
@@ -51,23 +20,6 @@ void put_unit(std::string& out, std::uint16_t u) {
   out += static_cast<char>(u & 0xFF);
 }
 
-void put_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 }  // namespace
 
@@ -96,12 +48,12 @@ std::string ucs2_to_utf8(std::string_view ucs2) {
       const auto lo = static_cast<std::uint16_t>((static_cast<unsigned char>(ucs2[i + 2]) << 8) |
                                                  static_cast<unsigned char>(ucs2[i + 3]));
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        put_utf8(out, 0x10000 + ((static_cast<char32_t>(u - 0xD800) << 10) | (lo - 0xDC00)));
+        append_utf8(out, 0x10000 + ((static_cast<char32_t>(u - 0xD800) << 10) | (lo - 0xDC00)));
         i += 2;
         continue;
       }
     }
-    put_utf8(out, (u >= 0xD800 && u <= 0xDFFF) ? 0xFFFD : u);
+    append_utf8(out, (u >= 0xD800 && u <= 0xDFFF) ? 0xFFFD : u);
   }
   return out;
 }

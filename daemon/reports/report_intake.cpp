@@ -15,6 +15,11 @@ store::DeliveryReport to_store(const std::string& carrier, adapters::Report& r, 
   store::DeliveryReport d;
   d.carrier = carrier;
   d.carrier_message_id = std::move(r.carrier_id);
+  for (auto& form : r.carrier_id_forms) {
+    if (d.carrier_message_id_forms.size() < 4 && adapters::valid_carrier_message_id(form)) {
+      d.carrier_message_id_forms.push_back(std::move(form));
+    }
+  }
   if (d.carrier_message_id.empty()) {
     d.carrier_batch_id = std::move(r.carrier_batch_id);
     d.number = std::move(r.number);

@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -206,6 +206,16 @@ DROP INDEX messages_carrier_id;
     R"sql(
 ALTER TABLE messages ADD COLUMN report_polls INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX messages_awaiting_report ON messages (carrier, updated_at) WHERE status = 'sent';
+)sql",
+    // 7: multi-part messages on SMPP and CMPP (issue 11). carrier_refs.part: 0 for a message's
+    // only reference, k for the carrier id of its k-th segment; state: that segment's report
+    // (NULL none, 1 delivered, 0 failed), so the message is delivered when every segment is.
+    // pending_reports.report_group: the rows of one early report kept under each form of its
+    // id (hex and decimal), deleted together when one of them is applied.
+    R"sql(
+ALTER TABLE carrier_refs ADD COLUMN part INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE carrier_refs ADD COLUMN state INTEGER NULL;
+ALTER TABLE pending_reports ADD COLUMN report_group INTEGER NULL;
 )sql",
 };
 

@@ -296,7 +296,7 @@ const char* default_outcome(AttemptResult::Next next) {
 }
 
 void apply_pending_report(Writer& w, std::int64_t message_id, const std::string& carrier,
-                          const std::string& carrier_message_id, UnixMs sent_at);
+                          const std::string& carrier_message_id, int part, UnixMs sent_at);
 
 // False when the message does not exist (nothing is written for it).
 bool record_one(Writer& w, const AttemptResult& r) {
@@ -340,19 +340,34 @@ bool record_one(Writer& w, const AttemptResult& r) {
       up->bind(6, r.owner);
       if (up->exec() == 0 || r.carrier.empty()) break;
       // The references delivery reports will name this message by.
-      auto add_ref = [&](const std::string& ref) {
+      auto add_ref = [&](const std::string& ref, int part) {
         Use ins(w.stmt(
-            "INSERT OR REPLACE INTO carrier_refs (carrier, ref, message_id) VALUES (?, ?, ?)"));
+            "INSERT OR REPLACE INTO carrier_refs (carrier, ref, message_id, part) VALUES (?, ?, ?, ?)"));
         ins->bindNoCopy(1, r.carrier);
         ins->bindNoCopy(2, ref);
         ins->bind(3, r.id);
+        ins->bind(4, part);
         ins->exec();
-        if (w.pending_reports > 0) apply_pending_report(w, r.id, r.carrier, ref, at);
       };
+      // Each segment's id is a part of its own: the message is delivered when all are. Every
+      // reference is written before any early report is applied, so that report counts them.
+      const bool segmented = r.carrier_message_ids.size() > 1;
+      int part = 0;
       for (const auto& id : r.carrier_message_ids) {
-        if (!id.empty()) add_ref(id);
+        ++part;
+        if (!id.empty()) add_ref(id, segmented ? part : 0);
       }
-      if (!r.carrier_batch_id.empty() && !r.to.empty()) add_ref(r.carrier_batch_id + ' ' + r.to);
+      const std::string batch_ref =
+          !r.carrier_batch_id.empty() && !r.to.empty() ? r.carrier_batch_id + ' ' + r.to : std::string();
+      if (!batch_ref.empty()) add_ref(batch_ref, 0);
+      if (w.pending_reports > 0) {
+        part = 0;
+        for (const auto& id : r.carrier_message_ids) {
+          ++part;
+          if (!id.empty()) apply_pending_report(w, r.id, r.carrier, id, segmented ? part : 0, at);
+        }
+        if (!batch_ref.empty()) apply_pending_report(w, r.id, r.carrier, batch_ref, 0, at);
+      }
       break;
     }
     case AttemptResult::Next::retry: {
@@ -480,27 +495,78 @@ bool apply_report(Writer& w, std::int64_t id, const std::string& status, const s
   return true;
 }
 
+// Applies a report that named message `id` (in `status`) by one of its references. A
+// reference of a whole message applies at once. A segment's sets that segment's state: any
+// failed segment fails the message, and the last segment delivered delivers it.
+ReportResult apply_ref_report(Writer& w, std::int64_t id, const std::string& status, const std::string& carrier,
+                              const std::string& ref, int part, bool segment_reported, bool delivered,
+                              const std::string& error, UnixMs at) {
+  if (status != "sent" && status != "sending") return ReportResult::duplicate;
+  if (part == 0) {
+    return apply_report(w, id, status, carrier, delivered, error, at) ? ReportResult::applied
+                                                                       : ReportResult::duplicate;
+  }
+  if (segment_reported) return ReportResult::duplicate;  // carriers resend reports
+  {
+    Use up(w.stmt("UPDATE carrier_refs SET state = ? WHERE carrier = ? AND ref = ?"));
+    up->bind(1, delivered ? 1 : 0);
+    up->bindNoCopy(2, carrier);
+    up->bindNoCopy(3, ref);
+    up->exec();
+  }
+  if (!delivered) {
+    const std::string which = "part " + std::to_string(part) + (error.empty() ? std::string(": undelivered") : ": " + error);
+    apply_report(w, id, status, carrier, false, which, at);
+    return ReportResult::applied;
+  }
+  {
+    Use left(w.stmt(
+        "SELECT COUNT(*) FROM carrier_refs WHERE message_id = ? AND carrier = ? AND part > 0 AND "
+        "(state IS NULL OR state != 1)"));
+    left->bind(1, id);
+    left->bindNoCopy(2, carrier);
+    left->executeStep();
+    if (left->getColumn(0).getInt64() > 0) return ReportResult::applied;  // more segments to come
+  }
+  apply_report(w, id, status, carrier, true, error, at);
+  return ReportResult::applied;
+}
+
 void apply_pending_report(Writer& w, std::int64_t message_id, const std::string& carrier,
-                          const std::string& carrier_message_id, UnixMs sent_at) {
+                          const std::string& carrier_message_id, int part, UnixMs sent_at) {
   bool delivered = false;
   std::string error;
   UnixMs received = 0;
+  std::int64_t group = 0;
   {
     Use find(w.stmt(
-        "SELECT id, delivered, error, received_at FROM pending_reports "
+        "SELECT COALESCE(report_group, id), delivered, error, received_at FROM pending_reports "
         "WHERE carrier = ? AND carrier_message_id = ? ORDER BY id LIMIT 1"));
     find->bindNoCopy(1, carrier);
     find->bindNoCopy(2, carrier_message_id);
     if (!find->executeStep()) return;
+    group = find->getColumn(0).getInt64();
     delivered = find->getColumn(1).getInt() != 0;
     error = text_of(find->getColumn(2));
     received = find->getColumn(3).getInt64();
   }
+  // Another early report of the same record (an earlier segment's) may have finished it.
+  std::string status;
+  {
+    Use find(w.stmt("SELECT status FROM messages WHERE id = ?"));
+    find->bind(1, message_id);
+    if (find->executeStep()) status = text_of(find->getColumn(0));
+  }
   // In the history the report follows the send, even though it arrived first.
-  apply_report(w, message_id, "sent", carrier, delivered, error, std::max(received, sent_at));
-  Use del(w.stmt("DELETE FROM pending_reports WHERE carrier = ? AND carrier_message_id = ?"));
+  apply_ref_report(w, message_id, status, carrier, carrier_message_id, part, false, delivered, error,
+                   std::max(received, sent_at));
+  // The report's rows under this id and under its other forms go together.
+  Use del(w.stmt(
+      "DELETE FROM pending_reports WHERE carrier = ?1 AND (carrier_message_id = ?2 OR id = ?3 OR "
+      "report_group = ?3)"));
   del->bindNoCopy(1, carrier);
   del->bindNoCopy(2, carrier_message_id);
+  del->bind(3, group);
   w.pending_reports -= del->exec();
 }
 
@@ -512,35 +578,54 @@ std::error_code delivery_report(Writer& w, const DeliveryReport& report, ReportR
   }
   if (report.carrier.empty() || ref.empty()) return {};
   const UnixMs at = report.at != 0 ? report.at : w.now();
-  {
-    Use find(w.stmt(
-        "SELECT m.id, m.status FROM carrier_refs r JOIN messages m ON m.id = r.message_id "
-        "WHERE r.carrier = ? AND r.ref = ?"));
-    find->bindNoCopy(1, report.carrier);
-    find->bindNoCopy(2, ref);
-    if (find->executeStep()) {
-      const std::int64_t id = find->getColumn(0).getInt64();
-      const std::string status = text_of(find->getColumn(1));
-      find->reset();
-      result = apply_report(w, id, status, report.carrier, report.delivered, report.error, at)
-                   ? ReportResult::applied
-                   : ReportResult::duplicate;
-      return {};
+  // The id as the carrier wrote it first, then its other forms (SMPP hex / decimal).
+  std::vector<const std::string*> refs{&ref};
+  if (!report.carrier_message_id.empty()) {
+    for (const auto& form : report.carrier_message_id_forms) {
+      if (!form.empty()) refs.push_back(&form);
     }
   }
+  for (const std::string* candidate : refs) {
+    Use find(w.stmt(
+        "SELECT m.id, m.status, r.part, r.state IS NOT NULL FROM carrier_refs r "
+        "JOIN messages m ON m.id = r.message_id WHERE r.carrier = ? AND r.ref = ?"));
+    find->bindNoCopy(1, report.carrier);
+    find->bindNoCopy(2, *candidate);
+    if (!find->executeStep()) continue;
+    const std::int64_t id = find->getColumn(0).getInt64();
+    const std::string status = text_of(find->getColumn(1));
+    const int part = find->getColumn(2).getInt();
+    const bool reported = find->getColumn(3).getInt() != 0;
+    find->reset();
+    result = apply_ref_report(w, id, status, report.carrier, *candidate, part, reported, report.delivered,
+                              report.error, at);
+    return {};
+  }
   // The report overtook the record of its send (the carrier answered the send, then pushed the
-  // report before our commit): keep it for that record.
-  if (w.pending_reports >= static_cast<std::int64_t>(w.max_pending_reports)) return {};
-  Use ins(w.stmt(
-      "INSERT INTO pending_reports (carrier, carrier_message_id, delivered, error, received_at) "
-      "VALUES (?, ?, ?, ?, ?)"));
-  ins->bindNoCopy(1, report.carrier);
-  ins->bindNoCopy(2, ref);
-  ins->bind(3, report.delivered ? 1 : 0);
-  bind_text_or_null(*ins, 4, report.error);
-  ins->bind(5, at);
-  ins->exec();
-  ++w.pending_reports;
+  // report before our commit): keep it for that record, under every form of its id.
+  if (w.pending_reports + static_cast<std::int64_t>(refs.size()) >
+      static_cast<std::int64_t>(w.max_pending_reports)) {
+    return {};
+  }
+  std::int64_t group = 0;
+  for (const std::string* candidate : refs) {
+    Use ins(w.stmt(
+        "INSERT INTO pending_reports (carrier, carrier_message_id, delivered, error, received_at, "
+        "report_group) VALUES (?, ?, ?, ?, ?, ?)"));
+    ins->bindNoCopy(1, report.carrier);
+    ins->bindNoCopy(2, *candidate);
+    ins->bind(3, report.delivered ? 1 : 0);
+    bind_text_or_null(*ins, 4, report.error);
+    ins->bind(5, at);
+    if (group == 0) {
+      ins->bind(6);
+    } else {
+      ins->bind(6, group);
+    }
+    ins->exec();
+    if (group == 0) group = w.db.getLastInsertRowid();
+    ++w.pending_reports;
+  }
   result = ReportResult::kept;
   return {};
 }

@@ -166,6 +166,9 @@ struct DeliveryReport {
   std::string carrier;
   // The carrier's id for the message, or (when empty) its batch id and the number.
   std::string carrier_message_id;
+  // Other forms of that id (adapters::Report::carrier_id_forms), tried in order when no
+  // message has the first; an early report is kept under all of them.
+  std::vector<std::string> carrier_message_id_forms;
   std::string carrier_batch_id;
   std::string number;  // E.164
   bool delivered = true;

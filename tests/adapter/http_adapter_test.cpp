@@ -476,9 +476,9 @@ TEST(HttpAdapterOptions, MissingUrlAndBadHeaders) {
 TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
   adapters::Registry registry;
   register_builtin_adapters(registry);
-  EXPECT_EQ(registry.types(), (std::vector<std::string>{"aliyun", "cmcc-mas", "file", "http", "tencent"}));
+  EXPECT_EQ(registry.types(), (std::vector<std::string>{"aliyun", "cmcc-mas", "cmpp", "file", "http", "smpp", "tencent"}));
   EXPECT_NE(registry.find("http"), nullptr);
-  EXPECT_EQ(registry.find("smpp"), nullptr);
+  EXPECT_EQ(registry.find("smoke-signal"), nullptr);
   EXPECT_THROW(registry.add("http", factory()), std::logic_error);
 
   config::Config config;
@@ -497,7 +497,7 @@ TEST(Registry, BuiltinTypesAndUnknownTypeMessage) {
     EXPECT_THAT(error.problems(),
                 ::testing::ElementsAre(
                     "/etc/smsgw/smsgw.toml:7: carriers[backup].type: unknown carrier type "
-                    "\"smoke-signal\" (known: aliyun, cmcc-mas, file, http, tencent)",
+                    "\"smoke-signal\" (known: aliyun, cmcc-mas, cmpp, file, http, smpp, tencent)",
                     HasSubstr("smsgw.toml:1: carriers[third].url: must start with http://")));
   }
 }

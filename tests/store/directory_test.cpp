@@ -113,7 +113,7 @@ TEST_F(DirectoryTest, FreshStoreIsAtTheCurrentVersion) {
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), schema_version());
-  EXPECT_EQ(schema_version(), 6);
+  EXPECT_EQ(schema_version(), 7);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient_created'").getInt(),
             1);
 }
@@ -143,7 +143,7 @@ TEST_F(DirectoryTest, VersionOneDatabaseUpgradesKeepingItsMessages) {
   EXPECT_GT(id, 0);
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient'").getInt(), 0);
 }
 

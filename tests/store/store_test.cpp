@@ -656,6 +656,56 @@ TEST_F(StoreTest, ReportsFindMessagesByBatchIdAndNumberAndBySegmentIds) {
   EXPECT_EQ(store.get_message(b.messages[2].id)->status, Status::failed);
 }
 
+// SMPP and CMPP give every segment its own id and report: a long message is delivered when
+// all its segments are, failed as soon as one fails (issue 11).
+TEST_F(StoreTest, ASegmentedMessageIsDeliveredWhenEverySegmentIsAndFailedWhenOneFails) {
+  Store& store = open();
+  const auto b = make_batch(store, 2, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 2u);
+  auto three = sent(b.messages[0].id, "smsc", "p1", 1100);
+  three.carrier_message_ids = {"p1", "p2", "p3"};
+  auto two = sent(b.messages[1].id, "smsc", "q1", 1100);
+  two.carrier_message_ids = {"q1", "q2"};
+  ASSERT_FALSE(record(store, {three, two}));
+
+  EXPECT_EQ(report_result(store, dlr("smsc", "p2", true, "", 2000)), ReportResult::applied);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::sent);
+  EXPECT_EQ(report_result(store, dlr("smsc", "p2", true, "", 2001)), ReportResult::duplicate);
+  EXPECT_EQ(report_result(store, dlr("smsc", "p1", true, "", 2002)), ReportResult::applied);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::sent);
+  EXPECT_EQ(report_result(store, dlr("smsc", "p3", true, "", 2003)), ReportResult::applied);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::delivered);
+
+  EXPECT_EQ(report_result(store, dlr("smsc", "q1", true, "", 2000)), ReportResult::applied);
+  EXPECT_EQ(report_result(store, dlr("smsc", "q2", false, "UNDELIV err:001", 2001)), ReportResult::applied);
+  const auto failed = store.get_message(b.messages[1].id);
+  EXPECT_EQ(failed->status, Status::failed);
+  EXPECT_EQ(failed->last_error, "part 2: UNDELIV err:001");
+}
+
+// A receipt may name the id in another base than the submit answer did, and may come before
+// the answer is recorded: kept under every form, applied once, all its rows removed.
+TEST_F(StoreTest, AnEarlySegmentReportUnderAnotherFormOfItsIdIsAppliedByTheRecord) {
+  Store& store = open();
+  const auto b = make_batch(store, 1, 100);
+  ASSERT_FALSE(enqueue(store, b).ec);
+  ASSERT_EQ(claim(store, 1000, 60'000).size(), 1u);
+  auto early = dlr("smsc", "65537", true, "", 1050);
+  early.carrier_message_id_forms = {"10001", "415031"};
+  EXPECT_EQ(report_result(store, early), ReportResult::kept);
+  EXPECT_EQ(store.pending_reports(), 3);
+  auto r = sent(b.messages[0].id, "smsc", "10001", 1100);
+  r.carrier_message_ids = {"10001", "10002"};
+  ASSERT_FALSE(record(store, {r}));
+  EXPECT_EQ(store.pending_reports(), 0);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::sent);  // one of two parts
+  auto second = dlr("smsc", "65538", true, "", 1200);
+  second.carrier_message_id_forms = {"10002"};
+  EXPECT_EQ(report_result(store, second), ReportResult::applied);
+  EXPECT_EQ(store.get_message(b.messages[0].id)->status, Status::delivered);
+}
+
 TEST_F(StoreTest, ABatchReportThatOvertakesItsSendIsAppliedByTheRecord) {
   Store& store = open();
   const auto b = make_batch(store, 1, 100);

@@ -102,12 +102,21 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
           break;
         }
         case smpp::Command::deliver_sm_resp:
-          if (h.status == smpp::status::ok) ++owner.acked;
+          if (h.status == smpp::status::ok) {
+            ++owner.acked;
+          } else {
+            ++owner.nacked;
+          }
           break;
         case smpp::Command::enquire_link:
+          ++owner.enquire_links;
           send(smpp::encode(smpp::Command::enquire_link_resp, 0, h.sequence));
           break;
+        case smpp::Command::enquire_link_resp:
+          ++owner.enquire_link_resps;
+          break;
         case smpp::Command::unbind:
+          ++owner.unbinds;
           send(smpp::encode(smpp::Command::unbind_resp, 0, h.sequence));
           bound = false;
           break;
@@ -122,7 +131,8 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
         st = owner.statuses.front();
         owner.statuses.erase(owner.statuses.begin());
       }
-      Submit s{m.source_addr, m.dest_addr, m.short_message, "", m.esm_class, m.data_coding, m.registered_delivery};
+      Submit s{m.source_addr, m.dest_addr, m.short_message, "", m.esm_class, m.data_coding, m.registered_delivery, {}, sequence};
+      for (const auto& t : m.tlvs) s.tlvs.emplace_back(t.tag, t.value);
       if (st == smpp::status::ok) {
         const std::uint64_t n = ++owner.ids;
         char buf[32];
@@ -190,7 +200,8 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
   std::chrono::milliseconds delay{0};
   bool silent = false;
   std::size_t drop_after_n = 0;
-  std::size_t binds = 0, acked = 0, max_outstanding = 0;
+  std::size_t binds = 0, acked = 0, nacked = 0, unbinds = 0, enquire_links = 0, enquire_link_resps = 0,
+              max_outstanding = 0;
   bool violated = false;
   std::uint64_t ids = 0;
   bool stopped = false;
@@ -275,6 +286,34 @@ std::size_t FakeSmsc::binds() const {
 std::size_t FakeSmsc::receipts_acked() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->acked;
+}
+std::size_t FakeSmsc::deliver_nacks() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->nacked;
+}
+std::size_t FakeSmsc::unbinds() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->unbinds;
+}
+std::size_t FakeSmsc::enquire_links() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->enquire_links;
+}
+std::size_t FakeSmsc::enquire_link_resps() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->enquire_link_resps;
+}
+void FakeSmsc::send_enquire_link() {
+  asio::post(impl_->io, [impl = impl_] {
+    std::vector<std::shared_ptr<Impl::Session>> live;
+    {
+      std::lock_guard lock(impl->mutex);
+      for (auto& w : impl->sessions) {
+        if (auto s = w.lock(); s && s->bound) live.push_back(s);
+      }
+    }
+    for (auto& s : live) s->send(smpp::encode(smpp::Command::enquire_link, 0, s->next_sequence++));
+  });
 }
 std::size_t FakeSmsc::max_outstanding() const {
   std::lock_guard lock(impl_->mutex);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,8 @@ class FakeSmsc {
   struct Submit {
     std::string source_addr, dest_addr, short_message, message_id;
     std::uint8_t esm_class = 0, data_coding = 0, registered_delivery = 0;
+    std::vector<std::pair<std::uint16_t, std::string>> tlvs;
+    std::uint32_t sequence = 0;
   };
 
   FakeSmsc();
@@ -52,6 +55,12 @@ class FakeSmsc {
   std::vector<Submit> submits() const;
   std::size_t binds() const;            // successful binds so far
   std::size_t receipts_acked() const;   // deliver_sm_resp with status 0
+  std::size_t deliver_nacks() const;    // deliver_sm_resp with another status
+  std::size_t unbinds() const;          // unbind requests received
+  std::size_t enquire_links() const;    // enquire_link requests received
+  // Sends enquire_link to every bound session; counts the answers (enquire_link_resps()).
+  void send_enquire_link();
+  std::size_t enquire_link_resps() const;
   std::size_t max_outstanding() const;  // most submits received and not yet answered
   bool window_violated() const;
 
