@@ -13,6 +13,9 @@ packages=(
   libsystemd-dev systemd
   curl sqlite3 tzdata
 )
+# node and npm run the independent SMSC of the SMPP interop test (tests/interop, the npm `smpp`
+# package): Debian's when no node is installed at all.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = fuzz ]; then
   # libclang-rt-14-dev holds the sanitizer and fuzzer runtimes; clang only recommends it, and
   # recommendations are not installed below.

@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 jobs=$(nproc)
+# The npm `smpp` package for the SMPP interop test, exactly as package-lock.json pins it.
+if command -v npm >/dev/null 2>&1; then
+  echo "== npm ci (tests/interop) =="
+  npm ci --prefix tests/interop --no-audit --no-fund
+fi
 
 echo "== build (RelWithDebInfo) =="
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMSGW_WERROR=ON >/dev/null
