@@ -5,10 +5,12 @@
 // deliver_sm (receipted_message_id and message_state TLVs, and the Appendix B text with the id
 // in decimal). It listens on 127.0.0.1 only.
 //
-//   node smsc.js [--port N] [--system-id ID] [--password PW] [--quiet]
+//   node smsc.js [--port N] [--system-id ID] [--password PW] [--quiet] [--progress MS]
 //
-// Prints {"port": N} once listening, then (unless --quiet) one JSON line per submit_sm; on
-// SIGTERM, or when every session unbound, a {"summary": ...} line.
+// Prints {"port": N} once listening, then (unless --quiet) one JSON line per submit_sm, with
+// --progress a {"progress": {...}} line every MS milliseconds, and on SIGTERM or SIGUSR1 a
+// {"summary": ...} line. receipt_ms is, per receipt answered with status 0, the time from its
+// submit_sm arriving to its deliver_sm_resp (the client commits the receipt before answering).
 'use strict';
 const smpp = require('smpp');
 
@@ -21,6 +23,8 @@ const port = Number(opt('--port', '0'));
 const systemId = opt('--system-id', 'smsgw');
 const password = opt('--password', 'secret');
 const quiet = args.includes('--quiet');
+const progress = Number(opt('--progress', '0'));
+const latencies = [];
 
 let nextId = 0x10000;
 const stats = { binds: 0, refused: 0, submits: 0, receipts: 0, receipts_acked: 0, unbinds: 0 };
@@ -68,6 +72,7 @@ const server = smpp.createServer({ debug: false }, (session) => {
       return;
     }
     stats.submits += 1;
+    const arrived = process.hrtime.bigint();
     const id = nextId++;
     const hex = id.toString(16).toUpperCase();
     session.send(pdu.response({ message_id: hex }));
@@ -91,7 +96,9 @@ const server = smpp.createServer({ debug: false }, (session) => {
       receipted_message_id: hex,
       message_state: 2,
     }, (resp) => {
-      if (resp.command_status === 0) stats.receipts_acked += 1;
+      if (resp.command_status !== 0) return;
+      stats.receipts_acked += 1;
+      latencies.push(Number(process.hrtime.bigint() - arrived) / 1e6);
     });
   });
   session.on('enquire_link', (pdu) => session.send(pdu.response()));
@@ -102,8 +109,17 @@ const server = smpp.createServer({ debug: false }, (session) => {
   });
 });
 
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
 function summary() {
-  process.stdout.write(JSON.stringify({ summary: stats }) + '\n');
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  const receipt_ms = { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] || null };
+  process.stdout.write(JSON.stringify({ summary: Object.assign({ receipt_ms }, stats) }) + '\n');
+}
+if (progress > 0) {
+  setInterval(() => process.stdout.write(JSON.stringify({ progress: stats }) + '\n'), progress).unref();
 }
 process.on('SIGTERM', () => {
   summary();

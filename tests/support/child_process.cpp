@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -66,9 +68,10 @@ std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds tim
       return line;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (out_ < 0 || left.count() <= 0) return std::nullopt;
+    if (out_ < 0) return std::nullopt;
+    // A zero timeout still looks once at what is already there.
     pollfd p{out_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+    if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) <= 0) return std::nullopt;
     char chunk[4096];
     const ssize_t n = ::read(out_, chunk, sizeof chunk);
     if (n <= 0) return std::nullopt;

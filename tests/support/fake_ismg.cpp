@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <deque>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -27,6 +28,7 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
     std::size_t outstanding = 0;
     std::uint32_t next_sequence = 1;
     std::set<std::uint32_t> seen;
+    std::map<std::uint32_t, std::chrono::steady_clock::time_point> report_sent;  // io thread only
 
     cmpp::Version version() const { return owner.options.version; }
     void start() { read(); }
@@ -104,7 +106,7 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
         }
         case cmpp::Command::submit: {
           if (!connected) return close();
-          if (!seen.insert(h.sequence).second) ++owner.resent;
+          if (owner.options.record && !seen.insert(h.sequence).second) ++owner.resent;
           ++outstanding;
           owner.max_outstanding = std::max(owner.max_outstanding, outstanding);
           if (outstanding > owner.options.window) owner.violated = true;
@@ -114,6 +116,11 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
         case cmpp::Command::deliver_resp:
           if (std::get<cmpp::DeliverResp>(d.pdu->body).result == 0) {
             ++owner.acked;
+            if (auto it = report_sent.find(h.sequence); it != report_sent.end()) {
+              owner.latencies.push_back(std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - it->second).count());
+              report_sent.erase(it);
+            }
           } else {
             ++owner.nacked;
           }
@@ -145,17 +152,18 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
         result = owner.results.front();
         owner.results.erase(owner.results.begin());
       }
+      const auto arrived = std::chrono::steady_clock::now();
       Submit logged{s, 0, sequence};
       if (result == 0) {
         // Above 2^53 on purpose: the id must be handled as an opaque 64-bit value.
         logged.msg_id = 0x0123456789000000ull + (++owner.ids);
-        owner.submit_log.push_back(logged);
+        if (owner.options.record) owner.submit_log.push_back(logged);
       }
-      const bool drop = owner.drop_after_n > 0 && owner.submit_log.size() >= owner.drop_after_n;
+      const bool drop = owner.drop_after_n > 0 && owner.ids >= owner.drop_after_n;
       const bool report = result == 0 && s.registered_delivery == 1 && owner.options.reports;
       const std::string stat = owner.options.report_stat;
       auto self = shared_from_this();
-      auto respond = [self, sequence, result, logged, drop, report, stat] {
+      auto respond = [self, sequence, result, logged, drop, report, stat, arrived] {
         --self->outstanding;
         self->send(cmpp::encode(self->version(), cmpp::Command::submit_resp, sequence,
                                 cmpp::SubmitResp{logged.msg_id, result}));
@@ -174,6 +182,7 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
           r.dest_terminal_id = d.src_terminal_id;
           r.smsc_sequence = sequence;
           d.report = r;
+          self->report_sent[self->next_sequence] = arrived;
           self->send(cmpp::encode(self->version(), cmpp::Command::deliver, self->next_sequence++, d));
         }
         if (drop) self->close();
@@ -236,6 +245,7 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
               terminate_resps = 0, active_tests = 0, active_test_resps = 0, max_outstanding = 0;
   bool violated = false;
   std::uint64_t ids = 0;
+  std::vector<double> latencies;
   bool stopped = false;
 };
 
@@ -329,6 +339,14 @@ SMSGW_FAKE_ISMG_COUNTER(max_outstanding, max_outstanding)
 std::vector<FakeIsmg::Submit> FakeIsmg::submits() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->submit_log;
+}
+std::vector<double> FakeIsmg::receipt_latencies_ms() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->latencies;
+}
+std::size_t FakeIsmg::submit_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->ids;
 }
 bool FakeIsmg::window_violated() const {
   std::lock_guard lock(impl_->mutex);

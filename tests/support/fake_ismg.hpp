@@ -29,6 +29,7 @@ class FakeIsmg {
     bool reports = true;           // a status report for each SUBMIT with Registered_Delivery
     std::string report_stat = "DELIVRD";
     bool forged_authenticator = false;  // accept CONNECT with an AuthenticatorISMG of another secret
+    bool record = true;                 // keep every SUBMIT for submits() (benchmarks: false)
   };
   struct Submit {
     adapters::cmpp::Submit pdu;
@@ -65,6 +66,9 @@ class FakeIsmg {
   std::size_t active_test_resps() const;
   std::size_t max_outstanding() const;
   bool window_violated() const;
+  // Per report answered with Result 0: from its SUBMIT arriving to the DELIVER_RESP.
+  std::vector<double> receipt_latencies_ms() const;
+  std::size_t submit_count() const;     // accepted SUBMITs, recorded or not
 
   void stop();
 

@@ -27,6 +27,7 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
     bool closed = false;
     std::size_t outstanding = 0;
     std::uint32_t next_sequence = 1;
+    std::map<std::uint32_t, std::chrono::steady_clock::time_point> receipt_sent;  // by sequence
 
     void start() { read(); }
     void read() {
@@ -104,6 +105,11 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
         case smpp::Command::deliver_sm_resp:
           if (h.status == smpp::status::ok) {
             ++owner.acked;
+            if (auto it = receipt_sent.find(h.sequence); it != receipt_sent.end()) {
+              owner.latencies.push_back(std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - it->second).count());
+              receipt_sent.erase(it);
+            }
           } else {
             ++owner.nacked;
           }
@@ -131,6 +137,7 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
         st = owner.statuses.front();
         owner.statuses.erase(owner.statuses.begin());
       }
+      const auto arrived = std::chrono::steady_clock::now();
       Submit s{m.source_addr, m.dest_addr, m.short_message, "", m.esm_class, m.data_coding, m.registered_delivery, {}, sequence};
       for (const auto& t : m.tlvs) s.tlvs.emplace_back(t.tag, t.value);
       if (st == smpp::status::ok) {
@@ -139,11 +146,12 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
         std::snprintf(buf, sizeof buf, owner.options.hex_ids ? "%llX" : "%llu",
                       static_cast<unsigned long long>(0x10000 + n));
         s.message_id = buf;
-        owner.submit_log.push_back(s);
+        ++owner.accepted;
+        if (owner.options.record) owner.submit_log.push_back(s);
       }
-      const bool drop = owner.drop_after_n > 0 && owner.submit_log.size() >= owner.drop_after_n;
+      const bool drop = owner.drop_after_n > 0 && owner.accepted >= owner.drop_after_n;
       auto self = shared_from_this();
-      auto respond = [self, sequence, st, s, drop] {
+      auto respond = [self, sequence, st, s, drop, arrived] {
         --self->outstanding;
         self->send(smpp::encode(smpp::Command::submit_sm_resp, st, sequence,
                                 st == smpp::status::ok ? smpp::Body{smpp::SubmitSmResp{s.message_id}} : smpp::Body{smpp::Empty{}}));
@@ -155,6 +163,7 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
           // Receipts name the id in decimal when answers were hex (a common SMSC habit).
           const std::string decimal = std::to_string(std::stoull(s.message_id, nullptr, self->owner.options.hex_ids ? 16 : 10));
           r.short_message = "id:" + decimal + " sub:001 dlvrd:001 submit date:2612010900 done date:2612010901 stat:DELIVRD err:000 text:";
+          self->receipt_sent[self->next_sequence] = arrived;  // io thread only
           self->send(smpp::encode(smpp::Command::deliver_sm, 0, self->next_sequence++, r));
         }
         if (drop) self->close();
@@ -204,6 +213,8 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
               max_outstanding = 0;
   bool violated = false;
   std::uint64_t ids = 0;
+  std::size_t accepted = 0;
+  std::vector<double> latencies;
   bool stopped = false;
 };
 
@@ -318,6 +329,14 @@ void FakeSmsc::send_enquire_link() {
 std::size_t FakeSmsc::max_outstanding() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->max_outstanding;
+}
+std::vector<double> FakeSmsc::receipt_latencies_ms() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->latencies;
+}
+std::size_t FakeSmsc::submit_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->accepted;
 }
 bool FakeSmsc::window_violated() const {
   std::lock_guard lock(impl_->mutex);

@@ -29,6 +29,7 @@ class FakeSmsc {
     bool hex_ids = true;           // message ids in submit_sm_resp: hex ("1A2B"), else decimal
     bool receipts = true;          // a receipt for each submit with registered_delivery
     std::size_t window = 10;       // more outstanding submits than this is a violation
+    bool record = true;            // keep every submit for submits() (benchmarks: false)
   };
   struct Submit {
     std::string source_addr, dest_addr, short_message, message_id;
@@ -63,6 +64,9 @@ class FakeSmsc {
   std::size_t enquire_link_resps() const;
   std::size_t max_outstanding() const;  // most submits received and not yet answered
   bool window_violated() const;
+  // Per receipt answered with status 0: from its submit_sm arriving to the deliver_sm_resp.
+  std::vector<double> receipt_latencies_ms() const;
+  std::size_t submit_count() const;     // accepted submits, recorded or not
 
   void stop();
 
