@@ -10,6 +10,13 @@
 // and committed per second. Receipt latency: per message, from the SMSC receiving submit_sm to
 // it receiving the deliver_sm_resp of that message's receipt. Peak RSS is smsgwd's.
 //
+// Where Debian's `kannel` is installed (bearerbox and smsbox on PATH), Kannel runs the same
+// load alongside, alternating with smsgw round by round (--rounds): bearerbox binds to a fresh
+// npm SMSC with max-pending-submits = the window, smsbox takes the N messages through
+// /cgi-bin/sendsms (8 client threads, dlr-mask 3 so every message asks for a receipt, the DLR
+// URL answered by a local HTTP fake), and the clock runs from the first request to the SMSC's
+// N-th receipt answer (Kannel answers receipts at once; smsgw after its commit).
+//
 // A program, not a test: it prints figures and exits 0 whatever they are; it fails only when
 // the set-up fails. The issue's target: >= 20,000 msg/s over SMPP with receipts to the npm
 // simulator (Kannel 1.4.5: 1,040 msg/s with max-pending-submits = 10).
@@ -17,6 +24,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <fstream>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -33,6 +43,7 @@
 #include "common/crypto.hpp"
 #include "support/child_process.hpp"
 #include "support/daemon_process.hpp"
+#include "support/fake_http_carrier.hpp"
 #include "support/fake_ismg.hpp"
 #include "support/fake_smsc.hpp"
 #include "support/http_client.hpp"
@@ -54,10 +65,11 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string smsgwd = SMSGWD_PATH;
   std::size_t messages = 20'000;
-  std::vector<std::string> targets = {"smpp-npm", "smpp-fake", "cmpp-fake"};
+  std::vector<std::string> targets = {"smpp-npm", "kannel-npm", "smpp-fake", "cmpp-fake"};
   int seconds = 120;  // per target, at most
   int window = 10;    // SMPP; CMPP uses 16
   int sessions = 1;
+  int rounds = 1;     // smsgw and Kannel alternate this many times
 };
 
 struct Target {
@@ -157,6 +169,7 @@ struct NpmSmsc {
   std::unique_ptr<t::ChildProcess> process;
   unsigned short port = 0;
   std::size_t acked = 0;
+  std::size_t binds = 0;
   std::vector<double> p50_p99;  // from the summary: [p50, p99]
 
   bool start(const std::string& node) {
@@ -171,7 +184,10 @@ struct NpmSmsc {
   std::size_t poll() {
     while (auto line = process->read_line(std::chrono::milliseconds(0))) {
       const json j = json::parse(*line, nullptr, false);
-      if (j.contains("progress")) acked = j["progress"].value("receipts_acked", acked);
+      if (j.contains("progress")) {
+        acked = j["progress"].value("receipts_acked", acked);
+        binds = j["progress"].value("binds", binds);
+      }
     }
     return acked;
   }
@@ -183,11 +199,115 @@ struct NpmSmsc {
       const json j = json::parse(*line, nullptr, false);
       if (!j.contains("summary")) continue;
       const auto& r = j["summary"]["receipt_ms"];
-      p50_p99 = {r.value("p50", 0.0), r.value("p99", 0.0)};
+      auto number = [&](const char* k) { return r.contains(k) && r[k].is_number() ? r[k].get<double>() : 0.0; };
+      p50_p99 = {number("p50"), number("p99")};
       return;
     }
   }
 };
+
+
+std::string url_encode(const std::string& s) {
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+struct KannelPaths {
+  std::string bearerbox, smsbox;
+};
+
+// Kannel 1.4.5 from Debian against a fresh npm SMSC, the same N messages through sendsms.
+Row run_kannel(const Options& o, const std::string& node, const KannelPaths& kannel) {
+  Row row;
+  row.target = "kannel -> npm smpp";
+  row.goal = "(the bar)";
+  const std::size_t n = o.messages;
+  NpmSmsc smsc;
+  if (!smsc.start(node)) throw std::runtime_error("the npm SMSC did not start");
+  const std::string dir = t::make_temp_dir("smsgw-kannel-bench");
+  const unsigned short admin = t::free_loopback_port(), box = t::free_loopback_port(), sendsms = t::free_loopback_port();
+  t::FakeHttpCarrier dlr(t::FakeHttpCarrier::Options{0, /*record=*/false});
+  {
+    std::ofstream conf(dir + "/kannel.conf");
+    conf << "group = core\nadmin-port = " << admin << "\nadmin-password = bench\nadmin-allow-ip = \"127.0.0.1\"\n"
+         << "smsbox-port = " << box << "\nbox-allow-ip = \"127.0.0.1\"\nlog-file = \"" << dir << "/bearerbox.log\"\n"
+         << "log-level = 4\nstore-type = file\nstore-location = \"" << dir << "/kannel.store\"\ndlr-storage = internal\n\n"
+         << "group = smsc\nsmsc = smpp\nsmsc-id = npm\nhost = 127.0.0.1\nport = " << smsc.port
+         << "\ntransceiver-mode = true\nsmsc-username = smsgw\nsmsc-password = secret\nsystem-type = \"VMA\"\nmax-pending-submits = "
+         << o.window << "\nmsg-id-type = 0x01\n\n"
+         << "group = smsbox\nbearerbox-host = 127.0.0.1\nbearerbox-port = " << box << "\nsendsms-port = " << sendsms
+         << "\nlog-file = \"" << dir << "/smsbox.log\"\nlog-level = 4\n\n"
+         << "group = sendsms-user\nusername = bench\npassword = bench\n";
+  }
+  t::ChildProcess bearerbox({kannel.bearerbox, dir + "/kannel.conf"}, dir + "/bearerbox.out");
+  const auto bind_deadline = Clock::now() + std::chrono::seconds(20);
+  while (smsc.poll() == 0 && smsc.binds == 0 && Clock::now() < bind_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (smsc.binds == 0) throw std::runtime_error("bearerbox did not bind to the npm SMSC (see " + dir + ")");
+  t::ChildProcess smsbox({kannel.smsbox, dir + "/kannel.conf"}, dir + "/smsbox.out");
+  const std::string base = "http://127.0.0.1:" + std::to_string(sendsms) + "/cgi-bin/sendsms?username=bench&password=bench";
+  const auto box_deadline = Clock::now() + std::chrono::seconds(20);
+  while (t::http_request("GET", base, "", "", {}, 1000).status == 0 && Clock::now() < box_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string text = url_encode("【区纪委】请各位同志于明天上午九点参加廉政工作会议。");
+  const std::string dlr_url = url_encode(dlr.url("/dlr") + "?id=%i");
+  std::cerr << row.target << ": sending " << n << " messages through sendsms...\n";
+  const std::size_t before = smsc.acked;
+  std::atomic<std::size_t> next{0}, refused{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> clients;
+  for (int k = 0; k < 8; ++k) {
+    clients.emplace_back([&] {
+      for (std::size_t i = next++; i < n; i = next++) {
+        const std::string url = base + "&to=" + std::to_string(8613000000000ULL + i) + "&text=" + text +
+                                "&from=10690001&charset=UTF-8&coding=2&dlr-mask=3&dlr-url=" + dlr_url;
+        const auto r = t::http_request("GET", url, "", "", {}, 10'000);
+        if (r.status != 202 && refused++ == 0) {
+          std::cerr << "kannel: sendsms answered " << r.status << " " << r.body << r.error << '\n';
+        }
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  const auto deadline = start + std::chrono::seconds(o.seconds);
+  std::size_t got = 0;
+  long rss = 0;
+  while (Clock::now() < deadline && got < n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    got = smsc.poll() - before;
+    rss = std::max(rss, smsgw::bench::peak_rss_kib(bearerbox.pid()) + smsgw::bench::peak_rss_kib(smsbox.pid()));
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  smsbox.signal(SIGTERM);
+  bearerbox.signal(SIGTERM);
+  smsbox.wait_exit(std::chrono::seconds(10));
+  bearerbox.wait_exit(std::chrono::seconds(10));
+  smsc.finish();
+  row.messages = std::to_string(got) + "/" + std::to_string(n);
+  row.seconds = fixed(seconds, 2);
+  row.rate = fixed(static_cast<double>(got) / seconds);
+  if (smsc.p50_p99.size() == 2) {
+    row.p50 = fixed(smsc.p50_p99[0], 1);
+    row.p99 = fixed(smsc.p50_p99[1], 1);
+  }
+  row.rss = rss > 0 ? fixed(static_cast<double>(rss) / 1024.0, 1) : "-";
+  if (refused > 0) row.note = std::to_string(refused.load()) + " sendsms requests refused";
+  if (got < n) row.note += (row.note.empty() ? "" : "; ") + std::string("time limit reached");
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return row;
+}
 
 int run(const Options& o) {
   if (!std::filesystem::exists(o.smsgwd)) {
@@ -203,12 +323,18 @@ int run(const Options& o) {
   std::vector<Row> rows;
   std::vector<std::string> notes;
   try {
-    if (wanted("smpp-npm")) {
-      const auto node = t::find_on_path("node");
-      const bool installed = std::filesystem::exists(std::string(SMSGW_SOURCE_DIR) + "/tests/interop/node_modules/smpp");
-      if (!node || !installed) {
-        notes.push_back("smpp-npm skipped: needs node and `npm ci --prefix tests/interop`");
-      } else {
+    const auto node = t::find_on_path("node");
+    const bool npm_ready =
+        node && std::filesystem::exists(std::string(SMSGW_SOURCE_DIR) + "/tests/interop/node_modules/smpp");
+    const auto bearerbox = t::find_on_path("bearerbox"), smsbox = t::find_on_path("smsbox");
+    if ((wanted("smpp-npm") || wanted("kannel-npm")) && !npm_ready) {
+      notes.push_back("the npm SMSC runs skipped: they need node and `npm ci --prefix tests/interop`");
+    }
+    if (wanted("kannel-npm") && (!bearerbox || !smsbox)) {
+      notes.push_back("kannel (bearerbox, smsbox) not installed: no side-by-side run (apt-get install kannel)");
+    }
+    for (int round = 0; round < o.rounds && npm_ready; ++round) {
+      if (wanted("smpp-npm")) {
         NpmSmsc smsc;
         if (!smsc.start(*node)) throw std::runtime_error("the npm SMSC did not start");
         Target target{"smpp -> npm smpp", "[[carriers]]\nname = \"smsc\"\ntype = \"smpp\"\nhost = \"127.0.0.1\"\nport = " +
@@ -221,6 +347,7 @@ int run(const Options& o) {
         }
         rows.push_back(r);
       }
+      if (wanted("kannel-npm") && bearerbox && smsbox) rows.push_back(run_kannel(o, *node, {*bearerbox, *smsbox}));
     }
     if (wanted("smpp-fake")) {
       t::FakeSmsc::Options so;
@@ -249,15 +376,11 @@ int run(const Options& o) {
     std::cerr << "tcp_carrier_bench: " << e.what() << '\n';
     return 1;
   }
-  if (t::find_on_path("bearerbox")) {
-    notes.push_back("kannel is installed; the side-by-side Kannel run is not in this version of the program (issue 12)");
-  } else {
-    notes.push_back("kannel (bearerbox) not installed: no side-by-side run");
-  }
 
   std::cout << smsgw::bench::machine_line() << "\nsmsgwd: " << o.smsgwd << "\nsettings: " << o.messages
             << " one-part UCS-2 messages, a receipt for each; SMPP sessions " << o.sessions << ", window "
-            << o.window << "; CMPP window 16; claim_batch 1000, max_in_flight 4000\n\n";
+            << o.window << " (Kannel: max-pending-submits " << o.window
+            << "); CMPP window 16; claim_batch 1000, max_in_flight 4000\n\n";
   std::printf("%-24s %14s %9s %10s %12s %12s %13s  %-16s %s\n", "target", "messages", "seconds", "msg/s",
               "receipt p50", "receipt p99", "peak RSS MiB", "goal", "note");
   for (const auto& r : rows) {
@@ -290,6 +413,8 @@ int main(int argc, char** argv) {
       o.seconds = std::stoi(value());
     } else if (a == "--window") {
       o.window = std::stoi(value());
+    } else if (a == "--rounds") {
+      o.rounds = std::stoi(value());
     } else if (a == "--sessions") {
       o.sessions = std::stoi(value());
     } else if (a == "--targets") {
@@ -297,8 +422,9 @@ int main(int argc, char** argv) {
       std::stringstream list(value());
       for (std::string d; std::getline(list, d, ',');) o.targets.push_back(d);
     } else {
-      std::cerr << "usage: tcp_carrier_bench [--messages N (20000)] [--targets smpp-npm,smpp-fake,cmpp-fake]\n"
-                   "                         [--window W (10)] [--sessions S (1)] [--seconds S] [--smsgwd PATH]\n";
+      std::cerr << "usage: tcp_carrier_bench [--messages N (20000)] [--targets smpp-npm,kannel-npm,smpp-fake,cmpp-fake]\n"
+                   "                         [--window W (10)] [--sessions S (1)] [--rounds R (1)] [--seconds S]\n"
+                   "                         [--smsgwd PATH]\n";
       return a == "--help" ? 0 : 2;
     }
   }

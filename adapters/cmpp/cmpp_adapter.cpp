@@ -230,7 +230,10 @@ class CmppAdapter final : public SessionCarrier {
       : SessionCarrier(context, "CMPP"), settings_(std::move(settings)) {
     for (int i = 0; i < settings_.sessions; ++i) {
       SessionOptions o = settings_.session;
-      if (settings_.sessions > 1) o.name += "#" + std::to_string(i + 1);
+      if (settings_.sessions > 1) {
+        o.name += '#';  // not "#" + to_string(): GCC 12 -O3 warns (-Wrestrict, a false positive)
+        o.name += std::to_string(i + 1);
+      }
       add_session(std::move(o), std::make_unique<Protocol>(settings_, context.clock));
     }
   }
@@ -257,23 +260,22 @@ class CmppAdapter final : public SessionCarrier {
         s->respond(connection, encode(version, Command::deliver_resp, sequence, DeliverResp{msg_id, ec ? 8u : 0u}));
       }
     };
-    std::vector<Report> reports;
-    std::vector<Inbound> inbound;
+    std::optional<Report> report;
+    std::optional<Inbound> inbound;
     if (m.registered_delivery == 1 && m.report) {
       const StatusReport& r = *m.report;
       if (r.stat == "ACCEPTD") return answer({});  // intermediate: the final one follows
-      Report report;
-      report.carrier_id = std::to_string(r.msg_id);
-      report.state = r.stat == "DELIVRD"   ? Report::State::delivered
+      Report rep;
+      rep.carrier_id = std::to_string(r.msg_id);
+      rep.state = r.stat == "DELIVRD"   ? Report::State::delivered
                      : r.stat == "EXPIRED" ? Report::State::expired
                                            : Report::State::failed;
-      if (report.state != Report::State::delivered) report.error = r.stat;
-      reports.push_back(std::move(report));
+      if (rep.state != Report::State::delivered) rep.error = r.stat;
+      report = std::move(rep);
     } else {
-      inbound.push_back(read_inbound(m));
+      inbound = read_inbound(m);
     }
-    if (sink() == nullptr) return answer({});
-    sink()->deliver(std::move(reports), std::move(inbound), std::move(answer));
+    commit_then_answer(std::move(report), std::move(inbound), std::move(answer));
   }
 
  private:

@@ -124,7 +124,10 @@ void PduSession::read() {
                                                : "connection lost: " + ec.message());
     }
     self->in_.append(self->read_buffer_.data(), n);
+    self->in_read_ = true;
     self->on_bytes();
+    self->in_read_ = false;
+    if (!self->detached_) self->events_.on_read_end(*self);
     if (conn == self->connection_) self->read();
   });
 }
@@ -171,7 +174,8 @@ void PduSession::on_pdu(std::string_view pdu) {
     return;
   }
   if (protocol_->is_logout(head.command_id)) {
-    write(protocol_->simple_response(head));
+    out_ += protocol_->simple_response(head);
+    flush();  // now, not at the end of the turn: the connection closes once it is out
     drop_after_flush_ = "the peer logged out";
     if (!write_in_flight_) drop(drop_after_flush_);
     return;
@@ -217,9 +221,16 @@ void PduSession::respond(std::uint64_t connection, std::string pdu) {
   write(std::move(pdu));
 }
 
+// PDUs written in one io turn (a window refilled, the receipts of one commit answered) go out
+// in one send: fewer syscalls here, and fewer reads for the peer.
 void PduSession::write(std::string pdu) {
   out_ += pdu;
-  flush();
+  if (write_in_flight_ || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(io_, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();  // out_ holds only the current connection's bytes (connect() clears it)
+  });
 }
 
 void PduSession::flush() {

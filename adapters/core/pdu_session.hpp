@@ -85,6 +85,8 @@ class SessionEvents {
   // A request from the peer that is not a heartbeat or a logout (deliver_sm, CMPP_DELIVER).
   // The adapter answers it with respond(), possibly later, quoting `connection`.
   virtual void on_request(PduSession& session, std::uint64_t connection, std::string_view pdu) = 0;
+  // Every PDU of one read has been handled: a place to hand what they brought on together.
+  virtual void on_read_end(PduSession& /*session*/) {}
 };
 
 struct SessionOptions {
@@ -140,6 +142,9 @@ class PduSession : public std::enable_shared_from_this<PduSession> {
   // No new requests for `duration` (a throttling answer); on_slots when it ends.
   void pause(std::chrono::milliseconds duration);
   bool paused() const noexcept { return paused_; }
+  // True while the PDUs of one read are being handled (on_request, on_slots from responses);
+  // on_read_end follows.
+  bool in_read() const noexcept { return in_read_; }
 
  private:
   struct Outstanding {
@@ -211,6 +216,8 @@ class PduSession : public std::enable_shared_from_this<PduSession> {
   std::string out_;         // PDUs waiting for the write in flight
   std::string writing_;     // the write in flight
   bool write_in_flight_ = false;
+  bool flush_posted_ = false;
+  bool in_read_ = false;
   std::string drop_after_flush_;  // the peer logged out: its response goes out, then we close
   bool detached_ = false;
   std::array<char, 65536> read_buffer_{};

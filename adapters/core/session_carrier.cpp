@@ -197,9 +197,43 @@ void SessionCarrier::on_down(PduSession&, const std::string& reason) {
   told_down_ = true;
 }
 
-void SessionCarrier::on_slots(PduSession&) {
+void SessionCarrier::on_slots(PduSession& session) {
   pump();
-  if (credit() > 0) notify_credit();
+  // The responses of one read free several slots: the dispatcher hears of them once.
+  if (session.in_read()) {
+    credit_grew_ = true;
+  } else if (credit() > 0) {
+    notify_credit();
+  }
+}
+
+}  // namespace smsgw::adapters
+
+namespace smsgw::adapters {
+
+void SessionCarrier::commit_then_answer(std::optional<Report> report, std::optional<Inbound> inbound, Answer answer) {
+  if (report) to_commit_reports_.push_back(std::move(*report));
+  if (inbound) to_commit_inbound_.push_back(std::move(*inbound));
+  to_answer_.push_back(std::move(answer));
+}
+
+void SessionCarrier::on_read_end(PduSession&) {
+  if (credit_grew_) {
+    credit_grew_ = false;
+    if (credit() > 0) notify_credit();
+  }
+  if (to_answer_.empty()) return;
+  auto answers = std::move(to_answer_);
+  to_answer_.clear();
+  auto reports = std::move(to_commit_reports_);
+  to_commit_reports_.clear();
+  auto inbound = std::move(to_commit_inbound_);
+  to_commit_inbound_.clear();
+  auto answer_all = [answers = std::move(answers)](std::error_code ec) {
+    for (const auto& a : answers) a(ec);
+  };
+  if (sink_ == nullptr) return answer_all({});
+  sink_->deliver(std::move(reports), std::move(inbound), std::move(answer_all));
 }
 
 }  // namespace smsgw::adapters

@@ -53,6 +53,7 @@ class SessionCarrier : public Adapter, public SessionEvents {
   void on_up(PduSession& session) override;
   void on_down(PduSession& session, const std::string& reason) override;
   void on_slots(PduSession& session) override;
+  void on_read_end(PduSession& session) override;
 
  protected:
   // `protocol_name` for logs and details ("SMPP", "CMPP").
@@ -64,6 +65,12 @@ class SessionCarrier : public Adapter, public SessionEvents {
   virtual std::vector<PartEncoder> parts_of(const Submission& message) = 0;
   // The response to a part's request.
   virtual PartAnswer read_answer(std::string_view response) = 0;
+
+  // Rule 11 for receipts and MO messages from the peer: committed with the others of the same
+  // read, in one ReportSink call (one store job, not one per PDU), then `answer` is called with
+  // the commit's outcome. Without a sink they are answered as committed.
+  using Answer = std::function<void(std::error_code)>;
+  void commit_then_answer(std::optional<Report> report, std::optional<Inbound> inbound, Answer answer);
 
   boost::asio::io_context& io() const noexcept { return io_; }
   ReportSink* sink() const noexcept { return sink_; }
@@ -100,6 +107,10 @@ class SessionCarrier : public Adapter, public SessionEvents {
   std::string protocol_;
   std::vector<std::shared_ptr<PduSession>> sessions_;
   std::deque<Part> waiting_;
+  std::vector<Report> to_commit_reports_;
+  std::vector<Inbound> to_commit_inbound_;
+  std::vector<Answer> to_answer_;
+  bool credit_grew_ = false;  // during a read: told once, at its end
   std::size_t sessions_up_ = 0;
   bool stopping_ = false;
   bool told_down_ = false;

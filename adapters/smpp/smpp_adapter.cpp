@@ -268,7 +268,10 @@ class SmppAdapter final : public SessionCarrier {
       : SessionCarrier(context, "SMPP"), settings_(std::move(settings)) {
     for (int i = 0; i < settings_.sessions; ++i) {
       SessionOptions o = settings_.session;
-      if (settings_.sessions > 1) o.name += "#" + std::to_string(i + 1);
+      if (settings_.sessions > 1) {
+        o.name += '#';  // not "#" + to_string(): GCC 12 -O3 warns (-Wrestrict, a false positive)
+        o.name += std::to_string(i + 1);
+      }
       add_session(std::move(o), std::make_unique<Protocol>(settings_.bind));
     }
   }
@@ -297,8 +300,8 @@ class SmppAdapter final : public SessionCarrier {
                                       sequence, SubmitSmResp{}));
       }
     };
-    std::vector<Report> reports;
-    std::vector<Inbound> inbound;
+    std::optional<Report> report;
+    std::optional<Inbound> inbound;
     if (is_receipt(m)) {
       const auto receipt = parse_receipt(m);
       if (!receipt) {
@@ -318,12 +321,11 @@ class SmppAdapter final : public SessionCarrier {
         r.error = receipt->stat;
         if (!receipt->err.empty()) r.error += " err:" + receipt->err;
       }
-      reports.push_back(std::move(r));
+      report = std::move(r);
     } else {
-      inbound.push_back(read_inbound(m));
+      inbound = read_inbound(m);
     }
-    if (sink() == nullptr) return answer({});
-    sink()->deliver(std::move(reports), std::move(inbound), std::move(answer));
+    commit_then_answer(std::move(report), std::move(inbound), std::move(answer));
   }
 
  private:

@@ -26,7 +26,7 @@ std::optional<std::string> find_on_path(const std::string& name) {
   return std::nullopt;
 }
 
-ChildProcess::ChildProcess(std::vector<std::string> argv) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string output_file) {
   int fds[2];
   if (argv.empty() || ::pipe2(fds, O_CLOEXEC) != 0) return;
   const pid_t pid = ::fork();
@@ -36,7 +36,15 @@ ChildProcess::ChildProcess(std::vector<std::string> argv) {
     return;
   }
   if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
+    if (output_file.empty()) {
+      ::dup2(fds[1], STDOUT_FILENO);
+    } else {
+      const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+      }
+    }
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

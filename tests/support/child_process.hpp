@@ -17,12 +17,15 @@ std::optional<std::string> find_on_path(const std::string& name);
 
 class ChildProcess {
  public:
-  explicit ChildProcess(std::vector<std::string> argv);
+  // With `output_file`, stdout and stderr go there (appended) instead of the pipe: for programs
+  // whose output nobody reads, which would otherwise block on a full pipe.
+  explicit ChildProcess(std::vector<std::string> argv, std::string output_file = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool started() const noexcept { return pid_ > 0; }
+  pid_t pid() const noexcept { return pid_; }
   // The next line of stdout (without its newline); nullopt on timeout or end of output.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   void signal(int signo);
