@@ -26,6 +26,7 @@ PduSession::PduSession(asio::io_context& io, SessionOptions options,
       heartbeat_timer_(io),
       reconnect_timer_(io),
       pause_timer_(io),
+      drain_timer_(io),
       random_(std::random_device{}()) {
   options_.window = std::max<std::size_t>(options_.window, 1);
   options_.sends = std::max(options_.sends, 1);
@@ -401,6 +402,11 @@ void PduSession::close(std::function<void()> done) {
   }
   closing_ = true;
   close_done_ = std::move(done);
+  drain_timer_.expires_after(options_.drain_timeout);
+  drain_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->state_ != State::closing) return;
+    self->maybe_logout(true);
+  });
   switch (state_) {
     case State::up:
       state_ = State::closing;
@@ -421,9 +427,10 @@ void PduSession::close(std::function<void()> done) {
   }
 }
 
-void PduSession::maybe_logout() {
+void PduSession::maybe_logout(bool even_if_outstanding) {
   if (state_ == State::up) state_ = State::closing;
-  if (logout_sequence_ != 0 || outstanding_.size() > heartbeats_outstanding_) return;
+  if (logout_sequence_ != 0) return;
+  if (!even_if_outstanding && outstanding_.size() > heartbeats_outstanding_) return;
   logout_sequence_ = next_sequence();
   const std::uint64_t conn = connection_;
   auto self = shared_from_this();
@@ -440,6 +447,7 @@ void PduSession::finish_close() {
     teardown(State::closed);
     reconnect_timer_.cancel();
     pause_timer_.cancel();
+    drain_timer_.cancel();
   }
   if (close_done_) asio::post(io_, std::move(close_done_));
   close_done_ = nullptr;

@@ -15,8 +15,9 @@
 //    unanswered (CMPP: C = 3 min, T = 60 s, N = 3); the peer's heartbeats are answered;
 //  * reconnect after any loss, with exponential backoff and jitter, until close();
 //  * pause(d): no new requests for d (a throttling answer), without failing anything;
-//  * close(): no new requests, the outstanding ones answered or timed out, then the logout
-//    request (answered or timed out), then the socket closed, then `done`.
+//  * close(): no new requests, the outstanding ones answered or timed out (at most
+//    `drain_timeout`), then the logout request (answered or timed out), then the socket
+//    closed, then `done`.
 //
 // Timers are actors, as in Asio's timeouts example: one deadline timer per concern (connect
 // or response deadlines, heartbeat, reconnect, pause), each re-armed by its own handler; no
@@ -101,6 +102,9 @@ struct SessionOptions {
   std::chrono::milliseconds reconnect_min{1'000};
   std::chrono::milliseconds reconnect_max{60'000};
   std::chrono::milliseconds logout_timeout{5'000};  // for the logout response on close()
+  // close() waits this long for the outstanding answers, then logs out anyway (their answers
+  // may still come until the logout's): a stop stays inside the daemon's shutdown bound.
+  std::chrono::milliseconds drain_timeout{5'000};
   std::string name;                               // for reasons: "<carrier>#<n>"
 };
 
@@ -173,7 +177,7 @@ class PduSession : public std::enable_shared_from_this<PduSession> {
   void drop(const std::string& reason);
   void schedule_reconnect();
   void finish_close();
-  void maybe_logout();
+  void maybe_logout(bool even_if_outstanding = false);
   std::string label(std::string_view what) const;
 
   boost::asio::io_context& io_;
@@ -188,6 +192,7 @@ class PduSession : public std::enable_shared_from_this<PduSession> {
   boost::asio::steady_timer heartbeat_timer_;
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer pause_timer_;
+  boost::asio::steady_timer drain_timer_;
 
   State state_ = State::idle;
   std::uint64_t connection_ = 0;   // grows with every connection; stale handlers compare it

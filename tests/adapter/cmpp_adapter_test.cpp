@@ -245,6 +245,23 @@ TEST_P(CmppTest, TheIsmgsTerminateIsAnsweredAndTheSessionComesBack) {
   EXPECT_FALSE(send(1, "hi").error);
 }
 
+TEST_P(CmppTest, StopTerminatesWithinTheDrainTimeoutThoughTAndNWouldWaitMinutes) {
+  make();  // T = 60 s, N = 3: an unanswered SUBMIT would keep the session for 3 minutes
+  connected();
+  ismg_->set_response_delay(120s);
+  std::map<std::int64_t, SubmitResult> results;
+  adapter_->submit({text_sms(1, "+8613800138000", "hi")}, [&](SubmitResult r) { results[r.id] = std::move(r); });
+  run_until(io_, [] { return false; }, 50ms);
+  const auto start = std::chrono::steady_clock::now();
+  stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 4500ms);
+  EXPECT_LT(took, 8s);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[1].error, make_error_code(carrier_errc::connection_failed));
+  EXPECT_EQ(ismg_->terminates(), 1u);
+}
+
 TEST_P(CmppTest, ActiveTestBothWays) {
   make("active_test = \"100ms\"\n");
   connected();

@@ -359,6 +359,23 @@ TEST_F(SmppTest, StopWaitsForOutstandingAnswersThenUnbinds) {
   EXPECT_EQ(adapter_->credit(), 0u);
 }
 
+TEST_F(SmppTest, StopUnbindsWithinTheDrainTimeoutEvenWhenAnAnswerNeverComes) {
+  make();
+  bound();
+  smsc_->set_response_delay(60s);  // config timeout is 2 s: the engine would time out first
+  std::map<std::int64_t, SubmitResult> results;
+  adapter_->submit({text_sms(1, "+8613800138000", "hi")}, [&](SubmitResult r) { results[r.id] = std::move(r); });
+  run_until(io_, [] { return false; }, 50ms);
+  const auto start = std::chrono::steady_clock::now();
+  stop();
+  // The 2 s response deadline ends the wait before the 5 s drain bound; either way the stop
+  // ends with an unbind and every message has its result.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 6s);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(is_transient(results[1].error));
+  EXPECT_TRUE(run_until(io_, [&] { return smsc_->unbinds() == 1; }, 5s));
+}
+
 TEST_F(SmppTest, SeveralSessionsBindAndShareTheWork) {
   make("sessions = 3\nwindow = 2\n");
   ASSERT_TRUE(run_until(io_, [&] { return smsc_->binds() == 3 && adapter_->credit() == 6; }, 5s));

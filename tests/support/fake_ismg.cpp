@@ -189,7 +189,10 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
       };
       if (owner.delay.count() > 0) {
         auto timer = std::make_shared<asio::steady_timer>(socket.get_executor(), owner.delay);
-        timer->async_wait([timer, respond](std::error_code) { respond(); });
+        owner.timers.push_back(timer);  // stop() cancels it: a long delay must not hold the thread
+        timer->async_wait([timer, respond](std::error_code ec) {
+          if (!ec) respond();
+        });
       } else {
         respond();
       }
@@ -236,6 +239,7 @@ struct FakeIsmg::Impl : std::enable_shared_from_this<Impl> {
   std::thread thread;
   mutable std::mutex mutex;
   std::vector<std::weak_ptr<Session>> sessions;
+  std::vector<std::weak_ptr<asio::steady_timer>> timers;  // response delays under way
   std::vector<std::uint32_t> results;
   std::vector<Submit> submit_log;
   std::chrono::milliseconds delay{0};
@@ -276,6 +280,14 @@ void FakeIsmg::stop() {
       }
     }
     for (auto& s : live) s->close();
+    std::vector<std::weak_ptr<asio::steady_timer>> timers;
+    {
+      std::lock_guard lock(impl->mutex);
+      timers.swap(impl->timers);
+    }
+    for (auto& w : timers) {
+      if (auto t = w.lock()) t->cancel();
+    }
   });
   if (impl_->thread.joinable()) impl_->thread.join();
 }

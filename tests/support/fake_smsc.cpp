@@ -170,7 +170,10 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
       };
       if (owner.delay.count() > 0) {
         auto timer = std::make_shared<asio::steady_timer>(socket.get_executor(), owner.delay);
-        timer->async_wait([timer, respond](std::error_code) { respond(); });
+        owner.timers.push_back(timer);  // stop() cancels it: a long delay must not hold the thread
+        timer->async_wait([timer, respond](std::error_code ec) {
+          if (!ec) respond();
+        });
       } else {
         respond();
       }
@@ -204,6 +207,7 @@ struct FakeSmsc::Impl : std::enable_shared_from_this<Impl> {
   std::thread thread;
   mutable std::mutex mutex;
   std::vector<std::weak_ptr<Session>> sessions;
+  std::vector<std::weak_ptr<asio::steady_timer>> timers;  // response delays under way
   std::vector<std::uint32_t> statuses;
   std::vector<Submit> submit_log;
   std::chrono::milliseconds delay{0};
@@ -245,6 +249,14 @@ void FakeSmsc::stop() {
       }
     }
     for (auto& s : live) s->close();
+    std::vector<std::weak_ptr<asio::steady_timer>> timers;
+    {
+      std::lock_guard lock(impl->mutex);
+      timers.swap(impl->timers);
+    }
+    for (auto& w : timers) {
+      if (auto t = w.lock()) t->cancel();
+    }
     // No io.stop(): with the acceptor and every socket closed, the pending operations finish
     // with errors and run() returns, so their handlers (and the sessions they hold) are freed.
   });
