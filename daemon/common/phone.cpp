@@ -256,6 +256,20 @@ PhoneResult normalize(std::string_view input, bool use_cache) {
   if (auto why = type_problem(type); !why.empty()) return fail(std::string(why));
   std::string e164;
   u.Format(number, PhoneNumberUtil::E164, &e164);
+  // libphonenumber's E.164 is not always a fixed point of its own parsing: "+52 01 199..."
+  // formats as "+52199..." (Mexico's old mobile token), which parses to "+5299...". A stored
+  // number must normalise to itself, so parse again until it does. China's forms are stable.
+  for (int i = 0; i < 3 && number.country_code() != 86; ++i) {
+    PhoneNumber again;
+    if (u.Parse(e164, "CN", &again) != PhoneNumberUtil::NO_PARSING_ERROR) break;
+    const NumberType again_type = u.GetNumberType(again);
+    if (again_type == PhoneNumberUtil::UNKNOWN || !type_problem(again_type).empty()) break;
+    std::string next;
+    u.Format(again, PhoneNumberUtil::E164, &next);
+    if (next == e164) break;
+    e164 = std::move(next);
+    number = again;
+  }
   return PhoneResult{std::move(e164), {}};
 }
 

@@ -337,5 +337,17 @@ TEST(Phone, MaskIsIdempotentAndLengthPreservingOnAnyBytes) {
   }
 }
 
+// fuzz_phone found it: libphonenumber formats "+52 01 199..." as "+52199..." (Mexico's old
+// mobile token), which it parses to "+5299...". The stored form must normalise to itself.
+TEST(Phone, TheE164FormIsAFixedPointEvenWhereLibphonenumberIsNot) {
+  for (const char* input : {"00520119912345678", "+5219912345678", "+529912345678"}) {
+    const auto r = normalize_phone(input);
+    ASSERT_TRUE(r.ok()) << input;
+    EXPECT_EQ(r.e164, "+529912345678") << input;
+    EXPECT_EQ(normalize_phone(r.e164).e164, r.e164);
+    EXPECT_EQ(normalize_phone_uncached(input).e164, r.e164);
+  }
+}
+
 }  // namespace
 }  // namespace smsgw
