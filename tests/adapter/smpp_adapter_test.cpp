@@ -122,8 +122,10 @@ TEST_F(SmppTest, BindsSendsUcs2AndTheReceiptIsAnsweredOnlyAfterItsCommit) {
   EXPECT_EQ(report.state, Report::State::delivered);
   EXPECT_EQ(report.carrier_id, "65537");
   EXPECT_THAT(report.carrier_id_forms, ::testing::Contains("10001"));
-  // Not answered until the sink commits.
-  run_until(io_, [] { return false; }, 200ms);
+  // Not answered until the sink commits. A barrier, not a wait: the SMSC's enquire_link is
+  // answered on the same connection, after any deliver_sm_resp written before it.
+  smsc_->send_enquire_link();
+  ASSERT_TRUE(run_until(io_, [&] { return smsc_->enquire_link_resps() == 1; }, 5s));
   EXPECT_EQ(smsc_->receipts_acked(), 0u);
   sink_.acks[0]({});
   ASSERT_TRUE(run_until(io_, [&] { return smsc_->receipts_acked() == 1; }, 5s));
@@ -351,7 +353,7 @@ TEST_F(SmppTest, StopWaitsForOutstandingAnswersThenUnbinds) {
   std::vector<Submission> batch;
   for (int i = 1; i <= 3; ++i) batch.push_back(text_sms(i, "+8613800138000", "hi"));
   adapter_->submit(std::move(batch), [&](SubmitResult r) { results[r.id] = std::move(r); });
-  run_until(io_, [] { return false; }, 50ms);
+  ASSERT_TRUE(run_until(io_, [&] { return smsc_->max_outstanding() == 3; }, 5s));  // all at the SMSC
   stop();
   ASSERT_EQ(results.size(), 3u);
   for (const auto& [id, r] : results) EXPECT_FALSE(r.error) << r.detail;
@@ -365,7 +367,7 @@ TEST_F(SmppTest, StopUnbindsWithinTheDrainTimeoutEvenWhenAnAnswerNeverComes) {
   smsc_->set_response_delay(60s);  // config timeout is 2 s: the engine would time out first
   std::map<std::int64_t, SubmitResult> results;
   adapter_->submit({text_sms(1, "+8613800138000", "hi")}, [&](SubmitResult r) { results[r.id] = std::move(r); });
-  run_until(io_, [] { return false; }, 50ms);
+  ASSERT_TRUE(run_until(io_, [&] { return smsc_->max_outstanding() == 1; }, 5s));
   const auto start = std::chrono::steady_clock::now();
   stop();
   // The 2 s response deadline ends the wait before the 5 s drain bound; either way the stop
