@@ -386,7 +386,8 @@ class FileParser {
 //   Mon F-2..F, Tue F-2..F (Sun-Tue), Wed F only ("如逢周三则只在当日放假"), Thu F..F+2,
 //   Fri F..F+2, Sat F..F+2, Sun F-1..F+1.
 // - 春节: 8 days from 除夕. 劳动节: May 1-5. 国庆节: Oct 1-7. If 中秋 falls within Sep 29 -
-//   Oct 8 the two merge into one 8-day break "国庆节、中秋节" from min(中秋, Oct 1).
+//   Oct 8, or its 3-day break reaches Sep 30 (中秋 on Thu-Sat Sep 28), the two merge into one
+//   8-day break "国庆节、中秋节" from min(中秋, Oct 1).
 // - Make-up workdays for a break = days - statutory days - weekend days inside it (if > 0):
 //   the weekend days nearest the break, outside it and within 14 days, the earlier one first
 //   on a tie, never inside another break or already a make-up day.
@@ -445,11 +446,16 @@ YearCalendar estimate_year(int year) {
   breaks.push_back(fixed_break("劳动节", {"labour_day"}, Date{year, 5, 1}, 5, 2));
   breaks.push_back(three_day_break("端午节", "dragon_boat", f->dragon_boat));
   const Date oct1{year, 10, 1};
-  if (f->mid_autumn >= Date{year, 9, 29} && f->mid_autumn <= Date{year, 10, 8}) {
+  PlannedBreak mid_autumn = three_day_break("中秋节", "mid_autumn", f->mid_autumn);
+  // A 中秋 break that reaches Sep 30 touches 国庆: two breaks with no workday between them
+  // would give "N workdays before/after" reminders the same instant for both, and the State
+  // Council merges such breaks (2023), so the estimate does too.
+  if (f->mid_autumn <= Date{year, 10, 8} &&
+      (f->mid_autumn >= Date{year, 9, 29} || mid_autumn.holiday.end >= Date{year, 9, 30})) {
     breaks.push_back(fixed_break("国庆节、中秋节", {"national_day", "mid_autumn"},
                                  std::min(f->mid_autumn, oct1), 8, 4));
   } else {
-    breaks.push_back(three_day_break("中秋节", "mid_autumn", f->mid_autumn));
+    breaks.push_back(std::move(mid_autumn));
     breaks.push_back(fixed_break("国庆节", {"national_day"}, oct1, 7, 3));
   }
   std::sort(breaks.begin(), breaks.end(),

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <deque>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_set>
@@ -463,14 +464,20 @@ void year_occurrences(const When& w, const calendar::Calendar& cal, const TimeZo
   }
 }
 
+// Sorted by time, one per key and one per instant: two breaks with no workday between them
+// (only a calendar file can list such) land "N workdays before/after" on the same minute, and
+// the people would get two reminders at once; the earlier break's occurrence is kept (keys
+// hold the break's start date, so they sort by it).
 void sort_unique(std::vector<Occurrence>& v) {
   std::stable_sort(v.begin(), v.end(), [](const Occurrence& a, const Occurrence& b) {
     return a.at != b.at ? a.at < b.at : a.key < b.key;
   });
   std::vector<Occurrence> out;
-  std::map<std::string, bool> seen;
+  std::set<std::string> seen;
   for (auto& o : v) {
-    if (seen.emplace(o.key, true).second) out.push_back(std::move(o));
+    if (!seen.insert(o.key).second) continue;
+    if (!out.empty() && out.back().at == o.at) continue;
+    out.push_back(std::move(o));
   }
   v = std::move(out);
 }

@@ -256,6 +256,15 @@ TEST(CalendarEstimate, EveryYearIsConsistent) {
       EXPECT_EQ(h.days, to_days(h.end) - to_days(h.start) + 1);
       if (i > 0) {
         EXPECT_LT(y.holidays[i - 1].end, h.start);
+        // At least one workday between two breaks, or "N workdays before every holiday"
+        // fires for both at the same minute (中秋 on Thu-Sat Sep 28, as in 1925).
+        bool workday_between = false;
+        for (Date d = add_days(y.holidays[i - 1].end, 1); d < h.start; d = add_days(d, 1)) {
+          const bool makeup = std::find(y.makeup_workdays.begin(), y.makeup_workdays.end(), d) !=
+                              y.makeup_workdays.end();
+          if ((weekday(d) != 0 && weekday(d) != 6) || makeup) workday_between = true;
+        }
+        EXPECT_TRUE(workday_between) << to_string(y.holidays[i - 1].end) << " " << to_string(h.start);
       }
       for (const std::string& key : h.keys) {
         std::optional<Date> fd;

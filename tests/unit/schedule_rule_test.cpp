@@ -276,6 +276,37 @@ TEST_F(ScheduleRule, MergedBreakFiresOnce) {
             std::vector<std::string>{"holiday:2025-10-01"});
 }
 
+// A calendar file may list two breaks with no workday between them (here 中秋 Sep 28-30 and
+// 国庆 from Oct 1): "N workdays before/after" lands both on one minute, and the schedule fires
+// once there, for the earlier break, in both listings (fuzz_when found the estimated 1925).
+TEST_F(ScheduleRule, TouchingBreaksFireOnceAtOneInstant) {
+  calendar::YearCalendar y;
+  y.year = 2033;
+  y.official = true;
+  y.holidays = {
+      holiday("中秋节", {"mid_autumn"}, {2033, 9, 28}, {2033, 9, 30}),
+      holiday("国庆节", {"national_day"}, {2033, 10, 1}, {2033, 10, 7}),
+  };
+  const calendar::Calendar cal({y});
+  const UnixMs from = local(2033, 7, 1, 0, 0);
+  const UnixMs to = local(2033, 12, 1, 0, 0);
+  for (const char* text : {"2 workdays before every holiday at 09:00",
+                           "3 workdays after the start of every holiday at 09:00"}) {
+    SCOPED_TRACE(text);
+    const When w = when(text);
+    const auto between = occurrences_between(w, cal, tz_, from, to, 100);
+    EXPECT_EQ(keys(between), std::vector<std::string>{"holiday:2033-09-28"});
+    const auto next = next_occurrences(w, cal, tz_, from, 5);
+    ASSERT_FALSE(next.empty());
+    EXPECT_EQ(next[0].key, "holiday:2033-09-28");
+    for (std::size_t i = 1; i < next.size(); ++i) EXPECT_LT(next[i - 1].at, next[i].at);
+  }
+  // Calendar days keep the two firings apart, so both stay.
+  EXPECT_EQ(keys(occurrences_between(when("2 days before every holiday at 09:00"), cal, tz_, from,
+                                     to, 100)),
+            (std::vector<std::string>{"holiday:2033-09-28", "holiday:2033-10-01"}));
+}
+
 TEST_F(ScheduleRule, DaysAfterTheEndOfNationalDay) {
   const When w = when("2 days after the end of 国庆节 at 10:00");
   const auto next = next_occurrences(w, cal_, tz_, local(2026, 1, 1, 0, 0), 1);
