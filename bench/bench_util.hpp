@@ -4,6 +4,7 @@
 
 #include <sys/utsname.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -56,6 +57,21 @@ inline std::string fixed(double v, int decimals = 0) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
+}
+
+// Percent-encoding for query strings (Kannel's sendsms).
+inline std::string url_encode(const std::string& s) {
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 inline bool stop_daemon(smsgw::testing::DaemonProcess& daemon) {

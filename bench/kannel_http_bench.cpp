@@ -52,6 +52,7 @@ namespace {
 
 namespace t = smsgw::testing;
 using smsgw::bench::fixed;
+using smsgw::bench::url_encode;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kText = "【区纪委】请各位同志于明天上午九点参加廉政工作会议。";
@@ -75,19 +76,6 @@ struct Figures {
   std::string note;
 };
 
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path);

@@ -66,6 +66,7 @@ namespace {
 
 namespace t = smsgw::testing;
 using smsgw::bench::fixed;
+using smsgw::bench::url_encode;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -347,19 +348,6 @@ Row run_bare(const Options& o, NpmSmsc& smsc) {
   return row;
 }
 
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 struct KannelPaths {
   std::string bearerbox, smsbox;
