@@ -31,6 +31,7 @@
 #include "reports/report_intake.hpp"
 #include "reports/report_poller.hpp"
 #include "common/clock.hpp"
+#include "common/memory.hpp"
 #include "common/metrics.hpp"
 #include "common/time.hpp"
 #include "common/timezone.hpp"
@@ -307,7 +308,14 @@ int run(config::Config cfg, RunOptions run_options) {
   asio::io_context io{1};
   // Fan-out planning and other CPU-heavy request work: one thread keeps the io thread free.
   asio::thread_pool worker{1};
-  auto offload = [&worker](std::function<void()> work) { asio::post(worker, std::move(work)); };
+  auto offload = [&worker](std::function<void()> work) {
+    asio::post(worker, [work = std::move(work)]() mutable {
+      const auto started = std::chrono::steady_clock::now();
+      work();
+      work = nullptr;  // what it captured is freed before the trim
+      if (std::chrono::steady_clock::now() - started >= kTrimAfter) return_free_memory();
+    });
+  };
   Metrics metrics;
   api::install_queue_collector(metrics, *store, clock);
   std::error_code abs_ec;

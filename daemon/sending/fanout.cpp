@@ -128,157 +128,225 @@ std::string render_calls(const std::vector<CarrierCall>& calls, const ParamIndex
 
 }  // namespace
 
-Fanout build_fanout(std::vector<store::Target>& targets,
-                    const std::map<std::string, std::int64_t>& counts_today,
-                    const FanoutSpec& spec) {
-  Fanout out;
-  // Hashing the (usually few) phones already messaged today keeps the loop O(1) per target.
-  std::unordered_map<std::string_view, std::int64_t> today;
-  if (spec.daily_cap > 0) {
-    today.reserve(counts_today.size());
-    for (const auto& [phone, n] : counts_today) {
-      if (n > 0) today.emplace(phone, n);
-    }
-  }
-  const Params empty_params;
-  const ParamIndex params(spec.params != nullptr ? *spec.params : empty_params);
-  const bool per_recipient = spec.tmpl != nullptr && uses_recipient_fields(*spec.tmpl);
+namespace {
 
-  // Carrier template calls: rendered once when no mapping uses recipient fields.
-  const bool have_calls = spec.calls != nullptr && !spec.calls->empty();
-  bool calls_per_recipient = false;
-  std::string shared_calls;
-  std::vector<std::string> calls_missing;
-  if (have_calls) {
-    for (const auto& c : *spec.calls) calls_per_recipient = calls_per_recipient || c.per_recipient;
-    if (!calls_per_recipient) {
-      shared_calls = render_calls(*spec.calls, params, nullptr, spec.dates, calls_missing);
-      if (!calls_missing.empty()) {
-        for (const auto& m : calls_missing) {
-          out.errors.push_back({"params", "a carrier template mapping needs " + m});
-        }
-        return out;
-      }
-    }
-  }
-
-  // The shared text (plain text, or a template without per-recipient placeholders).
-  std::string shared;
-  int shared_segments = 1;
-  if (!per_recipient) {
-    if (spec.tmpl != nullptr) {
-      auto r = templates::render(*spec.tmpl, [&](std::string_view n) {
-        return lookup_value(n, params, nullptr, spec.dates);
-      });
-      if (!r.missing.empty()) {
-        for (const auto& m : r.missing) {
-          out.errors.push_back({"params." + m, "is required by the template"});
-        }
-        return out;
-      }
-      shared = templates::apply_signature(r.text, spec.signature);
-    } else {
-      shared = templates::apply_signature(spec.text, spec.signature);
-    }
-    const SmsLength len = measure_sms(shared);
-    if (static_cast<std::size_t>(len.chars) > spec.max_text_chars) {
-      out.errors.push_back({spec.tmpl ? "template" : "text", too_long(len.chars, spec.max_text_chars)});
-      return out;
-    }
-    shared_segments = std::max(1, len.segments);
-  }
-
-  out.messages.reserve(targets.size());
-  std::int64_t inactive = 0, capped = 0;
-  // Missing names with how many recipients lack each and one example, for the 422; indexed by
-  // name, since a template may lack 100,000 names for each of 100,000 recipients.
+// What was missing or too long across a fan-out, for the 422.
+struct Problems {
+  // Missing names with how many recipients lack each and one example; indexed by name, since
+  // a template may lack 100,000 names for each of 100,000 recipients.
   std::vector<std::pair<std::string, std::pair<std::int64_t, std::string>>> missing;
   std::unordered_map<std::string, std::size_t> missing_at;
+  std::vector<std::string> calls_missing;
   std::int64_t too_long_count = 0;
   int longest = 0;
-  for (auto& t : targets) {
-    if (!t.active) {
-      out.skips.push_back({std::move(t.phone), "inactive"});
-      ++inactive;
-      continue;
+
+  void add_missing(const std::string& name, std::string_view phone) {
+    const auto [it, added] = missing_at.try_emplace(name, missing.size());
+    if (added) {
+      missing.push_back({name, {1, std::string(phone)}});
+    } else {
+      ++missing[it->second].second.first;
     }
-    if (spec.daily_cap > 0 && !today.empty()) {
-      auto it = today.find(t.phone);
-      if (it != today.end() && it->second >= spec.daily_cap) {
-        out.skips.push_back({std::move(t.phone), "daily_cap"});
-        ++capped;
-        continue;
+  }
+
+  void to_errors(std::vector<FieldError>& errors, std::size_t max_text_chars) {
+    if (!calls_missing.empty()) {
+      // Per recipient: the first few, deduplicated; a recipient field left empty is the usual cause.
+      std::sort(calls_missing.begin(), calls_missing.end());
+      calls_missing.erase(std::unique(calls_missing.begin(), calls_missing.end()), calls_missing.end());
+      for (const auto& m : calls_missing) {
+        errors.push_back({"params", "a carrier template mapping needs " + m +
+                                        " (empty for some recipients, or not given)"});
       }
     }
-    store::NewMessage m;
-    if (per_recipient) {
-      const RecipientFields rf{t.name, t.title, t.unit};
+    for (const auto& [name, info] : missing) {
+      const bool builtin = name == "name" || name == "title" || name == "unit";
+      std::string msg = builtin ? "is empty for " + std::to_string(info.first) +
+                                      " recipient(s), e.g. " + mask_phone(info.second) +
+                                      "; fill it in or give a default in the template"
+                                : "is required by the template";
+      errors.push_back({"params." + name, std::move(msg)});
+    }
+    if (too_long_count > 0) {
+      errors.push_back({"template", std::to_string(too_long_count) + " rendered texts are too long; " +
+                                        too_long(longest, max_text_chars)});
+    }
+  }
+};
+
+// Renders the messages of one fan-out: the parts shared by every recipient once, the rest per
+// recipient. Keeps references into `spec`, which must outlive it and not move.
+class Renderer {
+ public:
+  explicit Renderer(const FanoutSpec& spec)
+      : spec_(spec),
+        params_(spec.params),
+        per_recipient_(spec.tmpl != nullptr && uses_recipient_fields(*spec.tmpl)),
+        have_calls_(spec.calls != nullptr && !spec.calls->empty()) {
+    // Carrier template calls: rendered once when no mapping uses recipient fields.
+    if (have_calls_) {
+      for (const auto& c : *spec.calls) calls_per_recipient_ = calls_per_recipient_ || c.per_recipient;
+      if (!calls_per_recipient_) {
+        std::vector<std::string> calls_missing;
+        shared_calls_ = render_calls(*spec.calls, params_, nullptr, spec.dates, calls_missing);
+        for (const auto& m : calls_missing) {
+          errors.push_back({"params", "a carrier template mapping needs " + m});
+        }
+        if (!errors.empty()) return;
+      }
+    }
+    // The shared text (plain text, or a template without per-recipient placeholders).
+    if (per_recipient_) return;
+    if (spec.tmpl != nullptr) {
       auto r = templates::render(*spec.tmpl, [&](std::string_view n) {
-        return lookup_value(n, params, &rf, spec.dates);
+        return lookup_value(n, params_, nullptr, spec.dates);
       });
       if (!r.missing.empty()) {
-        for (const auto& name : r.missing) {
-          const auto [it, added] = missing_at.try_emplace(name, missing.size());
-          if (added) {
-            missing.push_back({name, {1, t.phone}});
-          } else {
-            ++missing[it->second].second.first;
-          }
-        }
-        continue;
+        for (const auto& m : r.missing) errors.push_back({"params." + m, "is required by the template"});
+        return;
       }
-      m.text = templates::apply_signature(r.text, spec.signature);
+      shared_ = templates::apply_signature(r.text, spec.signature);
+    } else {
+      shared_ = templates::apply_signature(spec.text, spec.signature);
+    }
+    const SmsLength len = measure_sms(shared_);
+    if (static_cast<std::size_t>(len.chars) > spec.max_text_chars) {
+      errors.push_back({spec.tmpl ? "template" : "text", too_long(len.chars, spec.max_text_chars)});
+      return;
+    }
+    shared_segments_ = std::max(1, len.segments);
+  }
+
+  // Errors of the shared parts: no message can be built.
+  std::vector<FieldError> errors;
+
+  // Sets m's text, segments and carrier_calls for `t`. False, with the reasons in `problems`,
+  // when a value is missing or the text is too long.
+  bool render(const store::Target& t, store::NewMessage& m, Problems& problems) const {
+    bool ok = true;
+    if (per_recipient_) {
+      const RecipientFields rf{t.name, t.title, t.unit};
+      auto r = templates::render(*spec_.tmpl, [&](std::string_view n) {
+        return lookup_value(n, params_, &rf, spec_.dates);
+      });
+      if (!r.missing.empty()) {
+        for (const auto& name : r.missing) problems.add_missing(name, t.phone);
+        return false;
+      }
+      m.text = templates::apply_signature(r.text, spec_.signature);
       const SmsLength len = measure_sms(m.text);
-      if (static_cast<std::size_t>(len.chars) > spec.max_text_chars) {
-        ++too_long_count;
-        longest = std::max(longest, len.chars);
+      if (static_cast<std::size_t>(len.chars) > spec_.max_text_chars) {
+        ++problems.too_long_count;
+        problems.longest = std::max(problems.longest, len.chars);
+        ok = false;
       }
       m.segments = std::max(1, len.segments);
     } else {
-      m.text = shared;
-      m.segments = shared_segments;
+      m.text = shared_;
+      m.segments = shared_segments_;
     }
-    if (have_calls) {
-      if (calls_per_recipient) {
-        const RecipientFields rf{t.name, t.title, t.unit};
-        const std::size_t before = calls_missing.size();
-        m.carrier_calls = render_calls(*spec.calls, params, &rf, spec.dates, calls_missing);
-        if (calls_missing.size() > before && calls_missing.size() > 100) calls_missing.resize(100);
-      } else {
-        m.carrier_calls = shared_calls;
+    if (!have_calls_) {
+      m.carrier_calls.clear();
+    } else if (calls_per_recipient_) {
+      const RecipientFields rf{t.name, t.title, t.unit};
+      auto& missing = problems.calls_missing;
+      const std::size_t before = missing.size();
+      m.carrier_calls = render_calls(*spec_.calls, params_, &rf, spec_.dates, missing);
+      if (missing.size() > before) {
+        ok = false;
+        if (missing.size() > 100) missing.resize(100);
       }
+    } else {
+      m.carrier_calls = shared_calls_;
     }
-    m.to = std::move(t.phone);
-    out.messages.push_back(std::move(m));
+    return ok;
   }
-  if (!calls_missing.empty()) {
-    // Per recipient: the first few, deduplicated; a recipient field left empty is the usual cause.
-    std::sort(calls_missing.begin(), calls_missing.end());
-    calls_missing.erase(std::unique(calls_missing.begin(), calls_missing.end()), calls_missing.end());
-    for (const auto& m : calls_missing) {
-      out.errors.push_back({"params", "a carrier template mapping needs " + m +
-                                          " (empty for some recipients, or not given)"});
+
+ private:
+  const FanoutSpec& spec_;
+  const ParamIndex params_;
+  const bool per_recipient_;
+  const bool have_calls_;
+  bool calls_per_recipient_ = false;
+  std::string shared_calls_;
+  std::string shared_;
+  int shared_segments_ = 1;
+};
+
+// The targets and everything needed to render their messages again at commit.
+class FanoutStream final : public store::MessageStream {
+ public:
+  FanoutStream(store::TargetList targets, FanoutSpec spec)
+      : targets_(std::move(targets)), spec_(std::move(spec)), renderer_(spec_) {}
+
+  const Renderer& renderer() const { return renderer_; }
+  const store::TargetList& targets() const { return targets_; }
+  void pick(std::size_t target) { picked_.push_back(static_cast<std::uint32_t>(target)); }
+
+  std::size_t size() const override { return picked_.size(); }
+
+  void get(std::size_t i, store::NewMessage& out) const override {
+    const store::Target t = targets_[picked_[i]];
+    Problems ignored;  // every message rendered once already, with the same inputs
+    renderer_.render(t, out, ignored);
+    out.to.assign(t.phone);
+  }
+
+ private:
+  store::TargetList targets_;
+  const FanoutSpec spec_;
+  const Renderer renderer_;  // refers to spec_: declared after it
+  std::vector<std::uint32_t> picked_;  // the targets that get a message, in order
+};
+
+}  // namespace
+
+Fanout build_fanout(store::TargetList targets, FanoutSpec spec, std::size_t stream_above) {
+  Fanout out;
+  const std::size_t max_text_chars = spec.max_text_chars;
+  auto stream = std::make_shared<FanoutStream>(std::move(targets), std::move(spec));
+  const Renderer& renderer = stream->renderer();
+  if (!renderer.errors.empty()) {
+    out.errors = renderer.errors;
+    return out;
+  }
+  const store::TargetList& list = stream->targets();
+  std::size_t active = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) active += list[i].active ? 1 : 0;
+  const bool streamed = active > stream_above;
+  if (!streamed) out.messages.reserve(active);
+
+  std::int64_t inactive = 0;
+  Problems problems;
+  store::NewMessage scratch;  // a streamed batch checks each message, then drops it
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const store::Target t = list[i];
+    if (!t.active) {
+      out.skips.push_back({std::string(t.phone), "inactive"});
+      ++inactive;
+      continue;
+    }
+    store::NewMessage& m = streamed ? scratch : out.messages.emplace_back();
+    if (!renderer.render(t, m, problems)) continue;  // the 422 lists why; nothing is stored
+    if (streamed) {
+      stream->pick(i);
+    } else {
+      m.to.assign(t.phone);
     }
   }
-  for (const auto& [name, info] : missing) {
-    const bool builtin = name == "name" || name == "title" || name == "unit";
-    std::string msg = builtin ? "is empty for " + std::to_string(info.first) +
-                                    " recipient(s), e.g. " + mask_phone(info.second) +
-                                    "; fill it in or give a default in the template"
-                              : "is required by the template";
-    out.errors.push_back({"params." + name, std::move(msg)});
-  }
-  if (too_long_count > 0) {
-    out.errors.push_back({"template", std::to_string(too_long_count) + " rendered texts are too long; " +
-                                          too_long(longest, spec.max_text_chars)});
-  }
+  problems.to_errors(out.errors, max_text_chars);
   if (!out.errors.empty()) {
     out.messages.clear();
     out.skips.clear();
     return out;
   }
+  if (streamed) {
+    out.count = stream->size();
+    out.stream = std::move(stream);
+  } else {
+    out.count = out.messages.size();
+  }
   if (inactive > 0) out.skipped_by_reason["inactive"] = inactive;
-  if (capped > 0) out.skipped_by_reason["daily_cap"] = capped;
   return out;
 }
 

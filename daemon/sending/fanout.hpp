@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,29 +70,39 @@ bool uses_recipient_fields(const templates::Template& t);
 struct CarrierCall;  // sending/mappings.hpp
 
 struct FanoutSpec {
-  const templates::Template* tmpl = nullptr;  // null: send `text` as it is
-  std::string_view text;
-  const Params* params = nullptr;
-  std::string_view signature;
-  int daily_cap = 0;  // 0 = none
+  std::shared_ptr<const templates::Template> tmpl;  // null: send `text` as it is
+  std::string text;
+  Params params;
+  std::string signature;
   std::size_t max_text_chars = 1000;
   DateValues dates;
   // The template's carrier mappings (sending/mappings.hpp); rendered into each message's
-  // carrier_calls. Null or empty: none.
+  // carrier_calls. Null or empty: none. `calls_owner` keeps them alive while a streamed batch
+  // waits for its commit.
   const std::vector<CarrierCall>* calls = nullptr;
+  std::shared_ptr<const void> calls_owner;
 };
 
+// Above this many messages a batch is streamed: every message is rendered once here to check
+// it, and again on the writer as it is inserted, so its texts are never all in memory at once
+// (a 100,000-recipient fan-out must stay under the daemon's 40 MiB). At or below it the
+// messages are built here, as they are also listed in the 202.
+constexpr std::size_t kStreamAbove = 1000;
+
 struct Fanout {
-  std::vector<store::NewMessage> messages;  // to, text and segments set; ids etc. by the caller
+  // Up to `stream_above` messages: built, with to, text, segments and carrier_calls set (ids
+  // etc. by the caller). Above: empty, and `stream` yields them.
+  std::vector<store::NewMessage> messages;
+  std::shared_ptr<const store::MessageStream> stream;
+  std::size_t count = 0;  // messages, built or streamed
   std::vector<store::Skip> skips;
   std::map<std::string, std::int64_t> skipped_by_reason;
   std::vector<FieldError> errors;  // missing params or a text too long: nothing may be written
 };
 
-// `counts_today`: messages already created per phone since the start of the local day (only
-// read when spec.daily_cap > 0). Targets are consumed (their phones are moved into messages).
-Fanout build_fanout(std::vector<store::Target>& targets,
-                    const std::map<std::string, std::int64_t>& counts_today,
-                    const FanoutSpec& spec);
+// Inactive recipients become skips; every other target gets a message. The daily cap is the
+// store's (counted inside the batch's commit).
+Fanout build_fanout(store::TargetList targets, FanoutSpec spec,
+                    std::size_t stream_above = kStreamAbove);
 
 }  // namespace smsgw::sending

@@ -20,7 +20,8 @@ namespace {
 
 // Above this many recipients the 202 body omits the per-message list (SPEC allows it): a
 // 100,000-recipient response would be megabytes, stored again with its idempotency key.
-constexpr std::size_t kMaxListedMessages = 1000;
+// Batches this large are streamed (never built in memory), so there is no list to give.
+constexpr std::size_t kMaxListedMessages = kStreamAbove;
 
 }  // namespace
 
@@ -52,7 +53,7 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
     }
   }
   std::vector<std::string> unknown_groups;
-  std::vector<store::Target> targets = ctx.store.resolve_targets(sr.groups, sr.to, unknown_groups);
+  store::TargetList targets = ctx.store.resolve_targets(sr.groups, sr.to, unknown_groups);
   if (!unknown_groups.empty()) {
     std::string names;
     for (const auto& g : unknown_groups) names += (names.empty() ? "" : ", ") + g;
@@ -74,23 +75,24 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
 
   const UnixMs now = ctx.now;
   FanoutSpec spec;
-  spec.tmpl = parsed ? parsed->tmpl.get() : nullptr;
-  spec.text = sr.text;
-  spec.params = &sr.params;
+  if (parsed) spec.tmpl = std::move(parsed->tmpl);
+  spec.text = std::move(sr.text);
+  spec.params = std::move(sr.params);
   spec.signature = ctx.sms.signature;
-  spec.daily_cap = 0;  // counted by the store, inside the commit
   spec.max_text_chars = ctx.limits.max_text_chars;
   spec.dates = date_values(ctx.tz, now);
-  if (sr.template_name && ctx.mappings) spec.calls = ctx.mappings->find(*sr.template_name);
-  const std::map<std::string, std::int64_t> no_counts;
-  Fanout fan = build_fanout(targets, no_counts, spec);
+  if (sr.template_name && ctx.mappings) {
+    spec.calls = ctx.mappings->find(*sr.template_name);
+    spec.calls_owner = ctx.mappings;
+  }
+  Fanout fan = build_fanout(std::move(targets), std::move(spec));
   if (!fan.errors.empty()) {
     out.errors = std::move(fan.errors);
     out.detail = "the message cannot be built for every recipient";
     return out;
   }
 
-  const auto n = static_cast<std::int64_t>(fan.messages.size());
+  const auto n = static_cast<std::int64_t>(fan.count);
   const std::int64_t first_id = n > 0 ? ctx.store.allocate_message_ids(n) : 0;
   store::NewBatch& batch = out.batch;
   batch.id = ctx.store.allocate_batch_id();
@@ -104,14 +106,23 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   // Quiet hours move a non-urgent send into the morning; the 202 shows the real send_at.
   const UnixMs send_at =
       schedule::quiet_due(ctx.sms.quiet_hours, ctx.tz, sr.priority, sr.send_at.value_or(now));
-  for (std::int64_t i = 0; i < n; ++i) {
-    store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
-    m.id = first_id + i;
-    m.priority = sr.priority;
-    m.send_at = send_at;
-    m.expires_at = sr.expires_at;
+  batch.common.id = first_id;
+  batch.common.priority = sr.priority;
+  batch.common.send_at = send_at;
+  batch.common.expires_at = sr.expires_at;
+  if (fan.stream) {
+    batch.stream = std::move(fan.stream);
+    batch.streamed = fan.count;
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) {
+      store::NewMessage& m = fan.messages[static_cast<std::size_t>(i)];
+      m.id = first_id + i;
+      m.priority = sr.priority;
+      m.send_at = send_at;
+      m.expires_at = sr.expires_at;
+    }
+    batch.messages = std::move(fan.messages);
   }
-  batch.messages = std::move(fan.messages);
   batch.skips = std::move(fan.skips);
   std::optional<UnixMs> moved;
   if (send_at != sr.send_at.value_or(now)) moved = send_at;
@@ -135,13 +146,13 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
 std::string render_send_response(const store::NewBatch& committed, std::optional<UnixMs> moved) {
   std::map<std::string, std::int64_t> by_reason;
   for (const auto& skip : committed.skips) ++by_reason[skip.reason];
-  const auto n = static_cast<std::int64_t>(committed.messages.size());
+  const auto n = static_cast<std::int64_t>(committed.message_count());
   json body = {{"batch_id", std::to_string(committed.id)},
                {"count", n},
                {"skipped", static_cast<std::int64_t>(committed.skips.size())},
                {"skipped_by_reason", by_reason}};
   if (moved) body["send_at"] = format_rfc3339(*moved);
-  if (committed.messages.size() <= kMaxListedMessages) {
+  if (!committed.stream && committed.messages.size() <= kMaxListedMessages) {
     json listed = json::array();
     for (const auto& m : committed.messages) {
       listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});

@@ -54,7 +54,7 @@ struct SendPlan {
   std::vector<FieldError> errors;
   std::string detail;
 
-  store::NewBatch batch;      // ids allocated, messages ready, daily cap set (the store applies it)
+  store::NewBatch batch;      // ids allocated, messages ready or streamed, daily cap set (the store applies it)
   store::ResponseRenderer render;  // the 202 body from the batch as committed
   std::int64_t count = 0;     // messages in the batch before the daily cap
   UnixMs due_at = 0;          // earliest moment a message of it may be sent
@@ -67,6 +67,7 @@ std::string render_send_response(const store::NewBatch& committed, std::optional
 // Reads the template and groups from the store (reads only; nothing written). The daily cap is
 // not read here: the store counts it inside the commit (store::DailyCap).
 // Non-urgent messages due inside the quiet hours get send_at = the end of the window.
+// Takes the request's text and params (they move into the batch's renderer).
 SendPlan plan_send(const SendContext& ctx, SendRequest& request, std::string source);
 
 }  // namespace smsgw::sending

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -621,11 +622,84 @@ std::vector<TokenRow> Store::list_tokens() {
   });
 }
 
+void TargetList::add(std::string_view phone, std::optional<std::int64_t> recipient_id,
+                     std::string_view name, std::string_view unit, std::string_view title,
+                     bool active) {
+  constexpr std::size_t kBlock = 64 * 1024;
+  // At most a flags byte, 10 bytes of id and 4 lengths of 10, then the fields.
+  const std::size_t most = 51 + phone.size() + name.size() + unit.size() + title.size();
+  if (blocks_.empty() || blocks_.back().capacity - blocks_.back().size < most) {
+    // Small first (most sends name one number), doubling up to kBlock; a record larger than
+    // that (fields of megabytes) gets a block of its own.
+    const std::size_t grown = blocks_.empty() ? 256 : std::min(kBlock, blocks_.back().capacity * 2);
+    const std::size_t capacity = std::max(grown, most);
+    blocks_.push_back({std::make_unique_for_overwrite<char[]>(capacity), 0, capacity});
+  }
+  Block& b = blocks_.back();
+  at_.push_back({static_cast<std::uint32_t>(blocks_.size() - 1), static_cast<std::uint32_t>(b.size)});
+  char* const start = b.data.get() + b.size;
+  char* p = start;
+  auto varint = [&p](std::uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+  };
+  *p++ = static_cast<char>((active ? 1 : 0) | (recipient_id ? 2 : 0));
+  if (recipient_id) varint(static_cast<std::uint64_t>(*recipient_id));
+  for (std::string_view f : {phone, name, unit, title}) varint(f.size());
+  for (std::string_view f : {phone, name, unit, title}) {
+    if (!f.empty()) std::memcpy(p, f.data(), f.size());
+    p += f.size();
+  }
+  b.size += static_cast<std::size_t>(p - start);
+}
+
+Target TargetList::operator[](std::size_t i) const noexcept {
+  const At at = at_[i];
+  const char* p = blocks_[at.block].data.get() + at.offset;
+  auto varint = [&p] {
+    std::uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(*p++);
+      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return v;
+    }
+  };
+  const char flags = *p++;
+  Target t;
+  t.active = (flags & 1) != 0;
+  if ((flags & 2) != 0) t.recipient_id = static_cast<std::int64_t>(varint());
+  std::size_t len[4];
+  for (auto& n : len) n = static_cast<std::size_t>(varint());
+  std::string_view* fields[4] = {&t.phone, &t.name, &t.unit, &t.title};
+  for (int f = 0; f < 4; ++f) {
+    *fields[f] = std::string_view(p, len[f]);
+    p += len[f];
+  }
+  return t;
+}
+
+std::size_t TargetList::bytes() const noexcept {
+  std::size_t n = at_.capacity() * sizeof(At) + blocks_.capacity() * sizeof(Block);
+  for (const Block& b : blocks_) n += b.capacity;
+  return n;
+}
+
 namespace {
 
-Target target_of(SQLite::Statement& s) {
-  Target t;
-  t.recipient_id = s.getColumn(0).getInt64();
+// The fields of a recipient row as read for a fan-out (columns id, phone, name, unit, title,
+// active); owning, for the few explicit numbers looked up before they are put in order.
+struct KnownTarget {
+  std::int64_t id = 0;
+  std::string phone, name, unit, title;
+  bool active = true;
+};
+
+KnownTarget known_of(SQLite::Statement& s) {
+  KnownTarget t;
+  t.id = s.getColumn(0).getInt64();
   t.phone = text_of(s.getColumn(1));
   t.name = text_of(s.getColumn(2));
   t.unit = text_of(s.getColumn(3));
@@ -634,19 +708,25 @@ Target target_of(SQLite::Statement& s) {
   return t;
 }
 
+// Reads the column as a view: valid until the statement steps again.
+std::string_view view_of(const SQLite::Column& c) {
+  const char* text = c.getText();
+  return std::string_view(text, static_cast<std::size_t>(c.getBytes()));
+}
+
 }  // namespace
 
-std::vector<Target> Store::resolve_targets(const std::vector<std::string>& groups,
-                                           const std::vector<std::string>& phones,
-                                           std::vector<std::string>& unknown_groups) {
+TargetList Store::resolve_targets(const std::vector<std::string>& groups,
+                                  const std::vector<std::string>& phones,
+                                  std::vector<std::string>& unknown_groups) {
   unknown_groups.clear();
-  return impl_->read<std::vector<Target>>("resolve_targets", {}, [&] {
-    std::vector<Target> targets;
+  return impl_->read<TargetList>("resolve_targets", {}, [&] {
+    TargetList targets;
     std::unordered_set<std::string> seen;
-    targets.reserve(phones.size());
     // Explicit numbers, in the given order; the known ones carry their recipient's fields.
     if (!phones.empty()) {
-      std::unordered_map<std::string, Target> known;
+      targets.reserve(phones.size());
+      std::unordered_map<std::string, KnownTarget> known;
       if (phones.size() <= kSmallLookup) {
         // The common API send names one or a few numbers: a point lookup each is far cheaper
         // than binding a 256-wide IN list, whose ephemeral table SQLite rebuilds every time.
@@ -656,7 +736,7 @@ std::vector<Target> Store::resolve_targets(const std::vector<std::string>& group
         for (const std::string& phone : phones) {
           s->bindNoCopy(1, phone);
           if (s->executeStep()) {
-            Target t = target_of(*s);
+            KnownTarget t = known_of(*s);
             std::string key = t.phone;
             known.emplace(std::move(key), std::move(t));
           }
@@ -669,7 +749,7 @@ std::vector<Target> Store::resolve_targets(const std::vector<std::string>& group
         for (std::size_t first = 0; first < phones.size(); first += kInChunk) {
           bind_chunk(*s, 0, phones, first);
           while (s->executeStep()) {
-            Target t = target_of(*s);
+            KnownTarget t = known_of(*s);
             std::string phone = t.phone;
             known.emplace(std::move(phone), std::move(t));
           }
@@ -679,11 +759,10 @@ std::vector<Target> Store::resolve_targets(const std::vector<std::string>& group
       for (const std::string& phone : phones) {
         if (!seen.insert(phone).second) continue;
         if (auto it = known.find(phone); it != known.end()) {
-          targets.push_back(std::move(it->second));
+          const KnownTarget& k = it->second;
+          targets.add(k.phone, k.id, k.name, k.unit, k.title, k.active);
         } else {
-          Target t;
-          t.phone = phone;
-          targets.push_back(std::move(t));
+          targets.add(phone, std::nullopt, {}, {}, {}, true);
         }
       }
     }
@@ -721,9 +800,10 @@ std::vector<Target> Store::resolve_targets(const std::vector<std::string>& group
       const std::int64_t id = s->getColumn(0).getInt64();
       if (id == last_id) continue;
       last_id = id;
-      Target t = target_of(*s);
-      if (!seen.empty() && seen.count(t.phone) > 0) continue;
-      targets.push_back(std::move(t));
+      const std::string_view phone = view_of(s->getColumn(1));
+      if (!seen.empty() && seen.count(std::string(phone)) > 0) continue;
+      targets.add(phone, id, view_of(s->getColumn(2)), view_of(s->getColumn(3)),
+                  view_of(s->getColumn(4)), s->getColumn(5).getInt() != 0);
     }
     return targets;
   });

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/types.hpp"
@@ -90,11 +92,41 @@ struct TokenRow {
 };
 
 // One resolved fan-out target: a number from `to` (maybe a known recipient) or a group member.
+// A view into its TargetList: valid until the list is next added to or destroyed.
 struct Target {
-  std::string phone;  // E.164
+  std::string_view phone;  // E.164
   std::optional<std::int64_t> recipient_id;
-  std::string name, unit, title;  // empty for unknown numbers
+  std::string_view name, unit, title;  // empty for unknown numbers
   bool active = true;
+};
+
+// The targets of a send, packed: each target is one record (a flags byte, the recipient id
+// and the four field lengths as varints, then the fields) in 64 KiB blocks that never move, so
+// the list grows without the copy (and the doubled capacity) of one big buffer. A
+// 100,000-member group costs about 70 bytes a recipient rather than four std::strings and an
+// optional (about 190). A fan-out keeps this list until its batch is committed.
+class TargetList {
+ public:
+  void reserve(std::size_t targets) { at_.reserve(targets); }
+  void add(std::string_view phone, std::optional<std::int64_t> recipient_id, std::string_view name,
+           std::string_view unit, std::string_view title, bool active);
+  void add(const Target& t) { add(t.phone, t.recipient_id, t.name, t.unit, t.title, t.active); }
+  std::size_t size() const noexcept { return at_.size(); }
+  bool empty() const noexcept { return at_.empty(); }
+  Target operator[](std::size_t i) const noexcept;
+  // Heap bytes held (for tests bounding the memory of a fan-out).
+  std::size_t bytes() const noexcept;
+
+ private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, capacity = 0;
+  };
+  struct At {
+    std::uint32_t block = 0, offset = 0;
+  };
+  std::vector<Block> blocks_;
+  std::vector<At> at_;
 };
 
 // A recipient of a send that gets no message, and why ("inactive", "daily_cap", ...).

@@ -137,7 +137,7 @@ std::error_code record_run(Writer& w, ScheduleRun& run, std::optional<NewBatch>&
   if (run.at == 0) run.at = now;
   if (batch) {
     run.batch_id = batch->id;
-    run.count = static_cast<std::int64_t>(batch->messages.size());
+    run.count = static_cast<std::int64_t>(batch->message_count());
   }
   {
     Use ins(w.stmt(
@@ -161,7 +161,7 @@ std::error_code record_run(Writer& w, ScheduleRun& run, std::optional<NewBatch>&
   if (batch) {
     insert_batch(w, *batch, batch->created_at != 0 ? batch->created_at : now);
     // The daily cap may have turned messages into skips inside insert_batch.
-    const auto committed = static_cast<std::int64_t>(batch->messages.size());
+    const auto committed = static_cast<std::int64_t>(batch->message_count());
     if (committed != run.count) {
       run.count = committed;
       Use up(w.stmt("UPDATE schedule_runs SET count = ? WHERE schedule_id = ? AND occurrence = ?"));

@@ -102,61 +102,108 @@ SQLite::Database open_reader(const std::string& path) {
 
 // Shared by async_enqueue and async_record_run, so a schedule's batch is stored exactly like
 // an API batch (messages and skips alike).
+namespace {
+
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages (id, batch_id, recipient, text, segments, status, priority, send_at, "
+    "expires_at, next_attempt_at, attempts, created_at, updated_at, signature, template, "
+    "carrier_calls) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)";
+
+constexpr const char* kCountToday =
+    "SELECT COUNT(*) FROM messages WHERE recipient = ? AND created_at >= ? AND status != 'cancelled'";
+
+void insert_message(SQLite::Statement& ins, const NewBatch& batch, const NewMessage& m, UnixMs now) {
+  const UnixMs send_at = m.send_at != 0 ? m.send_at : now;
+  ins.bind(1, m.id);
+  ins.bind(2, batch.id);
+  ins.bindNoCopy(3, m.to);
+  ins.bindNoCopy(4, m.text);
+  ins.bind(5, m.segments);
+  ins.bind(6, static_cast<int>(m.priority));
+  ins.bind(7, send_at);
+  bind_optional(ins, 8, m.expires_at);
+  ins.bind(9, send_at);
+  ins.bind(10, now);
+  ins.bind(11, now);
+  ins.bindNoCopy(12, batch.signature);
+  bind_text_or_null(ins, 13, batch.template_name);
+  bind_text_or_null(ins, 14, m.carrier_calls);
+  ins.exec();
+  ins.reset();
+}
+
+// True when the daily cap leaves no room for another message to `to`. Counted in the writer's
+// transaction: every send committed before (in this group or an earlier one) is visible, so no
+// two sends can both take a phone's last slot. A failing read throws and fails the batch: the
+// cap fails closed.
+bool over_daily_cap(SQLite::Statement& count, const DailyCap& cap, const std::string& to) {
+  count.bindNoCopy(1, to);
+  count.bind(2, cap.since);
+  const std::int64_t n = count.executeStep() ? count.getColumn(0).getInt64() : 0;
+  count.reset();
+  return n >= cap.cap;
+}
+
+void insert_batch_row(Writer& w, const NewBatch& batch, UnixMs now, std::size_t count) {
+  Use ins(w.stmt("INSERT INTO batches (id, source, created_at, count) VALUES (?, ?, ?, ?)"));
+  ins->bind(1, batch.id);
+  ins->bindNoCopy(2, batch.source);
+  ins->bind(3, now);
+  ins->bind(4, static_cast<std::int64_t>(count));
+  ins->exec();
+}
+
+// A streamed batch: each message is rendered, checked against the cap and inserted in turn,
+// through one reused NewMessage, so the batch never exists in memory as a whole.
+void insert_streamed(Writer& w, NewBatch& batch, UnixMs now) {
+  insert_batch_row(w, batch, now, batch.stream->size());
+  const bool capped = batch.daily_cap.cap > 0;
+  std::optional<Use> count;
+  if (capped) count.emplace(w.stmt(kCountToday));
+  Use ins(w.stmt(kInsertMessage));
+  NewMessage m = batch.common;
+  std::size_t stored = 0;
+  for (std::size_t i = 0; i < batch.stream->size(); ++i) {
+    batch.stream->get(i, m);
+    if (capped && over_daily_cap(**count, batch.daily_cap, m.to)) {
+      batch.skips.push_back({m.to, "daily_cap"});
+      continue;
+    }
+    m.id = batch.common.id + static_cast<std::int64_t>(i);
+    insert_message(*ins, batch, m, now);
+    ++stored;
+  }
+  batch.streamed = stored;
+  if (stored != batch.stream->size()) {
+    Use up(w.stmt("UPDATE batches SET count = ? WHERE id = ?"));
+    up->bind(1, static_cast<std::int64_t>(stored));
+    up->bind(2, batch.id);
+    up->exec();
+  }
+}
+
+}  // namespace
+
 void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
-  if (batch.daily_cap.cap > 0 && !batch.messages.empty()) {
-    // Counted here, in the writer's transaction: every send committed before (in this group or
-    // an earlier one) is visible, so no two sends can both take a phone's last slot. A failing
-    // read throws and fails the batch: the cap fails closed.
-    Use count(w.stmt(
-        "SELECT COUNT(*) FROM messages WHERE recipient = ? AND created_at >= ? "
-        "AND status != 'cancelled'"));
-    std::vector<NewMessage> kept;
-    kept.reserve(batch.messages.size());
-    for (NewMessage& m : batch.messages) {
-      count->bindNoCopy(1, m.to);
-      count->bind(2, batch.daily_cap.since);
-      const std::int64_t n = count->executeStep() ? count->getColumn(0).getInt64() : 0;
-      count->reset();
-      if (n >= batch.daily_cap.cap) {
-        batch.skips.push_back({std::move(m.to), "daily_cap"});
-      } else {
-        kept.push_back(std::move(m));
+  if (batch.stream) {
+    insert_streamed(w, batch, now);
+  } else {
+    if (batch.daily_cap.cap > 0 && !batch.messages.empty()) {
+      Use count(w.stmt(kCountToday));
+      std::vector<NewMessage> kept;
+      kept.reserve(batch.messages.size());
+      for (NewMessage& m : batch.messages) {
+        if (over_daily_cap(*count, batch.daily_cap, m.to)) {
+          batch.skips.push_back({std::move(m.to), "daily_cap"});
+        } else {
+          kept.push_back(std::move(m));
+        }
       }
+      batch.messages = std::move(kept);
     }
-    batch.messages = std::move(kept);
-  }
-  {
-    Use ins(w.stmt("INSERT INTO batches (id, source, created_at, count) VALUES (?, ?, ?, ?)"));
-    ins->bind(1, batch.id);
-    ins->bindNoCopy(2, batch.source);
-    ins->bind(3, now);
-    ins->bind(4, static_cast<std::int64_t>(batch.messages.size()));
-    ins->exec();
-  }
-  {
-    Use ins(w.stmt(
-        "INSERT INTO messages (id, batch_id, recipient, text, segments, status, priority, send_at, "
-        "expires_at, next_attempt_at, attempts, created_at, updated_at, signature, template, "
-        "carrier_calls) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)"));
-    for (const NewMessage& m : batch.messages) {
-      const UnixMs send_at = m.send_at != 0 ? m.send_at : now;
-      ins->bind(1, m.id);
-      ins->bind(2, batch.id);
-      ins->bindNoCopy(3, m.to);
-      ins->bindNoCopy(4, m.text);
-      ins->bind(5, m.segments);
-      ins->bind(6, static_cast<int>(m.priority));
-      ins->bind(7, send_at);
-      bind_optional(*ins, 8, m.expires_at);
-      ins->bind(9, send_at);
-      ins->bind(10, now);
-      ins->bind(11, now);
-      ins->bindNoCopy(12, batch.signature);
-      bind_text_or_null(*ins, 13, batch.template_name);
-      bind_text_or_null(*ins, 14, m.carrier_calls);
-      ins->exec();
-      ins->reset();
-    }
+    insert_batch_row(w, batch, now, batch.messages.size());
+    Use ins(w.stmt(kInsertMessage));
+    for (const NewMessage& m : batch.messages) insert_message(*ins, batch, m, now);
   }
   if (!batch.skips.empty()) {
     Use ins(w.stmt("INSERT INTO batch_skips (batch_id, phone, reason) VALUES (?, ?, ?)"));
@@ -195,7 +242,7 @@ std::error_code enqueue(Writer& w, NewBatch& batch, const std::optional<Idempote
     }
   }
   insert_batch(w, batch, now);
-  out.count = static_cast<std::int64_t>(batch.messages.size());
+  out.count = static_cast<std::int64_t>(batch.message_count());
   out.response = render ? render(batch) : std::string();
   if (key) {
     Use ins(w.stmt(

@@ -58,6 +58,18 @@ struct NewMessage {
   std::string carrier_calls;
 };
 
+// A large batch's messages, produced one at a time on the writer thread inside the batch's
+// commit (NewBatch::stream), so they are never all held in memory. Must yield the same
+// messages every time (the planner renders them once to check them before they are stored).
+class MessageStream {
+ public:
+  virtual ~MessageStream() = default;
+  virtual std::size_t size() const = 0;
+  // Sets to, text, segments and carrier_calls of message i (0 <= i < size()); reuses out's
+  // buffers.
+  virtual void get(std::size_t i, NewMessage& out) const = 0;
+};
+
 // Messages per phone per local day. Checked and counted by the writer inside the batch's own
 // transaction, so two sends committed together cannot both pass it; a failed check fails the
 // batch (the cap fails closed).
@@ -77,6 +89,15 @@ struct NewBatch {
   // the dispatcher can swap in the signature in force when it sends (sending/signature.hpp).
   std::string signature;
   std::string template_name;  // the smsgw template the texts were rendered from ("" = text)
+  // A large fan-out instead of `messages` (which is then empty): message i of the stream gets
+  // id `common.id + i` and common's priority, send_at and expires_at.
+  std::shared_ptr<const MessageStream> stream;
+  NewMessage common;
+  // Streamed messages: set by the planner to stream->size(); after the commit, those stored
+  // (the daily cap may have moved some to skips).
+  std::size_t streamed = 0;
+
+  std::size_t message_count() const { return stream ? streamed : messages.size(); }
 };
 
 // Builds the response body from the batch as committed (capped messages moved to skips), on
@@ -381,9 +402,9 @@ class Store {
   // Fan-out: members of `groups` (unknown group names are returned in `unknown_groups`) plus
   // `phones` (E.164), each phone once, in a stable order (explicit numbers first, then group
   // members by recipient id). Numbers that match a recipient carry its fields and active flag.
-  std::vector<Target> resolve_targets(const std::vector<std::string>& groups,
-                                      const std::vector<std::string>& phones,
-                                      std::vector<std::string>& unknown_groups);
+  TargetList resolve_targets(const std::vector<std::string>& groups,
+                             const std::vector<std::string>& phones,
+                             std::vector<std::string>& unknown_groups);
   // Messages (any status but cancelled) created for each phone at or after `since`.
   std::map<std::string, std::int64_t> counts_since(const std::vector<std::string>& phones,
                                                    UnixMs since);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/memory.hpp"
 #include "common/time.hpp"
 #include "store/sqlite_error.hpp"
 #include "store/store.hpp"
@@ -214,7 +216,10 @@ struct Store::Impl {
           queue_.pop_front();
         }
       }
+      const auto started = std::chrono::steady_clock::now();
       run_group(group);
+      // A fan-out or an import: its rows were just freed (run_group clears the group).
+      if (std::chrono::steady_clock::now() - started >= kTrimAfter) return_free_memory();
     }
   }
 

@@ -433,7 +433,7 @@ TEST_F(DirectoryTest, ResolveTargetsDedupesAndOrders) {
                                        {"+8613700000000", phone(4), "+8613700000000"}, unknown);
   EXPECT_EQ(unknown, (std::vector<std::string>{"nope"}));
   std::vector<std::string> phones;
-  for (auto& t : targets) phones.push_back(t.phone);
+  for (std::size_t i = 0; i < targets.size(); ++i) phones.push_back(std::string(targets[i].phone));
   EXPECT_EQ(phones, (std::vector<std::string>{"+8613700000000", phone(4), phone(1), phone(2), phone(3)}));
   EXPECT_FALSE(targets[0].recipient_id);
   EXPECT_TRUE(targets[0].active);
@@ -625,7 +625,7 @@ TEST_F(DirectoryTest, UpsertTenThousandAndResolveHundredThousand) {
   std::printf("resolve_targets of 4 groups, 120,000 memberships: %.3f s\n", seconds);
 
   std::vector<std::string> phones;
-  for (auto& t : targets) phones.push_back(t.phone);
+  for (std::size_t i = 0; i < targets.size(); ++i) phones.push_back(std::string(targets[i].phone));
   start = std::chrono::steady_clock::now();
   auto c = store.counts_since(phones, 0);
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

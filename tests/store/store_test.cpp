@@ -1126,6 +1126,77 @@ TEST_F(StoreTest, DailyCapIsCountedInsideTheCommitSoParallelSendsCannotExceedIt)
   ASSERT_TRUE(summary);
 }
 
+// Yields "streamed N" to +86138000020NN; counts how often it was asked.
+class CountingStream final : public MessageStream {
+ public:
+  explicit CountingStream(std::size_t n) : n_(n) {}
+  std::size_t size() const override { return n_; }
+  void get(std::size_t i, NewMessage& out) const override {
+    ++gets;
+    char phone[32];
+    std::snprintf(phone, sizeof phone, "+86138000020%02zu", i);
+    out.to = phone;
+    out.text = "streamed " + std::to_string(i);
+    out.segments = 1;
+    out.carrier_calls.clear();
+  }
+  mutable std::atomic<int> gets{0};
+
+ private:
+  std::size_t n_;
+};
+
+TEST_F(StoreTest, AStreamedBatchIsRenderedAtCommitOneMessageAtATimeAndCapped) {
+  Store& store = open();
+  // +8613800002003 already had its one message today: the cap turns its streamed one into a skip.
+  ASSERT_EQ(enqueue(store, capped_batch(store, "+8613800002003", 1, 0, 500)).result.count, 1);
+  auto stream = std::make_shared<CountingStream>(5);
+  NewBatch b;
+  b.id = store.allocate_batch_id();
+  b.source = "api:test";
+  b.created_at = 1000;
+  b.daily_cap = {1, 0};
+  b.stream = stream;
+  b.streamed = stream->size();
+  b.common.id = store.allocate_message_ids(5);
+  b.common.priority = Priority::urgent;
+  b.common.send_at = 2000;
+  b.common.expires_at = 9000;
+  const std::int64_t first = b.common.id;
+  std::promise<EnqueueResult> done;
+  store.async_enqueue(std::move(b), std::nullopt,
+                      [](const NewBatch& committed) {
+                        return std::to_string(committed.message_count()) + "/" +
+                               std::to_string(committed.skips.size());
+                      },
+                      [&done](std::error_code ec, EnqueueResult r) {
+                        EXPECT_FALSE(ec) << ec.message();
+                        done.set_value(std::move(r));
+                      });
+  const EnqueueResult r = done.get_future().get();
+  EXPECT_EQ(r.count, 4);
+  EXPECT_EQ(r.response, "4/1");
+  EXPECT_EQ(stream->gets.load(), 5);  // each message rendered once, by the writer
+  for (std::int64_t i = 0; i < 5; ++i) {
+    auto m = store.get_message(first + i);
+    if (i == 3) {
+      EXPECT_FALSE(m) << "the capped message was stored";
+      continue;
+    }
+    ASSERT_TRUE(m) << i;
+    EXPECT_EQ(m->text, "streamed " + std::to_string(i));
+    EXPECT_EQ(m->to, "+86138000020" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+    EXPECT_EQ(m->priority, Priority::urgent);
+    EXPECT_EQ(m->send_at, 2000);
+    EXPECT_EQ(m->expires_at, std::optional<UnixMs>(9000));
+  }
+  const auto summary = store.get_batch(store.get_message(first)->batch_id);
+  ASSERT_TRUE(summary);
+  EXPECT_EQ(summary->total, 4);
+  EXPECT_EQ(summary->skipped, 1);
+  EXPECT_EQ(summary->skipped_by_reason, (std::map<std::string, std::int64_t>{{"daily_cap", 1}}));
+}
+
 TEST_F(StoreTest, ClientWritesBeyondTheBoundAreRefusedButTheDispatchersAreNot) {
   store_ = Store::open({.path = path_, .max_pending_writes = 4});
   Store& store = *store_;

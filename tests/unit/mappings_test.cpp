@@ -22,11 +22,10 @@ config::CarrierConfig carrier_with(std::string name, std::string template_name,
   return c;
 }
 
-store::Target target(std::string phone, std::string name) {
-  store::Target t;
-  t.phone = std::move(phone);
-  t.name = std::move(name);
-  return t;
+store::TargetList targets_of(std::vector<std::pair<std::string, std::string>> phone_and_name) {
+  store::TargetList list;
+  for (const auto& [phone, name] : phone_and_name) list.add(phone, std::nullopt, name, {}, {}, true);
+  return list;
 }
 
 TEST(Mappings, EachRecipientGetsEveryCarriersCallRendered) {
@@ -45,11 +44,10 @@ TEST(Mappings, EachRecipientGetsEveryCarriersCallRendered) {
   ASSERT_TRUE(parsed.ok());
   Params params{{"holiday", "春节"}};
   FanoutSpec spec;
-  spec.tmpl = parsed.tmpl.get();
-  spec.params = &params;
+  spec.tmpl = std::move(parsed.tmpl);
+  spec.params = params;
   spec.calls = calls;
-  std::vector<store::Target> targets{target("+8613800138000", "张三"), target("+8613800138001", "李四")};
-  Fanout fan = build_fanout(targets, {}, spec);
+  Fanout fan = build_fanout(targets_of({{"+8613800138000", "张三"}, {"+8613800138001", "李四"}}), std::move(spec));
   ASSERT_TRUE(fan.errors.empty()) << fan.errors[0].message;
   ASSERT_EQ(fan.messages.size(), 2u);
   EXPECT_EQ(fan.messages[1].text, "李四同志：春节将至，请严守纪律。");
@@ -83,10 +81,9 @@ TEST(Mappings, AValueAMappingNeedsAndNobodyGaveIsAnError) {
   auto parsed = templates::parse("请于周五前完成。");
   ASSERT_TRUE(parsed.ok());
   FanoutSpec spec;
-  spec.tmpl = parsed.tmpl.get();
+  spec.tmpl = std::move(parsed.tmpl);
   spec.calls = mappings->find("reminder");
-  std::vector<store::Target> targets{target("+8613800138000", "张三")};
-  Fanout fan = build_fanout(targets, {}, spec);
+  Fanout fan = build_fanout(targets_of({{"+8613800138000", "张三"}}), std::move(spec));
   ASSERT_EQ(fan.errors.size(), 1u);
   EXPECT_EQ(fan.errors[0].field, "params");
   EXPECT_THAT(fan.errors[0].message, HasSubstr("aliyun: deadline"));
