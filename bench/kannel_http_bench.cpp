@@ -14,6 +14,11 @@
 //           requests/s, p50/p99/max latency (wrk --latency), non-2xx answers, peak RSS;
 //   e2e     exactly --messages requests (wrk stops each thread after its share; requests past
 //           it go to a path that queues nothing): time from starting wrk to the last arrival.
+// Then smsgw alone (Kannel has no counterpart):
+//   batch   as accept, 100 numbers per request: messages/s accepted while delivering;
+//   queue   requests of 100 until --queue messages are queued, the carrier held to 2,000/s:
+//           peak RSS while the queue grows; then kill -9 and a restart on the same data dir:
+//           time to /healthz 200, and RSS 5 s after it.
 // It prints every round, then the ranges and the ratio smsgw / Kannel of the medians.
 //
 // A program, not a test: it prints figures and exits 0 whatever they are; it fails when the
@@ -61,11 +66,13 @@ bool g_keep_dirs = false;  // --keep-dirs: leave every run's dir (configs, logs,
 
 struct Options {
   std::string smsgwd = SMSGWD_PATH;
-  int seconds = 10;            // accept phase
+  int seconds = 10;            // accept and batch phases
   std::size_t messages = 20'000;  // e2e phase
+  std::size_t queue = 1'000'000;  // queue phase: messages queued before the kill -9
   int rounds = 1;
   int connections = 64;
   bool kannel = true;
+  bool batch = true;  // the batch phase (smsgw only)
 };
 
 struct Figures {
@@ -73,6 +80,8 @@ struct Figures {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   long non_2xx = 0;
   double rss_mib = 0;
+  // queue phase: /healthz 200 after kill -9 and restart, and RSS 5 s after it
+  double ready_s = 0, rss_restarted_mib = 0;
   std::string note;
 };
 
@@ -306,8 +315,10 @@ class Nginx {
 
 class SmsgwRun {
  public:
-  SmsgwRun(const Options& o, const std::string& nginx)
-      : dir_(t::make_temp_dir("smsgw-http-side")), token_(smsgw::random_hex(24)), port_(t::free_loopback_port()) {
+  // `per_request` numbers in each request (one text to all); the carrier takes `rate` msg/s.
+  SmsgwRun(const Options& o, const std::string& nginx, int per_request = 1, int rate = 1'000'000)
+      : dir_(t::make_temp_dir("smsgw-http-side")), token_(smsgw::random_hex(24)), port_(t::free_loopback_port()),
+        per_request_(per_request) {
     std::filesystem::create_directories(dir_ + "/data");
     std::filesystem::create_directories(dir_ + "/nginx");
     sink_ = std::make_unique<Nginx>(nginx, dir_ + "/nginx");
@@ -317,7 +328,7 @@ class SmsgwRun {
       << "[[api.tokens]]\nname = \"bench\"\nsha256 = \"" << smsgw::sha256_hex(token_) << "\"\n"
       << "scopes = [\"send\", \"read\", \"admin\"]\n\n"
       << "[[carriers]]\nname = \"nginx\"\ntype = \"http\"\nurl = \"" << sink_->url("/send")
-      << "\"\nrate = 1000000\nburst = 1000000\ntimeout = \"10s\"\n"
+      << "\"\nrate = " << rate << "\nburst = " << rate << "\ntimeout = \"10s\"\n"
       << "\n[sms]\nquiet_hours = \"off\"\nsignature = \"【区纪委】\"\n";
     daemon_ = std::make_unique<t::DaemonProcess>(o.smsgwd, dir_, c.str());
     if (!daemon_->start(base())) throw std::runtime_error("smsgwd did not start:\n" + daemon_->log());
@@ -332,16 +343,57 @@ class SmsgwRun {
   const std::string& dir() const { return dir_; }
   std::size_t arrived() { return sink_->arrived(); }
   double rss_mib() const { return static_cast<double>(smsgw::bench::peak_rss_kib(daemon_->pid())) / 1024.0; }
+  double rss_now_mib() const {
+    std::ifstream in("/proc/" + std::to_string(daemon_->pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+    return 0;
+  }
+  // kill -9, start again on the same data dir; seconds from the start to /healthz 200.
+  double kill9_and_restart() {
+    daemon_->kill9();
+    const auto start = Clock::now();
+    daemon_->spawn();
+    const auto deadline = start + std::chrono::seconds(60);
+    while (t::http_request("GET", base() + "/healthz", "", "", {}, 1000).status != 200) {
+      if (Clock::now() > deadline) throw std::runtime_error("smsgwd not ready 60 s after kill -9:\n" + daemon_->log());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  // The newest message's id: on a fresh data dir, how many messages were accepted (ids are
+  // allocated in order). One indexed row, cheap enough to poll under load (unlike /metrics,
+  // whose counts by status scan the queue).
+  std::size_t newest_id() {
+    const auto r = t::http_request("GET", base() + "/v1/messages?limit=1", token_, "", {}, 5000);
+    const std::string key = "\"id\":\"";
+    const auto at = r.body.find(key);
+    return at == std::string::npos ? 0 : static_cast<std::size_t>(std::atoll(r.body.c_str() + at + key.size()));
+  }
+  std::size_t queued() {
+    const auto r = t::http_request("GET", base() + "/metrics", token_, "", {}, 5000);
+    const std::string key = "smsgw_messages{status=\"queued\"} ";
+    const auto at = r.body.find(key);
+    return at == std::string::npos ? 0 : static_cast<std::size_t>(std::atof(r.body.c_str() + at + key.size()));
+  }
   std::string request_lua() const {
     // The text starts with the [sms] signature, so both send the same 27 characters.
-    return "  return wrk.format('POST', '/v1/messages', {['Authorization'] = 'Bearer " + token_ +
-           "', ['Content-Type'] = 'application/json'}, '{\"to\":[\"+86' .. number .. '\"],\"text\":\"" +
-           std::string(kText) + "\"}')\n";
+    const std::string head = "  return wrk.format('POST', '/v1/messages', {['Authorization'] = 'Bearer " + token_ +
+                             "', ['Content-Type'] = 'application/json'}, '{\"to\":[";
+    const std::string tail = "],\"text\":\"" + std::string(kText) + "\"}')\n";
+    if (per_request_ <= 1) return head + "\"+86' .. number .. '\"" + tail;
+    // Numbers first + sent * N .. + N - 1: still unique per thread and request.
+    return "  local to = {}\n  for j = 0, " + std::to_string(per_request_ - 1) +
+           " do to[#to + 1] = '\"+86' .. string.format('%.0f', first + sent * " + std::to_string(per_request_) +
+           " + j) .. '\"' end\n" + head + "' .. table.concat(to, ',') .. '" + tail;
   }
+  int per_request() const { return per_request_; }
 
  private:
   std::string dir_, token_;
   unsigned short port_;
+  int per_request_ = 1;
   std::unique_ptr<Nginx> sink_;
   std::unique_ptr<t::DaemonProcess> daemon_;
 };
@@ -388,6 +440,44 @@ Figures e2e_phase(const Options& o, Wrk& wrk, Run& run, const std::string& url, 
   f.rss_mib = std::max(rss, run.rss_mib());
   f.non_2xx = w.non_2xx;
   f.note = std::to_string(got) + "/" + std::to_string(n) + " arrived in " + fixed(seconds, 2) + " s";
+  return f;
+}
+
+// Requests of 100 while delivering: messages/s accepted.
+Figures batch_phase(const Options& o, Wrk& wrk, SmsgwRun& run, std::uint64_t first) {
+  Figures f = accept_phase(o, wrk, run, run.base() + "/", "/healthz", first);
+  f.rate *= run.per_request();
+  return f;
+}
+
+// Requests of 100 until o.queue messages are queued, the carrier slow (the queue grows): peak
+// RSS; then kill -9, restart on the same data dir, time to /healthz 200 and RSS 5 s later.
+Figures queue_phase(const Options& o, Wrk& wrk, SmsgwRun& run, std::uint64_t first) {
+  Figures f;
+  const std::size_t requests = (o.queue + run.per_request() - 1) / run.per_request();
+  double rss = 0;
+  const auto start = Clock::now();
+  const std::size_t total = (requests + 1) / 2 * 2 * static_cast<std::size_t>(run.per_request());
+  auto next_poll = Clock::now();
+  // wrk runs out its -d after its threads stop: end it when the last batch is committed.
+  const std::string out = wrk.run(run.dir(), run.base() + "/", wrk_script(run.request_lua(), "/healthz", first), 300,
+                                  o.connections, (requests + 1) / 2, [&] {
+                                    rss = std::max(rss, run.rss_mib());
+                                    if (Clock::now() < next_poll) return true;
+                                    next_poll = Clock::now() + std::chrono::milliseconds(100);
+                                    return run.newest_id() < total;
+                                  });
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  parse_wrk(out, f);
+  f.rss_mib = std::max(rss, run.rss_mib());
+  const std::size_t queued = run.queued();
+  f.rate = static_cast<double>(total) / seconds;
+  f.ready_s = run.kill9_and_restart();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  f.rss_restarted_mib = run.rss_now_mib();
+  f.note = std::to_string(queued) + " queued; ready " + fixed(f.ready_s * 1000, 0) + " ms after kill -9; RSS " +
+           fixed(f.rss_restarted_mib, 1) + " MiB 5 s later";
+  if (f.non_2xx > 0) f.note += "; " + std::to_string(f.non_2xx) + " answers not 2xx";
   return f;
 }
 
@@ -448,6 +538,18 @@ int run(const Options& o) {
                                                          : e2e_phase(o, wrk, s, url, "/healthz", first));
         first += 20'000'000ULL;
       }
+      if (o.batch) {
+        std::cerr << "round " << round + 1 << ": smsgw batch...\n";
+        SmsgwRun s(o, *nginx, 100);
+        got["smsgw batch"].push_back(batch_phase(o, wrk, s, first));
+        first += 20'000'000ULL;
+      }
+      if (o.queue > 0) {
+        std::cerr << "round " << round + 1 << ": smsgw queue of " << o.queue << "...\n";
+        SmsgwRun s(o, *nginx, 100, 2000);
+        got["smsgw queue"].push_back(queue_phase(o, wrk, s, first));
+        first += 20'000'000ULL;
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "kannel_http_bench: " << e.what() << '\n';
@@ -463,7 +565,7 @@ int run(const Options& o) {
     const std::string side = key.substr(0, key.find(' ')), phase = key.substr(key.find(' ') + 1);
     for (std::size_t i = 0; i < list.size(); ++i) {
       const Figures& f = list[i];
-      const bool accept = phase == "accept";
+      const bool accept = phase == "accept" || phase == "batch";
       std::printf("%-8s %-7s %5zu %12s %9s %9s %9s %9s  %s\n", side.c_str(), phase.c_str(), i + 1,
                   fixed(f.rate).c_str(), accept ? fixed(f.p50_ms, 1).c_str() : "-",
                   accept ? fixed(f.p99_ms, 1).c_str() : "-", accept ? fixed(f.max_ms, 1).c_str() : "-",
@@ -488,11 +590,17 @@ int run(const Options& o) {
                         Line{"acceptance max ms", "accept", &Figures::max_ms, ""},
                         Line{"end to end msg/s", "e2e", &Figures::rate, ">= 1.5"},
                         Line{"peak RSS MiB, acceptance", "accept", &Figures::rss_mib, "smsgw < 40"},
-                        Line{"peak RSS MiB, end to end", "e2e", &Figures::rss_mib, "smsgw < 40"}}) {
+                        Line{"peak RSS MiB, end to end", "e2e", &Figures::rss_mib, "smsgw < 40"},
+                        Line{"100 per request while delivering, msg/s", "batch", &Figures::rate, "smsgw >= 150000"},
+                        Line{"peak RSS MiB, 100 per request", "batch", &Figures::rss_mib, "smsgw < 40"},
+                        Line{"peak RSS MiB, queue growing to --queue", "queue", &Figures::rss_mib, "smsgw < 40"},
+                        Line{"ready s after kill -9 with --queue queued", "queue", &Figures::ready_s, "smsgw < 1"},
+                        Line{"RSS MiB 5 s after that restart", "queue", &Figures::rss_restarted_mib, "smsgw < 40"}}) {
     const auto k = pick(std::string("kannel ") + l.phase, l.field), s = pick(std::string("smsgw ") + l.phase, l.field);
     const std::string ratio = !k.empty() && median(k) > 0 ? fixed(median(s) / median(k), 2) : "-";
-    std::printf("%-46s %-18s %-18s %s  (target %s)\n", l.label, range(k, l.field == &Figures::rate ? 0 : 1).c_str(),
-                range(s, l.field == &Figures::rate ? 0 : 1).c_str(), ratio.c_str(), l.target);
+    const int decimals = l.field == &Figures::rate ? 0 : l.field == &Figures::ready_s ? 2 : 1;
+    std::printf("%-46s %-18s %-18s %s  (target %s)\n", l.label, range(k, decimals).c_str(),
+                range(s, decimals).c_str(), ratio.c_str(), l.target);
   }
   for (const auto& n : notes) std::cout << "note: " << n << '\n';
   return 0;
@@ -521,13 +629,18 @@ int main(int argc, char** argv) {
       o.rounds = std::clamp(std::stoi(value()), 1, 12);
     } else if (a == "--connections") {
       o.connections = std::clamp(std::stoi(value()), 2, 1000);
+    } else if (a == "--queue") {
+      o.queue = std::min<std::size_t>(std::stoul(value()), 9'000'000);
+    } else if (a == "--no-batch") {
+      o.batch = false;
     } else if (a == "--no-kannel") {
       o.kannel = false;
     } else if (a == "--keep-dirs") {
       g_keep_dirs = true;
     } else {
       std::cerr << "usage: kannel_http_bench [--seconds S (10)] [--messages N (20000)] [--rounds R (1)]\n"
-                   "                         [--connections C (64)] [--no-kannel] [--keep-dirs] [--smsgwd PATH]\n";
+                   "                         [--connections C (64)] [--queue N (1000000; 0: no queue phase)]\n"
+                   "                         [--no-batch] [--no-kannel] [--keep-dirs] [--smsgwd PATH]\n";
       return a == "--help" ? 0 : 2;
     }
   }
