@@ -5,7 +5,12 @@
 
 #include <cstdio>
 #include <limits>
+#include <map>
 
+#include <nlohmann/json.hpp>
+
+#include "common/time.hpp"
+#include "sending/plan.hpp"
 #include "templates/template.hpp"
 
 namespace smsgw::sending {
@@ -127,6 +132,58 @@ TEST(Fanout, AStreamOfOneSharedTextHoldsItOnce) {
   fan.stream->get(fan.count - 1, m);
   EXPECT_EQ(m.text, "明日上午九时召开全体会议，请准时参加。");
   EXPECT_EQ(m.to, phone(2998));  // 2999 is inactive
+}
+
+}  // namespace
+}  // namespace smsgw::sending
+
+namespace smsgw::sending {
+namespace {
+
+// The 202 body as the DOM used to write it (keys sorted): the direct writer must give the same.
+std::string dom_response(const store::NewBatch& b, std::optional<UnixMs> moved) {
+  std::map<std::string, std::int64_t> by_reason;
+  for (const auto& skip : b.skips) ++by_reason[skip.reason];
+  nlohmann::json body = {{"batch_id", std::to_string(b.id)},
+                         {"count", static_cast<std::int64_t>(b.message_count())},
+                         {"skipped", static_cast<std::int64_t>(b.skips.size())},
+                         {"skipped_by_reason", by_reason}};
+  if (moved) body["send_at"] = format_rfc3339(*moved);
+  if (!b.stream) {
+    nlohmann::json listed = nlohmann::json::array();
+    for (const auto& m : b.messages) listed.push_back({{"id", std::to_string(m.id)}, {"to", m.to}, {"status", "queued"}});
+    body["messages"] = std::move(listed);
+  }
+  return body.dump();
+}
+
+TEST(SendResponse, IsTheJsonTheDomWroteByteForByte) {
+  store::NewBatch b;
+  b.id = 77;
+  for (int i = 0; i < 3; ++i) {
+    store::NewMessage m;
+    m.id = 9'000'000'000LL + i;
+    m.to = phone(i);
+    b.messages.push_back(m);
+  }
+  EXPECT_EQ(render_send_response(b, std::nullopt), dom_response(b, std::nullopt));
+  b.skips = {{phone(7), "inactive"}, {phone(8), "daily_cap"}, {phone(9), "inactive"}, {phone(10), "odd \"reason\"\n"}};
+  const UnixMs morning = 1'796'000'000'000;
+  EXPECT_EQ(render_send_response(b, morning), dom_response(b, morning));
+  const auto parsed = nlohmann::json::parse(render_send_response(b, morning));
+  EXPECT_EQ(parsed["skipped_by_reason"]["inactive"], 2);
+  EXPECT_EQ(parsed["messages"][2]["id"], "9000000002");
+  // No messages at all, and a streamed batch (no list, the streamed count).
+  b.messages.clear();
+  EXPECT_EQ(render_send_response(b, std::nullopt), dom_response(b, std::nullopt));
+  Fanout fan = build_fanout(office(1500), reminder());
+  ASSERT_TRUE(fan.stream);
+  store::NewBatch streamed;
+  streamed.id = 78;
+  streamed.stream = fan.stream;
+  streamed.streamed = fan.count;
+  EXPECT_EQ(render_send_response(streamed, std::nullopt), dom_response(streamed, std::nullopt));
+  EXPECT_EQ(nlohmann::json::parse(render_send_response(streamed, std::nullopt))["count"], 1350);
 }
 
 }  // namespace
