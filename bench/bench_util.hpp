@@ -44,13 +44,26 @@ inline std::string machine_line() {
   return out.str();
 }
 
-// Peak resident set (VmHWM) of a live process in KiB; 0 if it cannot be read.
-inline long peak_rss_kib(pid_t pid) {
+// A field of /proc/<pid>/status in KiB ("VmHWM:", "VmRSS:", "RssAnon:", "RssFile:"); 0 if it
+// cannot be read.
+inline long status_kib(pid_t pid, const std::string& field) {
   std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/status"));
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.rfind(field, 0) == 0) return std::strtol(line.c_str() + field.size(), nullptr, 10);
   return 0;
+}
+
+// Peak resident set (VmHWM) of a live process in KiB; 0 if it cannot be read.
+inline long peak_rss_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
+
+// Resets VmHWM to the current RSS (proc(5), clear_refs "5"), so the next peak_rss_kib is the
+// peak of what follows rather than of the process's whole life. False if not permitted.
+inline bool reset_peak_rss(pid_t pid) {
+  std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
 }
 
 inline std::string fixed(double v, int decimals = 0) {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bench_util.hpp"
 #include "common/crypto.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
@@ -28,33 +29,6 @@ namespace {
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-long vm_hwm_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  return -1;
-}
-
-// A field of /proc/<pid>/status in KiB ("VmRSS:", "RssAnon:", "RssFile:"), -1 if absent.
-long status_kib(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  const std::size_t n = std::strlen(field);
-  while (std::getline(in, line))
-    if (line.compare(0, n, field) == 0) return std::atol(line.c_str() + n);
-  return -1;
-}
-
-// Resets VmHWM to the current RSS (proc(5), clear_refs "5"), so the next reading is the peak of
-// the phase that follows rather than of the daemon's whole life.
-bool reset_peak(pid_t pid) {
-  std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
 }
 
 }  // namespace
@@ -128,10 +102,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const long import_peak_kib = vm_hwm_kib(daemon.pid());
-  const long before_fanout_kib = status_kib(daemon.pid(), "VmRSS:");
-  const long before_anon_kib = status_kib(daemon.pid(), "RssAnon:");
-  const bool peak_reset = reset_peak(daemon.pid());
+  const long import_peak_kib = smsgw::bench::peak_rss_kib(daemon.pid());
+  const long before_fanout_kib = smsgw::bench::status_kib(daemon.pid(), "VmRSS:");
+  const long before_anon_kib = smsgw::bench::status_kib(daemon.pid(), "RssAnon:");
+  const bool peak_reset = smsgw::bench::reset_peak_rss(daemon.pid());
   json send = {{"groups", {"all"}},
                {"template", "holiday-reminder-bench"},
                {"params", {{"holiday", "春节"}}}};
@@ -152,15 +126,15 @@ int main(int argc, char** argv) {
   std::printf("peak RSS of smsgwd, import      %.1f MiB\n", import_peak_kib / 1024.0);
   if (peak_reset) {
     std::printf("peak RSS of smsgwd, fan-out     %.1f MiB (%.1f MiB before it, of which %.1f MiB anonymous; target < 40 MiB)\n",
-                vm_hwm_kib(daemon.pid()) / 1024.0, before_fanout_kib / 1024.0, before_anon_kib / 1024.0);
+                smsgw::bench::peak_rss_kib(daemon.pid()) / 1024.0, before_fanout_kib / 1024.0, before_anon_kib / 1024.0);
   } else {
     std::printf("peak RSS of smsgwd, whole run   %.1f MiB (clear_refs not writable: no per-phase peak)\n",
-                vm_hwm_kib(daemon.pid()) / 1024.0);
+                smsgw::bench::peak_rss_kib(daemon.pid()) / 1024.0);
   }
 
   std::printf("RSS after the fan-out           %.1f MiB (anonymous %.1f MiB, files %.1f MiB: mostly shared libraries)\n",
-              status_kib(daemon.pid(), "VmRSS:") / 1024.0, status_kib(daemon.pid(), "RssAnon:") / 1024.0,
-              status_kib(daemon.pid(), "RssFile:") / 1024.0);
+              smsgw::bench::status_kib(daemon.pid(), "VmRSS:") / 1024.0, smsgw::bench::status_kib(daemon.pid(), "RssAnon:") / 1024.0,
+              smsgw::bench::status_kib(daemon.pid(), "RssFile:") / 1024.0);
 
   daemon.signal(SIGTERM);
   daemon.wait_exit(std::chrono::seconds(30));

@@ -343,13 +343,7 @@ class SmsgwRun {
   const std::string& dir() const { return dir_; }
   std::size_t arrived() { return sink_->arrived(); }
   double rss_mib() const { return static_cast<double>(smsgw::bench::peak_rss_kib(daemon_->pid())) / 1024.0; }
-  double rss_now_mib() const {
-    std::ifstream in("/proc/" + std::to_string(daemon_->pid()) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-    return 0;
-  }
+  double rss_now_mib() const { return static_cast<double>(smsgw::bench::status_kib(daemon_->pid(), "VmRSS:")) / 1024.0; }
   // kill -9, start again on the same data dir; seconds from the start to /healthz 200.
   double kill9_and_restart() {
     daemon_->kill9();

@@ -722,7 +722,7 @@ TargetList Store::resolve_targets(const std::vector<std::string>& groups,
   unknown_groups.clear();
   return impl_->read<TargetList>("resolve_targets", {}, [&] {
     TargetList targets;
-    std::unordered_set<std::string> seen;
+    std::unordered_set<std::string_view> seen;  // into `phones`
     // Explicit numbers, in the given order; the known ones carry their recipient's fields.
     if (!phones.empty()) {
       targets.reserve(phones.size());
@@ -801,7 +801,7 @@ TargetList Store::resolve_targets(const std::vector<std::string>& groups,
       if (id == last_id) continue;
       last_id = id;
       const std::string_view phone = view_of(s->getColumn(1));
-      if (!seen.empty() && seen.count(std::string(phone)) > 0) continue;
+      if (!seen.empty() && seen.count(phone) > 0) continue;
       targets.add(phone, id, view_of(s->getColumn(2)), view_of(s->getColumn(3)),
                   view_of(s->getColumn(4)), s->getColumn(5).getInt() != 0);
     }

@@ -92,7 +92,7 @@ struct TokenRow {
 };
 
 // One resolved fan-out target: a number from `to` (maybe a known recipient) or a group member.
-// A view into its TargetList: valid until the list is next added to or destroyed.
+// A view into its TargetList: valid while the list lives (its blocks never move).
 struct Target {
   std::string_view phone;  // E.164
   std::optional<std::int64_t> recipient_id;
@@ -110,7 +110,6 @@ class TargetList {
   void reserve(std::size_t targets) { at_.reserve(targets); }
   void add(std::string_view phone, std::optional<std::int64_t> recipient_id, std::string_view name,
            std::string_view unit, std::string_view title, bool active);
-  void add(const Target& t) { add(t.phone, t.recipient_id, t.name, t.unit, t.title, t.active); }
   std::size_t size() const noexcept { return at_.size(); }
   bool empty() const noexcept { return at_.empty(); }
   Target operator[](std::size_t i) const noexcept;
