@@ -3,6 +3,7 @@
 // daemon's peak RSS, number formatting, stopping the daemon.
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
@@ -52,6 +53,21 @@ inline long status_kib(pid_t pid, const std::string& field) {
   while (std::getline(in, line))
     if (line.rfind(field, 0) == 0) return std::strtol(line.c_str() + field.size(), nullptr, 10);
   return 0;
+}
+
+// CPU time (user + system, all threads) a live process has used, in seconds; 0 if it cannot
+// be read. /proc/<pid>/stat fields 14 and 15, after the command name in parentheses (which may
+// hold spaces).
+inline double cpu_seconds(pid_t pid) {
+  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i)
+    if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 // Peak resident set (VmHWM) of a live process in KiB; 0 if it cannot be read.

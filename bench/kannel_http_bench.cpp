@@ -15,15 +15,20 @@
 //   e2e     exactly --messages requests (wrk stops each thread after its share; requests past
 //           it go to a path that queues nothing): time from starting wrk to the last arrival.
 // Then smsgw alone (Kannel has no counterpart):
+//   idle    as accept with the carrier disabled: what acceptance alone reaches and costs;
 //   batch   as accept, 100 numbers per request: messages/s accepted while delivering;
 //   queue   requests of 100 until --queue messages are queued, the carrier held to 2,000/s:
 //           peak RSS while the queue grows; then kill -9 and a restart on the same data dir:
 //           time to /healthz 200, and RSS 5 s after it.
-// It prints every round, then the ranges and the ratio smsgw / Kannel of the medians.
+// It prints every round, then the ranges and the ratio smsgw / Kannel of the medians, and where
+// the two cores went: CPU time per message of the gateway, of its carrier sink and of wrk
+// (/proc/<pid>/stat and wrk's rusage over each phase), and the messages delivered meanwhile.
 //
 // A program, not a test: it prints figures and exits 0 whatever they are; it fails when the
 // set-up fails. Without kannel, kannel-extras or nginx-light it measures smsgw alone and says so;
 // without wrk it cannot run (apt-get install wrk).
+
+#include <sys/resource.h>
 
 #include <signal.h>
 
@@ -82,7 +87,44 @@ struct Figures {
   double rss_mib = 0;
   // queue phase: /healthz 200 after kill -9 and restart, and RSS 5 s after it
   double ready_s = 0, rss_restarted_mib = 0;
+  // CPU time per message (all cores, microseconds) over the phase: the gateway's processes,
+  // its carrier sink (nginx; Kannel's fakesmsc) and the load generator; and how many messages
+  // reached the sink per second meanwhile.
+  double cpu_gateway_us = 0, cpu_sink_us = 0, cpu_wrk_us = 0, cpu_total_us = 0, delivered_rate = 0;
   std::string note;
+};
+
+// CPU seconds used so far by a run's gateway and by its sink.
+struct CpuUse {
+  double gateway = 0, sink = 0;
+};
+
+// CPU seconds of the children reaped so far (wrk, once it has exited).
+double children_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_CHILDREN, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// Measures a phase's CPU: construct before wrk starts, finish() once it has been reaped.
+template <typename Run>
+class CpuMeter {
+ public:
+  explicit CpuMeter(Run& run) : run_(run), start_(run.cpu()), wrk_(children_cpu_seconds()) {}
+  void finish(double messages, Figures& f) {
+    if (messages <= 0) return;
+    const CpuUse end = run_.cpu();
+    f.cpu_gateway_us = (end.gateway - start_.gateway) * 1e6 / messages;
+    f.cpu_sink_us = (end.sink - start_.sink) * 1e6 / messages;
+    f.cpu_wrk_us = (children_cpu_seconds() - wrk_) * 1e6 / messages;
+    f.cpu_total_us = f.cpu_gateway_us + f.cpu_sink_us + f.cpu_wrk_us;
+  }
+
+ private:
+  Run& run_;
+  CpuUse start_;
+  double wrk_;
 };
 
 
@@ -250,6 +292,11 @@ class KannelRun {
     return static_cast<double>(smsgw::bench::peak_rss_kib(bearerbox_->pid()) + smsgw::bench::peak_rss_kib(smsbox_->pid())) /
            1024.0;
   }
+  CpuUse cpu() const {
+    return {smsgw::bench::cpu_seconds(bearerbox_->pid()) + smsgw::bench::cpu_seconds(smsbox_->pid()),
+            smsgw::bench::cpu_seconds(fakesmsc_->pid())};
+  }
+  int per_request() const { return 1; }
   std::string request_lua() const {
     return "  return wrk.format('GET', '/cgi-bin/sendsms?username=bench&password=bench&from=10690001"
            "&charset=UTF-8&coding=2&text=" +
@@ -293,6 +340,7 @@ class Nginx {
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   // Requests other than our own /status polls since start.
   std::size_t arrived() { return requests() - base_ - polls_; }
+  double cpu() const { return smsgw::bench::cpu_seconds(process_->pid()); }
 
  private:
   std::size_t requests() {
@@ -316,7 +364,7 @@ class Nginx {
 class SmsgwRun {
  public:
   // `per_request` numbers in each request (one text to all); the carrier takes `rate` msg/s.
-  SmsgwRun(const Options& o, const std::string& nginx, int per_request = 1, int rate = 1'000'000)
+  SmsgwRun(const Options& o, const std::string& nginx, int per_request = 1, int rate = 1'000'000, bool deliver = true)
       : dir_(t::make_temp_dir("smsgw-http-side")), token_(smsgw::random_hex(24)), port_(t::free_loopback_port()),
         per_request_(per_request) {
     std::filesystem::create_directories(dir_ + "/data");
@@ -329,6 +377,7 @@ class SmsgwRun {
       << "scopes = [\"send\", \"read\", \"admin\"]\n\n"
       << "[[carriers]]\nname = \"nginx\"\ntype = \"http\"\nurl = \"" << sink_->url("/send")
       << "\"\nrate = " << rate << "\nburst = " << rate << "\ntimeout = \"10s\"\n"
+      << "enabled = " << (deliver ? "true" : "false") << "\n"
       << "\n[sms]\nquiet_hours = \"off\"\nsignature = \"【区纪委】\"\n";
     daemon_ = std::make_unique<t::DaemonProcess>(o.smsgwd, dir_, c.str());
     if (!daemon_->start(base())) throw std::runtime_error("smsgwd did not start:\n" + daemon_->log());
@@ -344,6 +393,7 @@ class SmsgwRun {
   std::size_t arrived() { return sink_->arrived(); }
   double rss_mib() const { return static_cast<double>(smsgw::bench::peak_rss_kib(daemon_->pid())) / 1024.0; }
   double rss_now_mib() const { return static_cast<double>(smsgw::bench::status_kib(daemon_->pid(), "VmRSS:")) / 1024.0; }
+  CpuUse cpu() const { return {smsgw::bench::cpu_seconds(daemon_->pid()), sink_->cpu()}; }
   // kill -9, start again on the same data dir; seconds from the start to /healthz 200.
   double kill9_and_restart() {
     daemon_->kill9();
@@ -399,12 +449,16 @@ Figures accept_phase(const Options& o, Wrk& wrk, Run& run, const std::string& ur
                      std::uint64_t first) {
   Figures f;
   double rss = 0;
+  const std::size_t before = run.arrived();
+  CpuMeter cpu(run);
   const std::string out = wrk.run(run.dir(), url, wrk_script(run.request_lua(), idle, first), o.seconds,
                                   o.connections, 0, [&] {
                                     rss = std::max(rss, run.rss_mib());
                                     return true;
                                   });
   parse_wrk(out, f);
+  cpu.finish(f.rate * o.seconds * run.per_request(), f);
+  f.delivered_rate = static_cast<double>(run.arrived() - before) / o.seconds;
   f.rss_mib = std::max(rss, run.rss_mib());
   if (f.rate == 0) f.note = "wrk: " + out.substr(0, 300);
   if (f.non_2xx > 0) f.note = std::to_string(f.non_2xx) + " answers not 2xx";
@@ -421,6 +475,7 @@ Figures e2e_phase(const Options& o, Wrk& wrk, Run& run, const std::string& url, 
   std::size_t got = 0;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::seconds(120);
+  CpuMeter cpu(run);
   const std::string out = wrk.run(run.dir(), url, wrk_script(run.request_lua(), idle, first), 120, o.connections,
                                   n / 2, [&] {
                                     rss = std::max(rss, run.rss_mib());
@@ -431,6 +486,8 @@ Figures e2e_phase(const Options& o, Wrk& wrk, Run& run, const std::string& url, 
   Figures w;
   parse_wrk(out, w);
   f.rate = static_cast<double>(got) / seconds;
+  cpu.finish(static_cast<double>(got), f);
+  f.delivered_rate = f.rate;
   f.rss_mib = std::max(rss, run.rss_mib());
   f.non_2xx = w.non_2xx;
   f.note = std::to_string(got) + "/" + std::to_string(n) + " arrived in " + fixed(seconds, 2) + " s";
@@ -532,6 +589,13 @@ int run(const Options& o) {
                                                          : e2e_phase(o, wrk, s, url, "/healthz", first));
         first += 20'000'000ULL;
       }
+      {
+        // The same load with the carrier disabled: what acceptance alone costs and reaches.
+        std::cerr << "round " << round + 1 << ": smsgw idle...\n";
+        SmsgwRun s(o, *nginx, 1, 1'000'000, false);
+        got["smsgw idle"].push_back(accept_phase(o, wrk, s, s.base() + "/", "/healthz", first));
+        first += 20'000'000ULL;
+      }
       if (o.batch) {
         std::cerr << "round " << round + 1 << ": smsgw batch...\n";
         SmsgwRun s(o, *nginx, 100);
@@ -559,7 +623,7 @@ int run(const Options& o) {
     const std::string side = key.substr(0, key.find(' ')), phase = key.substr(key.find(' ') + 1);
     for (std::size_t i = 0; i < list.size(); ++i) {
       const Figures& f = list[i];
-      const bool accept = phase == "accept" || phase == "batch";
+      const bool accept = phase == "accept" || phase == "batch" || phase == "idle";
       std::printf("%-8s %-7s %5zu %12s %9s %9s %9s %9s  %s\n", side.c_str(), phase.c_str(), i + 1,
                   fixed(f.rate).c_str(), accept ? fixed(f.p50_ms, 1).c_str() : "-",
                   accept ? fixed(f.p99_ms, 1).c_str() : "-", accept ? fixed(f.max_ms, 1).c_str() : "-",
@@ -589,7 +653,21 @@ int run(const Options& o) {
                         Line{"peak RSS MiB, 100 per request", "batch", &Figures::rss_mib, "smsgw < 40"},
                         Line{"peak RSS MiB, queue growing to --queue", "queue", &Figures::rss_mib, "smsgw < 40"},
                         Line{"ready s after kill -9 with --queue queued", "queue", &Figures::ready_s, "smsgw < 1"},
-                        Line{"RSS MiB 5 s after that restart", "queue", &Figures::rss_restarted_mib, "smsgw < 40"}}) {
+                        Line{"RSS MiB 5 s after that restart", "queue", &Figures::rss_restarted_mib, "smsgw < 40"},
+                        // Where the two cores went: the ceiling a gateway can reach on them.
+                        Line{"delivered/s during acceptance", "accept", &Figures::delivered_rate, ""},
+                        Line{"acceptance, carrier disabled/s", "idle", &Figures::rate, ""},
+                        Line{"CPU us/msg, carrier disabled: gateway", "idle", &Figures::cpu_gateway_us, ""},
+                        Line{"CPU us/msg, carrier disabled: all three", "idle", &Figures::cpu_total_us, ""},
+                        Line{"CPU us/msg accept: gateway", "accept", &Figures::cpu_gateway_us, ""},
+                        Line{"CPU us/msg accept: carrier sink", "accept", &Figures::cpu_sink_us, ""},
+                        Line{"CPU us/msg accept: wrk", "accept", &Figures::cpu_wrk_us, ""},
+                        Line{"CPU us/msg accept: all three", "accept", &Figures::cpu_total_us, ""},
+                        Line{"CPU us/msg end to end: gateway", "e2e", &Figures::cpu_gateway_us, ""},
+                        Line{"CPU us/msg end to end: all three", "e2e", &Figures::cpu_total_us, ""},
+                        Line{"delivered/s during 100 per request", "batch", &Figures::delivered_rate, ""},
+                        Line{"CPU us/msg 100 per request: gateway", "batch", &Figures::cpu_gateway_us, ""},
+                        Line{"CPU us/msg 100 per request: all three", "batch", &Figures::cpu_total_us, ""}}) {
     const auto k = pick(std::string("kannel ") + l.phase, l.field), s = pick(std::string("smsgw ") + l.phase, l.field);
     const std::string ratio = !k.empty() && median(k) > 0 ? fixed(median(s) / median(k), 2) : "-";
     const int decimals = l.field == &Figures::rate ? 0 : l.field == &Figures::ready_s ? 2 : 1;
