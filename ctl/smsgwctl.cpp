@@ -99,6 +99,13 @@ Schedules (scope admin to change, read to look; ID|NAME = numeric id or name):
 Tokens (scope admin):
   tokens list | tokens create NAME --scope S [--scope S ...] | tokens revoke NAME
                        a created token is printed once (stdout; the rest goes to stderr)
+Users (scope admin): the people who log in to the console
+  users list
+  users add NAME --role admin|sender|viewer --password-file FILE
+                       FILE holds the password ("-" reads one line from stdin), at least 10
+                       characters; it is stored only as an Argon2id hash
+  users passwd NAME --password-file FILE | users role NAME admin|sender|viewer
+  users disable NAME | users enable NAME   (a disabled person cannot log in; kept for the audit)
 Other:
   health               liveness and readiness (GET /healthz and /readyz)
   backup PATH [--data-dir DIR | --db FILE] [--force]
@@ -138,6 +145,7 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "groups") return cmd_groups(client, rest);
   if (cmd == "templates") return cmd_templates(client, rest);
   if (cmd == "tokens") return cmd_tokens(client, rest);
+  if (cmd == "users") return cmd_users(client, rest);
   if (cmd == "calendar") return cmd_calendar(client, rest);
   if (cmd == "schedules") return cmd_schedules(client, rest);
   if (cmd == "backup") return cmd_backup(client, rest);

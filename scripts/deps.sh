@@ -9,7 +9,7 @@ packages=(
   libboost-dev libcurl4-openssl-dev libssl-dev
   libsqlite3-dev libsqlitecpp-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev
-  libphonenumber-dev libprotobuf-dev
+  libphonenumber-dev libprotobuf-dev libargon2-dev
   libsystemd-dev systemd
   curl sqlite3 tzdata
 )

@@ -180,6 +180,10 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list_tokens(Call& call);
   void create_token(Call& call, Request& req);
   void delete_token(Call& call, std::string_view param);
+  void list_users(Call& call);
+  void get_user(Call& call, std::string_view param);
+  void create_user(Call& call, Request& req);
+  void patch_user(Call& call, std::string_view param, Request& req);
 
   // routes_schedules.cpp
   void calendar_year(Call& call, std::string_view param);

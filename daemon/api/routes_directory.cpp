@@ -12,6 +12,7 @@
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
 #include "common/crypto.hpp"
+#include "common/password.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
 #include "common/time.hpp"
@@ -978,6 +979,129 @@ void Router::Impl::delete_token(Call& call, std::string_view param) {
           self->finish(call, Response{http::status::no_content, 11});
         });
       });
+}
+
+}  // namespace smsgw::api
+
+namespace smsgw::api {
+namespace {
+
+bool valid_role(std::string_view r) { return r == "admin" || r == "sender" || r == "viewer"; }
+
+// Never the hash: it would let a reader attack the password offline.
+json user_json(const store::UserRow& u) {
+  return {{"name", u.name},
+          {"role", u.role},
+          {"disabled", u.disabled_at.has_value()},
+          {"created_at", time_or_null(u.created_at)},
+          {"updated_at", time_or_null(u.updated_at)},
+          {"password_changed_at", time_or_null(u.password_changed_at)},
+          {"disabled_at", time_or_null(u.disabled_at)}};
+}
+
+// The password of a create or change: nullopt (with the field's error) unless acceptable.
+std::optional<std::string> password_field(const json& doc, bool required, std::vector<FieldError>& errors) {
+  auto password = string_field(doc, "password", errors);
+  if (!password) {
+    if (required && doc.find("password") == doc.end()) errors.push_back({"password", "is required"});
+    return std::nullopt;
+  }
+  if (auto why = password_problem(*password); !why.empty()) {
+    errors.push_back({"password", why});
+    return std::nullopt;
+  }
+  return password;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- users
+// The people who log in to the console (issue 13). Passwords are hashed with Argon2id on the
+// worker (tens of milliseconds each), never on the io thread, and never logged or answered.
+
+void Router::Impl::list_users(Call& call) {
+  json list = json::array();
+  for (const auto& u : deps.store.list_users()) list.push_back(user_json(u));
+  finish(call, json_response(200, dump(json{{"users", std::move(list)}})));
+}
+
+void Router::Impl::get_user(Call& call, std::string_view param) {
+  auto u = deps.store.get_user(std::string(param));
+  if (!u) return problem(call, ProblemKind::not_found, "no user with this name");
+  finish(call, json_response(200, dump(user_json(*u))));
+}
+
+void Router::Impl::create_user(Call& call, Request& req) {
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"name", "role", "password"}, errors);
+  auto name = string_field(*doc, "name", errors);
+  if (!name || !valid_name(*name)) {
+    errors.push_back({"name", "is required: letters, digits, '_', '-' and '.', at most 64"});
+  }
+  auto role = string_field(*doc, "role", errors);
+  if (!role || !valid_role(*role)) errors.push_back({"role", "is required: admin, sender or viewer"});
+  auto password = password_field(*doc, true, errors);
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  store::UserRow row;
+  row.name = *name;
+  row.role = *role;
+  offload([self = shared_from_this(), call, row = std::move(row), password = std::move(*password)]() mutable {
+    row.password_hash = hash_password(password);
+    const std::string name = row.name;
+    self->deps.store.async_create_user(std::move(row), [self, call, name](std::error_code ec,
+                                                                         store::WriteResult r) mutable {
+      self->on_io([self, call, ec, r, name]() mutable {
+        if (ec || r != store::WriteResult::ok) {
+          return self->write_failed(call, ec, r, "not found", "a user with this name exists");
+        }
+        spdlog::info("user {} created", name);
+        auto u = self->deps.store.get_user(name);
+        if (!u) return self->problem(call, ProblemKind::internal, "the user was stored but cannot be read back");
+        Response res = json_response(201, dump(user_json(*u)));
+        res.set(http::field::location, "/v1/users/" + name);
+        self->finish(call, std::move(res));
+      });
+    });
+  });
+}
+
+void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) {
+  auto doc = json_body(call, req);
+  if (!doc) return;
+  std::vector<FieldError> errors;
+  unknown_fields(*doc, {"role", "disabled", "password"}, errors);
+  store::UserUpdate update;
+  update.role = string_field(*doc, "role", errors);
+  if (update.role && !valid_role(*update.role)) errors.push_back({"role", "must be admin, sender or viewer"});
+  if (auto it = doc->find("disabled"); it != doc->end()) {
+    if (it->is_boolean()) update.disabled = it->get<bool>();
+    else errors.push_back({"disabled", "must be true or false"});
+  }
+  auto password = password_field(*doc, false, errors);
+  if (errors.empty() && !update.role && !update.disabled && !password) {
+    errors.push_back({"body", "nothing to change: give role, disabled or password"});
+  }
+  if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  offload([self = shared_from_this(), call, name = std::string(param), update = std::move(update),
+           password = std::move(password)]() mutable {
+    if (password) update.password_hash = hash_password(*password);
+    const bool changed_password = password.has_value();
+    self->deps.store.async_update_user(
+        name, std::move(update),
+        [self, call, name, changed_password](std::error_code ec, store::WriteResult r) mutable {
+          self->on_io([self, call, ec, r, name, changed_password]() mutable {
+            if (ec || r != store::WriteResult::ok) {
+              return self->write_failed(call, ec, r, "no user with this name", "conflict");
+            }
+            spdlog::info("user {} changed{}", name, changed_password ? " (new password)" : "");
+            auto u = self->deps.store.get_user(name);
+            if (!u) return self->problem(call, ProblemKind::not_found, "no user with this name");
+            self->finish(call, json_response(200, dump(user_json(*u))));
+          });
+        });
+  });
 }
 
 }  // namespace smsgw::api

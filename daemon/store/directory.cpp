@@ -352,6 +352,66 @@ std::error_code create_token(Writer& w, const TokenRow& row, WriteResult& result
   return {};
 }
 
+std::error_code create_user(Writer& w, const UserRow& row, WriteResult& result) {
+  const UnixMs now = row.created_at != 0 ? row.created_at : w.now();
+  Use ins(w.stmt(
+      "INSERT INTO users (name, role, password_hash, created_at, updated_at, password_changed_at, "
+      "disabled_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING"));
+  ins->bindNoCopy(1, row.name);
+  ins->bindNoCopy(2, row.role);
+  ins->bindNoCopy(3, row.password_hash);
+  ins->bind(4, now);
+  ins->bind(5, now);
+  ins->bind(6, now);
+  bind_optional(*ins, 7, row.disabled_at);
+  result = ins->exec() == 1 ? WriteResult::ok : WriteResult::conflict;
+  return {};
+}
+
+std::error_code update_user(Writer& w, const std::string& name, const UserUpdate& u, WriteResult& result) {
+  const UnixMs now = w.now();
+  // One statement: unset fields keep their value (a NULL parameter means "keep"), so the
+  // change is a single row write whatever it touches.
+  Use up(w.stmt(
+      "UPDATE users SET role = COALESCE(?1, role), password_hash = COALESCE(?2, password_hash), "
+      "password_changed_at = CASE WHEN ?2 IS NULL THEN password_changed_at ELSE ?4 END, "
+      "disabled_at = CASE ?3 WHEN 1 THEN COALESCE(disabled_at, ?4) WHEN 0 THEN NULL ELSE disabled_at END, "
+      "updated_at = ?4 WHERE name = ?5"));
+  if (u.role) {
+    up->bindNoCopy(1, *u.role);
+  } else {
+    up->bind(1);
+  }
+  if (u.password_hash) {
+    up->bindNoCopy(2, *u.password_hash);
+  } else {
+    up->bind(2);
+  }
+  if (u.disabled) {
+    up->bind(3, *u.disabled ? 1 : 0);
+  } else {
+    up->bind(3);
+  }
+  up->bind(4, now);
+  up->bindNoCopy(5, name);
+  return exec_changes(*up, WriteResult::not_found, result);
+}
+
+UserRow user_of(SQLite::Statement& s) {
+  UserRow u;
+  u.name = text_of(s.getColumn(0));
+  u.role = text_of(s.getColumn(1));
+  u.password_hash = text_of(s.getColumn(2));
+  u.created_at = s.getColumn(3).getInt64();
+  u.updated_at = s.getColumn(4).getInt64();
+  u.password_changed_at = s.getColumn(5).getInt64();
+  u.disabled_at = int64_of(s.getColumn(6));
+  return u;
+}
+
+constexpr const char* kUserColumns =
+    "SELECT name, role, password_hash, created_at, updated_at, password_changed_at, disabled_at FROM users ";
+
 }  // namespace
 
 // --- writes ---
@@ -450,6 +510,21 @@ void Store::async_revoke_token(std::string name, WriteDone done) {
         up->bind(1, w.now());
         up->bindNoCopy(2, name);
         return exec_changes(*up, WriteResult::not_found, r);
+      },
+      std::move(done));
+}
+
+void Store::async_create_user(UserRow row, WriteDone done) {
+  submit_write(
+      *impl_, [row = std::move(row)](Writer& w, WriteResult& r) { return create_user(w, row, r); },
+      std::move(done));
+}
+
+void Store::async_update_user(std::string name, UserUpdate update, WriteDone done) {
+  submit_write(
+      *impl_,
+      [name = std::move(name), update = std::move(update)](Writer& w, WriteResult& r) {
+        return update_user(w, name, update, r);
       },
       std::move(done));
 }
@@ -619,6 +694,24 @@ std::vector<TokenRow> Store::list_tokens() {
       rows.push_back(std::move(t));
     }
     return rows;
+  });
+}
+
+std::vector<UserRow> Store::list_users() {
+  return impl_->read<std::vector<UserRow>>("list_users", {}, [&] {
+    Use s(impl_->read_stmt(std::string(kUserColumns) + "ORDER BY name"));
+    std::vector<UserRow> rows;
+    while (s->executeStep()) rows.push_back(user_of(*s));
+    return rows;
+  });
+}
+
+std::optional<UserRow> Store::get_user(const std::string& name) {
+  return impl_->read<std::optional<UserRow>>("get_user", std::nullopt, [&]() -> std::optional<UserRow> {
+    Use s(impl_->read_stmt(std::string(kUserColumns) + "WHERE name = ?"));
+    s->bind(1, name);
+    if (!s->executeStep()) return std::nullopt;
+    return user_of(*s);
   });
 }
 

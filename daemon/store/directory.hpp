@@ -91,6 +91,25 @@ struct TokenRow {
   std::optional<UnixMs> revoked_at;
 };
 
+// A person who logs in to the console (issue 13). The role is one of "admin", "sender",
+// "viewer" (checked by the API, not here).
+struct UserRow {
+  std::string name;
+  std::string role;
+  std::string password_hash;  // Argon2id PHC string; the password itself is never stored
+  UnixMs created_at = 0;
+  UnixMs updated_at = 0;
+  UnixMs password_changed_at = 0;
+  std::optional<UnixMs> disabled_at;
+};
+
+// A change to a person: each field that is set is written.
+struct UserUpdate {
+  std::optional<std::string> role;
+  std::optional<bool> disabled;
+  std::optional<std::string> password_hash;
+};
+
 // One resolved fan-out target: a number from `to` (maybe a known recipient) or a group member.
 // A view into its TargetList: valid while the list lives (its blocks never move).
 struct Target {

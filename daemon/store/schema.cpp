@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 7> kMigrations{
+constexpr std::array<const char*, 8> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -216,6 +216,21 @@ CREATE INDEX messages_awaiting_report ON messages (carrier, updated_at) WHERE st
 ALTER TABLE carrier_refs ADD COLUMN part INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE carrier_refs ADD COLUMN state INTEGER NULL;
 ALTER TABLE pending_reports ADD COLUMN report_group INTEGER NULL;
+)sql",
+    // 8: the people who log in to the console (issue 13). password_hash: an Argon2id PHC
+    // string (common/password.hpp), never the password; role: admin, sender or viewer.
+    // disabled_at: a disabled person keeps their row (the audit log names them) but cannot log
+    // in. Few rows, read by name: no index beyond the key.
+    R"sql(
+CREATE TABLE users (
+  name                TEXT    PRIMARY KEY,
+  role                TEXT    NOT NULL,
+  password_hash       TEXT    NOT NULL,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL,
+  disabled_at         INTEGER NULL
+) WITHOUT ROWID;
 )sql",
 };
 

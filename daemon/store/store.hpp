@@ -383,6 +383,10 @@ class Store {
   void async_delete_template(std::string name, WriteDone done);
   void async_create_token(TokenRow row, WriteDone done);  // conflict: name or hash exists
   void async_revoke_token(std::string name, WriteDone done);  // not_found if unknown/revoked
+  void async_create_user(UserRow row, WriteDone done);  // conflict: the name exists
+  // not_found if there is no such person; updated_at always, password_changed_at with a hash,
+  // disabled_at set by `disabled = true` (kept if already set) and cleared by false.
+  void async_update_user(std::string name, UserUpdate update, WriteDone done);
 
   // --- directory reads (any thread) ---
   std::optional<Recipient> get_recipient(std::int64_t id);
@@ -399,6 +403,8 @@ class Store {
   std::optional<TemplateRow> get_template(const std::string& name);
   std::vector<TemplateRow> list_templates();
   std::vector<TokenRow> list_tokens();  // revoked ones included
+  std::vector<UserRow> list_users();    // disabled ones included, by name
+  std::optional<UserRow> get_user(const std::string& name);
   // Fan-out: members of `groups` (unknown group names are returned in `unknown_groups`) plus
   // `phones` (E.164), each phone once, in a stable order (explicit numbers first, then group
   // members by recipient id). Numbers that match a recipient carry its fields and active flag.

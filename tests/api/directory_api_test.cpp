@@ -18,6 +18,7 @@
 
 #include "api/server.hpp"
 #include "common/crypto.hpp"
+#include "common/password.hpp"
 #include "common/time.hpp"
 #include "support/api_client.hpp"
 #include "support/daemon_process.hpp"
@@ -523,6 +524,72 @@ TEST_F(DirectoryApiTest, TokensCreatedWorkAtOnceAndRevokedStop) {
   EXPECT_EQ(c.request("DELETE", "/v1/tokens/oa-new", "admin-secret").status, 204);
   EXPECT_EQ(c.request("GET", "/v1/messages", token).status, 401);
   EXPECT_EQ(c.request("DELETE", "/v1/tokens/oa-new", "admin-secret").status, 404);
+}
+
+TEST_F(DirectoryApiTest, UsersAreCreatedWithAnArgon2idHashChangedAndDisabled) {
+  Client c(port_);
+  const std::string password = "节前廉洁提醒2027春";
+  Reply created = c.request("POST", "/v1/users", "admin-secret",
+                            json{{"name", "wang.fang"}, {"role", "sender"}, {"password", password}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.doc()["name"], "wang.fang");
+  EXPECT_EQ(created.doc()["role"], "sender");
+  EXPECT_EQ(created.doc()["disabled"], false);
+  EXPECT_FALSE(created.doc().contains("password_hash"));
+  // Stored as Argon2id, never as given.
+  auto row = store_->get_user("wang.fang");
+  ASSERT_TRUE(row);
+  EXPECT_TRUE(row->password_hash.starts_with("$argon2id$")) << row->password_hash;
+  EXPECT_TRUE(verify_password(row->password_hash, password));
+  EXPECT_EQ(row->password_hash.find(password), std::string::npos);
+
+  EXPECT_EQ(c.request("POST", "/v1/users", "admin-secret",
+                      json{{"name", "wang.fang"}, {"role", "viewer"}, {"password", "another long one"}}.dump())
+                .status,
+            409);
+  Reply weak = c.request("POST", "/v1/users", "admin-secret",
+                         json{{"name", "li"}, {"role", "root"}, {"password", "123456"}}.dump());
+  EXPECT_EQ(weak.status, 422);
+  EXPECT_NE(weak.body.find("at least 10 characters"), std::string::npos) << weak.body;
+  EXPECT_NE(weak.body.find("admin, sender or viewer"), std::string::npos) << weak.body;
+  EXPECT_EQ(weak.body.find("123456"), std::string::npos);  // a refused password is not echoed
+  EXPECT_EQ(c.request("POST", "/v1/users", "admin-secret", json{{"name", "li"}, {"role", "viewer"}}.dump()).status,
+            422);
+  // People are an admin's business.
+  EXPECT_EQ(c.request("GET", "/v1/users", "read-secret").status, 403);
+  EXPECT_EQ(c.request("POST", "/v1/users", "send-secret",
+                      json{{"name", "x"}, {"role", "admin"}, {"password", "long enough pass"}}.dump())
+                .status,
+            403);
+
+  Reply list = c.request("GET", "/v1/users", "admin-secret");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.doc()["users"].size(), 1u);
+  EXPECT_EQ(list.body.find("argon2"), std::string::npos);
+
+  Reply role = c.request("PATCH", "/v1/users/wang.fang", "admin-secret", json{{"role", "viewer"}}.dump());
+  ASSERT_EQ(role.status, 200) << role.body;
+  EXPECT_EQ(role.doc()["role"], "viewer");
+  EXPECT_EQ(store_->get_user("wang.fang")->password_hash, row->password_hash);  // untouched
+
+  Reply changed = c.request("PATCH", "/v1/users/wang.fang", "admin-secret",
+                            json{{"password", "一个新的足够长的口令"}}.dump());
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  const auto after = store_->get_user("wang.fang");
+  EXPECT_TRUE(verify_password(after->password_hash, "一个新的足够长的口令"));
+  EXPECT_FALSE(verify_password(after->password_hash, password));
+
+  Reply disabled = c.request("PATCH", "/v1/users/wang.fang", "admin-secret", json{{"disabled", true}}.dump());
+  ASSERT_EQ(disabled.status, 200);
+  EXPECT_EQ(disabled.doc()["disabled"], true);
+  EXPECT_TRUE(disabled.doc()["disabled_at"].is_string());
+  EXPECT_EQ(c.request("GET", "/v1/users/wang.fang", "admin-secret").doc()["disabled"], true);
+
+  EXPECT_EQ(c.request("PATCH", "/v1/users/wang.fang", "admin-secret", json::object().dump()).status, 422);
+  EXPECT_EQ(c.request("PATCH", "/v1/users/wang.fang", "admin-secret", json{{"disabled", "yes"}}.dump()).status,
+            422);
+  EXPECT_EQ(c.request("PATCH", "/v1/users/nobody", "admin-secret", json{{"role", "admin"}}.dump()).status, 404);
+  EXPECT_EQ(c.request("GET", "/v1/users/nobody", "admin-secret").status, 404);
 }
 
 // --- worst cases at the 1 MiB body limit ---------------------------------------------------

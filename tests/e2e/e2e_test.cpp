@@ -658,6 +658,60 @@ TEST_F(E2E, AdministratorImportsPreviewsAndSendsToGroupsWithSmsgwctl) {
   EXPECT_EQ(run_command(as_reader + " messages list").status, 4);
 }
 
+// The people of the console, managed with the real smsgwctl against the real smsgwd: the
+// password only ever in a file or on stdin, never on the command line nor in an answer.
+TEST_F(E2E, AdministratorManagesConsoleUsersWithSmsgwctl) {
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  const std::string pw = dir_ + "/zhang.pw";
+  {
+    std::ofstream out(pw);
+    out << "节前廉洁提醒2027春\n";  // the newline an editor adds is not part of it
+  }
+  auto added = run_command(ctl + " users add zhang.wei --role admin --password-file " + pw);
+  ASSERT_EQ(added.status, 0) << added.output;
+  EXPECT_NE(added.output.find("created user zhang.wei (admin)"), std::string::npos) << added.output;
+  auto sender = run_command("printf '%s\\n' 'another long password' | " + ctl +
+                            " users add li.na --role sender --password-file -");
+  ASSERT_EQ(sender.status, 0) << sender.output;
+
+  auto table = run_command(ctl + " users list");
+  ASSERT_EQ(table.status, 0) << table.output;
+  EXPECT_NE(table.output.find("zhang.wei"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("sender"), std::string::npos) << table.output;
+  auto listed = run_command(ctl + " --json users list");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_EQ(json::parse(listed.output)["users"].size(), 2u) << listed.output;
+  EXPECT_EQ(listed.output.find("argon2"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("廉洁"), std::string::npos) << listed.output;
+
+  EXPECT_EQ(run_command(ctl + " users passwd li.na --password-file " + pw).status, 0);
+  auto role = run_command(ctl + " users role li.na viewer");
+  EXPECT_EQ(role.status, 0) << role.output;
+  EXPECT_NE(role.output.find("(viewer)"), std::string::npos) << role.output;
+  auto disabled = run_command(ctl + " users disable li.na");
+  EXPECT_EQ(disabled.status, 0) << disabled.output;
+  EXPECT_NE(disabled.output.find("disabled"), std::string::npos) << disabled.output;
+  EXPECT_NE(run_command(ctl + " users list").output.find("disabled"), std::string::npos);
+  EXPECT_EQ(run_command(ctl + " users enable li.na").status, 0);
+
+  // Refusals: a weak password (the API's reason, exit 1), no password file (usage, exit 2), a
+  // duplicate name, an unknown person, a token without admin (exit 4).
+  {
+    std::ofstream out(dir_ + "/weak.pw");
+    out << "123456\n";
+  }
+  auto weak = run_command(ctl + " users add wang --role viewer --password-file " + dir_ + "/weak.pw");
+  EXPECT_EQ(weak.status, 1) << weak.output;
+  EXPECT_NE(weak.output.find("at least 10 characters"), std::string::npos) << weak.output;
+  EXPECT_EQ(run_command(ctl + " users add wang --role viewer").status, 2);
+  EXPECT_EQ(run_command(ctl + " users add zhang.wei --role viewer --password-file " + pw).status, 1);
+  EXPECT_EQ(run_command(ctl + " users disable nobody").status, 1);
+  const std::string as_reader = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kReadToken;
+  EXPECT_EQ(run_command(as_reader + " users list").status, 4);
+}
+
 // smsgwctl calendar against the real daemon with the official years built into it (no
 // calendar folder next to its config): the month grid marks the Spring Festival break and its
 // make-up Saturday, and one day is explained.

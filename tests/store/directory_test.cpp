@@ -113,7 +113,7 @@ TEST_F(DirectoryTest, FreshStoreIsAtTheCurrentVersion) {
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), schema_version());
-  EXPECT_EQ(schema_version(), 7);
+  EXPECT_EQ(schema_version(), 8);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient_created'").getInt(),
             1);
 }
@@ -143,7 +143,7 @@ TEST_F(DirectoryTest, VersionOneDatabaseUpgradesKeepingItsMessages) {
   EXPECT_GT(id, 0);
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), schema_version());
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient'").getInt(), 0);
 }
 
@@ -389,6 +389,55 @@ TEST_F(DirectoryTest, TemplatesCreateOnlyConflictsAndReplaceKeepsCreatedAt) {
   EXPECT_EQ(wait_write([&](auto done) { store.async_delete_template("another", std::move(done)); }).result,
             WriteResult::not_found);
   EXPECT_EQ(store.list_templates().size(), 1u);
+}
+
+TEST_F(DirectoryTest, UsersCreateUpdateDisableList) {
+  Store& store = open();
+  auto create = [&](UserRow row) {
+    return wait_write([&](auto done) { store.async_create_user(row, std::move(done)); }).result;
+  };
+  auto update = [&](std::string name, UserUpdate u) {
+    return wait_write([&](auto done) { store.async_update_user(name, u, std::move(done)); }).result;
+  };
+  EXPECT_EQ(create(UserRow{"zhang.wei", "admin", "$argon2id$first", 0, 0, 0, {}}), WriteResult::ok);
+  EXPECT_EQ(create(UserRow{"zhang.wei", "viewer", "$argon2id$other", 0, 0, 0, {}}), WriteResult::conflict);
+  EXPECT_EQ(create(UserRow{"li.na", "sender", "$argon2id$li", 0, 0, 0, {}}), WriteResult::ok);
+  auto users = store.list_users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].name, "li.na");
+  const UserRow zhang = users[1];
+  EXPECT_EQ(zhang.role, "admin");
+  EXPECT_EQ(zhang.password_hash, "$argon2id$first");  // the conflicting create changed nothing
+  EXPECT_GT(zhang.created_at, 0);
+  EXPECT_EQ(zhang.password_changed_at, zhang.created_at);
+  EXPECT_FALSE(zhang.disabled_at);
+
+  // A role change leaves the password (and when it was set) alone.
+  EXPECT_EQ(update("zhang.wei", UserUpdate{"viewer", {}, {}}), WriteResult::ok);
+  auto got = store.get_user("zhang.wei");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->role, "viewer");
+  EXPECT_EQ(got->password_hash, "$argon2id$first");
+  EXPECT_EQ(got->password_changed_at, zhang.password_changed_at);
+
+  EXPECT_EQ(update("zhang.wei", UserUpdate{{}, {}, "$argon2id$second"}), WriteResult::ok);
+  got = store.get_user("zhang.wei");
+  EXPECT_EQ(got->password_hash, "$argon2id$second");
+  EXPECT_EQ(got->role, "viewer");
+  EXPECT_GE(got->password_changed_at, zhang.password_changed_at);
+
+  EXPECT_EQ(update("zhang.wei", UserUpdate{{}, true, {}}), WriteResult::ok);
+  got = store.get_user("zhang.wei");
+  ASSERT_TRUE(got->disabled_at);
+  const UnixMs disabled_at = *got->disabled_at;
+  EXPECT_EQ(update("zhang.wei", UserUpdate{{}, true, {}}), WriteResult::ok);  // kept, not moved
+  EXPECT_EQ(store.get_user("zhang.wei")->disabled_at, disabled_at);
+  EXPECT_EQ(store.get_user("li.na")->disabled_at, std::nullopt);  // only the named row
+  EXPECT_EQ(update("zhang.wei", UserUpdate{{}, false, {}}), WriteResult::ok);
+  EXPECT_FALSE(store.get_user("zhang.wei")->disabled_at);
+
+  EXPECT_EQ(update("nobody", UserUpdate{"admin", {}, {}}), WriteResult::not_found);
+  EXPECT_FALSE(store.get_user("nobody"));
 }
 
 TEST_F(DirectoryTest, TokensCreateRevokeList) {
