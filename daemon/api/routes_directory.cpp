@@ -1084,6 +1084,9 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
     errors.push_back({"body", "nothing to change: give role, disabled or password"});
   }
   if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  // Before the worker spends a hash on it (the write still answers 404 if the person goes
+  // meanwhile).
+  if (!deps.store.get_user(std::string(param))) return problem(call, ProblemKind::not_found, "no user with this name");
   offload([self = shared_from_this(), call, name = std::string(param), update = std::move(update),
            password = std::move(password)]() mutable {
     if (password) update.password_hash = hash_password(*password);

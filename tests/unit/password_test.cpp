@@ -27,9 +27,9 @@ TEST(Password, EverySaltIsNew) {
   EXPECT_TRUE(verify_password(b, "correct horse battery"));
 }
 
-TEST(Password, DefaultCostIsOwaspsFirstChoice) {
+TEST(Password, DefaultCostIsOwaspsLeastMemoryChoice) {
   const std::string h = hash_password("a long enough secret");
-  EXPECT_TRUE(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << h;
+  EXPECT_TRUE(h.starts_with("$argon2id$v=19$m=7168,t=5,p=1$")) << h;
   EXPECT_TRUE(verify_password(h, "a long enough secret"));
   EXPECT_FALSE(needs_rehash(h));
   EXPECT_TRUE(needs_rehash(hash_password("a long enough secret", kCheap)));
