@@ -981,9 +981,6 @@ void Router::Impl::delete_token(Call& call, std::string_view param) {
       });
 }
 
-}  // namespace smsgw::api
-
-namespace smsgw::api {
 namespace {
 
 bool valid_role(std::string_view r) { return r == "admin" || r == "sender" || r == "viewer"; }
@@ -1084,13 +1081,12 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
     errors.push_back({"body", "nothing to change: give role, disabled or password"});
   }
   if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  const std::string name(param);
   // Before the worker spends a hash on it (the write still answers 404 if the person goes
   // meanwhile).
-  if (!deps.store.get_user(std::string(param))) return problem(call, ProblemKind::not_found, "no user with this name");
-  offload([self = shared_from_this(), call, name = std::string(param), update = std::move(update),
-           password = std::move(password)]() mutable {
-    if (password) update.password_hash = hash_password(*password);
-    const bool changed_password = password.has_value();
+  if (!deps.store.get_user(name)) return problem(call, ProblemKind::not_found, "no user with this name");
+  const bool changed_password = password.has_value();
+  auto store_update = [self = shared_from_this(), call, name, changed_password](store::UserUpdate update) mutable {
     self->deps.store.async_update_user(
         name, std::move(update),
         [self, call, name, changed_password](std::error_code ec, store::WriteResult r) mutable {
@@ -1104,6 +1100,13 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
             self->finish(call, json_response(200, dump(user_json(*u))));
           });
         });
+  };
+  // Only a new password needs the worker; a role or a disable goes to the store at once.
+  if (!password) return store_update(std::move(update));
+  offload([store_update = std::move(store_update), update = std::move(update),
+           password = std::move(*password)]() mutable {
+    update.password_hash = hash_password(password);
+    store_update(std::move(update));
   });
 }
 
