@@ -97,6 +97,14 @@ int cmd_users(const Client& client, const std::vector<std::string>& args) {
     return users_change(client, a.positionals[0], json{{"disabled", sub == "disable"}},
                         sub == "disable" ? "disabled" : "enabled");
   }
+  if (sub == "logout") {
+    const auto a = parse_command_args(rest, {}, "users logout");
+    expect_positionals(a, 1, "users logout NAME");
+    const Response r = client.request("DELETE", "/v1/users/" + escape(a.positionals[0]) + "/sessions");
+    if (!ok(r)) return report_error(r, client.raw());
+    if (!client.raw()) std::cout << "signed out " << a.positionals[0] << " everywhere\n";
+    return kOk;
+  }
   throw UsageError("unknown subcommand 'users " + sub + "'");
 }
 

@@ -106,6 +106,8 @@ Users (scope admin): the people who log in to the console
                        characters; it is stored only as an Argon2id hash
   users passwd NAME --password-file FILE | users role NAME admin|sender|viewer
   users disable NAME | users enable NAME   (a disabled person cannot log in; kept for the audit)
+  users logout NAME    ends every console session of NAME (a new password or disable does too)
+                       and any lock from failed sign-ins
 Other:
   health               liveness and readiness (GET /healthz and /readyz)
   backup PATH [--data-dir DIR | --db FILE] [--force]

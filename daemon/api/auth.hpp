@@ -17,9 +17,14 @@
 namespace smsgw::api {
 
 struct Principal {
-  std::string name;  // the token's configured name, e.g. "oa-system"
+  std::string name;  // the token's configured name, e.g. "oa-system", or the person's name
   std::set<config::Scope> scopes;
   std::set<std::string> callback_carriers;  // from callback:<carrier> scopes
+  // A person signed in to the console (a session cookie), not a bearer token.
+  bool person = false;
+  std::string role = {};   // the person's role (admin, sender, viewer)
+  std::string session_id = {};  // SHA-256 of the session cookie (sign-out)
+  std::string csrf_token = {};
   bool allows(config::Scope required) const noexcept;  // admin allows everything
   // Reports and inbound messages of this carrier: callback:<carrier>, or admin.
   bool allows_callback(std::string_view carrier) const;

@@ -17,6 +17,7 @@ unsigned status_of(ProblemKind kind) noexcept {
     case ProblemKind::body_too_large: return 413;
     case ProblemKind::unsupported_media: return 415;
     case ProblemKind::validation: return 422;
+    case ProblemKind::too_many_requests: return 429;
     case ProblemKind::header_too_large: return 431;
     case ProblemKind::internal: return 500;
     case ProblemKind::unavailable: return 503;
@@ -35,6 +36,7 @@ std::string_view title_of(ProblemKind kind) noexcept {
     case ProblemKind::body_too_large: return "Content Too Large";
     case ProblemKind::unsupported_media: return "Unsupported Media Type";
     case ProblemKind::validation: return "Validation failed";
+    case ProblemKind::too_many_requests: return "Too Many Requests";
     case ProblemKind::header_too_large: return "Request Header Fields Too Large";
     case ProblemKind::internal: return "Internal Server Error";
     case ProblemKind::unavailable: return "Service Unavailable";
@@ -48,6 +50,7 @@ std::string_view type_of(ProblemKind kind) noexcept {
     case ProblemKind::conflict: return "urn:smsgw:problem:conflict";
     case ProblemKind::malformed_request: return "urn:smsgw:problem:malformed-request";
     case ProblemKind::unavailable: return "urn:smsgw:problem:unavailable";
+    case ProblemKind::too_many_requests: return "urn:smsgw:problem:locked-out";
     default: return "about:blank";
   }
 }

@@ -24,6 +24,7 @@ enum class ProblemKind {
   body_too_large,       // 413
   unsupported_media,    // 415
   validation,           // 422: per-field errors
+  too_many_requests,    // 429: sign-ins locked out for a while (the caller adds Retry-After)
   header_too_large,     // 431
   internal,             // 500
   unavailable,          // 503: storage unavailable, not ready, too many connections

@@ -131,6 +131,14 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.get_user(c, x.param(0)))},
     {{http::verb::patch, "/v1/users/{name}"}, Access::token, Scope::admin,
      SMSGW_ROUTE(r.patch_user(c, x.param(0), x.req))},
+    {{http::verb::delete_, "/v1/users/{name}/sessions"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.end_user_sessions(c, x.param(0)))},
+    {{http::verb::post, "/console/login"}, Access::open, Scope::read,
+     SMSGW_ROUTE(r.login(c, x.req, x.client))},
+    {{http::verb::post, "/console/logout"}, Access::session, Scope::read,
+     SMSGW_ROUTE(r.logout(c, *x.who, x.req))},
+    {{http::verb::get, "/console/session"}, Access::session, Scope::read,
+     SMSGW_ROUTE(r.session_info(c, *x.who))},
     {{http::verb::get, "/v1/calendar/day/{date}"}, Access::token, Scope::read,
      SMSGW_ROUTE(r.calendar_day(c, x.param(0)))},
     {{http::verb::get, "/v1/calendar/{year}"}, Access::token, Scope::read,
@@ -186,6 +194,10 @@ Response make_problem(ProblemKind kind, std::string_view detail,
 
 namespace {
 
+console::LockoutPolicy lockout_policy(const config::ConsoleConfig& c) {
+  return {c.lockout_after, c.lockout_for, c.address_lockout_after};
+}
+
 TimeZone load_zone(const std::string& name) {
   if (auto tz = TimeZone::load(name)) return *tz;
   spdlog::warn("timezone {} could not be loaded; template dates and the daily cap use UTC", name);
@@ -205,7 +217,9 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       carrier_names(names_of(config.carriers)),
       carrier_rules(rules_of(config.carriers)),
       callback_secrets(callback_secrets_of(config.carriers)),
-      tz(load_zone(config.daemon.timezone)) {
+      tz(load_zone(config.daemon.timezone)),
+      console(config.console),
+      login_guard(lockout_policy(config.console)) {
   load_store_tokens();
 }
 
@@ -311,8 +325,35 @@ Admission Router::Impl::admit(const Request& req) const {
       }
       return a;
     }
+    case Access::session: {
+      auto who = session_principal(req);
+      if (auto* res = std::get_if<Response>(&who)) {
+        a.reject = std::move(*res);
+      } else {
+        a.principal = std::move(std::get<Principal>(who));
+      }
+      return a;
+    }
     case Access::token:
     case Access::callback: break;
+  }
+  if (route.access == Access::token && req.find(http::field::authorization) == req.end() &&
+      console.enabled && req.find(http::field::cookie) != req.end()) {
+    // The console's pages call the API with their session cookie instead of a token.
+    auto who = session_principal(req);
+    if (auto* res = std::get_if<Response>(&who)) {
+      a.reject = std::move(*res);
+      return a;
+    }
+    Principal& p = std::get<Principal>(who);
+    if (!p.allows(route.scope)) {
+      a.reject = make_problem(ProblemKind::forbidden,
+                              "your role (" + p.role + ") may not do this; it needs the \"" +
+                                  std::string(config::to_string(route.scope)) + "\" scope");
+      return a;
+    }
+    a.principal = std::move(p);
+    return a;
   }
   AuthResult who = auth.authenticate(req[http::field::authorization]);
   if (who.status != AuthStatus::ok) {
@@ -340,8 +381,11 @@ void Router::Impl::dispatch(Request req, Admission admission, Respond respond) {
     return problem(call, ProblemKind::internal, "internal error");
   }
   const Route& route = route_table()[admission.route];
-  RouteContext ctx{req, admission.principal ? &*admission.principal : nullptr, admission.params};
-  if ((route.access == Access::token || route.access == Access::callback) && ctx.who == nullptr) {
+  RouteContext ctx{req, admission.principal ? &*admission.principal : nullptr, admission.params,
+                   admission.client};
+  if ((route.access == Access::token || route.access == Access::callback ||
+       route.access == Access::session) &&
+      ctx.who == nullptr) {
     // A forged Admission; only admit() makes them.
     return problem(call, ProblemKind::internal, "internal error");
   }
@@ -723,6 +767,8 @@ void Router::reconfigure(const config::Config& config) {
   impl_->mappings = sending::build_template_mappings(config.carriers);
   impl_->carrier_names = names_of(config.carriers);
   impl_->carrier_rules = rules_of(config.carriers);
+  impl_->console = config.console;
+  impl_->login_guard.reconfigure(lockout_policy(config.console));
 }
 
 Admission Router::admit(const Request& header) const { return impl_->admit(header); }

@@ -45,6 +45,7 @@ struct Admission {
   std::string_view label = "other";
   std::vector<std::string> params;
   std::optional<Principal> principal;
+  std::string client;  // the peer's address, set by the session after admit()
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

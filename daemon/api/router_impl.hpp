@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "reports/report_intake.hpp"
@@ -20,6 +21,7 @@
 #include "common/json_limits.hpp"
 #include "common/phone.hpp"
 #include "common/timezone.hpp"
+#include "console/login_guard.hpp"
 
 namespace smsgw::api {
 
@@ -53,6 +55,7 @@ struct RouteContext {
   Request& req;
   const Principal* who;  // null on open routes and callbacks authenticated by their secret
   const std::vector<std::string>& params;
+  std::string_view client;  // the peer's address ("" without a socket)
   // Percent-decoded; the table guarantees as many as the pattern has.
   std::string_view param(std::size_t i) const {
     return i < params.size() ? std::string_view(params[i]) : std::string_view();
@@ -61,7 +64,8 @@ struct RouteContext {
 
 enum class Access {
   open,             // no credentials (liveness only)
-  token,            // a bearer token with `scope`
+  token,            // a bearer token or a console session with `scope`
+  session,          // a console session only (sign-out, the session itself)
   callback,         // a bearer token with scope callback:{carrier} (or admin)
   callback_secret,  // the carrier's callback_secret as the last path segment
 };
@@ -94,6 +98,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   std::map<std::string, std::string> callback_secrets;    // carriers with a callback_secret
   TimeZone tz;
   reports::ReportIntake intake{deps.store, deps.metrics, deps.clock};
+  config::ConsoleConfig console;
+  console::LoginGuard login_guard;
+  std::size_t logins_in_flight = 0;  // password checks queued or running
 
   Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_);
 
@@ -113,6 +120,14 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void offload(Fn&& fn) {
     if (!deps.offload) return guarded("worker", fn);
     deps.offload([fn = std::forward<Fn>(fn)]() mutable { guarded("worker", fn); });
+  }
+
+  // The same on the password thread (deps.offload_password, else deps.offload): Argon2id takes
+  // tens of milliseconds and must not hold up fan-out planning.
+  template <class Fn>
+  void offload_password(Fn&& fn) {
+    if (!deps.offload_password) return offload(std::forward<Fn>(fn));
+    deps.offload_password([fn = std::forward<Fn>(fn)]() mutable { guarded("password", fn); });
   }
 
   template <class Fn>
@@ -136,6 +151,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
                const std::vector<FieldError>& errors = {});
   // Route, method and credentials from the header alone (router.hpp).
   Admission admit(const Request& header) const;
+  // A console session from the request's cookie: the principal, or the answer that refuses it
+  // (ended, unknown, or a state change without its CSRF token or from another origin).
+  std::variant<Principal, Response> session_principal(const Request& req) const;
   void dispatch(Request req, Admission admission, Respond respond);
   void handle(Request req, Respond respond);
 
@@ -184,6 +202,20 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void get_user(Call& call, std::string_view param);
   void create_user(Call& call, Request& req);
   void patch_user(Call& call, std::string_view param, Request& req);
+
+  // routes_console.cpp
+  struct LoginAttempt {
+    std::string name;
+    std::string client;
+    std::string user_agent;
+    bool form = false;  // a plain HTML form: answered with redirects, not JSON
+  };
+  void login(Call& call, Request& req, std::string_view client);
+  void login_checked(Call& call, LoginAttempt attempt, bool ok, std::optional<store::UserRow> user);
+  void locked_out(Call& call, const LoginAttempt& attempt, std::chrono::milliseconds wait);
+  void logout(Call& call, const Principal& who, Request& req);
+  void session_info(Call& call, const Principal& who);
+  void end_user_sessions(Call& call, std::string_view param);
 
   // routes_schedules.cpp
   void calendar_year(Call& call, std::string_view param);

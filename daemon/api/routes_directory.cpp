@@ -9,6 +9,7 @@
 
 #include "api/send.hpp"
 #include "sending/mappings.hpp"
+#include "api/console_auth.hpp"
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
 #include "common/crypto.hpp"
@@ -983,7 +984,6 @@ void Router::Impl::delete_token(Call& call, std::string_view param) {
 
 namespace {
 
-bool valid_role(std::string_view r) { return r == "admin" || r == "sender" || r == "viewer"; }
 
 // Never the hash: it would let a reader attack the password offline.
 json user_json(const store::UserRow& u) {
@@ -1044,7 +1044,7 @@ void Router::Impl::create_user(Call& call, Request& req) {
   store::UserRow row;
   row.name = *name;
   row.role = *role;
-  offload([self = shared_from_this(), call, row = std::move(row), password = std::move(*password)]() mutable {
+  offload_password([self = shared_from_this(), call, row = std::move(row), password = std::move(*password)]() mutable {
     row.password_hash = hash_password(password);
     const std::string name = row.name;
     self->deps.store.async_create_user(std::move(row), [self, call, name](std::error_code ec,
@@ -1086,6 +1086,8 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
   // meanwhile).
   if (!deps.store.get_user(name)) return problem(call, ProblemKind::not_found, "no user with this name");
   const bool changed_password = password.has_value();
+  // An administrator looked at this person: a lock from failed sign-ins ends now.
+  login_guard.clear(name);
   auto store_update = [self = shared_from_this(), call, name, changed_password](store::UserUpdate update) mutable {
     self->deps.store.async_update_user(
         name, std::move(update),
@@ -1103,8 +1105,8 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
   };
   // Only a new password needs the worker; a role or a disable goes to the store at once.
   if (!password) return store_update(std::move(update));
-  offload([store_update = std::move(store_update), update = std::move(update),
-           password = std::move(*password)]() mutable {
+  offload_password([store_update = std::move(store_update), update = std::move(update),
+                    password = std::move(*password)]() mutable {
     update.password_hash = hash_password(password);
     store_update(std::move(update));
   });

@@ -187,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // before one byte of its body is read (or asked for with 100 Continue).
     admission_ = server_->router.admit(parser_->get());
     admission_->started = started_;
+    if (client_) admission_->client = client_->to_string();
     if (admission_->reject) {
       Response res = std::move(*admission_->reject);
       const std::string_view label = admission_->label;

@@ -41,6 +41,9 @@ struct Dependencies {
   // Runs CPU-heavy request work (fan-out planning, large imports) on a worker thread; it must
   // run each function exactly once, on any thread. Empty = inline on the io thread (tests).
   std::function<void(std::function<void()>)> offload = nullptr;
+  // The same for password hashing and checks (Argon2id, tens of milliseconds each), so sign-ins
+  // do not wait behind a large send's planning or the other way round. Empty = `offload`.
+  std::function<void(std::function<void()>)> offload_password = nullptr;
 };
 
 class Server {

@@ -316,6 +316,17 @@ int run(config::Config cfg, RunOptions run_options) {
       if (std::chrono::steady_clock::now() - started >= kTrimAfter) return_free_memory();
     });
   };
+  // Password hashing and sign-in checks (Argon2id, ~7 MiB and tens of milliseconds each): a
+  // thread of their own, so sign-ins and large sends do not wait for each other. Its memory
+  // goes back to the system after each one.
+  asio::thread_pool password_worker{1};
+  auto offload_password = [&password_worker](std::function<void()> work) {
+    asio::post(password_worker, [work = std::move(work)]() mutable {
+      work();
+      work = nullptr;
+      return_free_memory();
+    });
+  };
   Metrics metrics;
   api::install_queue_collector(metrics, *store, clock);
   std::error_code abs_ec;
@@ -379,6 +390,7 @@ int run(config::Config cfg, RunOptions run_options) {
       .calendar = [&calendar] { return calendar; },
       .on_schedules_changed = [&scheduler] { scheduler.reload(); },
       .offload = offload,
+      .offload_password = offload_password,
   };
   api::Server server{io, cfg, deps};
   try {
@@ -500,6 +512,7 @@ int run(config::Config cfg, RunOptions run_options) {
 
   run_guarded(io);
   worker.join();  // planning still under way finishes (its answers go nowhere now)
+  password_worker.join();
   store->flush();
   spdlog::info("smsgwd stopped");
   return kExitOk;

@@ -243,6 +243,10 @@ Metrics::Metrics()
                     {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}),
       messages_accepted("smsgw_messages_accepted_total",
                         "Messages committed to the queue by the API.", {}),
+      console_sign_ins("smsgw_console_sign_ins_total",
+                       "Console sign-ins by result: ok, failed (wrong name or password), locked "
+                       "(refused while a name or an address is locked), disabled.",
+                       {"result"}),
       sends("smsgw_carrier_sends_total", "Carrier send attempts by outcome.",
             {"carrier", "outcome"}),
       send_duration("smsgw_carrier_send_duration_seconds",
@@ -294,6 +298,7 @@ std::string Metrics::render() {
   http_requests.render(out);
   http_duration.render(out);
   messages_accepted.render(out);
+  console_sign_ins.render(out);
   sends.render(out);
   send_duration.render(out);
   carrier_up.render(out);

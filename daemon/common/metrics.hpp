@@ -69,6 +69,7 @@ struct Metrics {
   CounterFamily http_requests;        // smsgw_http_requests_total{route,code}
   HistogramFamily http_duration;      // smsgw_http_request_duration_seconds{route}
   CounterFamily messages_accepted;    // smsgw_messages_accepted_total
+  CounterFamily console_sign_ins;     // smsgw_console_sign_ins_total{result} ok|failed|locked|disabled
   // Dispatch
   CounterFamily sends;                // smsgw_carrier_sends_total{carrier,outcome}
   HistogramFamily send_duration;      // smsgw_carrier_send_duration_seconds{carrier}

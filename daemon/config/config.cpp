@@ -181,7 +181,7 @@ class Loader {
     Config config;
     config.path = file_;
     check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "retention",
-                          "sms", "schedule", "schedules"});
+                          "sms", "schedule", "schedules", "console"});
     if (auto* t = section(root, "daemon")) load_daemon(*t, config.daemon);
     if (auto* t = section(root, "api")) load_api(*t, config.api);
     if (auto* t = section(root, "retry")) load_retry(*t, config.retry);
@@ -190,6 +190,7 @@ class Loader {
     if (auto* t = section(root, "retention")) load_retention(*t, config.retention);
     if (auto* t = section(root, "sms")) load_sms(*t, config.sms);
     if (auto* t = section(root, "schedule")) load_schedule(*t, config.schedule);
+    if (auto* t = section(root, "console")) load_console(*t, config.console);
     load_carriers(root, config.carriers);
     check_carrier_timeouts(config);
     check_retention_keeps_a_day(root, config);
@@ -916,6 +917,25 @@ class Loader {
     constexpr std::string_view p = "schedule";
     check_keys(t, p, {"catch_up"});
     read_duration(t, "catch_up", p, out.catch_up, true);
+  }
+
+  void load_console(const toml::table& t, ConsoleConfig& out) {
+    constexpr std::string_view p = "console";
+    check_keys(t, p, {"enabled", "session_idle", "session_lifetime", "secure_cookie",
+                      "lockout_after", "lockout_for", "address_lockout_after"});
+    read_bool(t, "enabled", p, out.enabled);
+    const auto* idle = read_duration(t, "session_idle", p, out.session_idle, false);
+    const auto* lifetime = read_duration(t, "session_lifetime", p, out.session_lifetime, false);
+    if (out.session_lifetime < out.session_idle) {
+      if (lifetime != nullptr)
+        report(lifetime, "console.session_lifetime", "must not be shorter than console.session_idle");
+      else
+        report(idle, "console.session_idle", "must not be longer than console.session_lifetime (12h)");
+    }
+    read_bool(t, "secure_cookie", p, out.secure_cookie);
+    read_int(t, "lockout_after", p, out.lockout_after, 1, 1000);
+    read_duration(t, "lockout_for", p, out.lockout_for, false);
+    read_int(t, "address_lockout_after", p, out.address_lockout_after, 1, 100'000);
   }
 
   // TOML values as the JSON the API takes, so a [[schedules]] entry is validated by the same

@@ -169,6 +169,23 @@ struct RetentionConfig {
   int batch = 1'000;                           // rows deleted per transaction
 };
 
+// The web console's sign-in (issue 13; docs/console.md). Sessions live in the store, so a
+// restart keeps people signed in; failed-login counts live in memory.
+struct ConsoleConfig {
+  bool enabled = true;  // false: /console/ answers 404 and no one can sign in
+  // A session ends after this long without a request, and in any case this long after sign-in.
+  std::chrono::milliseconds session_idle{30LL * 60'000};
+  std::chrono::milliseconds session_lifetime{12LL * 3600'000};
+  // Adds Secure to the session cookie: set it when a TLS proxy (nginx) is in front.
+  bool secure_cookie = false;
+  // Failed sign-ins in a row for one name before that name is locked for lockout_for.
+  int lockout_after = 5;
+  std::chrono::milliseconds lockout_for{15LL * 60'000};
+  // Failed sign-ins from one client address, whatever the names, before that address is
+  // refused for lockout_for: stops one machine guessing across many names.
+  int address_lockout_after = 20;
+};
+
 struct SmsConfig {
   // Carrier signature such as "【某某区纪委】", prepended to every text unless already there.
   std::string signature;
@@ -202,6 +219,7 @@ struct Config {
   RetentionConfig retention;
   SmsConfig sms;
   ScheduleConfig schedule;
+  ConsoleConfig console;
   std::vector<ScheduleSeed> schedules;
 };
 

@@ -394,7 +394,12 @@ std::error_code update_user(Writer& w, const std::string& name, const UserUpdate
   }
   up->bind(4, now);
   up->bindNoCopy(5, name);
-  return exec_changes(*up, WriteResult::not_found, result);
+  exec_changes(*up, WriteResult::not_found, result);
+  // Whoever knew the old password, or holds a session of a person now disabled, is out.
+  if (result == WriteResult::ok && (u.password_hash || u.disabled.value_or(false))) {
+    delete_user_sessions(w, name);
+  }
+  return {};
 }
 
 UserRow user_of(SQLite::Statement& s) {

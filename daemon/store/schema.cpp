@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 8> kMigrations{
+constexpr std::array<const char*, 9> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -231,6 +231,21 @@ CREATE TABLE users (
   password_changed_at INTEGER NOT NULL,
   disabled_at         INTEGER NULL
 ) WITHOUT ROWID;
+)sql",
+    // 9: console sessions (issue 13). id_sha256: the SHA-256 of the cookie's value (the value
+    // itself is never stored). Read by id on every console request; by user to sign a person
+    // out everywhere.
+    R"sql(
+CREATE TABLE console_sessions (
+  id_sha256    TEXT    PRIMARY KEY,
+  user         TEXT    NOT NULL REFERENCES users (name),
+  csrf_token   TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  address      TEXT    NOT NULL,
+  user_agent   TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX console_sessions_user ON console_sessions (user);
 )sql",
 };
 

@@ -30,6 +30,7 @@
 #include "common/types.hpp"
 #include "store/directory.hpp"
 #include "store/schedules.hpp"
+#include "store/sessions.hpp"
 
 namespace smsgw::store {
 
@@ -385,8 +386,20 @@ class Store {
   void async_revoke_token(std::string name, WriteDone done);  // not_found if unknown/revoked
   void async_create_user(UserRow row, WriteDone done);  // conflict: the name exists
   // not_found if there is no such person; updated_at always, password_changed_at with a hash,
-  // disabled_at set by `disabled = true` (kept if already set) and cleared by false.
+  // disabled_at set by `disabled = true` (kept if already set) and cleared by false. A new
+  // password or disabling ends every console session of the person, in the same transaction.
   void async_update_user(std::string name, UserUpdate update, WriteDone done);
+
+  // --- console sessions (sessions.cpp) ---
+  // Also deletes every session that has expired by row.created_at (idle or lifetime), so the
+  // table holds live sessions only.
+  void async_create_session(SessionRow row, UnixMs idle_ms, UnixMs lifetime_ms, WriteDone done);
+  void async_touch_session(std::string id_sha256, UnixMs at, WriteDone done);
+  void async_delete_session(std::string id_sha256, WriteDone done);  // not_found if none
+  // Every session of the person ("sign out everywhere"); ok even when there were none.
+  void async_delete_user_sessions(std::string user, WriteDone done);
+  std::optional<SessionLookup> get_session(const std::string& id_sha256);
+  std::int64_t count_user_sessions(const std::string& user);
 
   // --- directory reads (any thread) ---
   std::optional<Recipient> get_recipient(std::int64_t id);

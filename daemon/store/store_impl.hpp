@@ -132,6 +132,9 @@ struct Writer {
 // of messages without one. Throws SQLite::Exception (the cap's reads included: it fails closed).
 void insert_batch(Writer& w, NewBatch& batch, UnixMs now);
 
+// Ends every console session of the person (sessions.cpp); part of the caller's transaction.
+void delete_user_sessions(Writer& w, const std::string& user);
+
 struct Job {
   std::function<std::error_code(Writer&)> run;  // empty: a flush marker, no work
   std::function<void(std::error_code)> complete;

@@ -17,6 +17,7 @@
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "support/api_client.hpp"
+#include "support/api_server.hpp"
 #include "support/daemon_process.hpp"
 
 namespace smsgw::api {
@@ -47,35 +48,19 @@ class ApiTest : public ::testing::Test {
     adjust(config_);
     install_queue_collector(metrics_, *store_);
     Dependencies deps{*store_, metrics_, [this](UnixMs) { ++notified_; }, {}, {}};
-    server_ = std::make_unique<Server>(io_, config_, std::move(deps));
-    server_->start();
+    server_ = std::make_unique<testing::ApiServer>(config_, std::move(deps));
     port_ = server_->port();
     ASSERT_NE(port_, 0);
-    thread_ = std::thread([this] { io_.run(); });
   }
 
   void TearDown() override {
-    if (server_) stop_server();
-    guard_.reset();
-    if (thread_.joinable()) thread_.join();
     server_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
   // True if every session is gone within the deadline.
-  bool stop_server() {
-    auto done = std::make_shared<std::promise<void>>();
-    auto stopped = done->get_future();
-    server_->async_stop([done] { done->set_value(); });
-    const bool ok = stopped.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
-    if (ok) {
-      guard_.reset();
-      thread_.join();
-      server_.reset();
-    }
-    return ok;
-  }
+  bool stop_server() { return server_->stop(); }
 
   std::int64_t rows() {
     store_->flush();
@@ -84,24 +69,13 @@ class ApiTest : public ::testing::Test {
     return n;
   }
 
-  static std::set<std::string> fields(const Reply& r) {
-    std::set<std::string> out;
-    json doc = r.doc();
-    if (doc.is_object() && doc.contains("errors")) {
-      for (const auto& e : doc["errors"]) out.insert(e.value("field", ""));
-    }
-    return out;
-  }
+  static std::set<std::string> fields(const Reply& r) { return testing::error_fields(r); }
 
   std::string dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
-      boost::asio::make_work_guard(io_);
   config::Config config_;
   Metrics metrics_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<testing::ApiServer> server_;
   unsigned short port_ = 0;
   std::atomic<int> notified_{0};
 };

@@ -21,6 +21,7 @@
 #include "common/password.hpp"
 #include "common/time.hpp"
 #include "support/api_client.hpp"
+#include "support/api_server.hpp"
 #include "support/daemon_process.hpp"
 
 namespace smsgw::api {
@@ -54,19 +55,11 @@ class DirectoryApiTest : public ::testing::Test {
     config_.sms.signature = kSignature;
     adjust(config_);
     Dependencies deps{*store_, metrics_, {}, {}, {}, [] { return kNow; }};
-    server_ = std::make_unique<Server>(io_, config_, std::move(deps));
-    server_->start();
+    server_ = std::make_unique<testing::ApiServer>(config_, std::move(deps));
     port_ = server_->port();
-    thread_ = std::thread([this] { io_.run(); });
   }
 
   void TearDown() override {
-    auto done = std::make_shared<std::promise<void>>();
-    auto stopped = done->get_future();
-    server_->async_stop([done] { done->set_value(); });
-    stopped.wait_for(std::chrono::seconds(10));
-    guard_.reset();
-    if (thread_.joinable()) thread_.join();
     server_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -79,14 +72,7 @@ class DirectoryApiTest : public ::testing::Test {
     return n;
   }
 
-  static std::set<std::string> fields(const Reply& r) {
-    std::set<std::string> out;
-    json doc = r.doc();
-    if (doc.is_object() && doc.contains("errors")) {
-      for (const auto& e : doc["errors"]) out.insert(e.value("field", ""));
-    }
-    return out;
-  }
+  static std::set<std::string> fields(const Reply& r) { return testing::error_fields(r); }
 
   std::string add(Client& c, const json& r) {
     Reply rep = c.request("POST", "/v1/recipients", "admin-secret", r.dump());
@@ -95,14 +81,10 @@ class DirectoryApiTest : public ::testing::Test {
   }
 
   std::string dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
-      boost::asio::make_work_guard(io_);
   config::Config config_;
   Metrics metrics_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<testing::ApiServer> server_;
   unsigned short port_ = 0;
 };
 

@@ -20,6 +20,7 @@
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "support/api_client.hpp"
+#include "support/api_server.hpp"
 #include "support/daemon_process.hpp"
 
 namespace smsgw::api {
@@ -85,32 +86,17 @@ class SchedulesApiTest : public ::testing::Test {
       deps.calendar = [cal] { return cal; };
     }
     deps.on_schedules_changed = [this] { ++changed_; };
-    server_ = std::make_unique<Server>(io_, config_, std::move(deps));
-    server_->start();
+    server_ = std::make_unique<testing::ApiServer>(config_, std::move(deps));
     port_ = server_->port();
-    thread_ = std::thread([this] { io_.run(); });
   }
 
   void TearDown() override {
-    auto done = std::make_shared<std::promise<void>>();
-    auto stopped = done->get_future();
-    server_->async_stop([done] { done->set_value(); });
-    stopped.wait_for(std::chrono::seconds(10));
-    guard_.reset();
-    if (thread_.joinable()) thread_.join();
     server_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  static std::set<std::string> fields(const Reply& r) {
-    std::set<std::string> out;
-    json doc = r.doc();
-    if (doc.is_object() && doc.contains("errors")) {
-      for (const auto& e : doc["errors"]) out.insert(e.value("field", ""));
-    }
-    return out;
-  }
+  static std::set<std::string> fields(const Reply& r) { return testing::error_fields(r); }
 
   static std::string message_for(const Reply& r, const std::string& field) {
     json doc = r.doc();
@@ -144,14 +130,10 @@ class SchedulesApiTest : public ::testing::Test {
   }
 
   std::string dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
-      boost::asio::make_work_guard(io_);
   config::Config config_;
   Metrics metrics_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<testing::ApiServer> server_;
   unsigned short port_ = 0;
   std::atomic<int> changed_{0};
 };

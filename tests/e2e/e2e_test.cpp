@@ -17,6 +17,7 @@
 
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "support/api_client.hpp"
 #include "support/daemon_process.hpp"
 #include "support/fake_http_carrier.hpp"
 #include "support/http_client.hpp"
@@ -25,6 +26,7 @@ namespace smsgw::testing {
 namespace {
 
 using json = nlohmann::json;
+using ApiClient = smsgw::testing::ApiClient;
 using namespace std::chrono_literals;
 
 const std::string kAdminToken = "e2e-admin-token";
@@ -710,6 +712,40 @@ TEST_F(E2E, AdministratorManagesConsoleUsersWithSmsgwctl) {
   EXPECT_EQ(run_command(ctl + " users disable nobody").status, 1);
   const std::string as_reader = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kReadToken;
   EXPECT_EQ(run_command(as_reader + " users list").status, 4);
+}
+
+// A person signs in to the real daemon; the session outlives a restart (it is in the database)
+// and ends with smsgwctl users logout. Neither the password nor the cookie reaches the log.
+TEST_F(E2E, ConsoleSessionsOutliveARestartAndEndWithUsersLogout) {
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  const std::string password = "节前廉洁提醒2027春";
+  auto added = run_command("printf '%s\\n' '" + password + "' | " + ctl +
+                           " users add zhang.wei --role admin --password-file -");
+  ASSERT_EQ(added.status, 0) << added.output;
+  std::string cookie;
+  {
+    ApiClient c(settings_.api_port);
+    auto r = c.request("POST", "/console/login", "", json{{"username", "zhang.wei"}, {"password", password}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    cookie = r.header("set-cookie").substr(0, r.header("set-cookie").find(';'));
+    EXPECT_EQ(c.request("GET", "/v1/groups", "", "", {"Cookie: " + cookie}).status, 200);
+  }
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait_exit(std::chrono::seconds(10)), 0) << daemon_->log();
+  start_daemon();
+  ApiClient c(settings_.api_port);
+  EXPECT_EQ(c.request("GET", "/v1/groups", "", "", {"Cookie: " + cookie}).status, 200);
+  auto out = run_command(ctl + " users logout zhang.wei");
+  ASSERT_EQ(out.status, 0) << out.output;
+  EXPECT_NE(out.output.find("signed out zhang.wei everywhere"), std::string::npos) << out.output;
+  EXPECT_EQ(c.request("GET", "/v1/groups", "", "", {"Cookie: " + cookie}).status, 401);
+  EXPECT_EQ(run_command(ctl + " users logout nobody").status, 1);
+  const std::string log = daemon_->log();
+  EXPECT_NE(log.find("zhang.wei signed in"), std::string::npos) << log;
+  EXPECT_EQ(log.find(password), std::string::npos);
+  EXPECT_EQ(log.find(cookie.substr(14)), std::string::npos);
 }
 
 // smsgwctl calendar against the real daemon with the official years built into it (no

@@ -230,6 +230,18 @@ ROUTER = [
     request("POST", "/v1/messages", "send", "{not json"), request("POST", "/v1/messages", "send", "[1,2]"),
     request("POST", "/v1/messages", "send", SEND_BODIES[0], "text/plain"),
     request("GET", "/nope", "read"), request("BREW /v1/messages", "x"),
+    # The console: router_fixture.hpp prepares li.admin and a session with these values.
+    request("POST", "/console/login", None, {"username": "li.admin", "password": "fuzz-password-0123"}),
+    request("POST", "/console/login", None, "username=li.admin&password=wrong+one%21", "application/x-www-form-urlencoded"),
+    request("POST", "/console/login", None, {"username": "nobody", "password": "x"}, extra=["Origin: http://evil.example"]),
+    request("GET", "/console/session", None, extra=["Cookie: theme=dark; smsgw_session=fuzz-session-cookie"]),
+    request("POST", "/v1/groups", None, {"name": "by-cookie"},
+            extra=["Cookie: smsgw_session=fuzz-session-cookie", "X-CSRF-Token: fuzz-csrf-token", "Host: 127.0.0.1", "Origin: http://127.0.0.1"]),
+    request("POST", "/v1/groups", None, {"name": "no-csrf"}, extra=["Cookie: smsgw_session=fuzz-session-cookie"]),
+    request("POST", "/console/logout", None, {"everywhere": True},
+            extra=["Cookie: smsgw_session=fuzz-session-cookie", "X-CSRF-Token: fuzz-csrf-token"]),
+    request("GET", "/v1/users", None, extra=["Cookie: smsgw_session=\"unknown\"; smsgw_session=x"]),
+    request("DELETE", "/v1/users/li.admin/sessions", "admin"),
 ]
 
 

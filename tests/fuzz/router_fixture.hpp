@@ -128,13 +128,20 @@ inline std::vector<api::Request> parse_requests(std::string_view text, std::size
 // WWW-Authenticate on a 401.
 inline void check_response(const api::Request& req, const api::Response& res) {
   const unsigned status = res.result_int();
-  static constexpr unsigned kKnown[] = {200, 201, 202, 204, 400, 401, 403, 404,
-                                        405, 409, 413, 415, 422, 431, 503};
+  static constexpr unsigned kKnown[] = {200, 201, 202, 204, 303, 400, 401, 403, 404,
+                                        405, 409, 413, 415, 422, 429, 431, 503};
   bool known = false;
   for (unsigned s : kKnown) known = known || s == status;
   if (!known || status == 500) {
     FUZZ_FAIL("status " + std::to_string(status) + " for " + std::string(req.method_string()) +
               " " + std::string(req.target()) + ": " + res.body());
+  }
+  // The console's answers: a sign-in form is redirected back into the console only, and a
+  // session cookie is never set without HttpOnly and SameSite=Strict.
+  if (status == 303) FUZZ_CHECK(res[http::field::location].starts_with("/console/"));
+  if (const std::string_view cookie = res[http::field::set_cookie]; !cookie.empty()) {
+    FUZZ_CHECK(cookie.find("; HttpOnly") != std::string_view::npos);
+    FUZZ_CHECK(cookie.find("; SameSite=Strict") != std::string_view::npos);
   }
   const std::string_view ct = res[http::field::content_type];
   if (status >= 400) {
@@ -155,6 +162,7 @@ inline void check_response(const api::Request& req, const api::Response& res) {
     if (status == 422) FUZZ_CHECK(doc.contains("errors") && !doc["errors"].empty());
     if (status == 405) FUZZ_CHECK(!res[http::field::allow].empty());
     if (status == 401) FUZZ_CHECK(!res[http::field::www_authenticate].empty());
+    if (status == 429) FUZZ_CHECK(!res[http::field::retry_after].empty());
     return;
   }
   if (ct == "application/json") {
@@ -291,12 +299,25 @@ class RouterFixture {
         R"({"to":["13900139000"],"text":"会议通知"})"
         "\n%%\n"
         "POST /v1/tokens\nAuthorization: Bearer admin-secret\nContent-Type: application/json\n\n"
-        R"({"name":"reports","scopes":["read"]})";
+        R"({"name":"reports","scopes":["read"]})"
+        "\n%%\n"
+        "POST /v1/users\nAuthorization: Bearer admin-secret\nContent-Type: application/json\n\n"
+        R"({"name":"li.admin","role":"admin","password":"fuzz-password-0123"})";
     for (const api::Request& req : parse_requests(requests, 100)) {
       const api::Response res = call(req);
       if (res.result_int() >= 300)
         FUZZ_FAIL("preparing: " + std::string(req.target()) + " answered " + res.body());
     }
+    // A console session the seeds use ("Cookie: smsgw_session=fuzz-session-cookie").
+    store::SessionRow session{sha256_hex("fuzz-session-cookie"), "li.admin", "fuzz-csrf-token", now(), now(),
+                              "127.0.0.1", "fuzz"};
+    bool stored = false;
+    store_->async_create_session(session, 3'600'000, 3'600'000,
+                                 [&stored](std::error_code ec, store::WriteResult r) {
+                                   stored = !ec && r == store::WriteResult::ok;
+                                 });
+    store_->flush();
+    if (!stored) FUZZ_FAIL("preparing: the console session was not stored");
     close();
   }
 

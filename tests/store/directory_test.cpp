@@ -113,7 +113,7 @@ TEST_F(DirectoryTest, FreshStoreIsAtTheCurrentVersion) {
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), schema_version());
-  EXPECT_EQ(schema_version(), 8);
+  EXPECT_EQ(schema_version(), 9);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient_created'").getInt(),
             1);
 }
@@ -438,6 +438,72 @@ TEST_F(DirectoryTest, UsersCreateUpdateDisableList) {
 
   EXPECT_EQ(update("nobody", UserUpdate{"admin", {}, {}}), WriteResult::not_found);
   EXPECT_FALSE(store.get_user("nobody"));
+}
+
+TEST_F(DirectoryTest, ConsoleSessionsAreReadWithTheirPersonAndEndWithAPasswordOrADisable) {
+  Store& store = open();
+  auto write = [&](auto submit) { return wait_write(submit).result; };
+  ASSERT_EQ(write([&](auto done) { store.async_create_user(UserRow{"li.na", "sender", "$argon2id$a", 0, 0, 0, {}}, std::move(done)); }),
+            WriteResult::ok);
+  ASSERT_EQ(write([&](auto done) { store.async_create_user(UserRow{"wang", "viewer", "$argon2id$b", 0, 0, 0, {}}, std::move(done)); }),
+            WriteResult::ok);
+  const UnixMs t = 1'800'000'000'000;
+  constexpr UnixMs kIdle = 30 * 60'000, kLife = 12 * 3'600'000;
+  auto create = [&](std::string id, std::string user, UnixMs at) {
+    SessionRow row{id, user, "csrf-" + id, at, at, "127.0.0.1", "Firefox"};
+    return write([&](auto done) { store.async_create_session(row, kIdle, kLife, std::move(done)); });
+  };
+  EXPECT_EQ(create("s1", "li.na", t), WriteResult::ok);
+  EXPECT_EQ(create("s1", "li.na", t), WriteResult::conflict);
+  EXPECT_EQ(create("s2", "li.na", t), WriteResult::ok);
+  EXPECT_EQ(create("w1", "wang", t), WriteResult::ok);
+  auto s = store.get_session("s1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->session.user, "li.na");
+  EXPECT_EQ(s->session.csrf_token, "csrf-s1");
+  EXPECT_EQ(s->session.address, "127.0.0.1");
+  EXPECT_EQ(s->role, "sender");
+  EXPECT_FALSE(s->disabled);
+  EXPECT_EQ(store.count_user_sessions("li.na"), 2);
+  // A session of no person cannot exist (the users row is referenced).
+  EXPECT_NE(wait_write([&](auto done) {
+              store.async_create_session(SessionRow{"x", "nobody", "c", t, t, "", ""}, kIdle, kLife, std::move(done));
+            }).ec,
+            std::error_code());
+
+  // Touch moves last_seen forward only.
+  EXPECT_EQ(write([&](auto done) { store.async_touch_session("s1", t + 5 * 60'000, std::move(done)); }), WriteResult::ok);
+  EXPECT_EQ(write([&](auto done) { store.async_touch_session("s1", t + 60'000, std::move(done)); }), WriteResult::ok);
+  EXPECT_EQ(store.get_session("s1")->session.last_seen_at, t + 5 * 60'000);
+  EXPECT_EQ(write([&](auto done) { store.async_touch_session("none", t, std::move(done)); }), WriteResult::not_found);
+
+  // A role change keeps sessions (they read the new role); a new password ends them all.
+  EXPECT_EQ(write([&](auto done) { store.async_update_user("li.na", UserUpdate{"admin", {}, {}}, std::move(done)); }),
+            WriteResult::ok);
+  EXPECT_EQ(store.get_session("s2")->role, "admin");
+  EXPECT_EQ(write([&](auto done) { store.async_update_user("li.na", UserUpdate{{}, {}, "$argon2id$new"}, std::move(done)); }),
+            WriteResult::ok);
+  EXPECT_EQ(store.count_user_sessions("li.na"), 0);
+  EXPECT_TRUE(store.get_session("w1"));  // only hers
+  EXPECT_EQ(write([&](auto done) { store.async_update_user("wang", UserUpdate{{}, true, {}}, std::move(done)); }),
+            WriteResult::ok);
+  EXPECT_FALSE(store.get_session("w1"));
+
+  // Creating a session sweeps out the expired ones: idle ones and too old ones.
+  EXPECT_EQ(create("old", "li.na", t), WriteResult::ok);
+  EXPECT_EQ(write([&](auto done) { store.async_touch_session("old", t + 11 * 3'600'000, std::move(done)); }), WriteResult::ok);
+  EXPECT_EQ(create("idle", "li.na", t + 11 * 3'600'000), WriteResult::ok);
+  EXPECT_TRUE(store.get_session("old"));
+  EXPECT_EQ(write([&](auto done) { store.async_touch_session("old", t + 12 * 3'600'000, std::move(done)); }), WriteResult::ok);
+  EXPECT_EQ(create("new", "li.na", t + 12 * 3'600'000 + 60'000), WriteResult::ok);
+  EXPECT_FALSE(store.get_session("old"));   // past its lifetime, though active
+  EXPECT_FALSE(store.get_session("idle"));  // an hour without a request
+  EXPECT_TRUE(store.get_session("new"));
+  EXPECT_EQ(write([&](auto done) { store.async_delete_session("new", std::move(done)); }), WriteResult::ok);
+  EXPECT_EQ(write([&](auto done) { store.async_delete_session("new", std::move(done)); }), WriteResult::not_found);
+  EXPECT_EQ(create("a", "li.na", t + 13 * 3'600'000), WriteResult::ok);
+  EXPECT_EQ(write([&](auto done) { store.async_delete_user_sessions("li.na", std::move(done)); }), WriteResult::ok);
+  EXPECT_EQ(store.count_user_sessions("li.na"), 0);
 }
 
 TEST_F(DirectoryTest, TokensCreateRevokeList) {

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,16 @@ struct ApiReply {
     return it == headers.end() ? "" : it->second;
   }
 };
+
+// The `field` of every entry in a problem's `errors` (422 answers).
+inline std::set<std::string> error_fields(const ApiReply& r) {
+  std::set<std::string> out;
+  const nlohmann::json doc = r.doc();
+  if (doc.is_object() && doc.contains("errors")) {
+    for (const auto& e : doc["errors"]) out.insert(e.value("field", ""));
+  }
+  return out;
+}
 
 class ApiClient {
  public:

@@ -594,6 +594,45 @@ max_connections_per_client = 8
                                      "test.toml"));
 }
 
+TEST(Config, ConsoleSignInSettings) {
+  const Config defaults = load_config_string(kCarrier, "test.toml");
+  EXPECT_TRUE(defaults.console.enabled);
+  EXPECT_EQ(defaults.console.session_idle, milliseconds(30 * 60'000));
+  EXPECT_EQ(defaults.console.session_lifetime, milliseconds(12LL * 3'600'000));
+  EXPECT_FALSE(defaults.console.secure_cookie);
+  EXPECT_EQ(defaults.console.lockout_after, 5);
+  EXPECT_EQ(defaults.console.lockout_for, milliseconds(15 * 60'000));
+  EXPECT_EQ(defaults.console.address_lockout_after, 20);
+  const Config c = load_config_string(R"(
+[console]
+enabled = false
+session_idle = "10m"
+session_lifetime = "8h"
+secure_cookie = true
+lockout_after = 3
+lockout_for = "1h"
+address_lockout_after = 50
+)" + std::string(kCarrier),
+                                      "test.toml");
+  EXPECT_FALSE(c.console.enabled);
+  EXPECT_EQ(c.console.session_idle, milliseconds(10 * 60'000));
+  EXPECT_EQ(c.console.session_lifetime, milliseconds(8LL * 3'600'000));
+  EXPECT_TRUE(c.console.secure_cookie);
+  EXPECT_EQ(c.console.lockout_after, 3);
+  EXPECT_EQ(c.console.lockout_for, milliseconds(3'600'000));
+  EXPECT_EQ(c.console.address_lockout_after, 50);
+  EXPECT_THAT(only_problem("[console]\nsession_idle = \"2h\"\nsession_lifetime = \"1h\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:3: console.session_lifetime: must not be shorter than console.session_idle"));
+  EXPECT_THAT(only_problem("[console]\nsession_idle = \"13h\"\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: console.session_idle: must not be longer than console.session_lifetime"));
+  EXPECT_THAT(only_problem("[console]\nlockout_after = 0\n" + std::string(kCarrier)),
+              HasSubstr("test.toml:2: console.lockout_after: must be at least 1"));
+  EXPECT_THAT(only_problem("[console]\nsession_idle = \"0s\"\n" + std::string(kCarrier)),
+              HasSubstr("console.session_idle: must be longer than zero"));
+  EXPECT_THAT(only_problem("[console]\napproval = 1\n" + std::string(kCarrier)),
+              HasSubstr("console.approval: unknown key"));
+}
+
 TEST(Config, SmsTableAndTemplatesDir) {
   const Config defaults = load_config_string(kCarrier, "test.toml");
   EXPECT_EQ(defaults.sms.signature, "");

@@ -1,0 +1,336 @@
+// Console sign-in over real HTTP: a real Store on a temp file, a real Server on 127.0.0.1:0,
+// libcurl requests carrying the cookie as a browser would, and a manual clock for expiry.
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api/server.hpp"
+#include "common/crypto.hpp"
+#include "common/password.hpp"
+#include "support/api_client.hpp"
+#include "support/api_server.hpp"
+#include "support/daemon_process.hpp"
+#include "support/manual_clock.hpp"
+
+namespace smsgw::api {
+namespace {
+
+using json = nlohmann::json;
+using config::Scope;
+using Reply = testing::ApiReply;
+using Client = testing::ApiClient;
+using std::chrono::minutes;
+
+const std::string kPassword = "节前廉洁提醒2027春";
+
+struct Session {
+  std::string cookie;  // "smsgw_session=…", as the browser sends it
+  std::string csrf;
+  std::vector<std::string> headers(bool with_csrf = true) const {
+    std::vector<std::string> h{"Cookie: theme=dark; " + cookie};
+    if (with_csrf) h.push_back("X-CSRF-Token: " + csrf);
+    return h;
+  }
+};
+
+class ConsoleApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start_with([](config::Config&) {}); }
+
+  void start_with(const std::function<void(config::Config&)>& adjust) {
+    dir_ = testing::make_temp_dir("smsgw-console-api-test");
+    store_ = store::Store::open({dir_ + "/queue.db"});
+    config_.api.listen = "127.0.0.1:0";
+    config_.api.tokens = {{"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0}};
+    config_.console.lockout_after = 3;
+    config_.console.address_lockout_after = 6;
+    config_.sms.quiet_hours = {};
+    adjust(config_);
+    Dependencies deps{*store_, metrics_, {}, {}, {}, clock_.clock()};
+    server_ = std::make_unique<testing::ApiServer>(config_, std::move(deps));
+    port_ = server_->port();
+    for (const auto& [name, role] : {std::pair{"li.admin", "admin"}, std::pair{"wang.send", "sender"},
+                                     std::pair{"zhao.view", "viewer"}}) {
+      store::UserRow row{name, role, hash_password(kPassword), 0, 0, 0, std::nullopt};
+      std::promise<store::WriteResult> p;
+      store_->async_create_user(row, [&p](std::error_code, store::WriteResult r) { p.set_value(r); });
+      ASSERT_EQ(p.get_future().get(), store::WriteResult::ok);
+    }
+  }
+
+  void TearDown() override {
+    server_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Reply login(Client& c, const std::string& name, const std::string& password,
+              std::vector<std::string> headers = {}) {
+    return c.request("POST", "/console/login", "", json{{"username", name}, {"password", password}}.dump(),
+                     headers);
+  }
+
+  Session sign_in(Client& c, const std::string& name) {
+    Reply r = login(c, name, kPassword);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string set = r.header("set-cookie");
+    return {set.substr(0, set.find(';')), r.doc().value("csrf_token", "")};
+  }
+
+  std::string origin() const { return "Origin: http://127.0.0.1:" + std::to_string(port_); }
+
+  std::string dir_;
+  testing::ManualClock clock_;
+  config::Config config_;
+  Metrics metrics_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<testing::ApiServer> server_;
+  unsigned short port_ = 0;
+};
+
+TEST_F(ConsoleApiTest, SignInGivesAStrictHttpOnlyCookieWhoseHashAloneIsStored) {
+  Client c(port_);
+  Reply r = login(c, "li.admin", kPassword);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string set = r.header("set-cookie");
+  EXPECT_TRUE(set.starts_with("smsgw_session=")) << set;
+  EXPECT_NE(set.find("; HttpOnly"), std::string::npos) << set;
+  EXPECT_NE(set.find("; SameSite=Strict"), std::string::npos) << set;
+  EXPECT_NE(set.find("; Path=/"), std::string::npos) << set;
+  EXPECT_NE(set.find("; Max-Age=43200"), std::string::npos) << set;  // the 12 h lifetime
+  EXPECT_EQ(set.find("Secure"), std::string::npos) << set;  // plain HTTP: no Secure
+  EXPECT_EQ(r.header("cache-control"), "no-store");
+  EXPECT_EQ(r.doc()["user"], "li.admin");
+  EXPECT_EQ(r.doc()["role"], "admin");
+  EXPECT_EQ(r.doc()["idle_timeout_seconds"], 1800);
+  const std::string value = set.substr(14, set.find(';') - 14);
+  EXPECT_EQ(value.size(), 64u);
+  // The store knows the session by the cookie's hash only.
+  ASSERT_TRUE(store_->get_session(sha256_hex(value)));
+  EXPECT_FALSE(store_->get_session(value));
+
+  Session s{set.substr(0, set.find(';')), r.doc()["csrf_token"]};
+  Reply me = c.request("GET", "/console/session", "", "", s.headers(false));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.doc()["user"], "li.admin");
+  EXPECT_EQ(me.doc()["csrf_token"], s.csrf);
+  EXPECT_EQ(me.doc()["sessions"], 1);
+  // The API answers the cookie like a token with the role's scopes.
+  EXPECT_EQ(c.request("GET", "/v1/users", "", "", s.headers(false)).status, 200);
+  // A bearer token still works, and no cookie at all is still a 401.
+  EXPECT_EQ(c.request("GET", "/v1/users", "admin-secret").status, 200);
+  EXPECT_EQ(c.request("GET", "/v1/users", "").status, 401);
+  EXPECT_EQ(c.request("GET", "/v1/users", "", "", {"Cookie: smsgw_session=" + std::string(64, 'a')}).status, 401);
+  // /console/session is for cookies only.
+  EXPECT_EQ(c.request("GET", "/console/session", "admin-secret").status, 401);
+
+  // The secure_cookie setting adds Secure (behind a TLS proxy).
+  TearDown();
+  start_with([](config::Config& cfg) { cfg.console.secure_cookie = true; });
+  Client c2(port_);
+  EXPECT_NE(login(c2, "li.admin", kPassword).header("set-cookie").find("; Secure"), std::string::npos);
+}
+
+TEST_F(ConsoleApiTest, RolesDecideWhatASessionMayDo) {
+  Client c(port_);
+  const Session admin = sign_in(c, "li.admin");
+  const Session sender = sign_in(c, "wang.send");
+  const Session viewer = sign_in(c, "zhao.view");
+  const std::string group = json{{"name", "deputies"}}.dump();
+  std::vector<std::string> h = viewer.headers();
+  h.push_back(origin());
+  Reply refused = c.request("POST", "/v1/groups", "", group, h);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("your role (viewer)"), std::string::npos) << refused.body;
+  EXPECT_EQ(c.request("GET", "/v1/groups", "", "", viewer.headers(false)).status, 200);
+  EXPECT_EQ(c.request("GET", "/v1/users", "", "", viewer.headers(false)).status, 403);
+  EXPECT_EQ(c.request("GET", "/v1/users", "", "", sender.headers(false)).status, 403);
+  // A viewer cannot send; a sender can (the answer is about the body, not the right).
+  const std::string send = json{{"to", {"+8613800138000"}}, {"text", "会议通知"}}.dump();
+  EXPECT_EQ(c.request("POST", "/v1/messages", "", send, viewer.headers()).status, 403);
+  EXPECT_EQ(c.request("POST", "/v1/messages", "", send, sender.headers()).status, 202);
+  h = admin.headers();
+  h.push_back(origin());
+  EXPECT_EQ(c.request("POST", "/v1/groups", "", group, h).status, 201);
+}
+
+TEST_F(ConsoleApiTest, ChangesNeedTheCsrfTokenAndThisOrigin) {
+  Client c(port_);
+  const Session s = sign_in(c, "li.admin");
+  const std::string group = json{{"name", "members"}}.dump();
+  Reply none = c.request("POST", "/v1/groups", "", group, s.headers(false));
+  EXPECT_EQ(none.status, 403);
+  EXPECT_NE(none.body.find("X-CSRF-Token"), std::string::npos) << none.body;
+  Reply wrong = c.request("POST", "/v1/groups", "", group, {"Cookie: " + s.cookie, "X-CSRF-Token: " + std::string(32, '0')});
+  EXPECT_EQ(wrong.status, 403);
+  // A form on another origin (here: same host, another port) that somehow has the token.
+  std::vector<std::string> cross = s.headers();
+  cross.push_back("Origin: http://127.0.0.1:9");
+  Reply elsewhere = c.request("POST", "/v1/groups", "", group, cross);
+  EXPECT_EQ(elsewhere.status, 403);
+  EXPECT_NE(elsewhere.body.find("another site"), std::string::npos) << elsewhere.body;
+  EXPECT_FALSE(store_->get_group("members"));
+  // Sign-in from another origin is refused too (login CSRF).
+  EXPECT_EQ(login(c, "li.admin", kPassword, {"Origin: http://evil.example"}).status, 403);
+  // With both: done.
+  std::vector<std::string> ok = s.headers();
+  ok.push_back(origin());
+  EXPECT_EQ(c.request("POST", "/v1/groups", "", group, ok).status, 201);
+  // Reads need no token.
+  EXPECT_EQ(c.request("GET", "/v1/groups/members", "", "", s.headers(false)).status, 200);
+}
+
+TEST_F(ConsoleApiTest, WrongPasswordsLockTheNameAndUnknownNamesAnswerAlike) {
+  Client c(port_);
+  Reply first = login(c, "li.admin", "not the password");
+  EXPECT_EQ(first.status, 401);
+  EXPECT_NE(first.body.find("2 tries left"), std::string::npos) << first.body;
+  EXPECT_EQ(first.header("set-cookie"), "");
+  Reply nobody = login(c, "nobody.here", "not the password");
+  EXPECT_EQ(nobody.status, 401);
+  EXPECT_EQ(nobody.doc()["detail"], first.doc()["detail"]);  // nothing tells who exists
+  EXPECT_NE(login(c, "li.admin", "still not it").body.find("1 try left"), std::string::npos);
+  Reply locked = login(c, "li.admin", "third wrong one");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.header("retry-after"), "900");
+  EXPECT_NE(locked.body.find("15 minutes"), std::string::npos) << locked.body;
+  // Locked means locked: the right password waits too, other people do not.
+  EXPECT_EQ(login(c, "li.admin", kPassword).status, 429);
+  EXPECT_EQ(login(c, "wang.send", kPassword).status, 200);
+  const std::string counted = metrics_.render();
+  EXPECT_NE(counted.find("smsgw_console_sign_ins_total{result=\"failed\"} 4"), std::string::npos) << counted;
+  EXPECT_NE(counted.find("smsgw_console_sign_ins_total{result=\"locked\"} 1"), std::string::npos) << counted;
+  EXPECT_NE(counted.find("smsgw_console_sign_ins_total{result=\"ok\"} 1"), std::string::npos) << counted;
+  clock_.advance(minutes(14));
+  EXPECT_EQ(login(c, "li.admin", kPassword).status, 429);
+  clock_.advance(minutes(2));
+  EXPECT_EQ(login(c, "li.admin", kPassword).status, 200);
+
+  // An administrator's change to the person ends a lock at once.
+  for (int i = 0; i < 3; ++i) login(c, "zhao.view", "wrong wrong");
+  EXPECT_EQ(login(c, "zhao.view", kPassword).status, 429);
+  EXPECT_EQ(c.request("DELETE", "/v1/users/zhao.view/sessions", "admin-secret").status, 204);
+  EXPECT_EQ(login(c, "zhao.view", kPassword).status, 200);
+
+  // Bad shapes are 422, and a disabled person who knows the password is told so.
+  EXPECT_EQ(c.request("POST", "/console/login", "", json{{"username", "li.admin"}}.dump()).status, 422);
+  EXPECT_EQ(c.request("POST", "/console/login", "", json{{"username", 7}, {"password", "x"}, {"x", 1}}.dump()).status, 422);
+  EXPECT_EQ(c.request("POST", "/console/login", "", "not json").status, 400);
+  ASSERT_EQ(c.request("PATCH", "/v1/users/wang.send", "admin-secret", json{{"disabled", true}}.dump()).status, 200);
+  Reply disabled = login(c, "wang.send", kPassword);
+  EXPECT_EQ(disabled.status, 403);
+  EXPECT_NE(disabled.body.find("disabled"), std::string::npos);
+}
+
+TEST_F(ConsoleApiTest, OneAddressFailingAcrossNamesIsRefused) {
+  Client c(port_);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_NE(login(c, "guess" + std::to_string(i), "password123").status, 200);
+  }
+  // From this address even a right password now waits.
+  Reply r = login(c, "li.admin", kPassword);
+  EXPECT_EQ(r.status, 429) << r.body;
+  clock_.advance(minutes(16));
+  EXPECT_EQ(login(c, "li.admin", kPassword).status, 200);
+}
+
+TEST_F(ConsoleApiTest, SessionsEndWhenIdleAtTheirLifetimeAndOnSignOut) {
+  Client c(port_);
+  Session s = sign_in(c, "li.admin");
+  auto alive = [&](const Session& x) {
+    return c.request("GET", "/console/session", "", "", x.headers(false)).status == 200;
+  };
+  clock_.advance(minutes(29));
+  EXPECT_TRUE(alive(s));  // and that request counts as activity
+  store_->flush();
+  clock_.advance(minutes(29));
+  EXPECT_TRUE(alive(s));
+  store_->flush();
+  clock_.advance(minutes(31));
+  EXPECT_FALSE(alive(s));  // idle for 31 minutes
+  store_->flush();         // and the row is gone
+  EXPECT_FALSE(store_->get_session(sha256_hex(s.cookie.substr(14))));
+
+  // However active, a session ends 12 hours after sign-in.
+  s = sign_in(c, "li.admin");
+  for (int i = 0; i < 28; ++i) {  // 700 minutes, never idle for long
+    clock_.advance(minutes(25));
+    ASSERT_TRUE(alive(s)) << i;
+    store_->flush();
+  }
+  clock_.advance(minutes(25));  // 725 minutes: idle for 25 only, but past 12 h
+  EXPECT_FALSE(alive(s));
+
+  // Sign-out ends this session and tells the browser to forget the cookie.
+  s = sign_in(c, "li.admin");
+  const Session other = sign_in(c, "li.admin");
+  Reply out = c.request("POST", "/console/logout", "", "", s.headers());
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_FALSE(alive(s));
+  EXPECT_TRUE(alive(other));
+  EXPECT_EQ(c.request("POST", "/console/logout", "", "", other.headers(false)).status, 403);  // CSRF
+  // ... and everywhere ends them all.
+  const Session third = sign_in(c, "li.admin");
+  Reply all = c.request("POST", "/console/logout", "", json{{"everywhere", true}}.dump(), third.headers());
+  EXPECT_EQ(all.status, 204) << all.body;
+  EXPECT_FALSE(alive(other));
+  EXPECT_FALSE(alive(third));
+  EXPECT_EQ(store_->count_user_sessions("li.admin"), 0);
+}
+
+TEST_F(ConsoleApiTest, ANewPasswordDisablingOrAnAdministratorSignsThePersonOut) {
+  Client c(port_);
+  auto alive = [&](const Session& x) {
+    return c.request("GET", "/v1/groups", "", "", x.headers(false)).status == 200;
+  };
+  Session s = sign_in(c, "zhao.view");
+  ASSERT_EQ(c.request("PATCH", "/v1/users/zhao.view", "admin-secret", json{{"role", "sender"}}.dump()).status, 200);
+  EXPECT_TRUE(alive(s));  // a new role applies to the session at once
+  EXPECT_EQ(c.request("GET", "/console/session", "", "", s.headers(false)).doc()["role"], "sender");
+  ASSERT_EQ(c.request("PATCH", "/v1/users/zhao.view", "admin-secret",
+                      json{{"password", "另一个足够长的新口令"}}.dump()).status, 200);
+  EXPECT_FALSE(alive(s));
+  EXPECT_EQ(login(c, "zhao.view", kPassword).status, 401);
+  s = sign_in(c, "li.admin");
+  const Session w = sign_in(c, "wang.send");
+  ASSERT_EQ(c.request("PATCH", "/v1/users/wang.send", "admin-secret", json{{"disabled", true}}.dump()).status, 200);
+  EXPECT_FALSE(alive(w));
+  EXPECT_TRUE(alive(s));
+  EXPECT_EQ(c.request("DELETE", "/v1/users/li.admin/sessions", "admin-secret").status, 204);
+  EXPECT_FALSE(alive(s));
+  EXPECT_EQ(c.request("DELETE", "/v1/users/nobody/sessions", "admin-secret").status, 404);
+}
+
+TEST_F(ConsoleApiTest, APlainFormSignsInWithRedirects) {
+  Client c(port_);
+  const std::vector<std::string> form{"Content-Type: application/x-www-form-urlencoded"};
+  Reply ok = c.request("POST", "/console/login", "", "username=li.admin&password=" + std::string(
+      "%E8%8A%82%E5%89%8D%E5%BB%89%E6%B4%81%E6%8F%90%E9%86%922027%E6%98%A5"), form);
+  EXPECT_EQ(ok.status, 303) << ok.body;
+  EXPECT_EQ(ok.header("location"), "/console/");
+  EXPECT_TRUE(ok.header("set-cookie").starts_with("smsgw_session="));
+  Reply bad = c.request("POST", "/console/login", "", "username=li.admin&password=nope", form);
+  EXPECT_EQ(bad.status, 303);
+  EXPECT_EQ(bad.header("location"), "/console/?error=invalid");
+  EXPECT_EQ(bad.header("set-cookie"), "");
+  Reply missing = c.request("POST", "/console/login", "", "username=li.admin", form);
+  EXPECT_EQ(missing.header("location"), "/console/?error=missing");
+}
+
+TEST_F(ConsoleApiTest, SwitchedOffTheConsoleSignsNobodyIn) {
+  TearDown();
+  start_with([](config::Config& cfg) { cfg.console.enabled = false; });
+  Client c(port_);
+  EXPECT_EQ(login(c, "li.admin", kPassword).status, 404);
+  EXPECT_EQ(c.request("GET", "/v1/users", "admin-secret").status, 200);
+}
+
+}  // namespace
+}  // namespace smsgw::api
