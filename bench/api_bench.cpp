@@ -176,7 +176,7 @@ std::string make_config(const ConfigParams& p) {
        "[[api.tokens]]\n"
        "name = \"bench\"\n"
        "sha256 = \"" << p.token_sha256 << "\"\n"
-       "scopes = [\"send\", \"read\", \"admin\"]\n\n"
+       "scopes = [\"send\", \"read\"]\n\n"
        "[limits]\n"
        "max_recipients_per_request = 100000\n\n";
   if (p.file_carrier_fallback) {

@@ -374,7 +374,7 @@ class SmsgwRun {
     c << "[daemon]\ndata_dir = \"" << dir_ << "/data\"\nlog_level = \"warn\"\nshutdown_grace = \"5s\"\n"
       << "calendar_dir = \"\"\n\n[api]\nlisten = \"127.0.0.1:" << port_ << "\"\n\n"
       << "[[api.tokens]]\nname = \"bench\"\nsha256 = \"" << smsgw::sha256_hex(token_) << "\"\n"
-      << "scopes = [\"send\", \"read\", \"admin\"]\n\n"
+      << "scopes = [\"send\", \"read\"]\n\n"
       << "[[carriers]]\nname = \"nginx\"\ntype = \"http\"\nurl = \"" << sink_->url("/send")
       << "\"\nrate = " << rate << "\nburst = " << rate << "\ntimeout = \"10s\"\n"
       << "enabled = " << (deliver ? "true" : "false") << "\n"

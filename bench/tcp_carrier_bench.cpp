@@ -99,7 +99,7 @@ std::string config_for(const std::string& data_dir, unsigned short port, const s
   c << "[daemon]\ndata_dir = \"" << data_dir << "\"\nlog_level = \"warn\"\nshutdown_grace = \"5s\"\n"
     << "calendar_dir = \"\"\n\n[api]\nlisten = \"127.0.0.1:" << port << "\"\n\n"
     << "[[api.tokens]]\nname = \"bench\"\nsha256 = \"" << token_sha << "\"\n"
-    << "scopes = [\"send\", \"read\", \"admin\"]\n\n[limits]\nmax_recipients_per_request = 100000\n\n"
+    << "scopes = [\"send\", \"read\"]\n\n[limits]\nmax_recipients_per_request = 100000\n\n"
     << replace_all(carrier, "ENABLED", enabled ? "true" : "false")
     << "\n[sms]\nquiet_hours = \"off\"\nsignature = \"【区纪委】\"\n"
     << "\n[dispatch]\nclaim_batch = 1000\nmax_in_flight = 4000\n";

@@ -151,6 +151,7 @@ int cmd_batches(const Client& client, const std::vector<std::string>& args);
 int cmd_health(const Client& client, const std::vector<std::string>& args);
 int cmd_tokens(const Client& client, const std::vector<std::string>& args);
 int cmd_users(const Client& client, const std::vector<std::string>& args);
+int cmd_audit(const Client& client, const std::vector<std::string>& args);
 int cmd_recipients(const Client& client, const std::vector<std::string>& args);
 int cmd_groups(const Client& client, const std::vector<std::string>& args);
 int cmd_templates(const Client& client, const std::vector<std::string>& args);

@@ -108,6 +108,12 @@ Users (scope admin): the people who log in to the console
   users disable NAME | users enable NAME   (a disabled person cannot log in; kept for the audit)
   users logout NAME    ends every console session of NAME (a new password or disable does too)
                        and any lock from failed sign-ins
+Audit log (scope admin): who changed what, when and from where (append-only)
+  audit list [--actor NAME] [--action A] [--object KIND[:ID]] [--since T] [--until T]
+             [--limit N] [--cursor C]
+                       newest first; A is an action ("recipient.update") or a prefix ending
+                       in "." ("recipient."); T is RFC 3339; KIND is recipient, group,
+                       template, schedule, user, token, batch or message
 Other:
   health               liveness and readiness (GET /healthz and /readyz)
   backup PATH [--data-dir DIR | --db FILE] [--force]
@@ -148,6 +154,7 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "templates") return cmd_templates(client, rest);
   if (cmd == "tokens") return cmd_tokens(client, rest);
   if (cmd == "users") return cmd_users(client, rest);
+  if (cmd == "audit") return cmd_audit(client, rest);
   if (cmd == "calendar") return cmd_calendar(client, rest);
   if (cmd == "schedules") return cmd_schedules(client, rest);
   if (cmd == "backup") return cmd_backup(client, rest);

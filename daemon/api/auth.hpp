@@ -30,6 +30,11 @@ struct Principal {
   bool allows_callback(std::string_view carrier) const;
 };
 
+// What batches and schedules record as their creator: "api:<token>" or "console:<person>".
+inline std::string source_of(const Principal& who) {
+  return (who.person ? "console:" : "api:") + who.name;
+}
+
 enum class AuthStatus {
   ok,
   missing,    // no Authorization header, or not "Bearer <token68>"

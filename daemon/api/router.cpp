@@ -133,6 +133,8 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.patch_user(c, x.param(0), x.req))},
     {{http::verb::delete_, "/v1/users/{name}/sessions"}, Access::token, Scope::admin,
      SMSGW_ROUTE(r.end_user_sessions(c, x.param(0)))},
+    {{http::verb::get, "/v1/audit"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.list_audit(c, x.req.target()))},
     {{http::verb::post, "/console/login"}, Access::open, Scope::read,
      SMSGW_ROUTE(r.login(c, x.req, x.client))},
     {{http::verb::post, "/console/logout"}, Access::session, Scope::read,
@@ -224,6 +226,22 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
 }
 
 UnixMs Router::Impl::now() const { return deps.clock.now(); }
+
+store::AuditEntry Router::Impl::audit(const Call& call, std::string action, std::string object_kind,
+                                      std::string object_id, bool snapshot) const {
+  store::AuditEntry e;
+  e.at = now();
+  if (call.actor) {
+    e.actor = call.actor->name;
+    e.actor_kind = call.actor->kind;
+    e.address = call.actor->address;
+  }
+  e.action = std::move(action);
+  e.object_kind = std::move(object_kind);
+  e.object_id = std::move(object_id);
+  e.snapshot = snapshot;
+  return e;
+}
 
 void Router::Impl::record(std::string_view route, unsigned status, Clock::time_point started) {
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -337,8 +355,9 @@ Admission Router::Impl::admit(const Request& req) const {
     case Access::token:
     case Access::callback: break;
   }
-  if (route.access == Access::token && req.find(http::field::authorization) == req.end() &&
-      console.enabled && req.find(http::field::cookie) != req.end()) {
+  const std::string_view authorization = req[http::field::authorization];
+  if (route.access == Access::token && authorization.empty() && console.enabled &&
+      !req[http::field::cookie].empty()) {
     // The console's pages call the API with their session cookie instead of a token.
     auto who = session_principal(req);
     if (auto* res = std::get_if<Response>(&who)) {
@@ -355,7 +374,7 @@ Admission Router::Impl::admit(const Request& req) const {
     a.principal = std::move(p);
     return a;
   }
-  AuthResult who = auth.authenticate(req[http::field::authorization]);
+  AuthResult who = auth.authenticate(authorization);
   if (who.status != AuthStatus::ok) {
     a.reject = unauthorized(who.status);
     return a;
@@ -383,6 +402,16 @@ void Router::Impl::dispatch(Request req, Admission admission, Respond respond) {
   const Route& route = route_table()[admission.route];
   RouteContext ctx{req, admission.principal ? &*admission.principal : nullptr, admission.params,
                    admission.client};
+  {
+    auto actor = std::make_shared<Actor>();
+    actor->address = admission.client;
+    if (ctx.who != nullptr) {
+      actor->name = ctx.who->name;
+      actor->kind = ctx.who->person ? "person" : "token";
+      actor->admin = ctx.who->allows(Scope::admin);
+    }
+    call.actor = std::move(actor);
+  }
   if ((route.access == Access::token || route.access == Access::callback ||
        route.access == Access::session) &&
       ctx.who == nullptr) {
@@ -572,7 +601,7 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
   }
   const UnixMs now = this->now();
   SendContext ctx{deps.store, limits, sms, tz, now, mappings};
-  std::string source = "api:" + who.name;
+  std::string source = source_of(who);
   if (req.body().size() <= kInlineSendBody) {
     // The common case, one or a few numbers: parsing, validating and planning take tens of
     // microseconds, less than a hop to the worker thread and back, so they stay here. Only a
@@ -618,6 +647,11 @@ void Router::Impl::plan_and_enqueue(Call& call, SendRequest sr,
     });
   }
   const UnixMs send_at = plan.due_at;
+  // Sends by people and by administrators are audit-logged; a client system's traffic is
+  // recorded by its batches' source alone (no row more on the hot path).
+  if (call.actor && (call.actor->kind == "person" || call.actor->admin)) {
+    plan.batch.audit = audit(call, "message.send", "batch", "", false);
+  }
   deps.store.async_enqueue(
       std::move(plan.batch), std::move(key), std::move(plan.render),
       [self = shared_from_this(), call, send_at](std::error_code ec, store::EnqueueResult result) mutable {
@@ -659,17 +693,25 @@ void Router::Impl::cancel(Call& call, const Principal& who, std::string_view par
   if (!who.allows(config::Scope::admin)) {
     // A send-only token may cancel what it created, not other clients' messages.
     auto batch = deps.store.get_batch(m->batch_id);
-    if (!batch || batch->source != "api:" + who.name) {
+    if (!batch || batch->source != source_of(who)) {
       return problem(call, ProblemKind::forbidden,
                      "this token may cancel only messages it created");
     }
   }
-  deps.store.async_cancel(*id, [self = shared_from_this(), call = std::move(call), id = *id](
-                                   std::error_code ec, store::CancelResult r) mutable {
-    self->on_io([self, call = std::move(call), id, ec, r]() mutable {
-      self->on_cancelled(call, id, ec, r);
-    });
-  });
+  // Like sends: people's and administrators' cancels are audit-logged.
+  std::optional<store::AuditEntry> entry;
+  if (who.person || who.allows(config::Scope::admin)) {
+    entry = audit(call, "message.cancel", "message", std::to_string(*id), false);
+  }
+  deps.store.async_cancel(
+      *id,
+      [self = shared_from_this(), call = std::move(call), id = *id](std::error_code ec,
+                                                                    store::CancelResult r) mutable {
+        self->on_io([self, call = std::move(call), id, ec, r]() mutable {
+          self->on_cancelled(call, id, ec, r);
+        });
+      },
+      std::move(entry));
 }
 
 void Router::Impl::on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r) {

@@ -37,12 +37,22 @@ struct Responder {
   ~Responder();
 };
 
+// Who makes a request, for the audit log: a person (console session) or a token, and the
+// client's address.
+struct Actor {
+  std::string name;
+  std::string kind;  // "person", "token"; "" before sign-in
+  std::string address;
+  bool admin = false;  // holds the admin scope (its sends are audit-logged)
+};
+
 // One request in progress: what the response needs to be counted and logged.
 struct Call {
   std::chrono::steady_clock::time_point started;
   std::string_view route;  // the route's pattern, a static string (never the raw path)
   boost::beast::http::verb method;
   std::shared_ptr<Responder> out;
+  std::shared_ptr<const Actor> actor;  // set by dispatch(); never null in a handler
 
   Call(std::chrono::steady_clock::time_point started_, std::string_view route_,
        boost::beast::http::verb method_, Respond respond)
@@ -142,6 +152,11 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   }
   static void log_escaped(const char* where, const char* what) noexcept;
 
+  // An audit entry for this request's change: the actor, now, and what it touches. With
+  // `snapshot` the store records the object's state before and after.
+  store::AuditEntry audit(const Call& call, std::string action, std::string object_kind,
+                          std::string object_id, bool snapshot = true) const;
+
   // JSON limits from [limits].
   JsonLimits json_limits() const { return {limits.json_max_depth, limits.json_max_elements}; }
 
@@ -213,9 +228,12 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void login(Call& call, Request& req, std::string_view client);
   void login_checked(Call& call, LoginAttempt attempt, bool ok, std::optional<store::UserRow> user);
   void locked_out(Call& call, const LoginAttempt& attempt, std::chrono::milliseconds wait);
+  void audit_sign_in(const Call& call, const LoginAttempt& attempt, const std::string& person,
+                     std::string action, std::string detail);
   void logout(Call& call, const Principal& who, Request& req);
   void session_info(Call& call, const Principal& who);
   void end_user_sessions(Call& call, std::string_view param);
+  void list_audit(Call& call, std::string_view target);
 
   // routes_schedules.cpp
   void calendar_year(Call& call, std::string_view param);

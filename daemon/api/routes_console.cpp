@@ -186,6 +186,8 @@ void Router::Impl::login_checked(Call& call, LoginAttempt attempt, bool ok,
   if (!ok) {
     const int left = login_guard.failed(attempt.name, attempt.client, t);
     deps.metrics.console_sign_ins.inc({"failed"});
+    audit_sign_in(call, attempt, user ? user->name : std::string(), "console.sign_in_failed",
+                  left == 0 ? R"({"locked":true})" : "");
     // The name is logged only when it is a person's: a password typed into the name field
     // must not reach the log.
     spdlog::warn("console: failed sign-in{} from {}", user ? " for " + user->name : std::string(),
@@ -202,6 +204,7 @@ void Router::Impl::login_checked(Call& call, LoginAttempt attempt, bool ok,
   }
   if (user->disabled_at) {
     deps.metrics.console_sign_ins.inc({"disabled"});
+    audit_sign_in(call, attempt, user->name, "console.sign_in_failed", R"({"disabled":true})");
     if (attempt.form) return finish(call, form_redirect("/console/?error=disabled"));
     return problem(call, ProblemKind::forbidden, "this account is disabled; ask an administrator");
   }
@@ -221,6 +224,9 @@ void Router::Impl::login_checked(Call& call, LoginAttempt attempt, bool ok,
             {"expires_at", format_rfc3339(t + console.session_lifetime.count())},
             {"idle_timeout_seconds", console.session_idle.count() / 1000}};
   const long long max_age = console.session_lifetime.count() / 1000;
+  store::AuditEntry entry = audit(call, "console.sign_in", "user", user->name, false);
+  entry.actor = user->name;
+  entry.actor_kind = "person";
   deps.store.async_create_session(
       std::move(row), console.session_idle.count(), console.session_lifetime.count(),
       [self = shared_from_this(), call, value, body = std::move(body), max_age,
@@ -236,7 +242,21 @@ void Router::Impl::login_checked(Call& call, LoginAttempt attempt, bool ok,
           res.set(http::field::set_cookie, session_cookie(value, max_age, self->console.secure_cookie));
           self->finish(call, std::move(res));
         });
-      });
+      },
+      std::move(entry));
+}
+
+void Router::Impl::audit_sign_in(const Call& call, const LoginAttempt& attempt, const std::string& person,
+                                 std::string action, std::string detail) {
+  // Whose name was tried is recorded only when it is a person's (as in the log): a password
+  // typed into the name field stays out of the audit log too.
+  // The actor is unknown (whoever typed it); the object is the person whose name was given.
+  store::AuditEntry entry = audit(call, std::move(action), person.empty() ? "" : "user", person, false);
+  entry.address = attempt.client;
+  entry.detail = std::move(detail);
+  deps.store.async_audit(std::move(entry), [](std::error_code ec) {
+    if (ec) spdlog::warn("console: a failed sign-in could not be audit-logged: {}", ec.message());
+  });
 }
 
 void Router::Impl::logout(Call& call, const Principal& who, Request& req) {
@@ -265,8 +285,9 @@ void Router::Impl::logout(Call& call, const Principal& who, Request& req) {
       self->finish(call, std::move(res));
     });
   };
-  if (everywhere) return deps.store.async_delete_user_sessions(who.name, std::move(done));
-  deps.store.async_delete_session(who.session_id, std::move(done));
+  auto entry = audit(call, everywhere ? "console.sign_out_everywhere" : "console.sign_out", "user", who.name, false);
+  if (everywhere) return deps.store.async_delete_user_sessions(who.name, std::move(done), std::move(entry));
+  deps.store.async_delete_session(who.session_id, std::move(done), std::move(entry));
 }
 
 void Router::Impl::session_info(Call& call, const Principal& who) {
@@ -289,6 +310,7 @@ void Router::Impl::end_user_sessions(Call& call, std::string_view param) {
   const std::string name(param);
   if (!deps.store.get_user(name)) return problem(call, ProblemKind::not_found, "no user with this name");
   login_guard.clear(name);
+  auto entry = audit(call, "user.sign_out", "user", name, false);
   deps.store.async_delete_user_sessions(
       name, [self = shared_from_this(), call, name](std::error_code ec, store::WriteResult) mutable {
         self->on_io([self, call, name, ec]() mutable {
@@ -299,7 +321,79 @@ void Router::Impl::end_user_sessions(Call& call, std::string_view param) {
           spdlog::info("console: {} signed out everywhere by an administrator", name);
           self->finish(call, Response{http::status::no_content, 11});
         });
-      });
+      },
+      std::move(entry));
+}
+
+// ---------------------------------------------------------------------------- audit log
+
+namespace {
+
+json json_or_null(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  json j = json::parse(*text, nullptr, false);
+  return j.is_discarded() ? json(*text) : j;
+}
+
+}  // namespace
+
+void Router::Impl::list_audit(Call& call, std::string_view target) {
+  store::AuditFilter filter;
+  std::vector<FieldError> errors;
+  auto time_param = [&](const std::string& key, const std::string& value, UnixMs& out) {
+    if (auto t = parse_rfc3339(value)) {
+      out = *t;
+    } else {
+      errors.push_back({key, "must be an RFC 3339 time such as 2027-01-25T09:00:00+08:00"});
+    }
+  };
+  const bool ok = for_each_query_param(target, [&](const std::string& key, const std::string& value) {
+    if (value.empty()) return;
+    if (key == "actor") {
+      filter.actor = value;
+    } else if (key == "action") {
+      filter.action = value;
+    } else if (key == "object") {
+      // "recipient", or "recipient:12" for one object.
+      const std::size_t colon = value.find(':');
+      filter.object_kind = value.substr(0, colon);
+      if (colon != std::string::npos) filter.object_id = value.substr(colon + 1);
+    } else if (key == "since") {
+      time_param(key, value, filter.since);
+    } else if (key == "until") {
+      time_param(key, value, filter.until);
+    } else if (key == "limit") {
+      auto n = parse_id(value);
+      if (!n || *n > 1000) errors.push_back({"limit", "must be an integer from 1 to 1000"});
+      else filter.limit = static_cast<int>(*n);
+    } else if (key == "cursor") {
+      auto id = parse_id(value);
+      if (!id) errors.push_back({"cursor", "is not a cursor from next_cursor"});
+      else filter.before_id = *id;
+    } else {
+      errors.push_back({key, "unknown query parameter"});
+    }
+  });
+  if (!ok) return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in query");
+  if (!errors.empty()) return problem(call, ProblemKind::validation, "invalid query parameters", errors);
+  store::AuditPage page = deps.store.list_audit(filter);
+  json entries = json::array();
+  for (const auto& r : page.rows) {
+    entries.push_back({{"id", std::to_string(r.id)},
+                       {"at", format_rfc3339(r.at)},
+                       {"actor", r.actor},
+                       {"actor_kind", r.actor_kind},
+                       {"address", r.address},
+                       {"action", r.action},
+                       {"object", r.object_kind.empty() ? json(nullptr)
+                                                        : json{{"kind", r.object_kind}, {"id", r.object_id}}},
+                       {"before", json_or_null(r.before)},
+                       {"after", json_or_null(r.after)},
+                       {"detail", json_or_null(r.detail)}});
+  }
+  json body{{"entries", std::move(entries)},
+            {"next_cursor", page.next_before != 0 ? json(std::to_string(page.next_before)) : json(nullptr)}};
+  finish(call, json_response(200, dump(body)));
 }
 
 }  // namespace smsgw::api

@@ -274,6 +274,7 @@ void Router::Impl::create_recipient(Call& call, Request& req) {
     else errors.push_back({"active", "must be true or false"});
   }
   if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  auto entry = audit(call, "recipient.create", "recipient", "");
   deps.store.async_create_recipient(
       std::move(row), [self = shared_from_this(), call = std::move(call)](
                           std::error_code ec, store::WriteResult r, std::int64_t id) mutable {
@@ -288,7 +289,7 @@ void Router::Impl::create_recipient(Call& call, Request& req) {
           res.set(http::field::location, "/v1/recipients/" + std::to_string(id));
           self->finish(call, std::move(res));
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::get_recipient(Call& call, std::string_view param) {
@@ -321,6 +322,7 @@ void Router::Impl::patch_recipient(Call& call, std::string_view param, Request& 
     else errors.push_back({"active", "must be true or false"});
   }
   if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  auto entry = audit(call, "recipient.update", "recipient", std::to_string(*id));
   deps.store.async_update_recipient(
       *id, std::move(patch),
       [self = shared_from_this(), call = std::move(call), id = *id](std::error_code ec,
@@ -334,12 +336,13 @@ void Router::Impl::patch_recipient(Call& call, std::string_view param, Request& 
           if (!got) return self->problem(call, ProblemKind::not_found, "no recipient with this id");
           self->finish(call, json_response(200, dump(recipient_json(*got))));
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::delete_recipient(Call& call, std::string_view param) {
   auto id = parse_id(param);
   if (!id) return problem(call, ProblemKind::not_found, "no recipient with this id");
+  auto entry = audit(call, "recipient.delete", "recipient", std::to_string(*id));
   deps.store.async_delete_recipient(
       *id, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
                                                                store::WriteResult r) mutable {
@@ -349,7 +352,7 @@ void Router::Impl::delete_recipient(Call& call, std::string_view param) {
           }
           self->finish(call, Response{http::status::no_content, 11});
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::import_recipients(Call& call, Request& req) {
@@ -442,6 +445,7 @@ void Router::Impl::import_parsed(Call& call, const std::string& csv,
     if (!r.groups.empty()) u.groups = std::move(r.groups);
     rows.push_back(std::move(u));
   }
+  auto entry = audit(call, "recipient.import", "", "", false);
   deps.store.async_upsert_recipients(
       std::move(rows), [self = shared_from_this(), call,
                         body = std::move(body)](std::error_code ec, store::UpsertCounts c) mutable {
@@ -455,7 +459,7 @@ void Router::Impl::import_parsed(Call& call, const std::string& csv,
           body["updated"] = c.updated;
           self->finish(call, json_response(200, dump(body)));
         });
-      });
+      }, std::move(entry));
 }
 
 // ---------------------------------------------------------------------------- groups
@@ -478,6 +482,7 @@ void Router::Impl::create_group(Call& call, Request& req) {
   std::string description = string_field(*doc, "description", errors).value_or("");
   reject_control_characters(errors, "description", description);
   if (!errors.empty()) return problem(call, ProblemKind::validation, errors_detail(errors.size()), errors);
+  auto entry = audit(call, "group.create", "group", *name);
   deps.store.async_create_group(
       *name, std::move(description),
       [self = shared_from_this(), call = std::move(call), name = *name](
@@ -492,7 +497,7 @@ void Router::Impl::create_group(Call& call, Request& req) {
           res.set(http::field::location, "/v1/groups/" + name);
           self->finish(call, std::move(res));
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::get_group(Call& call, std::string_view param) {
@@ -517,6 +522,7 @@ void Router::Impl::get_group(Call& call, std::string_view param) {
 void Router::Impl::delete_group(Call& call, std::string_view param) {
   std::optional<std::string> name{std::string(param)};
   if (!name) return problem(call, ProblemKind::not_found, "no group with this name");
+  auto entry = audit(call, "group.delete", "group", *name);
   deps.store.async_delete_group(
       *name, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
                                                                  store::WriteResult r) mutable {
@@ -526,7 +532,7 @@ void Router::Impl::delete_group(Call& call, std::string_view param) {
           }
           self->finish(call, Response{http::status::no_content, 11});
         });
-      });
+      }, std::move(entry));
 }
 
 // ---------------------------------------------------------------------------- templates
@@ -635,6 +641,7 @@ void Router::Impl::save_template(Call& call, json doc, std::optional<std::string
   }
   const bool create = !path_name;
   const std::string name = row->name;
+  auto entry = audit(call, create ? "template.create" : "template.update", "template", name);
   deps.store.async_put_template(
       std::move(*row), create,
       [self = shared_from_this(), call, name, create](std::error_code ec, store::WriteResult r) mutable {
@@ -659,7 +666,7 @@ void Router::Impl::save_template(Call& call, json doc, std::optional<std::string
           if (create) res.set(http::field::location, "/v1/templates/" + name);
           self->on_io([self, call, res = std::move(res)]() mutable { self->finish(call, std::move(res)); });
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::get_template(Call& call, std::string_view param) {
@@ -674,6 +681,7 @@ void Router::Impl::get_template(Call& call, std::string_view param) {
 void Router::Impl::delete_template(Call& call, std::string_view param) {
   std::optional<std::string> name{std::string(param)};
   if (!name) return problem(call, ProblemKind::not_found, "no template with this name");
+  auto entry = audit(call, "template.delete", "template", *name);
   deps.store.async_delete_template(
       *name, [self = shared_from_this(), call = std::move(call)](std::error_code ec,
                                                                  store::WriteResult r) mutable {
@@ -683,7 +691,7 @@ void Router::Impl::delete_template(Call& call, std::string_view param) {
           }
           self->finish(call, Response{http::status::no_content, 11});
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::preview_template(Call& call, std::string_view param, Request& req) {
@@ -936,6 +944,7 @@ void Router::Impl::create_token(Call& call, Request& req) {
   row.scopes = scopes;
   row.created_at = now();
   auto cfg = token_config(row);
+  auto entry = audit(call, "token.create", "token", row.name);
   deps.store.async_create_token(
       std::move(row), [self = shared_from_this(), call = std::move(call), token, scopes,
                        cfg = std::move(*cfg)](std::error_code ec, store::WriteResult r) mutable {
@@ -952,7 +961,7 @@ void Router::Impl::create_token(Call& call, Request& req) {
           res.set(http::field::location, "/v1/tokens/" + cfg.name);
           self->finish(call, std::move(res));
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::delete_token(Call& call, std::string_view param) {
@@ -968,6 +977,7 @@ void Router::Impl::delete_token(Call& call, std::string_view param) {
                    "this token is defined in the config file; edit the config (remove its "
                    "[[api.tokens]] entry) and reload the daemon to revoke it");
   }
+  auto entry = audit(call, "token.revoke", "token", *name);
   deps.store.async_revoke_token(
       *name, [self = shared_from_this(), call = std::move(call), name = *name](
                  std::error_code ec, store::WriteResult r) mutable {
@@ -979,7 +989,7 @@ void Router::Impl::delete_token(Call& call, std::string_view param) {
           spdlog::info("api token {} revoked", name);
           self->finish(call, Response{http::status::no_content, 11});
         });
-      });
+      }, std::move(entry));
 }
 
 namespace {
@@ -1047,6 +1057,7 @@ void Router::Impl::create_user(Call& call, Request& req) {
   offload_password([self = shared_from_this(), call, row = std::move(row), password = std::move(*password)]() mutable {
     row.password_hash = hash_password(password);
     const std::string name = row.name;
+    auto entry = self->audit(call, "user.create", "user", row.name);
     self->deps.store.async_create_user(std::move(row), [self, call, name](std::error_code ec,
                                                                          store::WriteResult r) mutable {
       self->on_io([self, call, ec, r, name]() mutable {
@@ -1060,7 +1071,7 @@ void Router::Impl::create_user(Call& call, Request& req) {
         res.set(http::field::location, "/v1/users/" + name);
         self->finish(call, std::move(res));
       });
-    });
+    }, std::move(entry));
   });
 }
 
@@ -1089,6 +1100,7 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
   // An administrator looked at this person: a lock from failed sign-ins ends now.
   login_guard.clear(name);
   auto store_update = [self = shared_from_this(), call, name, changed_password](store::UserUpdate update) mutable {
+    auto entry = self->audit(call, changed_password ? "user.password" : "user.update", "user", name);
     self->deps.store.async_update_user(
         name, std::move(update),
         [self, call, name, changed_password](std::error_code ec, store::WriteResult r) mutable {
@@ -1101,7 +1113,8 @@ void Router::Impl::patch_user(Call& call, std::string_view param, Request& req) 
             if (!u) return self->problem(call, ProblemKind::not_found, "no user with this name");
             self->finish(call, json_response(200, dump(user_json(*u))));
           });
-        });
+        },
+        std::move(entry));
   };
   // Only a new password needs the worker; a role or a disable goes to the store at once.
   if (!password) return store_update(std::move(update));

@@ -259,6 +259,7 @@ void answer_with_row(const std::shared_ptr<Impl>& self, Call& call, std::int64_t
 void store_update(const std::shared_ptr<Impl>& self, Call& call, store::ScheduleRow row) {
   const std::int64_t id = row.id;
   row.updated_at = self->now();
+  auto entry = self->audit(call, "schedule.update", "schedule", std::to_string(row.id));
   self->deps.store.async_update_schedule(
       std::move(row), [self, call = std::move(call), id](std::error_code ec,
                                                          store::WriteResult r) mutable {
@@ -268,7 +269,7 @@ void store_update(const std::shared_ptr<Impl>& self, Call& call, store::Schedule
           }
           answer_with_row(self, call, id, 200);
         });
-      });
+      }, std::move(entry));
 }
 
 }  // namespace
@@ -309,9 +310,10 @@ void Router::Impl::create_schedule(Call& call, const Principal& who, Request& re
   row.name = spec->name;
   row.spec_json = dump(schedule::to_json(*spec, tz));
   row.enabled = spec->enabled;
-  row.source = "api:" + who.name;
+  row.source = source_of(who);
   // The daemon's clock, which the scheduler compares these with (see Store).
   row.created_at = row.updated_at = now();
+  auto entry = audit(call, "schedule.create", "schedule", "");
   deps.store.async_create_schedule(
       std::move(row), [self = shared_from_this(), call = std::move(call)](
                           std::error_code ec, store::WriteResult r, std::int64_t id) mutable {
@@ -322,7 +324,7 @@ void Router::Impl::create_schedule(Call& call, const Principal& who, Request& re
           }
           answer_with_row(self, call, id, 201);
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::get_schedule(Call& call, std::string_view param) {
@@ -364,6 +366,8 @@ void Router::Impl::patch_schedule(Call& call, std::string_view param, Request& r
   // since been deleted (pausing such a schedule is exactly what an operator wants then).
   if (enabled_it != doc->end() && doc->size() == 1) {
     const std::int64_t id = existing->id;
+    auto entry = audit(call, enabled_it->get<bool>() ? "schedule.resume" : "schedule.pause", "schedule",
+                       std::to_string(id));
     deps.store.async_set_schedule_enabled(
         id, enabled_it->get<bool>(),
         [self = shared_from_this(), call = std::move(call), id](std::error_code ec,
@@ -375,7 +379,7 @@ void Router::Impl::patch_schedule(Call& call, std::string_view param, Request& r
             answer_with_row(self, call, id, 200);
           });
         },
-        now());
+        now(), std::move(entry));
     return;
   }
   // Any other field: a JSON merge patch (RFC 7396) over the stored schedule, validated whole.
@@ -398,6 +402,7 @@ void Router::Impl::patch_schedule(Call& call, std::string_view param, Request& r
 void Router::Impl::delete_schedule(Call& call, std::string_view param) {
   auto existing = find_schedule(*this, param);
   if (!existing) return problem(call, ProblemKind::not_found, kNoSchedule);
+  auto entry = audit(call, "schedule.delete", "schedule", std::to_string(existing->id));
   deps.store.async_delete_schedule(
       existing->id, [self = shared_from_this(), call = std::move(call)](
                         std::error_code ec, store::WriteResult r) mutable {
@@ -408,7 +413,7 @@ void Router::Impl::delete_schedule(Call& call, std::string_view param) {
           self->schedules_changed();
           self->finish(call, Response{http::status::no_content, 11});
         });
-      });
+      }, std::move(entry));
 }
 
 void Router::Impl::schedule_next(Call& call, std::string_view param, std::string_view target) {

@@ -114,7 +114,10 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server,
           std::optional<net::ip::address> client)
-      : stream_(std::move(socket)), server_(std::move(server)), client_(std::move(client)) {}
+      : stream_(std::move(socket)),
+        server_(std::move(server)),
+        client_(std::move(client)),
+        client_text_(client_ ? client_->to_string() : std::string()) {}
 
   ~Session() { server_->forget(this, client_); }
 
@@ -187,7 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // before one byte of its body is read (or asked for with 100 Continue).
     admission_ = server_->router.admit(parser_->get());
     admission_->started = started_;
-    if (client_) admission_->client = client_->to_string();
+    admission_->client = client_text_;
     if (admission_->reject) {
       Response res = std::move(*admission_->reject);
       const std::string_view label = admission_->label;
@@ -338,6 +341,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Admission> admission_;
   std::shared_ptr<Server::Impl> server_;
   std::optional<net::ip::address> client_;  // counted in server_->per_client
+  std::string client_text_;                 // the same, formatted once (audit log, sign-in)
   Response res_;
   Phase phase_ = Phase::waiting;
   bool first_ = true;

@@ -104,6 +104,20 @@ class DataDirLock {
   std::string error_;
 };
 
+// The audit entry of something smsgwd creates by itself at start-up (shipped templates,
+// [[schedules]] of the config), naming where it came from.
+store::AuditEntry system_audit(std::string action, std::string kind, std::string id, const std::string& from) {
+  store::AuditEntry e;
+  e.actor = "smsgwd";
+  e.actor_kind = "system";
+  e.action = std::move(action);
+  e.object_kind = std::move(kind);
+  e.object_id = std::move(id);
+  e.detail = nlohmann::json{{"from", from}}.dump();
+  e.snapshot = true;
+  return e;
+}
+
 // Shipped templates (templates_dir/*.toml) are created when missing and never overwrite a
 // template of the same name: administrators may have edited it. A broken file is logged with
 // its file and line and skipped; messaging must not stop over a sample.
@@ -125,7 +139,8 @@ void load_shipped_templates(store::Store& store, const std::string& dir) {
     store.async_put_template(row, /*create_only=*/true,
                              [&done](std::error_code ec, store::WriteResult result) {
                                done.set_value({ec, result});
-                             });
+                             },
+                             system_audit("template.create", "template", row.name, path));
     const auto [ec, result] = done.get_future().get();
     if (ec) {
       spdlog::error("templates: cannot store {} from {}: {}", row.name, path, ec.message());
@@ -176,9 +191,9 @@ void seed_schedules(store::Store& store, const config::Config& cfg, UnixMs now) 
     row.source = "config";
     row.created_at = row.updated_at = now;
     std::promise<std::error_code> done;
-    store.async_create_schedule(row, [&done](std::error_code ec, store::WriteResult, std::int64_t) {
-      done.set_value(ec);
-    });
+    store.async_create_schedule(
+        row, [&done](std::error_code ec, store::WriteResult, std::int64_t) { done.set_value(ec); },
+        system_audit("schedule.create", "schedule", "", cfg.path + ":" + std::to_string(seed.line)));
     if (auto ec = done.get_future().get()) {
       spdlog::error("schedules: cannot create {} from {}:{}: {}", seed.name, cfg.path, seed.line,
                     ec.message());

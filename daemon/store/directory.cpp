@@ -422,9 +422,20 @@ constexpr const char* kUserColumns =
 // --- writes ---
 
 void Store::async_upsert_recipients(std::vector<RecipientUpsert> rows,
-                                    std::function<void(std::error_code, UpsertCounts)> done) {
+                                    std::function<void(std::error_code, UpsertCounts)> done, Audit audit) {
   auto result = std::make_shared<UpsertCounts>();
-  impl_->submit(Job{[rows = std::move(rows), result](Writer& w) { return upsert_recipients(w, rows, *result); },
+  impl_->submit(Job{[rows = std::move(rows), result, audit = std::move(audit)](Writer& w) mutable {
+                      auto ec = upsert_recipients(w, rows, *result);
+                      if (!ec && audit) {
+                        // An import's entry says how many people it created and changed, not
+                        // each one's state (thousands of rows).
+                        audit->detail = "{\"rows\":" + std::to_string(rows.size()) +
+                                        ",\"created\":" + std::to_string(result->created) +
+                                        ",\"updated\":" + std::to_string(result->updated) + "}";
+                        write_audit(w, *audit, std::nullopt, std::nullopt);
+                      }
+                      return ec;
+                    },
                     [result, done = std::move(done)](std::error_code ec) {
                       done(ec, ec ? UpsertCounts{} : *result);
                     },
@@ -432,22 +443,22 @@ void Store::async_upsert_recipients(std::vector<RecipientUpsert> rows,
 }
 
 void Store::async_create_recipient(RecipientUpsert row,
-                                   std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
+                                   std::function<void(std::error_code, WriteResult, std::int64_t)> done, Audit audit) {
   submit_create(
       *impl_,
       [row = std::move(row)](Writer& w, WriteResult& result, std::int64_t& id) {
         return create_recipient(w, row, result, id);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done) {
+void Store::async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done, Audit audit) {
   submit_write(
       *impl_, [id, patch = std::move(patch)](Writer& w, WriteResult& r) { return update_recipient(w, id, patch, r); },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_delete_recipient(std::int64_t id, WriteDone done) {
+void Store::async_delete_recipient(std::int64_t id, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [id](Writer& w, WriteResult& r) {
@@ -456,10 +467,10 @@ void Store::async_delete_recipient(std::int64_t id, WriteDone done) {
         del->bind(1, id);
         return exec_changes(*del, WriteResult::not_found, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_create_group(std::string name, std::string description, WriteDone done) {
+void Store::async_create_group(std::string name, std::string description, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [name = std::move(name), description = std::move(description)](Writer& w, WriteResult& r) {
@@ -469,10 +480,10 @@ void Store::async_create_group(std::string name, std::string description, WriteD
         ins->bind(3, w.now());
         return exec_changes(*ins, WriteResult::conflict, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_delete_group(std::string name, WriteDone done) {
+void Store::async_delete_group(std::string name, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [name = std::move(name)](Writer& w, WriteResult& r) {
@@ -480,17 +491,17 @@ void Store::async_delete_group(std::string name, WriteDone done) {
         del->bindNoCopy(1, name);
         return exec_changes(*del, WriteResult::not_found, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_put_template(TemplateRow row, bool create_only, WriteDone done) {
+void Store::async_put_template(TemplateRow row, bool create_only, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [row = std::move(row), create_only](Writer& w, WriteResult& r) { return put_template(w, row, create_only, r); },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_delete_template(std::string name, WriteDone done) {
+void Store::async_delete_template(std::string name, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [name = std::move(name)](Writer& w, WriteResult& r) {
@@ -498,16 +509,16 @@ void Store::async_delete_template(std::string name, WriteDone done) {
         del->bindNoCopy(1, name);
         return exec_changes(*del, WriteResult::not_found, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_create_token(TokenRow row, WriteDone done) {
+void Store::async_create_token(TokenRow row, WriteDone done, Audit audit) {
   submit_write(
       *impl_, [row = std::move(row)](Writer& w, WriteResult& r) { return create_token(w, row, r); },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_revoke_token(std::string name, WriteDone done) {
+void Store::async_revoke_token(std::string name, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [name = std::move(name)](Writer& w, WriteResult& r) {
@@ -516,22 +527,22 @@ void Store::async_revoke_token(std::string name, WriteDone done) {
         up->bindNoCopy(2, name);
         return exec_changes(*up, WriteResult::not_found, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_create_user(UserRow row, WriteDone done) {
+void Store::async_create_user(UserRow row, WriteDone done, Audit audit) {
   submit_write(
       *impl_, [row = std::move(row)](Writer& w, WriteResult& r) { return create_user(w, row, r); },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_update_user(std::string name, UserUpdate update, WriteDone done) {
+void Store::async_update_user(std::string name, UserUpdate update, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [name = std::move(name), update = std::move(update)](Writer& w, WriteResult& r) {
         return update_user(w, name, update, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
 // --- reads ---

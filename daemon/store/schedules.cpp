@@ -180,22 +180,22 @@ std::error_code record_run(Writer& w, ScheduleRun& run, std::optional<NewBatch>&
 // --- writes ---
 
 void Store::async_create_schedule(ScheduleRow row,
-                                  std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
+                                  std::function<void(std::error_code, WriteResult, std::int64_t)> done, Audit audit) {
   submit_create(
       *impl_,
       [row = std::move(row)](Writer& w, WriteResult& result, std::int64_t& id) {
         return create_schedule(w, row, result, id);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_update_schedule(ScheduleRow row, WriteDone done) {
+void Store::async_update_schedule(ScheduleRow row, WriteDone done, Audit audit) {
   submit_write(
       *impl_, [row = std::move(row)](Writer& w, WriteResult& r) { return update_schedule(w, row, r); },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone done, UnixMs at) {
+void Store::async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone done, UnixMs at, Audit audit) {
   submit_write(
       *impl_,
       [id, enabled, at](Writer& w, WriteResult& r) {
@@ -206,10 +206,10 @@ void Store::async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone 
         r = up->exec() > 0 ? WriteResult::ok : WriteResult::not_found;
         return std::error_code{};
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_delete_schedule(std::int64_t id, WriteDone done) {
+void Store::async_delete_schedule(std::int64_t id, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [id](Writer& w, WriteResult& r) {
@@ -219,7 +219,7 @@ void Store::async_delete_schedule(std::int64_t id, WriteDone done) {
         r = del->exec() > 0 ? WriteResult::ok : WriteResult::not_found;
         return std::error_code{};
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
 void Store::async_record_run(ScheduleRun run, std::optional<NewBatch> batch,

@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 9> kMigrations{
+constexpr std::array<const char*, 10> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -246,6 +246,30 @@ CREATE TABLE console_sessions (
   user_agent   TEXT    NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX console_sessions_user ON console_sessions (user);
+)sql",
+    // 10: the audit log (issue 13): who changed what, from where, with before/after states as
+    // JSON. Append-only: the triggers refuse every UPDATE and DELETE, whoever asks (retention
+    // does not prune it). Read newest first by id, filtered by actor or object.
+    R"sql(
+CREATE TABLE audit_log (
+  id          INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  actor       TEXT    NOT NULL,
+  actor_kind  TEXT    NOT NULL,
+  address     TEXT    NOT NULL,
+  action      TEXT    NOT NULL,
+  object_kind TEXT    NOT NULL,
+  object_id   TEXT    NOT NULL,
+  before      TEXT    NULL,
+  after       TEXT    NULL,
+  detail      TEXT    NULL
+);
+CREATE INDEX audit_log_actor ON audit_log (actor, id);
+CREATE INDEX audit_log_object ON audit_log (object_kind, object_id, id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql",
 };
 

@@ -61,13 +61,13 @@ void delete_user_sessions(Writer& w, const std::string& user) {
 
 }  // namespace detail
 
-void Store::async_create_session(SessionRow row, UnixMs idle_ms, UnixMs lifetime_ms, WriteDone done) {
+void Store::async_create_session(SessionRow row, UnixMs idle_ms, UnixMs lifetime_ms, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [row = std::move(row), idle_ms, lifetime_ms](Writer& w, WriteResult& r) {
         return create_session(w, row, idle_ms, lifetime_ms, r);
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
 void Store::async_touch_session(std::string id_sha256, UnixMs at, WriteDone done) {
@@ -76,13 +76,13 @@ void Store::async_touch_session(std::string id_sha256, UnixMs at, WriteDone done
       std::move(done));
 }
 
-void Store::async_delete_session(std::string id_sha256, WriteDone done) {
+void Store::async_delete_session(std::string id_sha256, WriteDone done, Audit audit) {
   submit_write(
       *impl_, [id = std::move(id_sha256)](Writer& w, WriteResult& r) { return delete_session(w, id, r); },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
-void Store::async_delete_user_sessions(std::string user, WriteDone done) {
+void Store::async_delete_user_sessions(std::string user, WriteDone done, Audit audit) {
   submit_write(
       *impl_,
       [user = std::move(user)](Writer& w, WriteResult& r) -> std::error_code {
@@ -90,7 +90,7 @@ void Store::async_delete_user_sessions(std::string user, WriteDone done) {
         r = WriteResult::ok;
         return {};
       },
-      std::move(done));
+      std::move(done), std::move(audit));
 }
 
 std::optional<SessionLookup> Store::get_session(const std::string& id_sha256) {

@@ -215,6 +215,17 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
       ins->reset();
     }
   }
+  if (batch.audit) {
+    // A person's (or an administrator's) send: the batch, with what it holds, not every number.
+    batch.audit->object_kind = "batch";
+    batch.audit->object_id = std::to_string(batch.id);
+    batch.audit->detail = "{\"messages\":" + std::to_string(batch.message_count()) +
+                          ",\"skipped\":" + std::to_string(batch.skips.size()) +
+                          // Template names are [A-Za-z0-9._-]: nothing to escape.
+                          (batch.template_name.empty() ? "" : ",\"template\":\"" + batch.template_name + "\"") + "}";
+    if (batch.audit->at == 0) batch.audit->at = now;
+    write_audit(w, *batch.audit, std::nullopt, std::nullopt);
+  }
 }
 
 }  // namespace detail
@@ -913,9 +924,16 @@ std::int64_t Store::pending_reports() const noexcept {
   return impl_->pending_reports_.load(std::memory_order_relaxed);
 }
 
-void Store::async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done) {
+void Store::async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done,
+                         Audit audit) {
   auto result = std::make_shared<CancelResult>(CancelResult::not_found);
-  impl_->submit(Job{[id, result](Writer& w) { return cancel(w, id, *result); },
+  impl_->submit(Job{[id, result, audit = std::move(audit)](Writer& w) {
+                      auto ec = cancel(w, id, *result);
+                      if (!ec && *result == CancelResult::cancelled && audit) {
+                        write_audit(w, *audit, std::nullopt, std::nullopt);
+                      }
+                      return ec;
+                    },
                     [result, done = std::move(done)](std::error_code ec) {
                       done(ec, ec ? CancelResult::not_found : *result);
                     },

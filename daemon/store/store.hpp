@@ -29,6 +29,7 @@
 #include "common/clock.hpp"
 #include "common/types.hpp"
 #include "store/directory.hpp"
+#include "store/audit.hpp"
 #include "store/schedules.hpp"
 #include "store/sessions.hpp"
 
@@ -97,6 +98,9 @@ struct NewBatch {
   // Streamed messages: set by the planner to stream->size(); after the commit, those stored
   // (the daily cap may have moved some to skips).
   std::size_t streamed = 0;
+  // Written with the batch: sends by people and administrators are audit-logged (those of
+  // client systems are recorded by the batch's source alone).
+  std::optional<AuditEntry> audit;
 
   std::size_t message_count() const { return stream ? streamed : messages.size(); }
 };
@@ -317,7 +321,8 @@ class Store {
   void async_renew(std::vector<std::int64_t> ids, UnixMs lease_until, std::int64_t owner,
                    Done done);
 
-  void async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done);
+  void async_cancel(std::int64_t id, std::function<void(std::error_code, CancelResult)> done,
+                    std::optional<AuditEntry> audit = {});
 
   // Finds the message by (carrier, carrier_message_id); delivered -> status delivered,
   // otherwise failed with the error; adds an attempts row. Only a 'sent' (or 'sending') message
@@ -368,36 +373,44 @@ class Store {
 
   // --- directory writes (writer thread; see directory.hpp) ---
   using WriteDone = std::function<void(std::error_code, WriteResult)>;
+  // An audit entry written in the same transaction as the change, when the change succeeds
+  // (WriteResult::ok); see audit.hpp.
+  using Audit = std::optional<AuditEntry>;
   // Upsert by phone, all rows in one savepoint (an import is all-or-nothing).
   void async_upsert_recipients(std::vector<RecipientUpsert> rows,
-                               std::function<void(std::error_code, UpsertCounts)> done);
+                               std::function<void(std::error_code, UpsertCounts)> done, Audit audit = {});
   // conflict: the phone belongs to another recipient. Returns the new id via `id`.
   void async_create_recipient(RecipientUpsert row,
-                              std::function<void(std::error_code, WriteResult, std::int64_t id)> done);
-  void async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done);  // conflict: phone taken
-  void async_delete_recipient(std::int64_t id, WriteDone done);
-  void async_create_group(std::string name, std::string description, WriteDone done);  // conflict: exists
+                              std::function<void(std::error_code, WriteResult, std::int64_t id)> done, Audit audit = {});
+  void async_update_recipient(std::int64_t id, RecipientPatch patch, WriteDone done, Audit audit = {});  // conflict: phone taken
+  void async_delete_recipient(std::int64_t id, WriteDone done, Audit audit = {});
+  void async_create_group(std::string name, std::string description, WriteDone done, Audit audit = {});  // conflict: exists
   // Members stay as recipients; only the group and its memberships go.
-  void async_delete_group(std::string name, WriteDone done);
+  void async_delete_group(std::string name, WriteDone done, Audit audit = {});
   // create_only: conflict when the name exists (never overwrite silently); otherwise replace.
-  void async_put_template(TemplateRow row, bool create_only, WriteDone done);
-  void async_delete_template(std::string name, WriteDone done);
-  void async_create_token(TokenRow row, WriteDone done);  // conflict: name or hash exists
-  void async_revoke_token(std::string name, WriteDone done);  // not_found if unknown/revoked
-  void async_create_user(UserRow row, WriteDone done);  // conflict: the name exists
+  void async_put_template(TemplateRow row, bool create_only, WriteDone done, Audit audit = {});
+  void async_delete_template(std::string name, WriteDone done, Audit audit = {});
+  void async_create_token(TokenRow row, WriteDone done, Audit audit = {});  // conflict: name or hash exists
+  void async_revoke_token(std::string name, WriteDone done, Audit audit = {});  // not_found if unknown/revoked
+  void async_create_user(UserRow row, WriteDone done, Audit audit = {});  // conflict: the name exists
   // not_found if there is no such person; updated_at always, password_changed_at with a hash,
   // disabled_at set by `disabled = true` (kept if already set) and cleared by false. A new
   // password or disabling ends every console session of the person, in the same transaction.
-  void async_update_user(std::string name, UserUpdate update, WriteDone done);
+  void async_update_user(std::string name, UserUpdate update, WriteDone done, Audit audit = {});
+
+  // --- the audit log (audit.cpp) ---
+  // An entry on its own (a failed sign-in: nothing else changes).
+  void async_audit(AuditEntry entry, std::function<void(std::error_code)> done);
+  AuditPage list_audit(const AuditFilter& filter);
 
   // --- console sessions (sessions.cpp) ---
   // Also deletes every session that has expired by row.created_at (idle or lifetime), so the
   // table holds live sessions only.
-  void async_create_session(SessionRow row, UnixMs idle_ms, UnixMs lifetime_ms, WriteDone done);
+  void async_create_session(SessionRow row, UnixMs idle_ms, UnixMs lifetime_ms, WriteDone done, Audit audit = {});
   void async_touch_session(std::string id_sha256, UnixMs at, WriteDone done);
-  void async_delete_session(std::string id_sha256, WriteDone done);  // not_found if none
+  void async_delete_session(std::string id_sha256, WriteDone done, Audit audit = {});  // not_found if none
   // Every session of the person ("sign out everywhere"); ok even when there were none.
-  void async_delete_user_sessions(std::string user, WriteDone done);
+  void async_delete_user_sessions(std::string user, WriteDone done, Audit audit = {});
   std::optional<SessionLookup> get_session(const std::string& id_sha256);
   std::int64_t count_user_sessions(const std::string& user);
 
@@ -433,13 +446,13 @@ class Store {
   // the first updated_at) if set, else the store's clock; pass the daemon's clock, which the
   // scheduler compares them with (smsgwd --clock-offset shifts it).
   void async_create_schedule(ScheduleRow row,
-                             std::function<void(std::error_code, WriteResult, std::int64_t id)> done);
+                             std::function<void(std::error_code, WriteResult, std::int64_t id)> done, Audit audit = {});
   // Replaces name, spec_json and enabled (conflict: the new name belongs to another schedule);
   // updated_at = row.updated_at if set, else the store's clock.
-  void async_update_schedule(ScheduleRow row, WriteDone done);
+  void async_update_schedule(ScheduleRow row, WriteDone done, Audit audit = {});
   // `at` = the new updated_at (0: the store's clock).
-  void async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone done, UnixMs at = 0);
-  void async_delete_schedule(std::int64_t id, WriteDone done);
+  void async_set_schedule_enabled(std::int64_t id, bool enabled, WriteDone done, UnixMs at = 0, Audit audit = {});
+  void async_delete_schedule(std::int64_t id, WriteDone done, Audit audit = {});
   // One savepoint: the run row and, when given, the batch (as async_enqueue without a key).
   // duplicate: a run for (schedule_id, occurrence) exists; nothing is written.
   void async_record_run(ScheduleRun run, std::optional<NewBatch> batch,

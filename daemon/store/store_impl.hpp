@@ -135,6 +135,27 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now);
 // Ends every console session of the person (sessions.cpp); part of the caller's transaction.
 void delete_user_sessions(Writer& w, const std::string& user);
 
+// The audit log (audit.cpp), inside the caller's transaction: the JSON state of an object
+// (nullopt when there is no such row), and the entry itself.
+std::optional<std::string> audit_snapshot(Writer& w, const std::string& kind, const std::string& id);
+void write_audit(Writer& w, const AuditEntry& entry, const std::optional<std::string>& before,
+                 const std::optional<std::string>& after);
+
+// Runs `body` (which sets `result`) with the audit entry around it: the object's state before,
+// then, when the change succeeded, its state after and the entry. Throws like the body.
+template <typename Body>
+std::error_code audited(Writer& w, const Store::Audit& audit, WriteResult& result, Body&& body) {
+  if (!audit) return body();
+  std::optional<std::string> before;
+  if (audit->snapshot) before = audit_snapshot(w, audit->object_kind, audit->object_id);
+  std::error_code ec = body();
+  if (ec || result != WriteResult::ok) return ec;
+  std::optional<std::string> after;
+  if (audit->snapshot) after = audit_snapshot(w, audit->object_kind, audit->object_id);
+  write_audit(w, *audit, before, after);
+  return ec;
+}
+
 struct Job {
   std::function<std::error_code(Writer&)> run;  // empty: a flush marker, no work
   std::function<void(std::error_code)> complete;
@@ -351,9 +372,11 @@ namespace detail {
 
 // Submits a job whose result is a WriteResult; not_found is what a failed job reports.
 template <typename Body>
-void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
+void submit_write(Store::Impl& impl, Body body, Store::WriteDone done, Store::Audit audit = {}) {
   auto result = std::make_shared<WriteResult>(WriteResult::not_found);
-  impl.submit(Job{[body = std::move(body), result](Writer& w) { return body(w, *result); },
+  impl.submit(Job{[body = std::move(body), result, audit = std::move(audit)](Writer& w) {
+                    return audited(w, audit, *result, [&] { return body(w, *result); });
+                  },
                   [result, done = std::move(done)](std::error_code ec) {
                     done(ec, ec ? WriteResult::not_found : *result);
                   },
@@ -363,13 +386,23 @@ void submit_write(Store::Impl& impl, Body body, Store::WriteDone done) {
 // Submits a create job that also yields the new row's id (0 unless the result is ok).
 template <typename Body>
 void submit_create(Store::Impl& impl, Body body,
-                   std::function<void(std::error_code, WriteResult, std::int64_t)> done) {
+                   std::function<void(std::error_code, WriteResult, std::int64_t)> done,
+                   Store::Audit audit = {}) {
   struct Out {
     WriteResult result = WriteResult::not_found;
     std::int64_t id = 0;
   };
   auto out = std::make_shared<Out>();
-  impl.submit(Job{[body = std::move(body), out](Writer& w) { return body(w, out->result, out->id); },
+  impl.submit(Job{[body = std::move(body), out, audit = std::move(audit)](Writer& w) mutable {
+                    std::error_code ec = body(w, out->result, out->id);
+                    if (ec || out->result != WriteResult::ok || !audit) return ec;
+                    // The new row's id is known only now: the entry names it and holds its state.
+                    audit->object_id = std::to_string(out->id);
+                    std::optional<std::string> after;
+                    if (audit->snapshot) after = audit_snapshot(w, audit->object_kind, audit->object_id);
+                    write_audit(w, *audit, std::nullopt, after);
+                    return ec;
+                  },
                   [out, done = std::move(done)](std::error_code ec) {
                     if (ec) {
                       done(ec, WriteResult::not_found, 0);

@@ -47,7 +47,8 @@ class ConsoleApiTest : public ::testing::Test {
     dir_ = testing::make_temp_dir("smsgw-console-api-test");
     store_ = store::Store::open({dir_ + "/queue.db"});
     config_.api.listen = "127.0.0.1:0";
-    config_.api.tokens = {{"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0}};
+    config_.api.tokens = {{"ops", sha256_hex("admin-secret"), {Scope::admin}, {}, 0},
+                          {"oa", sha256_hex("send-secret"), {Scope::send}, {}, 0}};
     config_.console.lockout_after = 3;
     config_.console.address_lockout_after = 6;
     config_.sms.quiet_hours = {};
@@ -322,6 +323,75 @@ TEST_F(ConsoleApiTest, APlainFormSignsInWithRedirects) {
   EXPECT_EQ(bad.header("set-cookie"), "");
   Reply missing = c.request("POST", "/console/login", "", "username=li.admin", form);
   EXPECT_EQ(missing.header("location"), "/console/?error=missing");
+}
+
+TEST_F(ConsoleApiTest, EveryAdministrativeActionIsAuditLoggedWithWhoWhenAndFromWhere) {
+  Client c(port_);
+  EXPECT_EQ(login(c, "li.admin", "a wrong password").status, 401);
+  EXPECT_EQ(login(c, "nobody.at.all", "a wrong password").status, 401);
+  const Session admin = sign_in(c, "li.admin");
+  const Session sender = sign_in(c, "wang.send");
+  std::vector<std::string> h = admin.headers();
+  h.push_back(origin());
+  ASSERT_EQ(c.request("POST", "/v1/groups", "", json{{"name", "deputies"}}.dump(), h).status, 201);
+  // A token's changes too, with the state before and after an edit.
+  Reply created = c.request("POST", "/v1/recipients", "admin-secret",
+                            json{{"name", "张三"}, {"phone", "13800138000"}, {"groups", {"deputies"}}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.doc()["id"];
+  ASSERT_EQ(c.request("PATCH", "/v1/recipients/" + id, "", json{{"title", "代表"}}.dump(), h).status, 200);
+  // A person's send is logged; a client system's is not (its batch names it).
+  const std::string send = json{{"to", {"+8613900139000"}}, {"text", "会议通知"}}.dump();
+  ASSERT_EQ(c.request("POST", "/v1/messages", "", send, sender.headers()).status, 202);
+  ASSERT_EQ(c.request("POST", "/v1/messages", "send-secret", send).status, 202);
+  ASSERT_EQ(c.request("POST", "/console/logout", "", "", sender.headers()).status, 204);
+  store_->flush();
+
+  Reply all = c.request("GET", "/v1/audit", "admin-secret");
+  ASSERT_EQ(all.status, 200) << all.body;
+  const json entries = all.doc()["entries"];
+  std::vector<std::string> actions;
+  for (const auto& e : entries) actions.push_back(e["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"console.sign_out", "message.send", "recipient.update",
+                                               "recipient.create", "group.create", "console.sign_in",
+                                               "console.sign_in", "console.sign_in_failed",
+                                               "console.sign_in_failed"}))
+      << all.body;
+  const json& edit = entries[2];
+  EXPECT_EQ(edit["actor"], "li.admin");
+  EXPECT_EQ(edit["actor_kind"], "person");
+  EXPECT_EQ(edit["address"], "127.0.0.1");
+  EXPECT_EQ(edit["object"], (json{{"kind", "recipient"}, {"id", id}}));
+  EXPECT_EQ(edit["before"]["title"], "");
+  EXPECT_EQ(edit["after"]["title"], "代表");
+  EXPECT_TRUE(edit["at"].is_string());
+  EXPECT_EQ(entries[3]["actor"], "ops");
+  EXPECT_EQ(entries[3]["actor_kind"], "token");
+  EXPECT_EQ(entries[1]["actor"], "wang.send");
+  EXPECT_EQ(entries[1]["detail"]["messages"], 1);
+  EXPECT_EQ(entries[1]["object"]["kind"], "batch");
+  // A failed sign-in names the person whose name was given, never a name that is nobody's.
+  EXPECT_EQ(entries[7]["object"], json(nullptr));
+  EXPECT_EQ(entries[7]["actor"], "");
+  EXPECT_EQ(entries[8]["object"]["id"], "li.admin");
+  EXPECT_EQ(all.body.find("nobody.at.all"), std::string::npos);
+  EXPECT_EQ(all.body.find("a wrong password"), std::string::npos);
+
+  // Filters and pages.
+  EXPECT_EQ(c.request("GET", "/v1/audit?actor=li.admin", "admin-secret").doc()["entries"].size(), 3u);
+  EXPECT_EQ(c.request("GET", "/v1/audit?object=recipient:" + id, "admin-secret").doc()["entries"].size(), 2u);
+  EXPECT_EQ(c.request("GET", "/v1/audit?action=console.", "admin-secret").doc()["entries"].size(), 5u);
+  Reply page = c.request("GET", "/v1/audit?limit=4", "admin-secret");
+  ASSERT_EQ(page.doc()["entries"].size(), 4u);
+  const std::string cursor = page.doc()["next_cursor"];
+  Reply rest = c.request("GET", "/v1/audit?limit=10&cursor=" + cursor, "admin-secret");
+  EXPECT_EQ(rest.doc()["entries"].size(), 5u);
+  EXPECT_TRUE(rest.doc()["next_cursor"].is_null());
+  EXPECT_EQ(c.request("GET", "/v1/audit?since=yesterday", "admin-secret").status, 422);
+  EXPECT_EQ(c.request("GET", "/v1/audit?colour=red", "admin-secret").status, 422);
+  // The log is an administrator's to read.
+  EXPECT_EQ(c.request("GET", "/v1/audit", "", "", sign_in(c, "zhao.view").headers(false)).status, 403);
+  EXPECT_EQ(c.request("GET", "/v1/audit", "send-secret").status, 403);
 }
 
 TEST_F(ConsoleApiTest, SwitchedOffTheConsoleSignsNobodyIn) {

@@ -712,6 +712,22 @@ TEST_F(E2E, AdministratorManagesConsoleUsersWithSmsgwctl) {
   EXPECT_EQ(run_command(ctl + " users disable nobody").status, 1);
   const std::string as_reader = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kReadToken;
   EXPECT_EQ(run_command(as_reader + " users list").status, 4);
+
+  // Each change is in the audit log, newest first, with who did it from where.
+  auto audit = run_command(ctl + " audit list --action user.");
+  ASSERT_EQ(audit.status, 0) << audit.output;
+  for (const char* line : {"user.create", "user.password", "user.update", "zhang.wei", "li.na", "admin", "127.0.0.1",
+                           "role: sender → viewer", "disabled: false → true", "password_changed_at: 20"}) {
+    EXPECT_NE(audit.output.find(line), std::string::npos) << line << "\n" << audit.output;
+  }
+  EXPECT_EQ(audit.output.find("argon2"), std::string::npos) << audit.output;
+  auto one = run_command(ctl + " --json audit list --object user:li.na --limit 2");
+  ASSERT_EQ(one.status, 0) << one.output;
+  const json page = json::parse(one.output);
+  EXPECT_EQ(page["entries"].size(), 2u) << one.output;
+  EXPECT_TRUE(page["next_cursor"].is_string()) << one.output;
+  EXPECT_EQ(run_command(ctl + " audit list --since yesterday").status, 1);
+  EXPECT_EQ(run_command(as_reader + " audit list").status, 4);
 }
 
 // A person signs in to the real daemon; the session outlives a restart (it is in the database)

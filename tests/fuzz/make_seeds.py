@@ -242,6 +242,8 @@ ROUTER = [
             extra=["Cookie: smsgw_session=fuzz-session-cookie", "X-CSRF-Token: fuzz-csrf-token"]),
     request("GET", "/v1/users", None, extra=["Cookie: smsgw_session=\"unknown\"; smsgw_session=x"]),
     request("DELETE", "/v1/users/li.admin/sessions", "admin"),
+    request("GET", "/v1/audit?actor=li.admin&action=console.&object=user:li.admin&since=2026-01-01T00:00:00Z&limit=5", "admin"),
+    request("GET", "/v1/audit?cursor=3&until=2030-01-01T00:00:00%2B08:00", "admin"),
 ]
 
 

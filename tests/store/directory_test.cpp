@@ -113,7 +113,7 @@ TEST_F(DirectoryTest, FreshStoreIsAtTheCurrentVersion) {
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), schema_version());
-  EXPECT_EQ(schema_version(), 9);
+  EXPECT_EQ(schema_version(), 10);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient_created'").getInt(),
             1);
 }
@@ -504,6 +504,107 @@ TEST_F(DirectoryTest, ConsoleSessionsAreReadWithTheirPersonAndEndWithAPasswordOr
   EXPECT_EQ(create("a", "li.na", t + 13 * 3'600'000), WriteResult::ok);
   EXPECT_EQ(write([&](auto done) { store.async_delete_user_sessions("li.na", std::move(done)); }), WriteResult::ok);
   EXPECT_EQ(store.count_user_sessions("li.na"), 0);
+}
+
+AuditEntry by(std::string actor, std::string action, std::string kind, std::string id, bool snapshot = true) {
+  AuditEntry e;
+  e.actor = std::move(actor);
+  e.actor_kind = "person";
+  e.address = "10.1.2.3";
+  e.action = std::move(action);
+  e.object_kind = std::move(kind);
+  e.object_id = std::move(id);
+  e.snapshot = snapshot;
+  return e;
+}
+
+TEST_F(DirectoryTest, TheAuditLogRecordsChangesInTheirTransactionAndCannotBeRewritten) {
+  Store& store = open();
+  // A create: the entry names the new id and holds the state after.
+  std::promise<std::pair<WriteResult, std::int64_t>> created;
+  store.async_create_recipient(person("张三", "+8613800138000", std::vector<std::string>{"cadres"}, "区纪委"),
+                               [&](std::error_code, WriteResult r, std::int64_t id) { created.set_value({r, id}); },
+                               by("li.na", "recipient.create", "recipient", ""));
+  const auto [r, id] = created.get_future().get();
+  ASSERT_EQ(r, WriteResult::ok);
+  // An edit: before and after.
+  RecipientPatch patch;
+  patch.title = "副主任";
+  EXPECT_EQ(wait_write([&](auto done) {
+              store.async_update_recipient(id, patch, std::move(done), by("li.na", "recipient.update", "recipient", std::to_string(id)));
+            }).result,
+            WriteResult::ok);
+  // A change that fails writes no entry: the phone is taken.
+  EXPECT_EQ(create(store, person("李四", "+8613900139000")).first, WriteResult::ok);
+  RecipientPatch clash;
+  clash.phone = "+8613900139000";
+  EXPECT_EQ(wait_write([&](auto done) {
+              store.async_update_recipient(id, clash, std::move(done), by("li.na", "recipient.update", "recipient", std::to_string(id)));
+            }).result,
+            WriteResult::conflict);
+  // An import: counts, not states.
+  std::promise<void> imported;
+  store.async_upsert_recipients({person("王五", "+8613700137000"), person("张三", "+8613800138000")},
+                                [&](std::error_code, UpsertCounts) { imported.set_value(); },
+                                by("wang", "recipient.import", "", "", false));
+  imported.get_future().get();
+  std::promise<std::error_code> alone;
+  AuditEntry failed = by("", "console.sign_in_failed", "user", "li.na", false);
+  failed.actor_kind = "";
+  store.async_audit(failed, [&](std::error_code ec) { alone.set_value(ec); });
+  EXPECT_FALSE(alone.get_future().get());
+
+  AuditPage page = store.list_audit({});
+  ASSERT_EQ(page.rows.size(), 4u);
+  EXPECT_EQ(page.next_before, 0);
+  const AuditRow& sign_in = page.rows[0];  // newest first
+  EXPECT_EQ(sign_in.action, "console.sign_in_failed");
+  EXPECT_EQ(sign_in.object_id, "li.na");
+  const AuditRow& import = page.rows[1];
+  EXPECT_EQ(import.detail, R"({"rows":2,"created":1,"updated":1})");
+  const AuditRow& update = page.rows[2];
+  EXPECT_EQ(update.action, "recipient.update");
+  EXPECT_EQ(update.address, "10.1.2.3");
+  ASSERT_TRUE(update.before && update.after);
+  EXPECT_NE(update.before->find(R"("title":"")"), std::string::npos) << *update.before;
+  EXPECT_NE(update.after->find(R"("title":"副主任")"), std::string::npos) << *update.after;
+  EXPECT_NE(update.after->find(R"("groups":["cadres"])"), std::string::npos) << *update.after;
+  EXPECT_NE(update.after->find(R"("active":true)"), std::string::npos) << *update.after;
+  const AuditRow& create_row = page.rows[3];
+  EXPECT_EQ(create_row.object_id, std::to_string(id));
+  EXPECT_FALSE(create_row.before);
+  ASSERT_TRUE(create_row.after);
+  EXPECT_NE(create_row.after->find("+8613800138000"), std::string::npos);
+
+  // Filters and pages.
+  EXPECT_EQ(store.list_audit({.actor = "li.na"}).rows.size(), 2u);
+  EXPECT_EQ(store.list_audit({.action = "recipient."}).rows.size(), 3u);
+  EXPECT_EQ(store.list_audit({.action = "recipient"}).rows.size(), 0u);  // exact unless it ends in '.'
+  EXPECT_EQ(store.list_audit({.object_kind = "recipient", .object_id = std::to_string(id)}).rows.size(), 2u);
+  AuditPage first = store.list_audit({.limit = 3});
+  ASSERT_EQ(first.rows.size(), 3u);
+  ASSERT_NE(first.next_before, 0);
+  AuditPage second = store.list_audit({.before_id = first.next_before, .limit = 3});
+  ASSERT_EQ(second.rows.size(), 1u);
+  EXPECT_EQ(second.rows[0].action, "recipient.create");
+  EXPECT_EQ(store.list_audit({.since = sign_in.at + 1}).rows.size(), 0u);
+
+  // A user's state never holds the password hash.
+  EXPECT_EQ(wait_write([&](auto done) {
+              store.async_create_user(UserRow{"zhao", "viewer", "$argon2id$secret-hash", 0, 0, 0, {}}, std::move(done),
+                                      by("admin", "user.create", "user", "zhao"));
+            }).result,
+            WriteResult::ok);
+  const AuditRow user = store.list_audit({.limit = 1}).rows.at(0);
+  ASSERT_TRUE(user.after);
+  EXPECT_EQ(user.after->find("argon2"), std::string::npos) << *user.after;
+
+  // Append-only, whoever asks.
+  store_.reset();
+  SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+  EXPECT_THROW(db.exec("UPDATE audit_log SET actor = 'nobody'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("DELETE FROM audit_log"), SQLite::Exception);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM audit_log").getInt(), 5);
 }
 
 TEST_F(DirectoryTest, TokensCreateRevokeList) {
