@@ -35,5 +35,9 @@ Send a first message from another terminal:
 Then read what the `file` carrier "sent":    tail -f var/outbox.jsonl
 and what happened to the message:             build/ctl/smsgwctl --token dev-token-change-me messages show <id>
 
+The web console is at http://127.0.0.1:8080/console/ ; create your own account first:
+  read -rs PW && printf '%s\n' "$PW" | build/ctl/smsgwctl --token dev-token-change-me \
+    users add admin --role admin --password-file -
+
 MSG
 wait $daemon

@@ -141,6 +141,11 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.logout(c, *x.who, x.req))},
     {{http::verb::get, "/console/session"}, Access::session, Scope::read,
      SMSGW_ROUTE(r.session_info(c, *x.who))},
+    {{http::verb::get, "/console"}, Access::open, Scope::read, SMSGW_ROUTE(r.console_redirect(c))},
+    {{http::verb::get, "/console/"}, Access::open, Scope::read,
+     SMSGW_ROUTE(r.serve_asset(c, x.req, "index.html"))},
+    {{http::verb::get, "/console/{file}"}, Access::open, Scope::read,
+     SMSGW_ROUTE(r.serve_asset(c, x.req, x.param(0)))},
     {{http::verb::get, "/v1/calendar/day/{date}"}, Access::token, Scope::read,
      SMSGW_ROUTE(r.calendar_day(c, x.param(0)))},
     {{http::verb::get, "/v1/calendar/{year}"}, Access::token, Scope::read,
@@ -223,6 +228,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       console(config.console),
       login_guard(lockout_policy(config.console)) {
   load_store_tokens();
+  load_assets();
 }
 
 UnixMs Router::Impl::now() const { return deps.clock.now(); }
@@ -811,6 +817,7 @@ void Router::reconfigure(const config::Config& config) {
   impl_->carrier_rules = rules_of(config.carriers);
   impl_->console = config.console;
   impl_->login_guard.reconfigure(lockout_policy(config.console));
+  impl_->load_assets();
 }
 
 Admission Router::admit(const Request& header) const { return impl_->admit(header); }

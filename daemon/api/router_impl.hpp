@@ -21,6 +21,7 @@
 #include "common/json_limits.hpp"
 #include "common/phone.hpp"
 #include "common/timezone.hpp"
+#include "console/assets.hpp"
 #include "console/login_guard.hpp"
 
 namespace smsgw::api {
@@ -111,6 +112,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   config::ConsoleConfig console;
   console::LoginGuard login_guard;
   std::size_t logins_in_flight = 0;  // password checks queued or running
+  std::shared_ptr<const console::Assets> assets;  // the console's files ([console] assets_dir)
 
   Impl(boost::asio::io_context& io_, const config::Config& config, Dependencies deps_);
 
@@ -234,6 +236,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void session_info(Call& call, const Principal& who);
   void end_user_sessions(Call& call, std::string_view param);
   void list_audit(Call& call, std::string_view target);
+  void load_assets();  // start-up and SIGHUP: [console] assets_dir into memory
+  void console_redirect(Call& call);
+  void serve_asset(Call& call, const Request& req, std::string_view name);
 
   // routes_schedules.cpp
   void calendar_year(Call& call, std::string_view param);

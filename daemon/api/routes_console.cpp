@@ -172,10 +172,14 @@ void Router::Impl::login(Call& call, Request& req, std::string_view client) {
 
 void Router::Impl::locked_out(Call& call, const LoginAttempt& attempt, std::chrono::milliseconds wait) {
   if (attempt.form) return finish(call, form_redirect("/console/?error=locked"));
-  Response res = make_problem(ProblemKind::too_many_requests,
-                              "too many failed sign-ins; try again in " + minutes_text(wait) +
-                                  ", or ask an administrator to reset the password");
-  res.set(http::field::retry_after, std::to_string((wait.count() + 999) / 1000));
+  const long long seconds = (wait.count() + 999) / 1000;
+  Response res = make_problem(ProblemKind::too_many_requests, "");
+  // retry_after in the body too: the console's page says how long in its own language.
+  res.body() = problem_body(ProblemKind::too_many_requests,
+                            "too many failed sign-ins; try again in " + minutes_text(wait) +
+                                ", or ask an administrator to reset the password",
+                            {}, json{{"retry_after", seconds}});
+  res.set(http::field::retry_after, std::to_string(seconds));
   finish(call, std::move(res));
 }
 
@@ -194,11 +198,12 @@ void Router::Impl::login_checked(Call& call, LoginAttempt attempt, bool ok,
                  attempt.client.empty() ? "-" : attempt.client);
     if (left == 0) return locked_out(call, attempt, login_guard.blocked_for(attempt.name, attempt.client, t));
     if (attempt.form) return finish(call, form_redirect("/console/?error=invalid"));
-    Response res = make_problem(
-        ProblemKind::unauthorized,
-        "the name or the password is not right (" + std::to_string(left) +
-            (left == 1 ? " try" : " tries") + " left before sign-in is locked for " +
-            minutes_text(console.lockout_for) + ")");
+    Response res = make_problem(ProblemKind::unauthorized, "");
+    res.body() = problem_body(ProblemKind::unauthorized,
+                              "the name or the password is not right (" + std::to_string(left) +
+                                  (left == 1 ? " try" : " tries") + " left before sign-in is locked for " +
+                                  minutes_text(console.lockout_for) + ")",
+                              {}, json{{"tries_left", left}});
     res.set(http::field::www_authenticate, R"(Bearer realm="smsgw")");
     return finish(call, std::move(res));
   }
@@ -394,6 +399,62 @@ void Router::Impl::list_audit(Call& call, std::string_view target) {
   json body{{"entries", std::move(entries)},
             {"next_cursor", page.next_before != 0 ? json(std::to_string(page.next_before)) : json(nullptr)}};
   finish(call, json_response(200, dump(body)));
+}
+
+// ---------------------------------------------------------------------------- pages
+
+void Router::Impl::load_assets() {
+  if (!console.enabled) {
+    assets = std::make_shared<const console::Assets>();
+    return;
+  }
+  std::string warning;
+  assets = console::Assets::load(console.assets_dir, warning);
+  if (!warning.empty()) spdlog::warn("console: {}", warning);
+  if (assets->find("index.html") != nullptr) {
+    spdlog::info("console: {} files ({} KiB) from {}", assets->size(), (assets->total_bytes() + 1023) / 1024,
+                 console.assets_dir);
+  }
+}
+
+void Router::Impl::console_redirect(Call& call) {
+  Response res{http::status::moved_permanently, 11};
+  res.set(http::field::location, "/console/");
+  finish(call, std::move(res));
+}
+
+void Router::Impl::serve_asset(Call& call, const Request& req, std::string_view name) {
+  if (!console.enabled) {
+    return problem(call, ProblemKind::not_found, "the console is switched off ([console] enabled = false)");
+  }
+  const console::Asset* a = assets ? assets->find(name) : nullptr;
+  if (a == nullptr) {
+    if (name == "index.html") {
+      return problem(call, ProblemKind::not_found,
+                     "the console's files are not installed ([console] assets_dir = " + console.assets_dir + ")");
+    }
+    return problem(call, ProblemKind::not_found, "no such file in the console");
+  }
+  const bool fresh = req[http::field::if_none_match] == a->etag;
+  Response res{fresh ? http::status::not_modified : http::status::ok, 11};
+  res.set(http::field::etag, a->etag);
+  // Revalidate every time: a new version after an upgrade is picked up at once, and an
+  // unchanged file costs a 304 of a few bytes.
+  res.set(http::field::cache_control, "no-cache");
+  // Our own files only: no inline script or style, no framing (clickjacking), no plug-ins, forms
+  // post here only. A name like <img src=x onerror=...> in the data can then never run.
+  res.set("Content-Security-Policy",
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+          "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+          "frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
+  if (!fresh) {
+    res.set(http::field::content_type, a->content_type);
+    res.body() = a->body;
+  }
+  finish(call, std::move(res));
 }
 
 }  // namespace smsgw::api

@@ -201,6 +201,8 @@ class Loader {
     resolve_dir(config.daemon.templates_dir);
     resolve_dir(config.daemon.calendar_dir);
     check_calendar_dir(config.daemon.calendar_dir);
+    // Not checked here: without its files smsgwd still runs (and says so); the API needs none.
+    resolve_dir(config.console.assets_dir);
     return config;
   }
 
@@ -921,9 +923,11 @@ class Loader {
 
   void load_console(const toml::table& t, ConsoleConfig& out) {
     constexpr std::string_view p = "console";
-    check_keys(t, p, {"enabled", "session_idle", "session_lifetime", "secure_cookie",
+    check_keys(t, p, {"enabled", "assets_dir", "session_idle", "session_lifetime", "secure_cookie",
                       "lockout_after", "lockout_for", "address_lockout_after"});
     read_bool(t, "enabled", p, out.enabled);
+    if (const auto* n = read_string(t, "assets_dir", p, out.assets_dir); n && out.assets_dir.empty())
+      report(n, "console.assets_dir", "must not be empty");
     const auto* idle = read_duration(t, "session_idle", p, out.session_idle, false);
     const auto* lifetime = read_duration(t, "session_lifetime", p, out.session_lifetime, false);
     if (out.session_lifetime < out.session_idle) {

@@ -173,6 +173,9 @@ struct RetentionConfig {
 // restart keeps people signed in; failed-login counts live in memory.
 struct ConsoleConfig {
   bool enabled = true;  // false: /console/ answers 404 and no one can sign in
+  // The console's pages (index.html, app.js, app.css), read at start-up and on SIGHUP.
+  // Relative to the config file's folder; installed under <datadir>/smsgw/console.
+  std::string assets_dir = "console";
   // A session ends after this long without a request, and in any case this long after sign-in.
   std::chrono::milliseconds session_idle{30LL * 60'000};
   std::chrono::milliseconds session_lifetime{12LL * 3600'000};

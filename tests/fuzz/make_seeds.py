@@ -244,6 +244,8 @@ ROUTER = [
     request("DELETE", "/v1/users/li.admin/sessions", "admin"),
     request("GET", "/v1/audit?actor=li.admin&action=console.&object=user:li.admin&since=2026-01-01T00:00:00Z&limit=5", "admin"),
     request("GET", "/v1/audit?cursor=3&until=2030-01-01T00:00:00%2B08:00", "admin"),
+    request("GET", "/console"), request("GET", "/console/"), request("GET", "/console/app.js", extra=['If-None-Match: "x"']),
+    request("GET", "/console/..%2Fsmsgw.toml"),
 ]
 
 

@@ -128,7 +128,7 @@ inline std::vector<api::Request> parse_requests(std::string_view text, std::size
 // WWW-Authenticate on a 401.
 inline void check_response(const api::Request& req, const api::Response& res) {
   const unsigned status = res.result_int();
-  static constexpr unsigned kKnown[] = {200, 201, 202, 204, 303, 400, 401, 403, 404,
+  static constexpr unsigned kKnown[] = {200, 201, 202, 204, 301, 303, 304, 400, 401, 403, 404,
                                         405, 409, 413, 415, 422, 429, 431, 503};
   bool known = false;
   for (unsigned s : kKnown) known = known || s == status;
@@ -190,6 +190,7 @@ class RouterFixture {
         {"carrier", sha256_hex("callback-secret"), {}, {"generic"}},
     };
     config_.limits.max_recipients_per_request = 20;
+    config_.console.assets_dir = SMSGW_SOURCE_DIR "/console";
     config::CarrierConfig carrier;
     carrier.name = "generic";
     carrier.signature = "【区纪委】";
