@@ -228,7 +228,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
     bool form = false;  // a plain HTML form: answered with redirects, not JSON
   };
   void login(Call& call, Request& req, std::string_view client);
-  void login_checked(Call& call, LoginAttempt attempt, bool ok, std::optional<store::UserRow> user);
+  // verdict: the password matched or not; nullopt when it could not be checked (503).
+  void login_checked(Call& call, LoginAttempt attempt, std::optional<bool> verdict,
+                     std::optional<store::UserRow> user);
   void locked_out(Call& call, const LoginAttempt& attempt, std::chrono::milliseconds wait);
   void audit_sign_in(const Call& call, const LoginAttempt& attempt, const std::string& person,
                      std::string action, std::string detail);

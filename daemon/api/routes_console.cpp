@@ -162,8 +162,15 @@ void Router::Impl::login(Call& call, Request& req, std::string_view client) {
   ++logins_in_flight;
   offload_password([self = shared_from_this(), call, attempt = std::move(attempt),
                     password = std::move(*password), user = std::move(user)]() mutable {
-    const bool ok = user ? verify_password(user->password_hash, password)
-                         : (verify_password(dummy_hash(), password), false);
+    // Always back to the io thread, even if making the dummy hash fails (out of memory):
+    // otherwise logins_in_flight would keep this check for ever.
+    std::optional<bool> ok;
+    try {
+      ok = user ? verify_password(user->password_hash, password)
+                : (verify_password(dummy_hash(), password), false);
+    } catch (const std::exception& e) {
+      spdlog::error("console: a password check failed: {}", e.what());
+    }
     self->on_io([self, call, attempt = std::move(attempt), ok, user = std::move(user)]() mutable {
       self->login_checked(call, std::move(attempt), ok, std::move(user));
     });
@@ -183,9 +190,15 @@ void Router::Impl::locked_out(Call& call, const LoginAttempt& attempt, std::chro
   finish(call, std::move(res));
 }
 
-void Router::Impl::login_checked(Call& call, LoginAttempt attempt, bool ok,
+void Router::Impl::login_checked(Call& call, LoginAttempt attempt, std::optional<bool> verdict,
                                  std::optional<store::UserRow> user) {
   if (logins_in_flight > 0) --logins_in_flight;
+  if (!verdict) {
+    // Our failure, not the person's: not counted towards a lock.
+    if (attempt.form) return finish(call, form_redirect("/console/?error=busy"));
+    return problem(call, ProblemKind::unavailable, "the password could not be checked; try again in a moment");
+  }
+  const bool ok = *verdict;
   const UnixMs t = now();
   if (!ok) {
     const int left = login_guard.failed(attempt.name, attempt.client, t);
