@@ -114,6 +114,11 @@ Audit log (scope admin): who changed what, when and from where (append-only)
                        newest first; A is an action ("recipient.update") or a prefix ending
                        in "." ("recipient."); T is RFC 3339; KIND is recipient, group,
                        template, schedule, user, token, batch or message
+Approvals (two-person rule; list needs read, approve and reject admin):
+  approvals list [--status pending|approved|rejected|expired] [--limit N] [--cursor C]
+  approvals show ID    what the request would send, with its first messages (numbers masked)
+  approvals approve ID carries it out now (a person's own request cannot be approved by them)
+  approvals reject ID [--reason TEXT]
 Other:
   health               liveness and readiness (GET /healthz and /readyz)
   backup PATH [--data-dir DIR | --db FILE] [--force]
@@ -155,6 +160,7 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "tokens") return cmd_tokens(client, rest);
   if (cmd == "users") return cmd_users(client, rest);
   if (cmd == "audit") return cmd_audit(client, rest);
+  if (cmd == "approvals") return cmd_approvals(client, rest);
   if (cmd == "calendar") return cmd_calendar(client, rest);
   if (cmd == "schedules") return cmd_schedules(client, rest);
   if (cmd == "backup") return cmd_backup(client, rest);

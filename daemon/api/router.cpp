@@ -133,6 +133,14 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.patch_user(c, x.param(0), x.req))},
     {{http::verb::delete_, "/v1/users/{name}/sessions"}, Access::token, Scope::admin,
      SMSGW_ROUTE(r.end_user_sessions(c, x.param(0)))},
+    {{http::verb::get, "/v1/approvals"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_approvals(c, x.req.target()))},
+    {{http::verb::get, "/v1/approvals/{id}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_approval(c, x.param(0)))},
+    {{http::verb::post, "/v1/approvals/{id}/approve"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.approve(c, *x.who, x.param(0)))},
+    {{http::verb::post, "/v1/approvals/{id}/reject"}, Access::token, Scope::send,
+     SMSGW_ROUTE(r.reject(c, *x.who, x.param(0), x.req))},
     {{http::verb::get, "/v1/audit"}, Access::token, Scope::admin,
      SMSGW_ROUTE(r.list_audit(c, x.req.target()))},
     {{http::verb::post, "/console/login"}, Access::open, Scope::read,
@@ -605,6 +613,22 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
     }
     key = store::IdempotencyKey{who.name, std::string(value), sha256_hex(req.body())};
   }
+  SendMode mode;
+  std::vector<FieldError> query_errors;
+  const bool query_ok = for_each_query_param(req.target(), [&](const std::string& k, const std::string& v) {
+    if (k != "dry_run") return query_errors.push_back({k, "unknown query parameter"});
+    if (v != "true" && v != "false") return query_errors.push_back({k, "must be true or false"});
+    mode.dry_run = v == "true";
+  });
+  if (!query_ok) return problem(call, ProblemKind::malformed_request, "malformed percent-encoding in the query");
+  if (!query_errors.empty()) return problem(call, ProblemKind::validation, "invalid query parameters", query_errors);
+  if (who.person && console.approval_threshold > 0) {
+    mode.approval_threshold = console.approval_threshold;
+    mode.approval_expiry = console.approval_expiry.count();
+    mode.person = who.name;
+    mode.address = call.actor ? call.actor->address : "";
+    if (!mode.dry_run) mode.body = req.body();
+  }
   const UnixMs now = this->now();
   SendContext ctx{deps.store, limits, sms, tz, now, mappings};
   std::string source = source_of(who);
@@ -618,16 +642,18 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
     std::vector<FieldError> errors;
     std::string detail = validate_send(*doc, limits, now, sr, errors);
     if (!errors.empty()) return problem(call, ProblemKind::validation, detail, errors);
-    if (sr.groups.empty()) return plan_and_enqueue(call, std::move(sr), std::move(key), ctx, std::move(source));
+    if (sr.groups.empty()) {
+      return plan_and_enqueue(call, std::move(sr), std::move(key), ctx, std::move(source), std::move(mode));
+    }
     return offload([self = shared_from_this(), call, sr = std::move(sr), key = std::move(key), ctx,
-                    source = std::move(source)]() mutable {
-      self->plan_and_enqueue(call, std::move(sr), std::move(key), ctx, std::move(source));
+                    source = std::move(source), mode = std::move(mode)]() mutable {
+      self->plan_and_enqueue(call, std::move(sr), std::move(key), ctx, std::move(source), std::move(mode));
     });
   }
   // A large body (up to 1 MiB, up to 100,000 numbers in "to"): parsing, validating and
   // planning all run on the worker, never on the io thread.
   json_body_on_worker(call, req, [self = shared_from_this(), call, key = std::move(key), ctx,
-                                  source = std::move(source)](json doc) mutable {
+                                  source = std::move(source), mode = std::move(mode)](json doc) mutable {
     SendRequest sr;
     std::vector<FieldError> errors;
     std::string detail = validate_send(doc, ctx.limits, ctx.now, sr, errors);
@@ -636,7 +662,7 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
         self->problem(call, ProblemKind::validation, detail, errors);
       });
     }
-    self->plan_and_enqueue(call, std::move(sr), std::move(key), ctx, std::move(source));
+    self->plan_and_enqueue(call, std::move(sr), std::move(key), ctx, std::move(source), std::move(mode));
   });
 }
 
@@ -644,13 +670,36 @@ void Router::Impl::send(Call& call, const Principal& who, Request& req) {
 // through on_io.
 void Router::Impl::plan_and_enqueue(Call& call, SendRequest sr,
                                     std::optional<store::IdempotencyKey> key,
-                                    const SendContext& ctx, std::string source) {
+                                    const SendContext& ctx, std::string source, SendMode mode) {
   SendPlan plan = plan_send(ctx, sr, std::move(source));
   if (!plan.errors.empty()) {
     return on_io([self = shared_from_this(), call, detail = std::move(plan.detail),
                   errors = std::move(plan.errors)]() mutable {
       self->problem(call, ProblemKind::validation, detail, errors);
     });
+  }
+  const bool held = mode.approval_threshold > 0 &&
+                    plan.batch.message_count() > static_cast<std::size_t>(mode.approval_threshold);
+  if (mode.dry_run || held) {
+    json summary = plan_summary(plan, sr);
+    if (mode.dry_run) {
+      summary["needs_approval"] = held;
+      summary["approval_threshold"] = mode.approval_threshold > 0 ? json(mode.approval_threshold) : json(nullptr);
+      return on_io([self = shared_from_this(), call, body = dump(summary)]() mutable {
+        self->finish(call, json_response(200, std::move(body)));
+      });
+    }
+    // Nothing is queued: the body is kept and planned again when a second administrator
+    // approves (routes_approvals.cpp).
+    store::ApprovalRow row;
+    row.kind = "send";
+    row.requested_by = std::move(mode.person);
+    row.requested_from = std::move(mode.address);
+    row.requested_at = ctx.now;
+    row.expires_at = ctx.now + mode.approval_expiry;
+    row.summary = dump(summary);
+    row.request = std::move(mode.body);
+    return hold_for_approval(call, std::move(row));
   }
   const UnixMs send_at = plan.due_at;
   // Sends by people and by administrators are audit-logged; a client system's traffic is

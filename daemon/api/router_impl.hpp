@@ -184,8 +184,17 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list(Call& call, std::string_view target);
   void get_batch(Call& call, std::string_view param);
   void send(Call& call, const Principal& who, Request& req);
+  // What a send does besides queueing: answer with a summary only (dry run), or hold a
+  // person's large send for a second administrator (routes_approvals.cpp).
+  struct SendMode {
+    bool dry_run = false;
+    int approval_threshold = 0;  // > 0: held above this many recipients
+    UnixMs approval_expiry = 0;
+    std::string body;            // the request as sent, kept when it may be held
+    std::string person, address;
+  };
   void plan_and_enqueue(Call& call, SendRequest sr, std::optional<store::IdempotencyKey> key,
-                        const SendContext& ctx, std::string source);
+                        const SendContext& ctx, std::string source, SendMode mode);
   void on_enqueued(Call& call, std::error_code ec, store::EnqueueResult& result, UnixMs send_at);
   void cancel(Call& call, const Principal& who, std::string_view param);
   void on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r);
@@ -241,6 +250,18 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void load_assets();  // start-up and SIGHUP: [console] assets_dir into memory
   void console_redirect(Call& call);
   void serve_asset(Call& call, const Request& req, std::string_view name);
+
+  // routes_approvals.cpp
+  static json plan_summary(const SendPlan& plan, const SendRequest& sr);
+  json approval_json(const store::ApprovalRow& row) const;
+  void hold_for_approval(Call& call, store::ApprovalRow row);
+  // A person switched a schedule on: it stays off and a request is filed (answered 202).
+  bool schedule_needs_approval(const Call& call) const;
+  void request_schedule_enable(Call& call, std::int64_t schedule_id, const std::string& name);
+  void list_approvals(Call& call, std::string_view target);
+  void get_approval(Call& call, std::string_view param);
+  void approve(Call& call, const Principal& who, std::string_view param);
+  void reject(Call& call, const Principal& who, std::string_view param, Request& req);
 
   // routes_schedules.cpp
   void calendar_year(Call& call, std::string_view param);

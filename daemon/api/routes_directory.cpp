@@ -695,8 +695,13 @@ void Router::Impl::delete_template(Call& call, std::string_view param) {
 }
 
 void Router::Impl::preview_template(Call& call, std::string_view param, Request& req) {
-  std::optional<store::TemplateRow> t = deps.store.get_template(std::string(param));
-  if (!t) return problem(call, ProblemKind::not_found, "no template with this name");
+  // With "body" in the request the text being written is previewed (the console's editor, as
+  // one types), so the template need not exist yet; without it, the stored one.
+  std::optional<store::TemplateRow> stored = deps.store.get_template(std::string(param));
+  store::TemplateRow t_row;
+  t_row.name = std::string(param);
+  if (stored) t_row = std::move(*stored);
+  const bool exists = stored.has_value();
   // Parsing up to 100,000 params, indexing them and rendering a template of up to 1 MiB take
   // as long as validating it on save: the worker does it. Router state that a SIGHUP changes
   // on the io thread is copied here.
@@ -713,7 +718,7 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
     views.push_back({name, a->sends_text(), a->sends_templates()});
     if (auto r = carrier_rules.find(name); r != carrier_rules.end()) views.back().rules = r->second;
   }
-  json_body_on_worker(call, req, [self = shared_from_this(), call, t = std::move(*t),
+  json_body_on_worker(call, req, [self = shared_from_this(), call, t = std::move(t_row), exists,
                                   signatures = carrier_signatures, signature = sms.signature,
                                   sms_signature = sms.signature, mappings = mappings,
                                   views = std::move(views),
@@ -722,7 +727,20 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
       self->on_io([self, call, res = std::move(res)]() mutable { self->finish(call, std::move(res)); });
     };
     std::vector<FieldError> errors;
-    unknown_fields(doc, {"params", "recipient", "carrier"}, errors);
+    unknown_fields(doc, {"params", "recipient", "carrier", "body"}, errors);
+    bool draft = false;
+    if (auto it = doc.find("body"); it != doc.end() && !it->is_null()) {
+      if (!it->is_string()) {
+        errors.push_back({"body", "must be a string"});
+      } else {
+        t.body = it->get<std::string>();
+        draft = true;
+        reject_control_characters(errors, "body", t.body, Newlines::allow);
+      }
+    }
+    if (!draft && !exists) {
+      return answer(make_problem(ProblemKind::not_found, "no template with this name"));
+    }
     // A carrier with a signature of its own sends with that one instead of [sms] signature.
     if (auto it = doc.find("carrier"); it != doc.end() && !it->is_null()) {
       if (!it->is_string()) {
@@ -770,6 +788,10 @@ void Router::Impl::preview_template(Call& call, std::string_view param, Request&
     if (!errors.empty())
       return answer(make_problem(ProblemKind::validation, errors_detail(errors.size()), errors));
     templates::Parsed parsed = templates::parse(t.body);
+    if (!parsed.ok() && draft) {
+      return answer(make_problem(ProblemKind::validation, "the body does not parse",
+                                 {{"body", parsed.error->to_string()}}));
+    }
     if (!parsed.ok()) {
       return answer(make_problem(ProblemKind::internal,
                                  "the stored template does not parse: " + parsed.error->to_string()));

@@ -256,17 +256,22 @@ void answer_with_row(const std::shared_ptr<Impl>& self, Call& call, std::int64_t
   self->finish(call, std::move(res));
 }
 
-void store_update(const std::shared_ptr<Impl>& self, Call& call, store::ScheduleRow row) {
+void store_update(const std::shared_ptr<Impl>& self, Call& call, store::ScheduleRow row, bool was_enabled) {
   const std::int64_t id = row.id;
+  // Switching it on by a person waits for a second administrator: saved off, and a request filed.
+  const bool held = row.enabled && !was_enabled && self->schedule_needs_approval(call);
+  if (held) row.enabled = false;
+  const std::string name = row.name;
   row.updated_at = self->now();
   auto entry = self->audit(call, "schedule.update", "schedule", std::to_string(row.id));
   self->deps.store.async_update_schedule(
-      std::move(row), [self, call = std::move(call), id](std::error_code ec,
-                                                         store::WriteResult r) mutable {
-        self->on_io([self, call = std::move(call), ec, r, id]() mutable {
+      std::move(row), [self, call = std::move(call), id, held, name](std::error_code ec,
+                                                                     store::WriteResult r) mutable {
+        self->on_io([self, call = std::move(call), ec, r, id, held, name]() mutable {
           if (ec || r != store::WriteResult::ok) {
             return self->write_failed(call, ec, r, kNoSchedule, kNameTaken);
           }
+          if (held) return self->request_schedule_enable(call, id, name);
           answer_with_row(self, call, id, 200);
         });
       }, std::move(entry));
@@ -311,17 +316,21 @@ void Router::Impl::create_schedule(Call& call, const Principal& who, Request& re
   row.spec_json = dump(schedule::to_json(*spec, tz));
   row.enabled = spec->enabled;
   row.source = source_of(who);
+  // A person's schedule is created switched off and waits for a second administrator.
+  const bool held = row.enabled && schedule_needs_approval(call);
+  if (held) row.enabled = false;
   // The daemon's clock, which the scheduler compares these with (see Store).
   row.created_at = row.updated_at = now();
   auto entry = audit(call, "schedule.create", "schedule", "");
   deps.store.async_create_schedule(
-      std::move(row), [self = shared_from_this(), call = std::move(call)](
+      std::move(row), [self = shared_from_this(), call = std::move(call), held, name = spec->name](
                           std::error_code ec, store::WriteResult r, std::int64_t id) mutable {
-        self->on_io([self, call = std::move(call), ec, r, id]() mutable {
+        self->on_io([self, call = std::move(call), ec, r, id, held, name]() mutable {
           if (ec || r != store::WriteResult::ok) {
             return self->write_failed(call, ec, r, kNoSchedule,
                                       "a schedule with this name exists; use PUT to replace it");
           }
+          if (held) return self->request_schedule_enable(call, id, name);
           answer_with_row(self, call, id, 201);
         });
       }, std::move(entry));
@@ -349,7 +358,7 @@ void Router::Impl::put_schedule(Call& call, std::string_view param, Request& req
   row.name = spec->name;
   row.spec_json = dump(schedule::to_json(*spec, tz));
   row.enabled = spec->enabled;
-  store_update(shared_from_this(), call, std::move(row));
+  store_update(shared_from_this(), call, std::move(row), existing->enabled);
 }
 
 void Router::Impl::patch_schedule(Call& call, std::string_view param, Request& req) {
@@ -366,6 +375,9 @@ void Router::Impl::patch_schedule(Call& call, std::string_view param, Request& r
   // since been deleted (pausing such a schedule is exactly what an operator wants then).
   if (enabled_it != doc->end() && doc->size() == 1) {
     const std::int64_t id = existing->id;
+    if (enabled_it->get<bool>() && !existing->enabled && schedule_needs_approval(call)) {
+      return request_schedule_enable(call, id, existing->name);
+    }
     auto entry = audit(call, enabled_it->get<bool>() ? "schedule.resume" : "schedule.pause", "schedule",
                        std::to_string(id));
     deps.store.async_set_schedule_enabled(
@@ -396,7 +408,7 @@ void Router::Impl::patch_schedule(Call& call, std::string_view param, Request& r
   row.name = spec->name;
   row.spec_json = dump(schedule::to_json(*spec, tz));
   row.enabled = spec->enabled;
-  store_update(shared_from_this(), call, std::move(row));
+  store_update(shared_from_this(), call, std::move(row), existing->enabled);
 }
 
 void Router::Impl::delete_schedule(Call& call, std::string_view param) {

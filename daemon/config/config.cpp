@@ -924,7 +924,8 @@ class Loader {
   void load_console(const toml::table& t, ConsoleConfig& out) {
     constexpr std::string_view p = "console";
     check_keys(t, p, {"enabled", "assets_dir", "session_idle", "session_lifetime", "secure_cookie",
-                      "lockout_after", "lockout_for", "address_lockout_after"});
+                      "lockout_after", "lockout_for", "address_lockout_after", "approval_threshold",
+                      "approval_expiry", "approve_schedules"});
     read_bool(t, "enabled", p, out.enabled);
     if (const auto* n = read_string(t, "assets_dir", p, out.assets_dir); n && out.assets_dir.empty())
       report(n, "console.assets_dir", "must not be empty");
@@ -940,6 +941,9 @@ class Loader {
     read_int(t, "lockout_after", p, out.lockout_after, 1, 1000);
     read_duration(t, "lockout_for", p, out.lockout_for, false);
     read_int(t, "address_lockout_after", p, out.address_lockout_after, 1, 100'000);
+    read_int(t, "approval_threshold", p, out.approval_threshold, 0, 10'000'000);
+    read_duration(t, "approval_expiry", p, out.approval_expiry, false);
+    read_bool(t, "approve_schedules", p, out.approve_schedules);
   }
 
   // TOML values as the JSON the API takes, so a [[schedules]] entry is validated by the same

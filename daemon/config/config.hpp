@@ -187,6 +187,14 @@ struct ConsoleConfig {
   // Failed sign-ins from one client address, whatever the names, before that address is
   // refused for lockout_for: stops one machine guessing across many names.
   int address_lockout_after = 20;
+  // Two-person rule: a person's send to more recipients than this waits for a second
+  // administrator's approval (0: never). Sends with API tokens are not held: a client system's
+  // token is itself the approval.
+  int approval_threshold = 200;
+  // A request nobody decided on within this long expires (and queues nothing).
+  std::chrono::milliseconds approval_expiry{24LL * 3600'000};
+  // Switching a schedule on (by a person) also waits for a second administrator.
+  bool approve_schedules = true;
 };
 
 struct SmsConfig {

@@ -34,6 +34,9 @@ std::optional<std::string> audit_snapshot(Writer& w, const std::string& kind, co
        "SELECT json_object('name', name, 'role', role, 'disabled', "
        "json(CASE WHEN disabled_at IS NULL THEN 'false' ELSE 'true' END), 'password_changed_at', "
        "strftime('%Y-%m-%dT%H:%M:%fZ', password_changed_at / 1000.0, 'unixepoch')) FROM users WHERE name = ?1"},
+      {"approval",
+       "SELECT json_object('kind', kind, 'status', status, 'requested_by', requested_by, 'object_id', "
+       "object_id, 'decided_by', decided_by, 'note', note) FROM approvals WHERE id = CAST(?1 AS INTEGER)"},
       {"token",
        "SELECT json_object('name', name, 'scopes', scopes, 'revoked', "
        "json(CASE WHEN revoked_at IS NULL THEN 'false' ELSE 'true' END)) FROM api_tokens WHERE name = ?1"},

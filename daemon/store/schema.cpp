@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 10> kMigrations{
+constexpr std::array<const char*, 11> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -270,6 +270,26 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+    // 11: two-person approvals (issue 13): a person's large send or a schedule switched on,
+    // held until a second administrator decides. `request` keeps the send's body as sent.
+    R"sql(
+CREATE TABLE approvals (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  requested_by   TEXT    NOT NULL,
+  requested_from TEXT    NOT NULL,
+  requested_at   INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  summary        TEXT    NOT NULL,
+  request        TEXT    NOT NULL,
+  object_id      TEXT    NOT NULL,
+  decided_by     TEXT    NOT NULL,
+  decided_at     INTEGER NOT NULL,
+  note           TEXT    NOT NULL
+);
+CREATE INDEX approvals_pending ON approvals (status, expires_at);
 )sql",
 };
 

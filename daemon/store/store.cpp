@@ -252,6 +252,15 @@ std::error_code enqueue(Writer& w, NewBatch& batch, const std::optional<Idempote
       return {};
     }
   }
+  if (batch.approval) {
+    // Approved and queued together: a request decided meanwhile (or expired) queues nothing.
+    batch.approval->object_id = std::to_string(batch.id);
+    if (decide_approval(w, *batch.approval) != WriteResult::ok) {
+      out.kind = EnqueueResult::Kind::conflict;
+      return {};
+    }
+    if (batch.approval_audit) write_audit(w, *batch.approval_audit, std::nullopt, std::nullopt);
+  }
   insert_batch(w, batch, now);
   out.count = static_cast<std::int64_t>(batch.message_count());
   out.response = render ? render(batch) : std::string();

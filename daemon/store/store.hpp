@@ -32,6 +32,7 @@
 #include "store/audit.hpp"
 #include "store/schedules.hpp"
 #include "store/sessions.hpp"
+#include "store/approvals.hpp"
 
 namespace smsgw::store {
 
@@ -101,6 +102,10 @@ struct NewBatch {
   // Written with the batch: sends by people and administrators are audit-logged (those of
   // client systems are recorded by the batch's source alone).
   std::optional<AuditEntry> audit;
+  // A send held for approval (approvals.hpp): the decision is written in the batch's own
+  // transaction; if the request is no longer pending the batch is not stored (Kind::conflict).
+  std::optional<ApprovalDecision> approval;
+  std::optional<AuditEntry> approval_audit;  // the approver's entry, written with the decision
 
   std::size_t message_count() const { return stream ? streamed : messages.size(); }
 };
@@ -402,6 +407,19 @@ class Store {
   // An entry on its own (a failed sign-in: nothing else changes).
   void async_audit(AuditEntry entry, std::function<void(std::error_code)> done);
   AuditPage list_audit(const AuditFilter& filter);
+
+  // --- two-person approvals (approvals.cpp) ---
+  void async_create_approval(ApprovalRow row, std::function<void(std::error_code, WriteResult, std::int64_t id)> done,
+                             Audit audit = {});
+  // conflict: no longer pending (decided, or expired at decision.at), or no such request.
+  void async_decide_approval(ApprovalDecision decision, WriteDone done, Audit audit = {});
+  // Approves and switches the schedule on in one transaction; not_found: the schedule is gone.
+  // `audit`: the schedule's entry (with before/after); `decided`: the approval's own.
+  void async_approve_schedule_enable(ApprovalDecision decision, std::int64_t schedule_id, WriteDone done,
+                                     Audit audit = {}, Audit decided = {});
+  std::optional<ApprovalRow> get_approval(std::int64_t id);
+  ApprovalPage list_approvals(const ApprovalFilter& filter);
+  std::int64_t count_pending_approvals(UnixMs now);
 
   // --- console sessions (sessions.cpp) ---
   // Also deletes every session that has expired by row.created_at (idle or lifetime), so the

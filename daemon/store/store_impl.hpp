@@ -134,6 +134,8 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now);
 
 // Ends every console session of the person (sessions.cpp); part of the caller's transaction.
 void delete_user_sessions(Writer& w, const std::string& user);
+// Closes a pending approval (approvals.cpp): ok, or conflict if it is not pending any more.
+WriteResult decide_approval(Writer& w, const ApprovalDecision& decision);
 
 // The audit log (audit.cpp), inside the caller's transaction: the JSON state of an object
 // (nullopt when there is no such row), and the entry itself.

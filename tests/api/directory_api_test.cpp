@@ -392,6 +392,30 @@ TEST_F(DirectoryApiTest, PreviewAddsSignatureAndCountsSegments) {
   EXPECT_EQ(metrics_.http_requests.value({"/v1/templates/{name}/preview", "200"}), 3);
 }
 
+TEST_F(DirectoryApiTest, PreviewOfADraftBodyNeedsNoSavedTemplate) {
+  // The console's editor previews what is being typed, before it is saved.
+  Client c(port_);
+  Reply draft = c.request("POST", "/v1/templates/unsaved/preview", "read-secret",
+                          json{{"body", repeat("廉", 66)}}.dump());
+  ASSERT_EQ(draft.status, 200) << draft.body;
+  EXPECT_EQ(draft.doc()["chars"], 71);
+  EXPECT_EQ(draft.doc()["segments"], 2);
+  // A saved template's draft replaces its stored body.
+  ASSERT_EQ(c.request("POST", "/v1/templates", "admin-secret", json{{"name", "short"}, {"body", "短"}}.dump()).status,
+            201);
+  Reply over = c.request("POST", "/v1/templates/short/preview", "read-secret", json{{"body", "长一些的正文"}}.dump());
+  EXPECT_EQ(over.doc()["text"], kSignature + "长一些的正文");
+  Reply broken = c.request("POST", "/v1/templates/unsaved/preview", "read-secret", json{{"body", "{{x"}}.dump());
+  ASSERT_EQ(broken.status, 422) << broken.body;
+  EXPECT_EQ(fields(broken), (std::set<std::string>{"body"}));
+  Reply control = c.request("POST", "/v1/templates/unsaved/preview", "read-secret",
+                            json{{"body", "a\x1b[2Jb"}}.dump());
+  ASSERT_EQ(control.status, 422) << control.body;
+  EXPECT_EQ(fields(control), (std::set<std::string>{"body"}));
+  // Without a body the template must exist.
+  EXPECT_EQ(c.request("POST", "/v1/templates/unsaved/preview", "read-secret", "{}").status, 404);
+}
+
 TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
   Client c(port_);
   add(c, {{"name", "张三"}, {"phone", "13800138000"}, {"groups", {"cadres", "commission"}}});

@@ -764,6 +764,52 @@ TEST_F(E2E, ConsoleSessionsOutliveARestartAndEndWithUsersLogout) {
   EXPECT_EQ(log.find(cookie.substr(14)), std::string::npos);
 }
 
+// The two-person rule end to end: a person's send above [console] approval_threshold is held
+// (the carrier hears nothing), smsgwctl shows and approves it with the admin token, and only
+// then do the messages reach the carrier.
+TEST_F(E2E, APersonsLargeSendWaitsUntilSmsgwctlApprovesIt) {
+  settings_.extra = "[console]\napproval_threshold = 2\n";
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  const std::string password = "节前廉洁提醒2027春";
+  ASSERT_EQ(run_command("printf '%s\\n' '" + password + "' | " + ctl +
+                        " users add li.na --role sender --password-file -").status, 0);
+  ApiClient c(settings_.api_port);
+  auto r = c.request("POST", "/console/login", "", json{{"username", "li.na"}, {"password", password}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string cookie = r.header("set-cookie").substr(0, r.header("set-cookie").find(';'));
+  const std::vector<std::string> session{"Cookie: " + cookie, "X-CSRF-Token: " + r.doc()["csrf_token"].get<std::string>()};
+  auto held = c.request("POST", "/v1/messages", "",
+                        R"({"to":["13800138000","13900139000","13700137000"],"text":"明天九点开会"})", session);
+  ASSERT_EQ(held.status, 202) << held.body;
+  const std::string id = held.doc()["approval"]["id"];
+
+  auto list = run_command(ctl + " approvals list --status pending");
+  ASSERT_EQ(list.status, 0) << list.output;
+  EXPECT_NE(list.output.find("li.na"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("3 recipients, 3 SMS"), std::string::npos) << list.output;
+  auto show = run_command(ctl + " approvals show " + id);
+  ASSERT_EQ(show.status, 0) << show.output;
+  EXPECT_NE(show.output.find("+86138****8000"), std::string::npos) << show.output;
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(carrier_->received().size(), 0u);  // nothing was queued
+
+  auto approved = run_command(ctl + " approvals approve " + id);
+  ASSERT_EQ(approved.status, 0) << approved.output;
+  EXPECT_NE(approved.output.find("approved"), std::string::npos) << approved.output;
+  EXPECT_NE(approved.output.find("with 3 messages"), std::string::npos) << approved.output;
+  ASSERT_TRUE(carrier_->wait_for_count(3, 5s));
+  auto again = run_command(ctl + " approvals approve " + id);
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_NE(again.output.find("approved"), std::string::npos) << again.output;
+  EXPECT_EQ(run_command(ctl + " approvals reject nope").status, 1);
+  EXPECT_EQ(run_command(ctl + " approvals").status, 2);
+  auto audit = run_command(ctl + " audit list --action approval.");
+  EXPECT_NE(audit.output.find("approval.approve"), std::string::npos) << audit.output;
+  EXPECT_NE(audit.output.find("approval.request"), std::string::npos) << audit.output;
+}
+
 // smsgwctl calendar against the real daemon with the official years built into it (no
 // calendar folder next to its config): the month grid marks the Spring Festival break and its
 // make-up Saturday, and one day is explained.
