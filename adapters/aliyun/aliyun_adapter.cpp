@@ -461,7 +461,7 @@ class AliyunDialect final : public HttpDialect {
       if (!sent->params[i].empty()) api.emplace_back("TemplateParam", sent->params[i]);
       if (!sent->extension.empty()) api.emplace_back("SmsUpExtendCode", sent->extension);
       curl.perform(signed_request("SendSms", api, now_ms()),
-                   [this, pending, id, timeout = timeout_](std::error_code ec, HttpResponse answer) {
+                   [pending, id, timeout = timeout_](std::error_code ec, HttpResponse answer) {
                      SubmitResult r;
                      if (ec) {
                        r = transport_failure(id, ec, timeout);

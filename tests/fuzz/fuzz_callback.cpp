@@ -8,7 +8,7 @@
 using namespace smsgw;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  adapters::CallbackRequest request{"application/json", std::string(fuzz::as_text(data, size))};
+  adapters::CallbackRequest request{"application/json", std::string(fuzz::as_text(data, size)), {}};
   adapters::CallbackParse parsed;
   try {
     parsed = adapters::parse_generic_callback(request);

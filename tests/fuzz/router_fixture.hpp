@@ -214,7 +214,13 @@ class RouterFixture {
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm"})
       std::filesystem::remove(work_db() + suffix, ec);
-    std::filesystem::copy_file(pristine_db(), work_db(), ec);
+    // libFuzzer's -timeout alarm (SIGALRM, no SA_RESTART) can interrupt the sendfile inside
+    // copy_file, and libstdc++ reports EINTR instead of retrying.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      std::filesystem::remove(work_db(), ec);
+      std::filesystem::copy_file(pristine_db(), work_db(), ec);
+      if (ec != std::errc::interrupted) break;
+    }
     if (ec) FUZZ_FAIL("cannot copy the prepared database: " + ec.message());
     open(work_db());
     for (const api::Request& req : requests) {
