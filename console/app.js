@@ -1,5 +1,6 @@
-// The console's script: sign-in, the session, and the pages. Every text that comes from the
-// server is put in the page with textContent, never as HTML, so a recipient named
+// The console's core: texts, the API call, sign-in and the session, and the page router. Each
+// page is its own script (page-*.js) that registers itself in PAGES. Every text that comes from
+// the server is put in the page with textContent, never as HTML, so a recipient named
 // "<img src=x onerror=alert(1)>" shows as those characters (and the Content-Security-Policy
 // would refuse to run it anyway).
 "use strict";
@@ -8,68 +9,148 @@ const TEXT = {
   zh: {
     skip: "跳到正文", title: "短信通知平台", sign_out: "退出", sign_out_all: "在所有设备上退出",
     sign_in_title: "登录", username: "用户名", password: "密码", sign_in: "登录",
-    nav_home: "首页", nav_audit: "操作日志", audit_actor: "操作人", audit_action: "操作",
-    audit_at: "时间", audit_from: "来源地址", audit_object: "对象", audit_change: "变更",
-    search: "查询", more: "更多",
+    search: "查询", more: "更多", save: "保存", cancel: "取消", close: "关闭", yes: "是", no: "否",
     role_admin: "管理员", role_sender: "发送员", role_viewer: "查看员",
     signed_in_as: (name, role) => `已登录：${name}（${role}）`,
-    home_text: "欢迎使用短信通知平台。",
     err_invalid: (left) => left === undefined ? "用户名或密码不正确。" : `用户名或密码不正确，还可尝试 ${left} 次。`,
     err_locked: (minutes) => `登录失败次数过多，请 ${minutes} 分钟后再试，或请管理员重置密码。`,
     err_disabled: "该账号已停用，请联系管理员。", err_missing: "请输入用户名和密码。",
     err_busy: "登录的人太多，请稍后再试。", err_other: "出错了，请稍后再试。",
-    created: "新建", deleted: "删除", no_entries: "没有记录。", not_signed_in: "（未登录）",
+    err_forbidden: "您的角色无权进行此操作。", err_network: "无法连接服务器，请检查网络后重试。",
+    no_entries: "没有记录。", not_signed_in: "（未登录）", loading: "正在加载…",
+    saved: "已保存。", all: "全部", none: "无",
   },
   en: {
     skip: "Skip to content", title: "SMS notification gateway", sign_out: "Sign out",
     sign_out_all: "Sign out everywhere", sign_in_title: "Sign in", username: "Name",
-    password: "Password", sign_in: "Sign in", nav_home: "Home", nav_audit: "Audit log",
-    audit_actor: "Who", audit_action: "Action", audit_at: "When", audit_from: "From",
-    audit_object: "Object", audit_change: "Change", search: "Search", more: "More",
+    password: "Password", sign_in: "Sign in", search: "Search", more: "More", save: "Save",
+    cancel: "Cancel", close: "Close", yes: "yes", no: "no",
     role_admin: "administrator", role_sender: "sender", role_viewer: "viewer",
     signed_in_as: (name, role) => `Signed in as ${name} (${role})`,
-    home_text: "Welcome to the SMS notification gateway.",
     err_invalid: (left) => left === undefined ? "The name or the password is not right."
                                                : `The name or the password is not right (${left} tries left).`,
     err_locked: (minutes) => `Too many failed sign-ins: try again in ${minutes} minutes, or ask an administrator to reset the password.`,
     err_disabled: "This account is disabled; ask an administrator.", err_missing: "Give your name and password.",
     err_busy: "Too many sign-ins at once; try again in a moment.", err_other: "Something went wrong; try again later.",
-    created: "created", deleted: "deleted", no_entries: "No entries.", not_signed_in: "(not signed in)",
+    err_forbidden: "Your role may not do this.", err_network: "The server cannot be reached; check the network and try again.",
+    no_entries: "No entries.", not_signed_in: "(not signed in)", loading: "Loading…",
+    saved: "Saved.", all: "all", none: "none",
   },
 };
 
+// Pages add their own texts next to their code.
+function addTexts(zh, en) {
+  Object.assign(TEXT.zh, zh);
+  Object.assign(TEXT.en, en);
+}
+
+// name -> {roles: [...], show(arg)}: the page for "#name" or "#name/arg".
+const PAGES = {};
+
 let lang = localStorage.getItem("smsgw.lang") === "en" ? "en" : "zh";
 let session = null;  // {user, role, csrf_token}
-let auditCursor = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (key, ...args) => {
   const v = TEXT[lang][key];
+  if (v === undefined) return key;
   return typeof v === "function" ? v(...args) : v;
 };
+const can = (...roles) => session !== null && roles.includes(session.role);
+const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
+const fmtTime = (s) => (s ? new Date(s).toLocaleString(locale()) : "");
+const fmtNumber = (n) => (typeof n === "number" ? n.toLocaleString(locale()) : "");
+
+// An element with text (never HTML) and attributes; children may be nodes or strings.
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") e.textContent = v;
+    else if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k in e && typeof v !== "string") e[k] = v;
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function row(cells) {
+  const tr = document.createElement("tr");
+  for (const c of cells) {
+    const td = document.createElement("td");
+    if (c instanceof Node) td.append(c);
+    else td.textContent = c === undefined || c === null ? "" : String(c);
+    tr.append(td);
+  }
+  return tr;
+}
+
+function emptyRow(body, columns) {
+  const tr = row([t("no_entries")]);
+  tr.firstChild.colSpan = columns;
+  body.append(tr);
+}
 
 function applyLanguage() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll("[data-i18n-placeholder]")) e.placeholder = t(e.dataset.i18nPlaceholder);
   $("lang").textContent = lang === "zh" ? "English" : "中文";
   $("lang").lang = lang === "zh" ? "en" : "zh-CN";
-  if (session) showWho();
+  if (session) {
+    showWho();
+    route();
+  }
 }
 
-// One API call with the session cookie; changes carry the CSRF token.
-async function api(method, path, body) {
+// One API call with the session cookie; changes carry the CSRF token. Never throws: a network
+// failure is status 0 with a problem saying so.
+async function api(method, path, body, contentType) {
   const headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = contentType || "application/json";
+    payload = contentType ? body : JSON.stringify(body);
+  }
   if (method !== "GET" && session) headers["X-CSRF-Token"] = session.csrf_token;
-  const res = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetch(path, { method, headers, credentials: "same-origin", body: payload });
+  } catch (e) {
+    return { status: 0, doc: { title: t("err_network") }, headers: new Headers() };
+  }
   let doc = null;
   const type = res.headers.get("Content-Type") || "";
-  if (type.includes("json")) doc = await res.json();
+  if (type.includes("json")) {
+    try { doc = await res.json(); } catch (e) { doc = null; }
+  }
   if (res.status === 401 && path !== "/console/login") showLogin();
   return { status: res.status, doc, headers: res.headers };
+}
+
+// A problem+json answer as readable lines: the title, the detail, then each field's error.
+function problemText(res) {
+  if (res.status === 403) return [t("err_forbidden"), (res.doc && res.doc.detail) || ""].filter(Boolean);
+  const p = res.doc || {};
+  const lines = [p.title || t("err_other")];
+  if (p.detail) lines.push(p.detail);
+  for (const e of p.errors || []) lines.push(e.field ? `${e.field}: ${e.message}` : e.message);
+  return lines;
+}
+
+// Shows a message (lines of text) in a page's message box; kind "error" or "ok".
+function say(box, lines, kind) {
+  box.replaceChildren(...[].concat(lines).map((l) => el("div", { text: l })));
+  box.className = kind === "ok" ? "notice" : "error";
+  box.hidden = lines.length === 0;
+  box.setAttribute("role", kind === "ok" ? "status" : "alert");
+}
+
+function clear(box) {
+  box.replaceChildren();
+  box.hidden = true;
 }
 
 function showLogin(message) {
@@ -84,7 +165,7 @@ function showLogin(message) {
 }
 
 function showWho() {
-  $("who-name").textContent = t("signed_in_as", session.user, t("role_" + session.role) || session.role);
+  $("who-name").textContent = t("signed_in_as", session.user, t("role_" + session.role));
 }
 
 function showApp() {
@@ -92,8 +173,12 @@ function showApp() {
   $("app").hidden = false;
   $("who").hidden = false;
   showWho();
-  $("home-text").textContent = t("home_text");
-  $("nav-audit").hidden = session.role !== "admin";
+  for (const a of document.querySelectorAll("nav a[data-roles]")) {
+    a.hidden = !a.dataset.roles.split(" ").includes(session.role);
+  }
+  for (const e of document.querySelectorAll("[data-roles]:not(nav a)")) {
+    e.hidden = !e.dataset.roles.split(" ").includes(session.role);
+  }
   route();
 }
 
@@ -121,8 +206,6 @@ async function signIn(event) {
     } else {
       showLogin(signInError(res));
     }
-  } catch (e) {
-    showLogin(t("err_other"));
   } finally {
     button.disabled = false;
   }
@@ -133,70 +216,44 @@ async function signOut(everywhere) {
   showLogin();
 }
 
+// "#name/arg": the page and its argument (a batch id, a schedule id).
 function route() {
-  const page = (location.hash || "#home").slice(1);
-  const known = page === "audit" && session && session.role === "admin" ? "audit" : "home";
-  for (const el of document.querySelectorAll(".page")) el.hidden = el.id !== "page-" + known;
-  if (known === "audit") loadAudit(true);
+  const [name, ...rest] = (location.hash || "#home").slice(1).split("/");
+  const page = PAGES[name] && can(...PAGES[name].roles) ? name : "home";
+  for (const e of document.querySelectorAll(".page")) e.hidden = e.id !== "page-" + page;
+  for (const a of document.querySelectorAll("nav a")) {
+    if (a.getAttribute("href") === "#" + page) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  if (PAGES[page]) PAGES[page].show(decodeURIComponent(rest.join("/")));
 }
 
-// --- the audit log
-
-function changeOf(e) {
-  const b = e.before, a = e.after;
-  if (b && a) {
-    const parts = [];
-    for (const key of Object.keys(a)) {
-      if (JSON.stringify(b[key]) === JSON.stringify(a[key])) continue;
-      parts.push(`${key}: ${b[key] === undefined ? "-" : JSON.stringify(b[key])} → ${JSON.stringify(a[key])}`);
-    }
-    return parts.join("; ");
-  }
-  if (a) return `${t("created")} ${JSON.stringify(a)}`;
-  if (b) return `${t("deleted")} ${JSON.stringify(b)}`;
-  return e.detail ? JSON.stringify(e.detail) : "";
+// Calls fn at most once per `ms` of quiet: live previews while typing.
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
 }
 
-function cell(row, text, cls) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (cls) td.className = cls;
-  row.appendChild(td);
+// A file download made here (CSV export), without a round trip to the server.
+function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-async function loadAudit(fresh) {
-  const body = $("audit-table").tBodies[0];
-  if (fresh) {
-    body.replaceChildren();
-    auditCursor = null;
-  }
-  const q = new URLSearchParams({ limit: "50" });
-  const actor = $("audit-actor").value.trim(), action = $("audit-action").value.trim();
-  if (actor) q.set("actor", actor);
-  if (action) q.set("action", action);
-  if (auditCursor) q.set("cursor", auditCursor);
-  const res = await api("GET", "/v1/audit?" + q.toString());
-  if (res.status !== 200) return;
-  for (const e of res.doc.entries) {
-    const tr = document.createElement("tr");
-    cell(tr, new Date(e.at).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB"));
-    cell(tr, e.actor || t("not_signed_in"));
-    cell(tr, e.address);
-    cell(tr, e.action);
-    cell(tr, e.object ? `${e.object.kind} ${e.object.id}` : "");
-    cell(tr, changeOf(e), "change");
-    body.appendChild(tr);
-  }
-  if (fresh && res.doc.entries.length === 0) {
-    const tr = document.createElement("tr");
-    cell(tr, t("no_entries"));
-    body.appendChild(tr);
-  }
-  auditCursor = res.doc.next_cursor;
-  $("audit-more").hidden = !auditCursor;
+// One CSV cell: quoted when needed; a leading = + - @ is prefixed with ' so that a spreadsheet
+// does not run a recipient's name as a formula (CSV injection).
+function csvCell(v) {
+  let s = v === null || v === undefined ? "" : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
-
-// --- start
 
 const FORM_ERRORS = { invalid: "err_invalid", locked: "err_locked", disabled: "err_disabled",
                       missing: "err_missing", busy: "err_busy" };
@@ -211,8 +268,7 @@ async function boot() {
   $("login-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", () => signOut(false));
   $("sign-out-all").addEventListener("click", () => signOut(true));
-  $("audit-filter").addEventListener("submit", (e) => { e.preventDefault(); loadAudit(true); });
-  $("audit-more").addEventListener("click", () => loadAudit(false));
+  for (const p of Object.values(PAGES)) if (p.init) p.init();
   window.addEventListener("hashchange", () => { if (session) route(); });
   // A sign-in by a plain form (no script ran then) comes back with ?error=...
   const formError = new URLSearchParams(location.search).get("error");

@@ -12,6 +12,9 @@ packages=(
   libphonenumber-dev libprotobuf-dev libargon2-dev
   libsystemd-dev systemd
   curl sqlite3 tzdata
+  # The console's browser tests (tests/browser): headless Chromium driven by Selenium, and a
+  # CJK font so that the screenshots show the Chinese interface.
+  chromium chromium-driver python3-selenium fonts-wqy-zenhei
 )
 # node and npm run the independent SMSC of the SMPP interop test (tests/interop, the npm `smpp`
 # package): Debian's when no node is installed at all.

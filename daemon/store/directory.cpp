@@ -600,7 +600,11 @@ RecipientPage Store::list_recipients(const RecipientFilter& filter) {
     } else {
       sql += "recipients r WHERE 1";
     }
-    if (filter.q) sql += " AND (r.name LIKE ? ESCAPE '\\' OR r.unit LIKE ? ESCAPE '\\')";
+    // The phone too: staff search by the number a person gave them (digits match inside the
+    // stored E.164 form).
+    if (filter.q) {
+      sql += " AND (r.name LIKE ? ESCAPE '\\' OR r.unit LIKE ? ESCAPE '\\' OR r.phone LIKE ? ESCAPE '\\')";
+    }
     if (filter.active) sql += " AND r.active = ?";
     if (filter.after_id) sql += " AND " + id_column + " > ?";
     sql += " ORDER BY " + id_column + " LIMIT ?";
@@ -609,6 +613,7 @@ RecipientPage Store::list_recipients(const RecipientFilter& filter) {
     if (filter.group) s->bindNoCopy(++i, *filter.group);
     if (filter.q) {
       const std::string pattern = like_pattern(*filter.q);
+      s->bind(++i, pattern);
       s->bind(++i, pattern);
       s->bind(++i, pattern);
     }

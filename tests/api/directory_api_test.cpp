@@ -133,6 +133,10 @@ TEST_F(DirectoryApiTest, RecipientsCrudFiltersAndPaging) {
   EXPECT_EQ(by_group.doc()["recipients"].size(), 4u);
   Reply by_q = c.request("GET", "/v1/recipients?q=%E5%8C%BA%E4%BA%BA%E5%A4%A7", "read-secret");
   EXPECT_EQ(by_q.doc()["recipients"].size(), 4u) << by_q.body;
+  // q finds a phone by its digits too (stored as +86139...).
+  Reply by_phone = c.request("GET", "/v1/recipients?q=13900139002", "read-secret");
+  ASSERT_EQ(by_phone.doc()["recipients"].size(), 1u) << by_phone.body;
+  EXPECT_EQ(by_phone.doc()["recipients"][0]["name"], "代表2");
 
   std::set<std::string> seen;
   std::string cursor;
