@@ -26,6 +26,10 @@ struct Principal {
   std::string session_id = {};  // SHA-256 of the session cookie (sign-out)
   std::string csrf_token = {};
   bool allows(config::Scope required) const noexcept;  // admin allows everything
+  // A console viewer reads the phone numbers of messages masked ("+86138****8000"): the role
+  // is for staff who follow how sends went, not for collecting numbers. Tokens and the other
+  // roles read them in full.
+  bool masks_numbers() const noexcept { return person && role == "viewer"; }
   // Reports and inbound messages of this carrier: callback:<carrier>, or admin.
   bool allows_callback(std::string_view carrier) const;
 };

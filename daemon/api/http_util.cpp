@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/phone.hpp"
 #include "common/time.hpp"
 
 namespace smsgw::api {
@@ -91,11 +92,35 @@ json time_or_null(const std::optional<UnixMs>& t) {
 }
 json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
-json message_json(const store::MessageRow& m) {
+namespace {
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  if (from.empty()) return;
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::string mask_number_in(std::string text, const std::string& e164) {
+  // Longest form first: once "+8613800138000" is masked, its shorter forms are gone from it.
+  replace_all(text, e164, mask_phone(e164));
+  if (!e164.starts_with("+")) return text;
+  const std::string digits = e164.substr(1);
+  replace_all(text, digits, mask_phone(digits));
+  if (e164.starts_with("+86")) {
+    const std::string national = e164.substr(3);
+    replace_all(text, national, mask_phone(national));
+  }
+  return text;
+}
+
+json message_json(const store::MessageRow& m, bool masked) {
   return {
       {"id", std::to_string(m.id)},
       {"batch_id", std::to_string(m.batch_id)},
-      {"to", m.to},
+      {"to", masked ? mask_phone(m.to) : m.to},
       {"text", m.text},
       {"segments", m.segments},
       {"status", std::string(to_string(m.status))},
@@ -107,7 +132,7 @@ json message_json(const store::MessageRow& m) {
       {"carrier", string_or_null(m.carrier)},
       {"carrier_message_id", string_or_null(m.carrier_message_id)},
       {"carrier_batch_id", string_or_null(m.carrier_batch_id)},
-      {"last_error", string_or_null(m.last_error)},
+      {"last_error", string_or_null(masked ? mask_number_in(m.last_error, m.to) : m.last_error)},
       {"created_at", time_or_null(m.created_at)},
       {"updated_at", time_or_null(m.updated_at)},
   };

@@ -29,7 +29,11 @@ bool valid_idempotency_key(std::string_view key);
 nlohmann::json time_or_null(UnixMs t);
 nlohmann::json time_or_null(const std::optional<UnixMs>& t);
 nlohmann::json string_or_null(const std::string& s);
-nlohmann::json message_json(const store::MessageRow& m);
+// With `masked`, the number is masked (mask_phone) in "to" and wherever last_error repeats it.
+nlohmann::json message_json(const store::MessageRow& m, bool masked = false);
+// `text` with every occurrence of the E.164 number `e164` masked, in the forms carriers write it
+// in errors: "+8613800138000", "8613800138000", "13800138000".
+std::string mask_number_in(std::string text, const std::string& e164);
 std::string dump(const nlohmann::json& j);
 Response json_response(unsigned status, std::string body);
 std::string_view verb_name(boost::beast::http::verb v);

@@ -37,6 +37,12 @@ std::vector<std::string> names_of(const std::vector<config::CarrierConfig>& carr
   return out;
 }
 
+std::map<std::string, std::string> types_of(const std::vector<config::CarrierConfig>& carriers) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : carriers) out.emplace(c.name, c.type);
+  return out;
+}
+
 std::map<std::string, std::string> signatures_of(const std::vector<config::CarrierConfig>& carriers) {
   std::map<std::string, std::string> out;
   for (const auto& c : carriers)
@@ -75,14 +81,16 @@ const Route kRoutes[] = {
     {{http::verb::get, "/readyz"}, Access::token, Scope::read, SMSGW_ROUTE(r.readyz(c))},
     {{http::verb::get, "/metrics"}, Access::token, Scope::read, SMSGW_ROUTE(r.metrics(c))},
     {{http::verb::get, "/v1/messages"}, Access::token, Scope::read,
-     SMSGW_ROUTE(r.list(c, x.req.target()))},
+     SMSGW_ROUTE(r.list(c, *x.who, x.req.target()))},
     {{http::verb::post, "/v1/messages"}, Access::token, Scope::send,
      SMSGW_ROUTE(r.send(c, *x.who, x.req))},
     {{http::verb::get, "/v1/messages/{id}"}, Access::token, Scope::read,
-     SMSGW_ROUTE(r.get_message(c, x.param(0)))},
+     SMSGW_ROUTE(r.get_message(c, *x.who, x.param(0)))},
     // plus ownership, checked in cancel()
     {{http::verb::delete_, "/v1/messages/{id}"}, Access::token, Scope::send,
      SMSGW_ROUTE(r.cancel(c, *x.who, x.param(0)))},
+    {{http::verb::get, "/v1/batches"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_batches(c, x.req.target()))},
     {{http::verb::get, "/v1/batches/{id}"}, Access::token, Scope::read,
      SMSGW_ROUTE(r.get_batch(c, x.param(0)))},
     {{http::verb::post, "/v1/callbacks/{carrier}"}, Access::callback, Scope::read,
@@ -143,6 +151,7 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.reject(c, *x.who, x.param(0), x.req))},
     {{http::verb::get, "/v1/audit"}, Access::token, Scope::admin,
      SMSGW_ROUTE(r.list_audit(c, x.req.target()))},
+    {{http::verb::get, "/v1/dashboard"}, Access::token, Scope::read, SMSGW_ROUTE(r.dashboard(c))},
     {{http::verb::post, "/console/login"}, Access::open, Scope::read,
      SMSGW_ROUTE(r.login(c, x.req, x.client))},
     {{http::verb::post, "/console/logout"}, Access::session, Scope::read,
@@ -162,6 +171,8 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.list_schedules(c))},
     {{http::verb::post, "/v1/schedules"}, Access::token, Scope::admin,
      SMSGW_ROUTE(r.create_schedule(c, *x.who, x.req))},
+    {{http::verb::post, "/v1/schedules/preview"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.schedule_preview(c, x.req))},
     {{http::verb::get, "/v1/schedules/{id}"}, Access::token, Scope::read,
      SMSGW_ROUTE(r.get_schedule(c, x.param(0)))},
     {{http::verb::put, "/v1/schedules/{id}"}, Access::token, Scope::admin,
@@ -230,6 +241,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       carrier_signatures(signatures_of(config.carriers)),
       mappings(sending::build_template_mappings(config.carriers)),
       carrier_names(names_of(config.carriers)),
+      carrier_types(types_of(config.carriers)),
       carrier_rules(rules_of(config.carriers)),
       callback_secrets(callback_secrets_of(config.carriers)),
       tz(load_zone(config.daemon.timezone)),
@@ -503,28 +515,29 @@ void Router::Impl::metrics(Call& call) {
   finish(call, std::move(res));
 }
 
-void Router::Impl::get_message(Call& call, std::string_view param) {
+void Router::Impl::get_message(Call& call, const Principal& who, std::string_view param) {
   auto id = parse_id(param);
   std::optional<store::MessageRow> m;
   if (id) m = deps.store.get_message(*id);
   if (!m) return problem(call, ProblemKind::not_found, "no message with this id");
-  finish(call, json_response(200, dump(message_with_history(*m))));
+  finish(call, json_response(200, dump(message_with_history(*m, who.masks_numbers()))));
 }
 
-json Router::Impl::message_with_history(const store::MessageRow& m) {
-  json j = message_json(m);
+json Router::Impl::message_with_history(const store::MessageRow& m, bool masked) {
+  json j = message_json(m, masked);
   json history = json::array();
   for (const auto& a : deps.store.get_attempts(m.id)) {
+    // A carrier's error may quote the number it refused.
     history.push_back({{"at", time_or_null(a.at)},
                        {"carrier", string_or_null(a.carrier)},
                        {"outcome", a.outcome},
-                       {"error", string_or_null(a.error)}});
+                       {"error", string_or_null(masked ? mask_number_in(a.error, m.to) : a.error)}});
   }
   j["history"] = std::move(history);
   return j;
 }
 
-void Router::Impl::list(Call& call, std::string_view target) {
+void Router::Impl::list(Call& call, const Principal& who, std::string_view target) {
   store::MessageFilter filter;
   std::vector<FieldError> errors;
   std::string_view query = query_of(target);
@@ -574,9 +587,11 @@ void Router::Impl::list(Call& call, std::string_view target) {
   if (!errors.empty()) {
     return problem(call, ProblemKind::validation, "invalid query parameters", errors);
   }
+  // A viewer finds messages by the full number ("to") and reads them masked.
   store::MessagePage page = deps.store.list_messages(filter);
+  const bool masked = who.masks_numbers();
   json messages = json::array();
-  for (const auto& m : page.messages) messages.push_back(message_json(m));
+  for (const auto& m : page.messages) messages.push_back(message_json(m, masked));
   json body = {{"messages", std::move(messages)},
                {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor))
                                                 : json(nullptr)}};
@@ -588,16 +603,7 @@ void Router::Impl::get_batch(Call& call, std::string_view param) {
   std::optional<store::BatchSummary> b;
   if (id) b = deps.store.get_batch(*id);
   if (!b) return problem(call, ProblemKind::not_found, "no batch with this id");
-  json by_status = json::object();
-  for (const auto& [status, n] : b->by_status) by_status[std::string(to_string(status))] = n;
-  json body = {{"id", std::to_string(b->id)},
-               {"source", b->source},
-               {"created_at", time_or_null(b->created_at)},
-               {"count", b->total},
-               {"by_status", std::move(by_status)},
-               {"skipped", b->skipped},
-               {"skipped_by_reason", b->skipped_by_reason}};
-  finish(call, json_response(200, dump(body)));
+  finish(call, json_response(200, dump(batch_json(*b))));
 }
 
 void Router::Impl::send(Call& call, const Principal& who, Request& req) {
@@ -863,6 +869,7 @@ void Router::reconfigure(const config::Config& config) {
   impl_->callback_secrets = callback_secrets_of(config.carriers);
   impl_->mappings = sending::build_template_mappings(config.carriers);
   impl_->carrier_names = names_of(config.carriers);
+  impl_->carrier_types = types_of(config.carriers);
   impl_->carrier_rules = rules_of(config.carriers);
   impl_->console = config.console;
   impl_->login_guard.reconfigure(lockout_policy(config.console));

@@ -1,7 +1,8 @@
 #pragma once
 // The router's state and handlers, shared by the route files: router.cpp (dispatch, messages,
-// batches, callbacks), routes_directory.cpp (recipients, groups, templates, tokens) and
-// routes_schedules.cpp (calendar, schedules).
+// batches, callbacks), routes_directory.cpp (recipients, groups, templates, tokens),
+// routes_schedules.cpp (calendar, schedules), routes_console.cpp (sign-in, audit log),
+// routes_approvals.cpp and routes_dashboard.cpp (the console's home page).
 // Internal to smsgw_api.
 
 #include <boost/asio/post.hpp>
@@ -93,6 +94,9 @@ struct Route {
 std::span<const Route> route_table();
 std::span<const RoutePattern> route_patterns();
 
+// A batch as GET /v1/batches/{id} and GET /v1/batches answer it (routes_batches.cpp).
+nlohmann::json batch_json(const store::BatchSummary& b);
+
 struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   using json = nlohmann::json;
   using Clock = std::chrono::steady_clock;
@@ -105,6 +109,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   std::map<std::string, std::string> carrier_signatures;  // carriers with a signature of their own
   std::shared_ptr<const sending::TemplateMappings> mappings;  // carriers' template mappings
   std::vector<std::string> carrier_names;                    // in config order
+  std::map<std::string, std::string> carrier_types;          // adapter type by carrier name
   std::map<std::string, NumberRules> carrier_rules;          // carriers with routing rules
   std::map<std::string, std::string> callback_secrets;    // carriers with a callback_secret
   TimeZone tz;
@@ -179,10 +184,12 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void readyz(Call& call);
   void answer_readyz(Call& call, bool writable);
   void metrics(Call& call);
-  void get_message(Call& call, std::string_view param);
-  json message_with_history(const store::MessageRow& m);
-  void list(Call& call, std::string_view target);
+  // A console viewer reads the numbers masked (Principal::masks_numbers).
+  void get_message(Call& call, const Principal& who, std::string_view param);
+  json message_with_history(const store::MessageRow& m, bool masked = false);
+  void list(Call& call, const Principal& who, std::string_view target);
   void get_batch(Call& call, std::string_view param);
+  void list_batches(Call& call, std::string_view target);  // routes_batches.cpp
   void send(Call& call, const Principal& who, Request& req);
   // What a send does besides queueing: answer with a summary only (dry run), or hold a
   // person's large send for a second administrator (routes_approvals.cpp).
@@ -251,6 +258,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void console_redirect(Call& call);
   void serve_asset(Call& call, const Request& req, std::string_view name);
 
+  // routes_dashboard.cpp
+  void dashboard(Call& call);
+
   // routes_approvals.cpp
   static json plan_summary(const SendPlan& plan, const SendRequest& sr);
   json approval_json(const store::ApprovalRow& row) const;
@@ -273,6 +283,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void patch_schedule(Call& call, std::string_view param, Request& req);
   void delete_schedule(Call& call, std::string_view param);
   void schedule_next(Call& call, std::string_view param, std::string_view target);
+  void schedule_preview(Call& call, Request& req);  // routes_when.cpp
   void schedule_history(Call& call, std::string_view param, std::string_view target);
   // deps.calendar() or, when there is none, a built-in all-estimated calendar.
   std::shared_ptr<const calendar::Calendar> current_calendar() const;

@@ -11,6 +11,7 @@
 
 #include "api/http_util.hpp"
 #include "api/router_impl.hpp"
+#include "api/schedule_json.hpp"
 #include "calendar/calendar.hpp"
 #include "common/time.hpp"
 #include "schedule/rule.hpp"
@@ -20,18 +21,6 @@ namespace smsgw::api {
 namespace http = boost::beast::http;
 using json = nlohmann::json;
 
-namespace {
-
-constexpr const char* kWeekdays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                     "Thursday", "Friday", "Saturday"};
-
-// Fields of the served document that describe the stored row rather than the schedule: a
-// client may PUT back what it got from GET without removing them.
-constexpr std::string_view kReadOnlyFields[] = {"id",         "source",  "created_at",
-                                                "updated_at", "next_at", "last_run"};
-
-// Firing times are civil times in the daemon's zone, so they are shown with its offset
-// ("2026-02-14T09:00:00+08:00"): the hour an administrator wrote is the hour they read back.
 std::string format_local(UnixMs t, const TimeZone& tz) {
   const CivilTime c = tz.to_local(t);
   int off = c.utc_offset_seconds;
@@ -56,6 +45,31 @@ json holiday_json(const calendar::Holiday& h) {
           {"days", h.days},
           {"estimated", h.estimated}};
 }
+
+json occurrence_json(const schedule::Occurrence& o, const TimeZone& tz) {
+  json item = {{"at", format_local(o.at, tz)}, {"occurrence", o.key}};
+  if (o.holiday) item["holiday"] = holiday_json(*o.holiday);
+  return item;
+}
+
+std::optional<schedule::When> stored_when(const json& spec, const TimeZone& tz, std::string& error) {
+  auto it = spec.is_object() ? spec.find("when") : spec.end();
+  if (it == spec.end() || !it->is_string()) {
+    error = "the spec has no \"when\"";
+    return std::nullopt;
+  }
+  return schedule::parse_when(it->get_ref<const std::string&>(), tz, error);
+}
+
+namespace {
+
+constexpr const char* kWeekdays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                     "Thursday", "Friday", "Saturday"};
+
+// Fields of the served document that describe the stored row rather than the schedule: a
+// client may PUT back what it got from GET without removing them.
+constexpr std::string_view kReadOnlyFields[] = {"id",         "source",  "created_at",
+                                                "updated_at", "next_at", "last_run"};
 
 json run_json(const store::ScheduleRun& r, const TimeZone& tz) {
   return {{"id", std::to_string(r.id)},
@@ -175,12 +189,10 @@ json schedule_json(Impl& r, const store::ScheduleRow& row, const calendar::Calen
   if (!j.is_object()) j = json::object();
   json next_at = nullptr;
   if (row.enabled) {
-    if (auto it = j.find("when"); it != j.end() && it->is_string()) {
-      std::string error;
-      if (auto when = schedule::parse_when(it->get_ref<const std::string&>(), r.tz, error)) {
-        auto next = schedule::next_occurrences(*when, cal, r.tz, r.now(), 1);
-        if (!next.empty()) next_at = format_local(next.front().at, r.tz);
-      }
+    std::string error;
+    if (auto when = stored_when(j, r.tz, error)) {
+      auto next = schedule::next_occurrences(*when, cal, r.tz, r.now(), 1);
+      if (!next.empty()) next_at = format_local(next.front().at, r.tz);
     }
   }
   j["id"] = std::to_string(row.id);
@@ -446,10 +458,7 @@ void Router::Impl::schedule_next(Call& call, std::string_view param, std::string
   if (!row) return problem(call, ProblemKind::not_found, kNoSchedule);
   json spec = json::parse(row->spec_json, nullptr, false);
   std::string error;
-  std::optional<schedule::When> when;
-  if (spec.is_object() && spec.contains("when") && spec["when"].is_string()) {
-    when = schedule::parse_when(spec["when"].get<std::string>(), tz, error);
-  }
+  std::optional<schedule::When> when = stored_when(spec, tz, error);
   if (!when) {
     spdlog::error("schedule {}: the stored timing does not parse: {}", row->id, error);
     return problem(call, ProblemKind::internal, "the stored schedule cannot be read");
@@ -457,9 +466,7 @@ void Router::Impl::schedule_next(Call& call, std::string_view param, std::string
   auto cal = current_calendar();
   json next = json::array();
   for (const auto& o : schedule::next_occurrences(*when, *cal, tz, now(), count)) {
-    json item = {{"at", format_local(o.at, tz)}, {"occurrence", o.key}};
-    if (o.holiday) item["holiday"] = holiday_json(*o.holiday);
-    next.push_back(std::move(item));
+    next.push_back(occurrence_json(o, tz));
   }
   json body = {{"schedule", row->name},
                {"id", std::to_string(row->id)},

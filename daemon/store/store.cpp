@@ -1132,6 +1132,54 @@ std::optional<UnixMs> Store::oldest_due_since(UnixMs now) {
   });
 }
 
+CreatedCounts Store::count_created_since(UnixMs since, UnixMs recent) {
+  CreatedCounts empty{zero_counts(), zero_counts()};
+  return impl_->read<CreatedCounts>("count_created_since", empty, [&] {
+    CreatedCounts out{zero_counts(), zero_counts()};
+    // CROSS JOIN keeps batches outermost: without ANALYZE statistics the planner would rather
+    // walk every message of messages_claim and look its batch up.
+    Use s(impl_->read_stmt(
+        "SELECT m.status, b.created_at >= ?, COUNT(*) FROM batches b CROSS JOIN messages m "
+        "ON m.batch_id = b.id WHERE b.created_at >= ? GROUP BY 1, 2"));
+    s->bind(1, recent);
+    s->bind(2, since);
+    while (s->executeStep()) {
+      auto st = parse_status(text_of(s->getColumn(0)));
+      if (!st) continue;
+      const std::int64_t n = s->getColumn(2).getInt64();
+      out.since[*st] += n;
+      if (s->getColumn(1).getInt() != 0) out.recent[*st] += n;
+    }
+    return out;
+  });
+}
+
+QueueSummary Store::queue_summary(UnixMs now) {
+  return impl_->read<QueueSummary>("queue_summary", {}, [&] {
+    QueueSummary q;
+    {
+      // A range of messages_claim per status; next_attempt_at is in the index too.
+      Use s(impl_->read_stmt(
+          "SELECT status, next_attempt_at > ?, COUNT(*) FROM messages "
+          "WHERE status IN ('queued', 'sending') GROUP BY 1, 2"));
+      s->bind(1, now);
+      while (s->executeStep()) {
+        const std::int64_t n = s->getColumn(2).getInt64();
+        if (text_of(s->getColumn(0)) == "sending") {
+          q.sending += n;
+          continue;
+        }
+        q.queued += n;
+        if (s->getColumn(1).getInt() != 0) q.not_due += n;
+      }
+    }
+    Use s(impl_->read_stmt(kEarliestQueued));
+    const auto earliest = earliest_queued(*s);
+    if (earliest && *earliest <= now) q.oldest_due = earliest;
+    return q;
+  });
+}
+
 bool Store::writable() {
   if (impl_->last_commit_ok_.load()) return true;
   // Rewriting user_version with its own value dirties the header page, so the probe is a real

@@ -260,6 +260,25 @@ struct BatchSummary {
   std::map<std::string, std::int64_t> skipped_by_reason;  // only reasons that occurred
 };
 
+struct BatchPage {
+  std::vector<BatchSummary> batches;        // newest first
+  std::optional<std::int64_t> next_cursor;  // pass as before_id for the next page
+};
+
+// Store::count_created_since: every Status present in both, zeros included.
+struct CreatedCounts {
+  std::map<Status, std::int64_t> since;
+  std::map<Status, std::int64_t> recent;
+};
+
+// Store::queue_summary.
+struct QueueSummary {
+  std::int64_t queued = 0;   // status queued, due now or later
+  std::int64_t sending = 0;  // claimed by a dispatcher, no carrier answer yet
+  std::int64_t not_due = 0;  // of `queued`: next_attempt_at after now (send_at later, or a retry)
+  std::optional<UnixMs> oldest_due;  // as oldest_due_since(now)
+};
+
 class Store {
  public:
   struct Options {
@@ -492,6 +511,8 @@ class Store {
   std::vector<AttemptRow> get_attempts(std::int64_t message_id);
   MessagePage list_messages(const MessageFilter& filter);
   std::optional<BatchSummary> get_batch(std::int64_t id);
+  // The newest `limit` batches with ids below `before_id` (store/batches.cpp).
+  BatchPage list_batches(std::optional<std::int64_t> before_id, int limit);
   std::map<Status, std::int64_t> count_by_status();  // every Status present
   // Earliest next_attempt_at among queued messages and lease_until among sending ones (the
   // dispatcher must wake to reclaim those), or nullopt if none.
@@ -499,6 +520,13 @@ class Store {
   // The smallest next_attempt_at among messages due at `now` (queued, next_attempt_at <= now):
   // now minus this is how long the oldest due message has waited. nullopt if none is due.
   std::optional<UnixMs> oldest_due_since(UnixMs now);
+  // Messages by status among those accepted (created_at) at or after `since`, and among them
+  // those accepted at or after `recent` (>= since): the console's week and today in one
+  // statement. A period's batches come from batches_created and their messages from
+  // messages_batch, so the cost follows the messages in the period, not the table.
+  CreatedCounts count_created_since(UnixMs since, UnixMs recent);
+  // The messages not yet handed to a carrier, from messages_claim (no row is read).
+  QueueSummary queue_summary(UnixMs now);
   // True if the writer can commit (last commit succeeded or a probe write succeeds). Blocks up
   // to 2 s for the probe: not for the io thread (use async_writable there).
   bool writable();

@@ -13,6 +13,7 @@
 #include "api/server.hpp"
 #include "common/crypto.hpp"
 #include "common/password.hpp"
+#include "store/store.hpp"
 #include "support/api_client.hpp"
 #include "support/api_server.hpp"
 #include "support/daemon_process.hpp"
@@ -379,6 +380,60 @@ TEST_F(ConsoleApiTest, ThePagesAreServedFromMemoryWithAStrictContentSecurityPoli
   EXPECT_EQ(none.status, 404);
   EXPECT_NE(none.body.find("assets_dir"), std::string::npos) << none.body;
   EXPECT_EQ(login(c2, "li.admin", kPassword).status, 200);
+}
+
+TEST_F(ConsoleApiTest, AViewerReadsMessageNumbersMaskedAndStillFindsThemByTheFullNumber) {
+  Client c(port_);
+  const std::string send = json{{"to", {"13900139000", "13900139001"}}, {"text", "会议通知"}}.dump();
+  Reply sent = c.request("POST", "/v1/messages", "admin-secret", send);
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  // One of them fails, and the carrier's error quotes the number in two forms.
+  std::promise<std::vector<store::ClaimedMessage>> claimed;
+  store_->async_claim(clock_.wall(), clock_.wall() + 60'000, 10, 7,
+                      [&](std::error_code, std::vector<store::ClaimedMessage> m) { claimed.set_value(std::move(m)); });
+  std::vector<store::ClaimedMessage> msgs = claimed.get_future().get();
+  ASSERT_EQ(msgs.size(), 2u);
+  const auto failing = msgs[0].to == "+8613900139000" ? msgs[0] : msgs[1];
+  store::AttemptResult r;
+  r.id = failing.id;
+  r.owner = 7;
+  r.next = store::AttemptResult::Next::failed;
+  r.carrier = "primary";
+  r.outcome = "permanent";
+  r.error = "http 400: 8613900139000 is not a subscriber (+8613900139000)";
+  r.at = clock_.wall();
+  std::promise<std::error_code> recorded;
+  store_->async_record({r}, [&](std::error_code ec) { recorded.set_value(ec); });
+  ASSERT_FALSE(recorded.get_future().get());
+  const std::string one = "/v1/messages/" + std::to_string(failing.id);
+
+  const Session viewer = sign_in(c, "zhao.view");
+  Reply list = c.request("GET", "/v1/messages", "", "", viewer.headers(false));
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body.find("13900139000"), std::string::npos) << list.body;
+  ASSERT_EQ(list.doc()["messages"].size(), 2u);
+  EXPECT_EQ(list.doc()["messages"][0]["to"], "+86139****9001");
+  EXPECT_EQ(list.doc()["messages"][1]["to"], "+86139****9000");
+  EXPECT_EQ(list.doc()["messages"][1]["last_error"], "http 400: 861******9000 is not a subscriber (+86139****9000)");
+  // The search takes the full number, in any form a person types it.
+  Reply found = c.request("GET", "/v1/messages?to=139%200013%209000", "", "", viewer.headers(false));
+  ASSERT_EQ(found.status, 200) << found.body;
+  ASSERT_EQ(found.doc()["messages"].size(), 1u);
+  EXPECT_EQ(found.doc()["messages"][0]["to"], "+86139****9000");
+  Reply single = c.request("GET", one, "", "", viewer.headers(false));
+  ASSERT_EQ(single.status, 200) << single.body;
+  EXPECT_EQ(single.body.find("13900139000"), std::string::npos) << single.body;
+  EXPECT_EQ(single.doc()["to"], "+86139****9000");
+  EXPECT_EQ(single.doc()["history"][0]["error"], "http 400: 861******9000 is not a subscriber (+86139****9000)");
+
+  // Tokens, administrators and senders read the numbers as before.
+  for (const auto& headers : {sign_in(c, "li.admin").headers(false), sign_in(c, "wang.send").headers(false)}) {
+    EXPECT_EQ(c.request("GET", one, "", "", headers).doc()["to"], "+8613900139000");
+    EXPECT_EQ(c.request("GET", "/v1/messages", "", "", headers).doc()["messages"][1]["to"], "+8613900139000");
+  }
+  Reply token = c.request("GET", one, "admin-secret");
+  EXPECT_EQ(token.doc()["to"], "+8613900139000");
+  EXPECT_EQ(token.doc()["last_error"], r.error);
 }
 
 TEST_F(ConsoleApiTest, SwitchedOffTheConsoleSignsNobodyIn) {

@@ -472,6 +472,21 @@ TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
   Reply got = c.request("GET", "/v1/messages/" + text.doc()["messages"][0]["id"].get<std::string>(),
                         "read-secret");
   EXPECT_EQ(got.doc()["text"], kSignature + "会议通知");
+
+  // The list of batches: newest first, paged, each in the same shape as GET /v1/batches/{id}.
+  Reply first = c.request("GET", "/v1/batches?limit=1", "read-secret");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.doc()["batches"].size(), 1u);
+  EXPECT_EQ(first.doc()["batches"][0]["id"], text.doc()["batch_id"]);
+  EXPECT_EQ(first.doc()["batches"][0]["by_status"]["queued"], 1) << first.body;
+  ASSERT_TRUE(first.doc()["next_cursor"].is_string());
+  Reply second = c.request("GET", "/v1/batches?limit=1&cursor=" + first.doc()["next_cursor"].get<std::string>(),
+                           "read-secret");
+  ASSERT_EQ(second.doc()["batches"].size(), 1u) << second.body;
+  EXPECT_EQ(second.doc()["batches"][0], batch.doc());
+  EXPECT_TRUE(second.doc()["next_cursor"].is_null());
+  EXPECT_EQ(c.request("GET", "/v1/batches?limit=0", "read-secret").status, 422);
+  EXPECT_EQ(c.request("GET", "/v1/batches?colour=red", "read-secret").status, 422);
 }
 
 class DailyCapTest : public DirectoryApiTest {

@@ -357,6 +357,31 @@ TEST_F(SchedulesApiTest, CreateListGetPutPatchDelete) {
   EXPECT_EQ(c.request("GET", "/v1/schedules", "read-secret").doc()["schedules"].size(), 0u);
 }
 
+// A `when` line previewed before it is saved: the same firings as the saved schedule's.
+TEST_F(SchedulesApiTest, PreviewOfAnUnsavedWhenLine) {
+  Client c(port_);
+  directory(c);
+  ASSERT_EQ(c.request("POST", "/v1/schedules", "admin-secret", reminder().dump()).status, 201);
+  const json saved = c.request("GET", "/v1/schedules/spring-reminder/next?count=3", "read-secret").doc();
+  Reply preview = c.request("POST", "/v1/schedules/preview", "read-secret",
+                            json{{"when", saved["when"]}, {"count", 3}}.dump());
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(preview.doc()["when"], saved["when"]);
+  EXPECT_EQ(preview.doc()["next"], saved["next"]);
+  EXPECT_EQ(c.request("POST", "/v1/schedules/preview", "read-secret", json{{"when", "cron 0 9 * * 1"}}.dump())
+                .doc()["next"].size(), 5u);
+
+  Reply bad = c.request("POST", "/v1/schedules/preview", "read-secret", json{{"when", "every blue moon"}}.dump());
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(bad.doc()["errors"][0]["field"], "when");
+  EXPECT_EQ(c.request("POST", "/v1/schedules/preview", "read-secret", json{{"count", 3}}.dump()).status, 422);
+  EXPECT_EQ(c.request("POST", "/v1/schedules/preview", "read-secret",
+                      json{{"when", "cron 0 9 * * 1"}, {"count", 101}}.dump()).status, 422);
+  EXPECT_EQ(c.request("POST", "/v1/schedules/preview", "read-secret",
+                      json{{"when", "cron 0 9 * * 1"}, {"colour", "red"}}.dump()).status, 422);
+  EXPECT_EQ(c.request("GET", "/v1/schedules", "read-secret").doc()["schedules"].size(), 1u) << "nothing saved";
+}
+
 TEST_F(SchedulesApiTest, NextFirings) {
   Client c(port_);
   directory(c);

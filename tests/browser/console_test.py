@@ -160,6 +160,11 @@ class ConsoleTest(unittest.TestCase):
 
     # --- helpers
 
+    def snap(self, name, id_):
+        """Saves a named screenshot of a step with element id_ in view (docs/images come from these)."""
+        self.browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", self.by_id(id_))
+        self.browser.save_screenshot(os.path.join(ARGS.screenshots, name + ".png"))
+
     def open(self, hash_=""):
         self.browser.get(f"{self.daemon.url}/console/{hash_}")
 
@@ -246,6 +251,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("name", errors[1][1])
         self.assertIn("gbk", self.by_id("imp-msg").text)
         self.assertIn("将新增 3 人", self.by_id("imp-msg").text)
+        self.snap("console-import", "imp-errors")
         _, found = self.daemon.call("GET", "/v1/recipients?q=13800138101")
         self.assertEqual(found["recipients"], [], "a dry run wrote nothing")
         self.by_id("imp-run").click()
@@ -299,6 +305,7 @@ class ConsoleTest(unittest.TestCase):
         select = self.by_id("tp-group")
         select.find_element(By.CSS_SELECTOR, "option[value='cadres']").click()
         self.text_of("tp-total", lambda t: "cadres" in t and "条短信" in t)
+        self.snap("console-template", "tp-total")
         self.by_id("tp-save").click()
         self.text_of("tp-msg", lambda t: "已保存" in t)
         status, doc = self.daemon.call("GET", "/v1/templates/browser-notice")
@@ -321,6 +328,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("另一位管理员审批", self.by_id("s-approval").text)
         sample = self.rows("s-sample")
         self.assertTrue(sample and "*" in sample[0][0] and sample[0][1].startswith("【区纪委】节日期间"))
+        self.snap("console-send", "s-summary")
         self.by_id("s-confirm").click()
         held = self.text_of("s-msg", lambda t: "已提交审批" in t)
         approval_id = held.split("申请编号 ")[1].split("）")[0]
@@ -347,6 +355,7 @@ class ConsoleTest(unittest.TestCase):
         by_status = self.wait_rows("b-by-status", lambda r: r and r[0][0] != "没有记录。")
         self.assertEqual(sum(int(n.replace(",", "")) for _, n in by_status), recipients)
         self.assertIn("console:li.admin", self.by_id("b-summary").text)
+        self.snap("console-report", "b-detail")
 
         # The audit log names both people.
         self.go("audit")

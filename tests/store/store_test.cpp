@@ -208,6 +208,8 @@ TEST_F(StoreTest, MigratesEmptyDatabaseAndReopensIdempotently) {
     EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
     for (const char* table : {"batches", "messages", "attempts", "idempotency_keys"})
       EXPECT_TRUE(db.tableExists(table)) << table;
+    // The console's period counts find their batches by time (schema step 12).
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'batches_created'").getInt(), 1);
   }
   Store& again = open();
   EXPECT_EQ(user_version(), schema_version());
@@ -863,6 +865,61 @@ TEST_F(StoreTest, DueTimes) {
   EXPECT_FALSE(store.oldest_due_since(600));
   EXPECT_EQ(store.oldest_due_since(800), 700);
   EXPECT_EQ(store.oldest_due_since(6000), 700);
+}
+
+TEST_F(StoreTest, CountsCreatedSinceSplitTheRecentPartAndLeaveOlderBatchesOut) {
+  Store& store = open();
+  const auto old = make_batch(store, 2, 999);     // before the period
+  const auto week = make_batch(store, 3, 1000);   // exactly at its start: counted
+  const auto today = make_batch(store, 4, 5000);  // exactly at `recent`: counted in both
+  for (const auto& b : {old, week, today}) ASSERT_FALSE(enqueue(store, b).ec);
+  EXPECT_EQ(cancel(store, today.messages[3].id), CancelResult::cancelled);
+  ASSERT_EQ(claim(store, 6000, 60'000, 8).size(), 8u);
+  ASSERT_FALSE(record(store, {sent(week.messages[0].id, "c", "w0", 6000), failed(week.messages[1].id, "c", "no", 6000),
+                              expired(week.messages[2].id, "late", 6000), sent(today.messages[0].id, "c", "t0", 6000),
+                              failed(today.messages[1].id, "c", "no", 6000)}));
+  ASSERT_TRUE(report(store, dlr("c", "w0", true, "", 6100)));
+  ASSERT_TRUE(report(store, dlr("c", "t0", true, "", 6100)));
+
+  const CreatedCounts c = store.count_created_since(1000, 5000);
+  EXPECT_EQ(c.since.size(), 7u);
+  EXPECT_EQ(c.recent.size(), 7u);
+  EXPECT_EQ(c.since.at(Status::delivered), 2);
+  EXPECT_EQ(c.since.at(Status::failed), 2);
+  EXPECT_EQ(c.since.at(Status::expired), 1);
+  EXPECT_EQ(c.since.at(Status::sending), 1);  // today's third, claimed and not recorded
+  EXPECT_EQ(c.since.at(Status::cancelled), 1);
+  EXPECT_EQ(c.since.at(Status::sent), 0);
+  EXPECT_EQ(c.recent.at(Status::delivered), 1);
+  EXPECT_EQ(c.recent.at(Status::failed), 1);
+  EXPECT_EQ(c.recent.at(Status::expired), 0);
+  EXPECT_EQ(c.recent.at(Status::sending), 1);
+  EXPECT_EQ(c.recent.at(Status::cancelled), 1);
+  // Everything, and nothing.
+  std::int64_t all = 0;
+  for (const auto& [status, n] : store.count_created_since(0, 0).since) all += n;
+  EXPECT_EQ(all, 9);
+  for (const auto& [status, n] : store.count_created_since(5001, 5001).since) EXPECT_EQ(n, 0) << to_string(status);
+}
+
+TEST_F(StoreTest, QueueSummaryCountsWhatNoCarrierHasYet) {
+  Store& store = open();
+  EXPECT_EQ(store.queue_summary(1000).queued, 0);
+  EXPECT_FALSE(store.queue_summary(1000).oldest_due);
+  ASSERT_FALSE(enqueue(store, make_batch(store, 2, 100, Priority::normal, 700)).ec);   // due
+  ASSERT_FALSE(enqueue(store, make_batch(store, 1, 100, Priority::urgent, 900)).ec);   // due
+  ASSERT_FALSE(enqueue(store, make_batch(store, 3, 100, Priority::normal, 5000)).ec);  // later
+  const auto done = make_batch(store, 1, 100, Priority::normal, 600);
+  ASSERT_FALSE(enqueue(store, done).ec);
+  // The urgent one and the oldest normal one go to a dispatcher; the latter is sent.
+  ASSERT_EQ(claim(store, 1000, 60'000, 2).size(), 2u);
+  ASSERT_FALSE(record(store, {sent(done.messages[0].id, "c", "d0", 1000)}));
+  const QueueSummary q = store.queue_summary(1000);
+  EXPECT_EQ(q.queued, 5);   // the two due at 700 and the three due at 5000
+  EXPECT_EQ(q.sending, 1);  // the urgent one
+  EXPECT_EQ(q.not_due, 3);
+  EXPECT_EQ(q.oldest_due, 700);  // the sent one (600) waits no more
+  EXPECT_EQ(store.queue_summary(6000).not_due, 0);
 }
 
 TEST_F(StoreTest, GroupCommitSharesCommitsAcrossThreads) {

@@ -42,7 +42,9 @@ class ConsoleApiTest : public ::testing::Test {
  protected:
   void SetUp() override { start_with([](config::Config&) {}); }
 
-  void start_with(const std::function<void(config::Config&)>& adjust) {
+  // `wire` adds what a test needs beyond the store and the clock (carriers, a calendar).
+  void start_with(const std::function<void(config::Config&)>& adjust,
+                  const std::function<void(Dependencies&)>& wire = {}) {
     dir_ = testing::make_temp_dir("smsgw-console-api-test");
     store_ = store::Store::open({dir_ + "/queue.db"});
     config_.api.listen = "127.0.0.1:0";
@@ -54,6 +56,7 @@ class ConsoleApiTest : public ::testing::Test {
     config_.console.assets_dir = SMSGW_SOURCE_DIR "/console";
     adjust(config_);
     Dependencies deps{*store_, metrics_, {}, {}, {}, clock_.clock()};
+    if (wire) wire(deps);
     server_ = std::make_unique<testing::ApiServer>(config_, std::move(deps));
     port_ = server_->port();
     for (const auto& [name, role] : {std::pair{"li.admin", "admin"}, std::pair{"wang.send", "sender"},
