@@ -14,13 +14,20 @@ using json = nlohmann::json;
 json batch_json(const store::BatchSummary& b) {
   json by_status = json::object();
   for (const auto& [status, n] : b.by_status) by_status[std::string(to_string(status))] = n;
+  json by_group = json::object();
+  for (const auto& [group, counts] : b.by_group) {
+    json g = json::object();
+    for (const auto& [status, n] : counts) g[std::string(to_string(status))] = n;
+    by_group[group] = std::move(g);
+  }
   return {{"id", std::to_string(b.id)},
           {"source", b.source},
           {"created_at", time_or_null(b.created_at)},
           {"count", b.total},
           {"by_status", std::move(by_status)},
           {"skipped", b.skipped},
-          {"skipped_by_reason", b.skipped_by_reason}};
+          {"skipped_by_reason", b.skipped_by_reason},
+          {"by_group", std::move(by_group)}};
 }
 
 void Router::Impl::list_batches(Call& call, std::string_view target) {

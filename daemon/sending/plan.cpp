@@ -101,6 +101,9 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.created_at = now;
   batch.signature = ctx.sms.signature;
   if (sr.template_name) batch.template_name = *sr.template_name;
+  for (const std::string& g : sr.groups) {
+    if (std::find(batch.groups.begin(), batch.groups.end(), g) == batch.groups.end()) batch.groups.push_back(g);
+  }
   if (ctx.sms.daily_cap_per_recipient > 0) {
     batch.daily_cap = {ctx.sms.daily_cap_per_recipient, ctx.tz.start_of_local_day(now)};
   }

@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 12> kMigrations{
+constexpr std::array<const char*, 13> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -298,6 +298,16 @@ CREATE INDEX approvals_pending ON approvals (status, expires_at);
     // per message, and appended at the end: enqueue throughput does not notice it.
     R"sql(
 CREATE INDEX batches_created ON batches (created_at);
+)sql",
+    // 13: the groups a send named (issue 13's per-group report). A few rows per batch, written
+    // with it; the report counts the batch's messages to each group's members through
+    // group_members, so no message row carries a group (the enqueue hot path is unchanged).
+    R"sql(
+CREATE TABLE batch_groups (
+  batch_id   INTEGER NOT NULL REFERENCES batches(id),
+  group_name TEXT    NOT NULL,
+  PRIMARY KEY (batch_id, group_name)
+) WITHOUT ROWID;
 )sql",
 };
 

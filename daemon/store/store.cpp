@@ -205,6 +205,15 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
     Use ins(w.stmt(kInsertMessage));
     for (const NewMessage& m : batch.messages) insert_message(*ins, batch, m, now);
   }
+  if (!batch.groups.empty()) {
+    Use ins(w.stmt("INSERT OR IGNORE INTO batch_groups (batch_id, group_name) VALUES (?, ?)"));
+    for (const std::string& group : batch.groups) {
+      ins->bind(1, batch.id);
+      ins->bindNoCopy(2, group);
+      ins->exec();
+      ins->reset();
+    }
+  }
   if (!batch.skips.empty()) {
     Use ins(w.stmt("INSERT INTO batch_skips (batch_id, phone, reason) VALUES (?, ?, ?)"));
     for (const Skip& skip : batch.skips) {
@@ -767,11 +776,15 @@ std::error_code prune(Writer& w, const PruneRequest& req, PruneCounts& out) {
       }
     }
     Use del_skips(w.stmt("DELETE FROM batch_skips WHERE batch_id = ?"));
+    Use del_groups(w.stmt("DELETE FROM batch_groups WHERE batch_id = ?"));
     Use del_batch(w.stmt("DELETE FROM batches WHERE id = ?"));
     for (std::int64_t id : batches) {
       del_skips->bind(1, id);
       del_skips->exec();
       del_skips->reset();
+      del_groups->bind(1, id);
+      del_groups->exec();
+      del_groups->reset();
       del_batch->bind(1, id);
       out.batches += del_batch->exec();
       del_batch->reset();
@@ -1060,12 +1073,37 @@ std::optional<BatchSummary> Store::get_batch(std::int64_t id) {
         if (auto st = parse_status(text_of(s->getColumn(0)))) b.by_status[*st] = s->getColumn(1).getInt64();
       }
     }
-    Use s(impl_->read_stmt("SELECT reason, COUNT(*) FROM batch_skips WHERE batch_id = ? GROUP BY reason"));
-    s->bind(1, id);
-    while (s->executeStep()) {
-      const std::int64_t n = s->getColumn(1).getInt64();
-      b.skipped_by_reason[text_of(s->getColumn(0))] = n;
-      b.skipped += n;
+    {
+      Use s(impl_->read_stmt("SELECT reason, COUNT(*) FROM batch_skips WHERE batch_id = ? GROUP BY reason"));
+      s->bind(1, id);
+      while (s->executeStep()) {
+        const std::int64_t n = s->getColumn(1).getInt64();
+        b.skipped_by_reason[text_of(s->getColumn(0))] = n;
+        b.skipped += n;
+      }
+    }
+    std::vector<std::string> groups;
+    {
+      Use s(impl_->read_stmt("SELECT group_name FROM batch_groups WHERE batch_id = ? ORDER BY group_name"));
+      s->bind(1, id);
+      while (s->executeStep()) groups.push_back(text_of(s->getColumn(0)));
+    }
+    if (groups.empty()) return b;
+    // From the members to their message in this batch: one lookup of messages_recipient_created
+    // per member, so a group costs its size, not the batch's.
+    Use s(impl_->read_stmt(
+        "SELECT m.status, COUNT(*) FROM group_members g JOIN recipients r ON r.id = g.recipient_id "
+        "JOIN messages m ON m.recipient = r.phone AND m.batch_id = ? WHERE g.group_name = ? "
+        "GROUP BY m.status"));
+    for (const std::string& group : groups) {
+      auto& counts = b.by_group[group];
+      counts = zero_counts();
+      s->bind(1, id);
+      s->bindNoCopy(2, group);
+      while (s->executeStep()) {
+        if (auto st = parse_status(text_of(s->getColumn(0)))) counts[*st] = s->getColumn(1).getInt64();
+      }
+      s->reset();
     }
     return b;
   });

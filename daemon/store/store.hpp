@@ -92,6 +92,7 @@ struct NewBatch {
   // the dispatcher can swap in the signature in force when it sends (sending/signature.hpp).
   std::string signature;
   std::string template_name;  // the smsgw template the texts were rendered from ("" = text)
+  std::vector<std::string> groups;  // the groups the send named (distinct), for its report
   // A large fan-out instead of `messages` (which is then empty): message i of the stream gets
   // id `common.id + i` and common's priority, send_at and expires_at.
   std::shared_ptr<const MessageStream> stream;
@@ -258,6 +259,9 @@ struct BatchSummary {
   std::map<Status, std::int64_t> by_status;  // every Status present, zeros included
   std::int64_t skipped = 0;
   std::map<std::string, std::int64_t> skipped_by_reason;  // only reasons that occurred
+  // Per group the send named: its messages to people who are members of that group now (a
+  // person in two groups counts in both); every Status present, zeros included.
+  std::map<std::string, std::map<Status, std::int64_t>> by_group;
 };
 
 struct BatchPage {

@@ -464,6 +464,12 @@ TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
   EXPECT_EQ(batch.doc()["count"], 2);
   EXPECT_EQ(batch.doc()["skipped"], 1);
   EXPECT_EQ(batch.doc()["skipped_by_reason"]["inactive"], 1) << batch.body;
+  // Per group: the messages to each named group's members; 张三 is in both groups and counts
+  // in both, the inactive 李四 got no message.
+  ASSERT_EQ(batch.doc()["by_group"].size(), 2u) << batch.body;
+  EXPECT_EQ(batch.doc()["by_group"]["cadres"]["queued"], 1) << batch.body;
+  EXPECT_EQ(batch.doc()["by_group"]["commission"]["queued"], 2) << batch.body;
+  EXPECT_EQ(batch.doc()["by_group"]["commission"]["delivered"], 0) << batch.body;
 
   // A plain text send gets the signature too.
   Reply text = c.request("POST", "/v1/messages", "send-secret",
@@ -479,6 +485,7 @@ TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
   ASSERT_EQ(first.doc()["batches"].size(), 1u);
   EXPECT_EQ(first.doc()["batches"][0]["id"], text.doc()["batch_id"]);
   EXPECT_EQ(first.doc()["batches"][0]["by_status"]["queued"], 1) << first.body;
+  EXPECT_EQ(first.doc()["batches"][0]["by_group"], json::object()) << "a send to numbers names no group";
   ASSERT_TRUE(first.doc()["next_cursor"].is_string());
   Reply second = c.request("GET", "/v1/batches?limit=1&cursor=" + first.doc()["next_cursor"].get<std::string>(),
                            "read-secret");
