@@ -209,9 +209,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
 
   // routes_directory.cpp
   void load_store_tokens();
-  void list_recipients(Call& call, std::string_view target);
+  void list_recipients(Call& call, const Principal& who, std::string_view target);
   void create_recipient(Call& call, Request& req);
-  void get_recipient(Call& call, std::string_view param);
+  void get_recipient(Call& call, const Principal& who, std::string_view param);
   void patch_recipient(Call& call, std::string_view param, Request& req);
   void delete_recipient(Call& call, std::string_view param);
   void import_recipients(Call& call, Request& req);
@@ -219,7 +219,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
                      bool dry_run);
   void list_groups(Call& call);
   void create_group(Call& call, Request& req);
-  void get_group(Call& call, std::string_view param);
+  void get_group(Call& call, const Principal& who, std::string_view param);
   void delete_group(Call& call, std::string_view param);
   void list_templates(Call& call);
   void create_template(Call& call, Request& req);

@@ -436,6 +436,27 @@ TEST_F(ConsoleApiTest, AViewerReadsMessageNumbersMaskedAndStillFindsThemByTheFul
   EXPECT_EQ(token.doc()["last_error"], r.error);
 }
 
+TEST_F(ConsoleApiTest, AViewerReadsTheDirectorysNumbersMaskedToo) {
+  Client c(port_);
+  ASSERT_EQ(c.request("POST", "/v1/groups", "admin-secret", json{{"name", "deputies"}}.dump()).status, 201);
+  Reply added = c.request("POST", "/v1/recipients", "admin-secret",
+                          json{{"name", "刘洋"}, {"phone", "13900139000"}, {"groups", {"deputies"}}}.dump());
+  ASSERT_EQ(added.status, 201) << added.body;
+  const std::string one = "/v1/recipients/" + added.doc()["id"].get<std::string>();
+
+  const Session viewer = sign_in(c, "zhao.view");
+  for (const std::string& path : {std::string("/v1/recipients"), std::string("/v1/recipients?q=13900139000"),
+                                  one, std::string("/v1/groups/deputies")}) {
+    Reply r = c.request("GET", path, "", "", viewer.headers(false));
+    ASSERT_EQ(r.status, 200) << path << ": " << r.body;
+    EXPECT_EQ(r.body.find("13900139000"), std::string::npos) << path << ": " << r.body;
+    EXPECT_NE(r.body.find("+86139****9000"), std::string::npos) << path << ": " << r.body;
+  }
+  const Session admin = sign_in(c, "li.admin");
+  EXPECT_EQ(c.request("GET", one, "", "", admin.headers(false)).doc()["phone"], "+8613900139000");
+  EXPECT_EQ(c.request("GET", one, "admin-secret").doc()["phone"], "+8613900139000");
+}
+
 TEST_F(ConsoleApiTest, SwitchedOffTheConsoleSignsNobodyIn) {
   TearDown();
   start_with([](config::Config& cfg) { cfg.console.enabled = false; });
