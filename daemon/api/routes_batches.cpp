@@ -20,14 +20,15 @@ json batch_json(const store::BatchSummary& b) {
     for (const auto& [status, n] : counts) g[std::string(to_string(status))] = n;
     by_group[group] = std::move(g);
   }
-  return {{"id", std::to_string(b.id)},
-          {"source", b.source},
-          {"created_at", time_or_null(b.created_at)},
-          {"count", b.total},
-          {"by_status", std::move(by_status)},
-          {"skipped", b.skipped},
-          {"skipped_by_reason", b.skipped_by_reason},
-          {"by_group", std::move(by_group)}};
+  json j = {{"id", std::to_string(b.id)},
+            {"source", b.source},
+            {"created_at", time_or_null(b.created_at)},
+            {"count", b.total},
+            {"by_status", std::move(by_status)},
+            {"skipped", b.skipped},
+            {"skipped_by_reason", b.skipped_by_reason}};
+  if (b.groups_counted) j["by_group"] = std::move(by_group);
+  return j;
 }
 
 void Router::Impl::list_batches(Call& call, std::string_view target) {

@@ -29,7 +29,7 @@ BatchPage Store::list_batches(std::optional<std::int64_t> before_id, int limit) 
   }
   BatchPage page;
   for (const std::int64_t id : ids) {
-    if (auto b = get_batch(id)) page.batches.push_back(std::move(*b));
+    if (auto b = get_batch(id, false)) page.batches.push_back(std::move(*b));
   }
   page.next_cursor = next;
   return page;

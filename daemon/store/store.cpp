@@ -1053,7 +1053,7 @@ MessagePage Store::list_messages(const MessageFilter& filter) {
   });
 }
 
-std::optional<BatchSummary> Store::get_batch(std::int64_t id) {
+std::optional<BatchSummary> Store::get_batch(std::int64_t id, bool count_groups) {
   return impl_->read<std::optional<BatchSummary>>("get_batch", std::nullopt, [&]() -> std::optional<BatchSummary> {
     BatchSummary b;
     {
@@ -1082,6 +1082,8 @@ std::optional<BatchSummary> Store::get_batch(std::int64_t id) {
         b.skipped += n;
       }
     }
+    if (!count_groups) return b;
+    b.groups_counted = true;
     std::vector<std::string> groups;
     {
       Use s(impl_->read_stmt("SELECT group_name FROM batch_groups WHERE batch_id = ? ORDER BY group_name"));

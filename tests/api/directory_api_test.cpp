@@ -485,12 +485,16 @@ TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
   ASSERT_EQ(first.doc()["batches"].size(), 1u);
   EXPECT_EQ(first.doc()["batches"][0]["id"], text.doc()["batch_id"]);
   EXPECT_EQ(first.doc()["batches"][0]["by_status"]["queued"], 1) << first.body;
-  EXPECT_EQ(first.doc()["batches"][0]["by_group"], json::object()) << "a send to numbers names no group";
+  EXPECT_EQ(c.request("GET", "/v1/batches/" + text.doc()["batch_id"].get<std::string>(), "read-secret").doc()["by_group"],
+            json::object()) << "a send to numbers names no group";
+  EXPECT_FALSE(first.doc()["batches"][0].contains("by_group")) << "the list leaves the per-group counts out";
   ASSERT_TRUE(first.doc()["next_cursor"].is_string());
   Reply second = c.request("GET", "/v1/batches?limit=1&cursor=" + first.doc()["next_cursor"].get<std::string>(),
                            "read-secret");
   ASSERT_EQ(second.doc()["batches"].size(), 1u) << second.body;
-  EXPECT_EQ(second.doc()["batches"][0], batch.doc());
+  json listed = batch.doc();
+  listed.erase("by_group");
+  EXPECT_EQ(second.doc()["batches"][0], listed);
   EXPECT_TRUE(second.doc()["next_cursor"].is_null());
   EXPECT_EQ(c.request("GET", "/v1/batches?limit=0", "read-secret").status, 422);
   EXPECT_EQ(c.request("GET", "/v1/batches?colour=red", "read-secret").status, 422);
