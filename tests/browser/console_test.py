@@ -29,6 +29,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -230,6 +231,41 @@ class ConsoleTest(unittest.TestCase):
         self.sign_in("lock.me")  # the right password no longer helps
         self.text_of("login-error", lambda t: "登录失败次数过多" in t)
         self.assertFalse(self.by_id("app").is_displayed())
+
+    # --- keyboard and phone
+
+    def test_keyboard_alone_on_a_phone_sized_screen(self):
+        self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                     {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+        try:
+            self.open()
+            self.visible("username")
+            # Sign-in by keyboard: the name field has the focus, Tab moves on, Enter signs in.
+            active = self.browser.switch_to.active_element
+            self.assertEqual(active.get_attribute("id"), "username")
+            active.send_keys("wang.send", Keys.TAB)
+            self.browser.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
+            self.text_of("who-name", lambda t: "wang.send" in t)
+            for page in ("home", "send", "recipients", "templates", "schedules", "batches", "messages"):
+                self.go(page)
+                time.sleep(0.3)  # the page's first request
+                overflow = self.browser.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                self.assertLessEqual(overflow, 0, f"#{page} scrolls sideways on a 390 px wide phone")
+            # Every nav link is reachable with Tab and opens its page with Enter.
+            self.go("home")
+            link = self.by_id("nav-send")
+            self.browser.execute_script("arguments[0].focus()", self.by_id("nav-home"))
+            for _ in range(10):
+                if self.browser.switch_to.active_element == link:
+                    break
+                self.browser.switch_to.active_element.send_keys(Keys.TAB)
+            self.assertEqual(self.browser.switch_to.active_element, link, "Tab reaches the send page's link")
+            link.send_keys(Keys.ENTER)
+            self.visible("page-send")
+            self.snap("console-phone", "page-send")
+        finally:
+            self.browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     # --- recipients
 
