@@ -58,7 +58,17 @@ const t = (key, ...args) => {
 };
 const can = (...roles) => session !== null && roles.includes(session.role);
 const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
-const fmtTime = (s) => (s ? new Date(s).toLocaleString(locale()) : "");
+// A time the API gives with an offset ("2027-01-04T09:30:00+08:00": schedule firings, in the
+// daemon's zone) is shown at that offset, so a schedule written for 09:30 reads 09:30 on any
+// computer; a "Z" time is shown in the browser's own zone.
+const fmtTime = (s) => {
+  if (!s) return "";
+  const at = new Date(s);
+  const m = /([+-])(\d\d):(\d\d)$/.exec(s);
+  if (!m) return at.toLocaleString(locale());
+  const offset = (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  return new Date(at.getTime() + offset * 60000).toLocaleString(locale(), { timeZone: "UTC" });
+};
 const fmtNumber = (n) => (typeof n === "number" ? n.toLocaleString(locale()) : "");
 
 // An element with text (never HTML) and attributes; children may be nodes or strings.

@@ -350,6 +350,43 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertTrue(doc["body"].startswith("请各位代表准时参加会议。会议期间"))
 
+    # --- schedules
+
+    def test_a_schedule_its_calendar_and_its_when_line_typed_live(self):
+        status, sched = self.daemon.call("POST", "/v1/schedules", {
+            "name": "browser-briefing", "when": "first workday of every month at 09:30",
+            "groups": ["deputies"], "template": "monthly-work-briefing",
+            "params": {"summary": "本月重点工作安排已印发。"}, "enabled": False})
+        self.assertEqual(status, 201, sched)
+        self.signed_in("li.admin")
+        self.go("schedules")
+        listed = self.wait_rows("sc-table", lambda r: any(x and x[0] == "browser-briefing" for x in r))
+        mine = next(x for x in listed if x[0] == "browser-briefing")
+        self.assertEqual(mine[2], "已暂停")
+        # Three months of calendar from today, with the holidays (New Year, 春节) marked 休.
+        self.wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#sc-calendar table.month")) == 3)
+        rest = self.browser.find_elements(By.CSS_SELECTOR, "#sc-calendar td.rest .tag")
+        self.assertTrue(rest and all(tag.text == "休" for tag in rest), "holidays are marked 休")
+
+        # Switching it on is a request for a second administrator, not done at once.
+        self.browser.find_element(By.CSS_SELECTOR, "[data-toggle='browser-briefing']").click()
+        self.text_of("sc-msg", lambda t: "另一位管理员审批" in t)
+        _, again = self.daemon.call("GET", f"/v1/schedules/{sched['id']}")
+        self.assertFalse(again["enabled"])
+
+        # The detail page: the next five; typing a new line shows its next five as it is typed.
+        self.go(f"schedules/{sched['id']}")
+        self.wait_rows("sc-next", lambda r: len(r) == 5 and all("9:30" in x[0] for x in r))
+        when = self.by_id("sc-when")
+        when.clear()
+        when.send_keys("cron 15 8 * * 1-5")
+        nxt = self.wait_rows("sc-when-next", lambda r: len(r) == 5 and all("8:15" in x[0] for x in r))
+        self.assertEqual(len(nxt), 5)
+        when.send_keys(" and never")
+        self.text_of("sc-when-msg", lambda t: t != "")
+        self.assertEqual(self.rows("sc-when-next"), [])
+        self.snap("console-schedules", "sc-when-form")
+
     # --- sending, approvals, the report, the audit log
 
     def test_a_large_send_waits_for_a_second_admin_then_reports(self):
