@@ -436,6 +436,62 @@ TEST_F(ConsoleApiTest, AViewerReadsMessageNumbersMaskedAndStillFindsThemByTheFul
   EXPECT_EQ(token.doc()["last_error"], r.error);
 }
 
+TEST_F(ConsoleApiTest, TemplateScheduleTokenAndImportChangesAreAuditLoggedWithBeforeAndAfter) {
+  Client c(port_);
+  const Session admin = sign_in(c, "li.admin");
+  std::vector<std::string> h = admin.headers();
+  h.push_back(origin());
+  auto ok = [&](const char* method, const std::string& path, const std::string& body, int want,
+                const std::vector<std::string>& headers) {
+    Reply r = c.request(method, path, "", body, headers);
+    EXPECT_EQ(r.status, want) << method << " " << path << ": " << r.body;
+    return r;
+  };
+  ok("POST", "/v1/groups", json{{"name", "deputies"}}.dump(), 201, h);
+  std::vector<std::string> csv = h;
+  csv.push_back("Content-Type: text/csv; charset=utf-8");
+  ok("POST", "/v1/recipients/import", "name,phone,unit,title,groups\n张三,13800138000,区人大,代表,deputies\n", 200, csv);
+  ok("POST", "/v1/templates", json{{"name", "notice"}, {"body", "会议通知：{{when}}"}}.dump(), 201, h);
+  ok("PUT", "/v1/templates/notice", json{{"body", "会议通知：{{when}}，请准时参加。"}}.dump(), 200, h);
+  Reply sched = ok("POST", "/v1/schedules",
+                   json{{"name", "weekly"}, {"when", "cron 30 9 * * 1"}, {"groups", {"deputies"}},
+                        {"template", "notice"}, {"params", {{"when", "周一"}}}, {"enabled", false}}.dump(),
+                   201, h);
+  const std::string id = sched.doc()["id"];
+  ok("PATCH", "/v1/schedules/" + id, json{{"when", "cron 0 10 * * 1"}}.dump(), 200, h);
+  ok("DELETE", "/v1/schedules/" + id, "", 204, h);
+  ok("POST", "/v1/tokens", json{{"name", "oa-2"}, {"scopes", {"send"}}}.dump(), 201, h);
+  ok("DELETE", "/v1/tokens/oa-2", "", 204, h);
+  store_->flush();
+
+  Reply all = c.request("GET", "/v1/audit?actor=li.admin", "admin-secret");
+  ASSERT_EQ(all.status, 200) << all.body;
+  std::map<std::string, json> by_action;
+  std::vector<std::string> actions;
+  const json doc = all.doc();
+  for (const auto& e : doc["entries"]) {
+    actions.push_back(e["action"]);
+    by_action.emplace(e["action"], e);
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"token.revoke", "token.create", "schedule.delete", "schedule.update",
+                                               "schedule.create", "template.update", "template.create",
+                                               "recipient.import", "group.create", "console.sign_in"}))
+      << all.body;
+  const json& tmpl = by_action["template.update"];
+  EXPECT_EQ(tmpl["object"], (json{{"kind", "template"}, {"id", "notice"}}));
+  EXPECT_NE(tmpl["before"].dump().find("会议通知：{{when}}\""), std::string::npos) << tmpl.dump();
+  EXPECT_NE(tmpl["after"].dump().find("请准时参加"), std::string::npos) << tmpl.dump();
+  const json& when = by_action["schedule.update"];
+  EXPECT_EQ(when["object"], (json{{"kind", "schedule"}, {"id", id}}));
+  EXPECT_NE(when["before"].dump().find("cron 30 9 * * 1"), std::string::npos) << when.dump();
+  EXPECT_NE(when["after"].dump().find("cron 0 10 * * 1"), std::string::npos) << when.dump();
+  EXPECT_EQ(by_action["token.create"]["object"], (json{{"kind", "token"}, {"id", "oa-2"}}));
+  // A token's secret is never in the log, only that it was made.
+  Reply tokens = c.request("GET", "/v1/audit?object=token:oa-2", "admin-secret");
+  EXPECT_EQ(tokens.doc()["entries"].size(), 2u) << tokens.body;
+  EXPECT_EQ(by_action["recipient.import"]["address"], "127.0.0.1");
+}
+
 TEST_F(ConsoleApiTest, AViewerReadsTheDirectorysNumbersMaskedToo) {
   Client c(port_);
   ASSERT_EQ(c.request("POST", "/v1/groups", "admin-secret", json{{"name", "deputies"}}.dump()).status, 201);
