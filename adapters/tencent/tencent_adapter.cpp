@@ -204,8 +204,10 @@ class TencentDialect final : public HttpDialect {
         in.from = phone.e164;
         in.to = str(j, "extend");
         in.text = str(j, "text");
+        // Seconds; a value whose milliseconds would overflow (hostile or garbled) is ignored.
         if (auto t = j.find("time"); t != j.end() && t->is_number_integer()) {
-          in.received_at = t->get<std::int64_t>() * 1000;
+          const std::int64_t seconds = t->get<std::int64_t>();
+          if (seconds > 0 && seconds < std::int64_t{1} << 40) in.received_at = seconds * 1000;
         }
         out.inbound.push_back(std::move(in));
         continue;
