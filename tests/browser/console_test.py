@@ -248,7 +248,10 @@ class ConsoleTest(unittest.TestCase):
             self.text_of("who-name", lambda t: "wang.send" in t)
             for page in ("home", "send", "recipients", "templates", "schedules", "batches", "messages"):
                 self.go(page)
-                time.sleep(0.3)  # the page's first request
+                # The page's first answer is in: a row (or "no records" row), a card or a group.
+                self.wait.until(lambda b: b.execute_script(
+                    "return document.getElementById(arguments[0]).querySelector('tbody tr, .card, #s-groups input') !== null",
+                    "page-" + page))
                 overflow = self.browser.execute_script(
                     "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 self.assertLessEqual(overflow, 0, f"#{page} scrolls sideways on a 390 px wide phone")
