@@ -97,6 +97,22 @@ const Route kRoutes[] = {
      SMSGW_ROUTE(r.callback(c, x.param(0), x.req))},
     {{http::verb::post, "/v1/callbacks/{carrier}/{secret}"}, Access::callback_secret, Scope::read,
      SMSGW_ROUTE(r.callback(c, x.param(0), x.req))},
+    {{http::verb::get, "/v1/inbound"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_inbound(c, *x.who, x.req.target()))},
+    // One pattern for both (the matcher groups a resource's methods by it): GET reads one
+    // message by its id, POST is a carrier's push.
+    {{http::verb::get, "/v1/inbound/{carrier}"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.get_inbound(c, *x.who, x.param(0)))},
+    {{http::verb::post, "/v1/inbound/{carrier}"}, Access::callback, Scope::read,
+     SMSGW_ROUTE(r.post_inbound(c, x.param(0), x.req))},
+    {{http::verb::post, "/v1/inbound/{carrier}/{secret}"}, Access::callback_secret, Scope::read,
+     SMSGW_ROUTE(r.post_inbound(c, x.param(0), x.req))},
+    {{http::verb::get, "/v1/suppressions"}, Access::token, Scope::read,
+     SMSGW_ROUTE(r.list_suppressions(c, *x.who, x.req.target()))},
+    {{http::verb::post, "/v1/suppressions"}, Access::token, Scope::send,
+     SMSGW_ROUTE(r.add_suppression(c, x.req))},
+    {{http::verb::delete_, "/v1/suppressions/{phone}"}, Access::token, Scope::admin,
+     SMSGW_ROUTE(r.remove_suppression(c, x.param(0)))},
     {{http::verb::get, "/v1/recipients"}, Access::token, Scope::read,
      SMSGW_ROUTE(r.list_recipients(c, *x.who, x.req.target()))},
     {{http::verb::post, "/v1/recipients"}, Access::token, Scope::admin,
@@ -247,6 +263,7 @@ Router::Impl::Impl(boost::asio::io_context& io_, const config::Config& config, D
       tz(load_zone(config.daemon.timezone)),
       console(config.console),
       login_guard(lockout_policy(config.console)) {
+  intake.reconfigure(config.inbound);
   load_store_tokens();
   load_assets();
 }
@@ -823,14 +840,9 @@ void Router::Impl::callback(Call& call, std::string_view carrier_name, Request& 
     if (!parsed.answer.body.empty()) return finish(call, carrier_answer(parsed.answer));
     return problem(call, ProblemKind::malformed_request, parsed.error);
   }
-  if (!parsed.inbound.empty()) {
-    spdlog::warn("carrier {}: callback with {} inbound messages; storing replies is not "
-                 "supported by this version",
-                 carrier, parsed.inbound.size());
-  }
   // The carrier comes from the authenticated path, never from the body: a report can only
   // ever touch messages sent through this carrier.
-  intake.submit(carrier, std::move(parsed.reports),
+  intake.submit(carrier, std::move(parsed.reports), std::move(parsed.inbound),
                 [self = shared_from_this(), call, answer = std::move(parsed.answer),
                  retry = std::move(parsed.retry_answer),
                  carrier_answer](std::error_code ec, reports::IntakeResult r) mutable {
@@ -873,6 +885,7 @@ void Router::reconfigure(const config::Config& config) {
   impl_->carrier_rules = rules_of(config.carriers);
   impl_->console = config.console;
   impl_->login_guard.reconfigure(lockout_policy(config.console));
+  impl_->intake.reconfigure(config.inbound);
   impl_->load_assets();
 }
 

@@ -2,7 +2,8 @@
 // The router's state and handlers, shared by the route files: router.cpp (dispatch, messages,
 // batches, callbacks), routes_directory.cpp (recipients, groups, templates, tokens),
 // routes_schedules.cpp (calendar, schedules), routes_console.cpp (sign-in, audit log),
-// routes_approvals.cpp and routes_dashboard.cpp (the console's home page).
+// routes_approvals.cpp, routes_dashboard.cpp (the console's home page) and routes_inbound.cpp
+// (replies and the suppression list).
 // Internal to smsgw_api.
 
 #include <boost/asio/post.hpp>
@@ -207,6 +208,14 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void on_cancelled(Call& call, std::int64_t id, std::error_code ec, store::CancelResult r);
   void callback(Call& call, std::string_view carrier, Request& req);
 
+  // routes_inbound.cpp
+  void post_inbound(Call& call, std::string_view carrier, Request& req);
+  void list_inbound(Call& call, const Principal& who, std::string_view target);
+  void get_inbound(Call& call, const Principal& who, std::string_view param);
+  void list_suppressions(Call& call, const Principal& who, std::string_view target);
+  void add_suppression(Call& call, Request& req);
+  void remove_suppression(Call& call, std::string_view param);
+
   // routes_directory.cpp
   void load_store_tokens();
   void list_recipients(Call& call, const Principal& who, std::string_view target);
@@ -290,8 +299,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   // Both on the io thread after a successful schedule write.
   void schedules_changed();
 
-  // Parses a JSON object body under json_limits(): nullopt after answering 415/400/422.
-  std::optional<json> json_body(Call& call, Request& req);
+  // Parses a JSON object body (or, with allow_array, an array) under json_limits(): nullopt
+  // after answering 415/400/422.
+  std::optional<json> json_body(Call& call, Request& req, bool allow_array = false);
   // The same for bodies that may be large (sends, templates): checks the Content-Type here,
   // parses on the worker (a 1 MiB body takes tens of milliseconds, an object of 100,000 keys
   // more) and calls `then` there with the document; a refusal is answered on the io thread.

@@ -11,6 +11,7 @@
 #include "sending/mappings.hpp"
 #include "api/console_auth.hpp"
 #include "api/http_util.hpp"
+#include "api/json_fields.hpp"
 #include "api/router_impl.hpp"
 #include "common/crypto.hpp"
 #include "common/password.hpp"
@@ -83,31 +84,6 @@ json template_json(const store::TemplateRow& t) {
           {"updated_at", time_or_null(t.updated_at)}};
 }
 
-std::string errors_detail(std::size_t n) {
-  return n == 1 ? "1 field is invalid" : std::to_string(n) + " fields are invalid";
-}
-
-void unknown_fields(const json& doc, std::initializer_list<std::string_view> known,
-                    std::vector<FieldError>& errors) {
-  for (const auto& [key, value] : doc.items()) {
-    bool found = false;
-    for (auto k : known) found = found || k == key;
-    if (!found) errors.push_back({key, "unknown field"});
-  }
-}
-
-// A string field: nullopt when absent; errors when present but not a string.
-std::optional<std::string> string_field(const json& doc, const char* name,
-                                        std::vector<FieldError>& errors) {
-  auto it = doc.find(name);
-  if (it == doc.end()) return std::nullopt;
-  if (!it->is_string()) {
-    errors.push_back({name, "must be a string"});
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
-
 std::optional<std::vector<std::string>> groups_field(const json& doc,
                                                      std::vector<FieldError>& errors) {
   auto it = doc.find("groups");
@@ -129,17 +105,6 @@ std::optional<std::vector<std::string>> groups_field(const json& doc,
   return out;
 }
 
-std::optional<std::string> phone_field(const json& doc, std::vector<FieldError>& errors) {
-  auto s = string_field(doc, "phone", errors);
-  if (!s) return std::nullopt;
-  PhoneResult p = normalize_phone(*s);
-  if (!p.ok()) {
-    errors.push_back({"phone", p.error});
-    return std::nullopt;
-  }
-  return p.e164;
-}
-
 Response problem_with_positions(std::string_view detail, const json& errors) {
   Response res{static_cast<http::status>(status_of(ProblemKind::validation)), 11};
   res.set(http::field::content_type, kProblemContentType);
@@ -154,7 +119,8 @@ namespace {
 
 // The body as a JSON object under `limits`, or the answer that refuses it (400 malformed or
 // over a limit, 422 not an object). No router state: callable on any thread.
-std::variant<json, Response> json_object(const std::string& body, JsonLimits limits) {
+std::variant<json, Response> json_object(const std::string& body, JsonLimits limits,
+                                         bool allow_array = false) {
   JsonParse parsed = parse_json(body, limits);
   if (!parsed.ok()) {
     Response res = make_problem(ProblemKind::malformed_request, parsed.describe("the body"));
@@ -167,8 +133,11 @@ std::variant<json, Response> json_object(const std::string& body, JsonLimits lim
     }
     return res;
   }
+  if (allow_array && parsed.value.is_array()) return std::move(parsed.value);
   if (!parsed.value.is_object()) {
-    return make_problem(ProblemKind::validation, "the body must be a JSON object",
+    return make_problem(ProblemKind::validation,
+                        allow_array ? "the body must be a JSON object or an array of them"
+                                    : "the body must be a JSON object",
                         {{"", "must be a JSON object"}});
   }
   return std::move(parsed.value);
@@ -176,12 +145,12 @@ std::variant<json, Response> json_object(const std::string& body, JsonLimits lim
 
 }  // namespace
 
-std::optional<json> Router::Impl::json_body(Call& call, Request& req) {
+std::optional<json> Router::Impl::json_body(Call& call, Request& req, bool allow_array) {
   if (!is_json_content_type(req[http::field::content_type])) {
     problem(call, ProblemKind::unsupported_media, "Content-Type must be application/json");
     return std::nullopt;
   }
-  auto parsed = json_object(req.body(), json_limits());
+  auto parsed = json_object(req.body(), json_limits(), allow_array);
   if (auto* res = std::get_if<Response>(&parsed)) {
     finish(call, std::move(*res));
     return std::nullopt;

@@ -19,7 +19,8 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
                           SendRequest& out, std::vector<FieldError>& errors) {
   std::string detail;
   static const std::unordered_set<std::string_view> known = {
-      "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority"};
+      "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority",
+      "mandatory"};
   for (const auto& [key, value] : doc.items()) {
     if (known.count(key) == 0) errors.push_back({key, "unknown field"});
   }
@@ -151,6 +152,14 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
       out.priority = *p;
     } else {
       errors.push_back({"priority", "must be \"normal\" or \"urgent\""});
+    }
+  }
+
+  if (auto it = doc.find("mandatory"); it != doc.end() && !it->is_null()) {
+    if (it->is_boolean()) {
+      out.mandatory = it->get<bool>();
+    } else {
+      errors.push_back({"mandatory", "must be true or false"});
     }
   }
 

@@ -352,7 +352,7 @@ int run(config::Config cfg, RunOptions run_options) {
 
   adapters::CurlMulti curl{io};
   // Reports an adapter receives on its own connections; each sink is bound to its carrier.
-  reports::ReportIntake report_intake{*store, metrics, clock};
+  reports::ReportIntake report_intake{*store, metrics, clock, cfg.inbound};
   auto post_to_io = [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); };
   std::vector<std::unique_ptr<adapters::ReportSink>> report_sinks;
   std::map<std::string, std::unique_ptr<adapters::Adapter>> adapters;
@@ -500,6 +500,7 @@ int run(config::Config cfg, RunOptions run_options) {
             seed_schedules(*store, fresh, clock.now());
             scheduler.reconfigure(scheduler_options(fresh));
             retention.reconfigure(fresh.retention);
+            report_intake.reconfigure(fresh.inbound);
             // Keep what only a restart can change; take the rest.
             fresh.api.listen = cfg.api.listen;
             fresh.daemon.data_dir = cfg.daemon.data_dir;

@@ -257,6 +257,10 @@ Metrics::Metrics()
       delivery_reports("smsgw_delivery_reports_total",
                        "Delivery reports received from carriers, by status.",
                        {"carrier", "status"}),
+      inbound("smsgw_inbound_total",
+              "Inbound messages (replies) received from carriers, by kind; duplicate = a carrier "
+              "id stored already, invalid = no usable sender number.",
+              {"carrier", "kind"}),
       breaker_opened("smsgw_carrier_breaker_opened_total",
                      "Times the carrier's circuit breaker opened (failure ratio over its window).",
                      {"carrier"}),
@@ -303,6 +307,7 @@ std::string Metrics::render() {
   send_duration.render(out);
   carrier_up.render(out);
   delivery_reports.render(out);
+  inbound.render(out);
   breaker_opened.render(out);
   pending_reports.render(out);
   retention_pruned.render(out);

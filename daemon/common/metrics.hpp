@@ -75,6 +75,7 @@ struct Metrics {
   HistogramFamily send_duration;      // smsgw_carrier_send_duration_seconds{carrier}
   GaugeFamily carrier_up;             // smsgw_carrier_up{carrier}  (1 = breaker closed & adapter up)
   CounterFamily delivery_reports;     // smsgw_delivery_reports_total{carrier,status}
+  CounterFamily inbound;              // smsgw_inbound_total{carrier,kind} reply|opt_out|opt_in|duplicate|invalid
   CounterFamily breaker_opened;       // smsgw_carrier_breaker_opened_total{carrier}
   GaugeFamily pending_reports;        // smsgw_delivery_reports_pending (kept for a later record)
   // Retention

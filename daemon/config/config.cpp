@@ -3,6 +3,7 @@
 #include "common/text_check.hpp"
 #include "templates/template.hpp"
 #include "templates/template_file.hpp"
+#include "twoway/keywords.hpp"
 
 #include "config/toml_names.hpp"
 
@@ -181,7 +182,7 @@ class Loader {
     Config config;
     config.path = file_;
     check_keys(root, "", {"daemon", "api", "carriers", "retry", "limits", "dispatch", "retention",
-                          "sms", "schedule", "schedules", "console"});
+                          "sms", "schedule", "schedules", "console", "inbound"});
     if (auto* t = section(root, "daemon")) load_daemon(*t, config.daemon);
     if (auto* t = section(root, "api")) load_api(*t, config.api);
     if (auto* t = section(root, "retry")) load_retry(*t, config.retry);
@@ -191,6 +192,7 @@ class Loader {
     if (auto* t = section(root, "sms")) load_sms(*t, config.sms);
     if (auto* t = section(root, "schedule")) load_schedule(*t, config.schedule);
     if (auto* t = section(root, "console")) load_console(*t, config.console);
+    if (auto* t = section(root, "inbound")) load_inbound(*t, config.inbound);
     load_carriers(root, config.carriers);
     check_carrier_timeouts(config);
     check_retention_keeps_a_day(root, config);
@@ -785,6 +787,43 @@ class Loader {
              "must not exceed dispatch.breaker_open_max");
     read_duration(t, "throttle_default", p, out.throttle_default, false);
     read_duration(t, "throttle_max", p, out.throttle_max, false);
+  }
+
+  void load_inbound(const toml::table& t, InboundConfig& out) {
+    constexpr std::string_view p = "inbound";
+    check_keys(t, p, {"reply_window", "opt_out_keywords", "opt_in_keywords"});
+    read_duration(t, "reply_window", p, out.reply_window, true);
+    std::set<std::string> seen;
+    for (auto [key, list] : {std::pair{"opt_out_keywords", &out.opt_out_keywords},
+                             std::pair{"opt_in_keywords", &out.opt_in_keywords}}) {
+      const toml::node* node = t.get(key);
+      if (node == nullptr) continue;
+      const std::string path = path_of(p, key);
+      const auto* array = node->as_array();
+      if (array == nullptr) {
+        wrong_type(*node, path, "an array of strings such as [\"TD\", \"退订\"]");
+        continue;
+      }
+      list->clear();
+      for (const auto& element : *array) {
+        const auto* word = element.as_string();
+        if (word == nullptr) {
+          wrong_type(element, path, "an array of strings");
+          continue;
+        }
+        std::string normal = twoway::normalize_reply(word->get());
+        if (normal.empty() || normal.size() > 64) {
+          report(&element, path, "a keyword must have 1 to 64 bytes of letters or characters");
+          continue;
+        }
+        if (!seen.insert(normal).second) {
+          report(&element, path, "keyword " + in_quotes(word->get()) +
+                                     " is listed twice (keywords are compared ignoring case and width)");
+          continue;
+        }
+        list->push_back(std::move(normal));
+      }
+    }
   }
 
   void load_retention(const toml::table& t, RetentionConfig& out) {

@@ -205,6 +205,17 @@ struct SmsConfig {
   schedule::QuietHours quiet_hours{22 * 60, 8 * 60};
 };
 
+// Messages people send back (issue 14; docs/two-way.md).
+struct InboundConfig {
+  // A reply that names no batch answers the latest message sent to its number at most this
+  // long before it ("0s": replies are never matched by time).
+  std::chrono::milliseconds reply_window{72LL * 3600'000};
+  // Whole replies that put the number on the suppression list, and take it off again. Matched
+  // as a person types them: any case, full-width or half-width, a closing full stop ignored.
+  std::vector<std::string> opt_out_keywords{"TD", "退订", "STOP"};
+  std::vector<std::string> opt_in_keywords{"START"};
+};
+
 struct ScheduleConfig {
   // A firing missed while the daemon was down is sent on start if at most this late;
   // otherwise it is recorded as missed.
@@ -231,6 +242,7 @@ struct Config {
   SmsConfig sms;
   ScheduleConfig schedule;
   ConsoleConfig console;
+  InboundConfig inbound;
   std::vector<ScheduleSeed> schedules;
 };
 

@@ -766,6 +766,13 @@ std::optional<Spec> parse_spec(const json& j, const TimeZone& tz,
                         "\"12h\" or \"1d\""});
     }
   }
+  if (j.contains("mandatory") && !j["mandatory"].is_null()) {
+    if (j["mandatory"].is_boolean()) {
+      s.mandatory = j["mandatory"].get<bool>();
+    } else {
+      errors.push_back({"mandatory", "must be true or false"});
+    }
+  }
   if (j.contains("enabled") && !j["enabled"].is_null()) {
     if (j["enabled"].is_boolean()) {
       s.enabled = j["enabled"].get<bool>();
@@ -800,7 +807,7 @@ json to_json(const Spec& s, const TimeZone& tz) {
   if (s.expiry == Expiry::after) {
     expires = format_duration(std::chrono::milliseconds(s.expires_after_ms));
   }
-  return json{{"name", s.name},
+  json out{{"name", s.name},
               {"description", s.description},
               {"when", to_text(s.when, tz)},
               {"kind", to_string(s.when.kind)},
@@ -811,6 +818,9 @@ json to_json(const Spec& s, const TimeZone& tz) {
               {"priority", smsgw::to_string(s.priority)},
               {"expires", expires},
               {"enabled", s.enabled}};
+  // Only when set: the documents of schedules made before it existed stay as they were.
+  if (s.mandatory) out["mandatory"] = true;
+  return out;
 }
 
 }  // namespace smsgw::schedule

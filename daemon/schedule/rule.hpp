@@ -80,6 +80,7 @@ struct Spec {
   std::string template_name;
   std::vector<std::pair<std::string, std::string>> params;  // like sending::Params
   Priority priority = Priority::normal;
+  bool mandatory = false;  // sent to numbers on the suppression list too (official notices)
   Expiry expiry = Expiry::none;
   std::int64_t expires_after_ms = 0;  // Expiry::after
   bool enabled = true;
@@ -88,7 +89,7 @@ struct Spec {
 // Validates a JSON object (API body or stored document) into a Spec; field errors name the
 // JSON field ("when", "groups[1]", "to[0]", "params.summary", "expires"). Shape:
 //   {"name", "description"?, "when": "<line>", "groups"?: [...], "to"?: [...],
-//    "template": "name", "params"?: {...}, "priority"?: "normal"|"urgent",
+//    "template": "name", "params"?: {...}, "priority"?: "normal"|"urgent", "mandatory"?: false,
 //    "expires"?: "none" | "holiday_end" | "<duration, e.g. 12h>", "enabled"?: true}
 // At least one of groups/to. Does not check that groups and template exist (the caller does).
 std::optional<Spec> parse_spec(const nlohmann::json& j, const TimeZone& tz,

@@ -181,6 +181,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         }
       }
       request.priority = spec.priority;
+      request.mandatory = spec.mandatory;
       request.expires_at = expiry_of(spec, occ, options.tz);
       if (request.expires_at && *request.expires_at <= now) {
         run.outcome = store::RunOutcome::missed;

@@ -304,6 +304,8 @@ class FanoutStream final : public store::MessageStream {
 Fanout build_fanout(store::TargetList targets, FanoutSpec spec, std::size_t stream_above) {
   Fanout out;
   const std::size_t max_text_chars = spec.max_text_chars;
+  const std::unordered_set<std::string> opted_out =
+      spec.mandatory ? std::unordered_set<std::string>{} : std::move(spec.opted_out);
   auto stream = std::make_shared<FanoutStream>(std::move(targets), std::move(spec));
   const Renderer& renderer = stream->renderer();
   if (!renderer.errors.empty()) {
@@ -311,12 +313,16 @@ Fanout build_fanout(store::TargetList targets, FanoutSpec spec, std::size_t stre
     return out;
   }
   const store::TargetList& list = stream->targets();
+  const auto suppressed = [&](std::string_view phone) {
+    return !opted_out.empty() && opted_out.count(std::string(phone)) > 0;
+  };
   std::size_t active = 0;
-  for (std::size_t i = 0; i < list.size(); ++i) active += list[i].active ? 1 : 0;
+  for (std::size_t i = 0; i < list.size(); ++i) active += list[i].active && !suppressed(list[i].phone) ? 1 : 0;
   const bool streamed = active > stream_above;
   if (!streamed) out.messages.reserve(active);
 
   std::int64_t inactive = 0;
+  std::int64_t opted = 0;
   Problems problems;
   store::NewMessage scratch;  // a streamed batch checks each message, then drops it
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -324,6 +330,11 @@ Fanout build_fanout(store::TargetList targets, FanoutSpec spec, std::size_t stre
     if (!t.active) {
       out.skips.push_back({std::string(t.phone), "inactive"});
       ++inactive;
+      continue;
+    }
+    if (suppressed(t.phone)) {
+      out.skips.push_back({std::string(t.phone), "opted_out"});
+      ++opted;
       continue;
     }
     store::NewMessage& m = streamed ? scratch : out.messages.emplace_back();
@@ -347,6 +358,7 @@ Fanout build_fanout(store::TargetList targets, FanoutSpec spec, std::size_t stre
     out.count = out.messages.size();
   }
   if (inactive > 0) out.skipped_by_reason["inactive"] = inactive;
+  if (opted > 0) out.skipped_by_reason["opted_out"] = opted;
   return out;
 }
 

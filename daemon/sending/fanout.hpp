@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -81,6 +82,10 @@ struct FanoutSpec {
   // waits for its commit.
   const std::vector<CarrierCall>* calls = nullptr;
   std::shared_ptr<const void> calls_owner;
+  // Numbers on the suppression list among the targets (or the whole list): skipped with reason
+  // "opted_out" unless `mandatory`.
+  std::unordered_set<std::string> opted_out;
+  bool mandatory = false;
 };
 
 // Above this many messages a batch is streamed: every message is rendered once here to check
@@ -100,7 +105,7 @@ struct Fanout {
   std::vector<FieldError> errors;  // missing params or a text too long: nothing may be written
 };
 
-// Inactive recipients become skips; every other target gets a message. The daily cap is the
+// Inactive and opted-out recipients become skips; every other target gets a message. The daily cap is the
 // store's (counted inside the batch's commit).
 Fanout build_fanout(store::TargetList targets, FanoutSpec spec,
                     std::size_t stream_above = kStreamAbove);

@@ -86,6 +86,16 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
     spec.calls = ctx.mappings->find(*sr.template_name);
     spec.calls_owner = ctx.mappings;
   }
+  spec.mandatory = sr.mandatory;
+  if (!sr.mandatory) {
+    if (targets.size() <= 16) {
+      std::vector<std::string> phones;
+      for (std::size_t i = 0; i < targets.size(); ++i) phones.emplace_back(targets[i].phone);
+      spec.opted_out = ctx.store.suppressed_among(phones);
+    } else {
+      spec.opted_out = ctx.store.suppressed_phones();
+    }
+  }
   Fanout fan = build_fanout(std::move(targets), std::move(spec));
   if (!fan.errors.empty()) {
     out.errors = std::move(fan.errors);

@@ -29,6 +29,9 @@ struct SendRequest {
   Priority priority = Priority::normal;
   std::optional<UnixMs> send_at;
   std::optional<UnixMs> expires_at;
+  // Sent to numbers on the suppression list too (an official notice a person cannot opt out
+  // of; docs/two-way.md). Otherwise they are skipped with reason "opted_out".
+  bool mandatory = false;
 };
 
 // send_at / expires_at must lie between 1970 and now + horizon: a time centuries ahead is a

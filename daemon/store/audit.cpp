@@ -37,6 +37,9 @@ std::optional<std::string> audit_snapshot(Writer& w, const std::string& kind, co
       {"approval",
        "SELECT json_object('kind', kind, 'status', status, 'requested_by', requested_by, 'object_id', "
        "object_id, 'decided_by', decided_by, 'note', note) FROM approvals WHERE id = CAST(?1 AS INTEGER)"},
+      {"suppression",
+       "SELECT json_object('phone', phone, 'reason', reason, 'source', source, 'note', note) "
+       "FROM suppressions WHERE phone = ?1"},
       {"token",
        "SELECT json_object('name', name, 'scopes', scopes, 'revoked', "
        "json(CASE WHEN revoked_at IS NULL THEN 'false' ELSE 'true' END)) FROM api_tokens WHERE name = ?1"},

@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 13> kMigrations{
+constexpr std::array<const char*, 14> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -307,6 +307,37 @@ CREATE TABLE batch_groups (
   batch_id   INTEGER NOT NULL REFERENCES batches(id),
   group_name TEXT    NOT NULL,
   PRIMARY KEY (batch_id, group_name)
+) WITHOUT ROWID;
+)sql",
+    // 14: two-way messaging (issue 14). Inbound messages, unique per carrier id where the
+    // carrier gives one (a resent push is a duplicate, not a second reply); listed newest first
+    // by sender or by the batch they answer. The suppression list holds the numbers that
+    // replied an opt-out word (or were added by hand); a send reads it once per fan-out.
+    R"sql(
+CREATE TABLE inbound (
+  id          INTEGER PRIMARY KEY,
+  carrier     TEXT    NOT NULL,
+  carrier_id  TEXT    NULL,
+  from_number TEXT    NOT NULL,
+  to_number   TEXT    NOT NULL,
+  text        TEXT    NOT NULL,
+  received_at INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  message_id  INTEGER NULL,
+  batch_id    INTEGER NULL,
+  matched_by  TEXT    NULL,
+  kind        TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX inbound_carrier_id ON inbound (carrier, carrier_id) WHERE carrier_id IS NOT NULL;
+CREATE INDEX inbound_from ON inbound (from_number, id);
+CREATE INDEX inbound_batch ON inbound (batch_id, id) WHERE batch_id IS NOT NULL;
+CREATE INDEX inbound_message ON inbound (message_id) WHERE message_id IS NOT NULL;
+CREATE TABLE suppressions (
+  phone      TEXT    PRIMARY KEY,
+  reason     TEXT    NOT NULL,
+  source     TEXT    NOT NULL,
+  note       TEXT    NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
 };

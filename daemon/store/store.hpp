@@ -33,6 +33,7 @@
 #include "store/schedules.hpp"
 #include "store/sessions.hpp"
 #include "store/approvals.hpp"
+#include "store/inbound.hpp"
 
 namespace smsgw::store {
 
@@ -444,6 +445,26 @@ class Store {
   std::optional<ApprovalRow> get_approval(std::int64_t id);
   ApprovalPage list_approvals(const ApprovalFilter& filter);
   std::int64_t count_pending_approvals(UnixMs now);
+
+  // --- two-way messaging (inbound.cpp; see inbound.hpp) ---
+  // Stores each message (a duplicate by carrier id is not stored again), matches it to the
+  // outbound it answers and applies its keyword, one savepoint for all of them: one outcome
+  // each, in order.
+  void async_inbound(std::vector<NewInbound> rows, InboundRules rules,
+                     std::function<void(std::error_code, std::vector<InboundOutcome>)> done);
+  std::optional<InboundRow> get_inbound(std::int64_t id);
+  InboundPage list_inbound(const InboundFilter& filter);
+  void async_add_suppression(SuppressionRow row, WriteDone done, Audit audit = {});  // conflict: listed already
+  void async_remove_suppression(std::string phone, WriteDone done, Audit audit = {});  // not_found: not listed
+  std::optional<SuppressionRow> get_suppression(const std::string& phone);
+  // By phone, after `after` ("" = from the start); limit 1..1000.
+  SuppressionPage list_suppressions(const std::string& after, int limit);
+  // Which of `phones` (E.164) are on the suppression list, a point lookup each (a send to a
+  // few numbers).
+  std::unordered_set<std::string> suppressed_among(const std::vector<std::string>& phones);
+  // The whole list, one statement: a send to many intersects it with its targets (the list
+  // holds the people who replied an opt-out word, far fewer than a group's members).
+  std::unordered_set<std::string> suppressed_phones();
 
   // --- console sessions (sessions.cpp) ---
   // Also deletes every session that has expired by row.created_at (idle or lifetime), so the

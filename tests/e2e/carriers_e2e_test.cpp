@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/crypto.hpp"
+#include "common/time.hpp"
 #include "support/daemon_process.hpp"
 #include "support/fake_aliyun.hpp"
 #include "support/fake_mas.hpp"
@@ -285,6 +286,123 @@ TEST_F(CarriersE2E, ATemplateWithoutAMappingFailsWithAClearReason) {
   })) << m.dump();
   EXPECT_NE(m["last_error"].get<std::string>().find("[carriers.templates.unmapped]"), std::string::npos) << m.dump();
   EXPECT_EQ(aliyun.sends().size(), 0u);
+}
+
+std::string mas_carrier(const FakeMas& mas) {
+  return "[[carriers]]\nname = \"mas\"\ntype = \"cmcc-mas\"\nendpoint = \"" + mas.endpoint() +
+         "\"\nec_name = \"某某区纪委\"\nap_id = \"apitest\"\nsecret_key = \"pwd123\"\n"
+         "sign = \"AbCdEfGhI\"\ntimeout = \"5s\"\ncallback_secret = \"" + std::string(kCallbackSecret) +
+         "\"\n";
+}
+
+// Replies over HTTP: a 云MAS push, the generic inbound endpoint, an opt-out that later sends
+// skip unless mandatory, and opting back in, every change in the audit log.
+TEST_F(CarriersE2E, RepliesArriveOverHttpAndAnOptOutIsHonouredUnlessTheSendIsMandatory) {
+  FakeMas mas;
+  start(mas_carrier(mas));
+  prepare_group_and_template();
+  const std::string batch = send_reminder();
+  ASSERT_TRUE(batch_reaches(batch, "sent", 3)) << daemon_->log();
+
+  // 云MAS pushes an upstream message (smsContent) to the callback URL.
+  const std::string cb = base() + "/v1/callbacks/mas/" + kCallbackSecret;
+  auto push = http_request("POST", cb, "",
+                           json::array({{{"mobile", "13800138001"}, {"smsContent", "收到，准时参加"},
+                                         {"addSerial", ""}}}).dump());
+  ASSERT_EQ(push.status, 200) << push.body;
+  json rows = get("/v1/inbound?batch_id=" + batch)["inbound"];
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(rows[0]["from"], "+8613800138001");
+  EXPECT_EQ(rows[0]["text"], "收到，准时参加");
+  EXPECT_EQ(rows[0]["kind"], "reply");
+  EXPECT_FALSE(rows[0]["message_id"].is_null());
+  const json one = get("/v1/inbound/" + rows[0]["id"].get<std::string>());
+  EXPECT_EQ(one["batch_id"], batch);
+
+  // The generic endpoint, with the carrier's secret: "ＴＤ" opts the number out; the same
+  // carrier id again is a duplicate.
+  const std::string generic = base() + "/v1/inbound/mas/" + kCallbackSecret;
+  const json td = {{"id", "up-1"}, {"from", "13800138002"}, {"to", "106573001"}, {"text", "ＴＤ"},
+                   {"received_at", "2026-01-05T09:00:00+08:00"}};
+  auto g = http_request("POST", generic, "", td.dump());
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_EQ(json::parse(g.body)["duplicate"], false);
+  g = http_request("POST", generic, "", td.dump());
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_EQ(json::parse(g.body)["duplicate"], true);
+  EXPECT_EQ(get("/v1/inbound?from=13800138002")["inbound"].size(), 1u);
+  const json sup = get("/v1/suppressions")["suppressions"];
+  ASSERT_EQ(sup.size(), 1u) << sup.dump();
+  EXPECT_EQ(sup[0]["phone"], "+8613800138002");
+  EXPECT_EQ(sup[0]["reason"], "keyword");
+
+  // Bad pushes are refused whole, with every field named; a wrong secret is 401.
+  auto bad = http_request("POST", generic, "", json{{"from", "12345"}, {"color", "red"}}.dump());
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  for (const char* field : {"\"from\"", "\"text\"", "\"color\""}) EXPECT_NE(bad.body.find(field), std::string::npos) << bad.body;
+  EXPECT_EQ(http_request("POST", base() + "/v1/inbound/mas/wrong-secret-0123456789", "", td.dump()).status, 401);
+  EXPECT_EQ(http_request("POST", base() + "/v1/inbound/nosuch", kAdmin, td.dump()).status, 404);
+
+  // The next reminder skips the number; a mandatory notice still reaches it.
+  auto r = http_request("POST", base() + "/v1/messages", kAdmin,
+                        json{{"groups", {"cadres"}}, {"template", "reminder"}, {"params", {{"holiday", "清明节"}}}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  json accepted = json::parse(r.body);
+  EXPECT_EQ(accepted["count"], 2);
+  EXPECT_EQ(accepted["skipped_by_reason"]["opted_out"], 1) << r.body;
+  r = http_request("POST", base() + "/v1/messages", kAdmin,
+                   json{{"groups", {"cadres"}}, {"text", "关于节日期间值班安排的通知"}, {"mandatory", true}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["count"], 3);
+  EXPECT_EQ(http_request("POST", base() + "/v1/messages", kAdmin,
+                         json{{"to", {"13800138000"}}, {"text", "x"}, {"mandatory", "yes"}}.dump()).status, 422);
+
+  // Opting back in by hand, and out again by hand, both audited.
+  EXPECT_EQ(http_request("DELETE", base() + "/v1/suppressions/+8613800138002", kAdmin).status, 204);
+  EXPECT_EQ(http_request("DELETE", base() + "/v1/suppressions/+8613800138002", kAdmin).status, 404);
+  EXPECT_TRUE(get("/v1/suppressions")["suppressions"].empty());
+  auto add = http_request("POST", base() + "/v1/suppressions", kAdmin,
+                          json{{"phone", "13800138000"}, {"note", "本人来电要求"}}.dump());
+  ASSERT_EQ(add.status, 201) << add.body;
+  EXPECT_EQ(json::parse(add.body)["reason"], "manual");
+  EXPECT_EQ(http_request("POST", base() + "/v1/suppressions", kAdmin, json{{"phone", "13800138000"}}.dump()).status, 409);
+  const json audit = get("/v1/audit?action=suppression.")["entries"];
+  std::vector<std::string> actions;
+  for (const auto& e : audit) actions.push_back(e["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"suppression.add", "suppression.remove", "suppression.add"})) << audit.dump();
+
+  // smsgw_inbound_total counts each kind and the duplicate.
+  const auto metrics = http_request("GET", base() + "/metrics", kAdmin).body;
+  EXPECT_NE(metrics.find("smsgw_inbound_total{carrier=\"mas\",kind=\"opt_out\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("smsgw_inbound_total{carrier=\"mas\",kind=\"duplicate\"} 1"), std::string::npos);
+}
+
+// Aliyun and Tencent push replies in their own shapes.
+TEST_F(CarriersE2E, AliyunAndTencentRepliesAreStored) {
+  FakeAliyun aliyun;
+  FakeTencent tencent;
+  start(aliyun_carrier(aliyun) + "[[carriers]]\nname = \"tc\"\ntype = \"tencent\"\nendpoint = \"" +
+        tencent.endpoint() + "\"\nsecret_id = \"AKIDtest\"\nsecret_key = \"tcSecret\"\nsdk_app_id = \"1400000001\"\n"
+        "sign_name = \"某某区纪委\"\ntimeout = \"5s\"\npriority = 2\ncallback_secret = \"" +
+        std::string(kCallbackSecret) + "\"\n"
+        "[carriers.templates.reminder]\ncode = \"100001\"\nparams = [\"{{name}}\", \"{{holiday}}\"]\n");
+  auto a = http_request("POST", base() + "/v1/callbacks/ali/" + kCallbackSecret, "",
+                        json::array({{{"phone_number", "13800138000"}, {"content", "1"}, {"sign_name", "某某区纪委"},
+                                      {"dest_code", "1234"}, {"sequence_id", "1212121"},
+                                      {"send_time", "2026-01-05 09:00:00"}}}).dump());
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto t = http_request("POST", base() + "/v1/callbacks/tc/" + kCallbackSecret, "",
+                        json{{"extend", ""}, {"mobile", "13800138001"}, {"nationcode", "86"}, {"sign", "某某区纪委"},
+                             {"text", "否"}, {"time", 1767574800}}.dump());
+  ASSERT_EQ(t.status, 200) << t.body;
+  const json rows = get("/v1/inbound")["inbound"];
+  ASSERT_EQ(rows.size(), 2u) << rows.dump() << daemon_->log();
+  EXPECT_EQ(rows[0]["carrier"], "tc");
+  EXPECT_EQ(rows[0]["text"], "否");
+  EXPECT_EQ(parse_rfc3339(rows[0]["received_at"].get<std::string>()), std::optional<UnixMs>(1767574800000LL));
+  EXPECT_EQ(rows[1]["carrier"], "ali");
+  EXPECT_EQ(rows[1]["carrier_id"], "1212121");
+  EXPECT_EQ(get("/v1/inbound?carrier=ali")["inbound"].size(), 1u);
 }
 
 }  // namespace

@@ -9,10 +9,12 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "adapters/core/ucs2_parts.hpp"
 #include "common/crypto.hpp"
 #include "support/daemon_process.hpp"
 #include "support/fake_ismg.hpp"
@@ -196,6 +198,56 @@ TEST_F(TcpCarriersE2E, CmppTwoPointZeroWorksTheSame) {
   ASSERT_TRUE(eventually([&] { return ismg.connects() == 1; })) << daemon_->log();
   const std::string batch = send({{"to", {"+8613800138000"}}, {"text", "会议通知：请准时参加。"}}, 1);
   ASSERT_TRUE(batch_reaches(batch, "delivered", 1)) << daemon_->log();
+}
+
+// A reply over each TCP carrier lands in the inbound store, matched to the send it answers.
+TEST_F(TcpCarriersE2E, RepliesOverSmppAndCmppAreStoredAndMatchedToTheirSend) {
+  FakeSmsc smsc;
+  FakeIsmg ismg;
+  start("[[carriers]]\nname = \"smsc\"\ntype = \"smpp\"\nhost = \"127.0.0.1\"\nport = " +
+        std::to_string(smsc.port()) +
+        "\nsystem_id = \"smsgw\"\npassword = \"secret\"\nsource_addr = \"10690001\"\n"
+        "[[carriers]]\nname = \"cmcc\"\ntype = \"cmpp\"\nhost = \"127.0.0.1\"\nport = " +
+        std::to_string(ismg.port()) +
+        "\nsp_id = \"901234\"\nshared_secret = \"secret\"\nservice_id = \"MJW0010\"\n"
+        "src_id = \"1069000101\"\npriority = 2\n");
+  ASSERT_TRUE(eventually([&] { return smsc.binds() == 1 && ismg.connects() == 1; })) << daemon_->log();
+  const std::string batch = send({{"to", {"+8613800138000", "+8613800138001"}},
+                                  {"text", "请于周五上午九时参会，回复1确认。"}}, 2);
+  ASSERT_TRUE(batch_reaches(batch, "delivered", 2)) << daemon_->log();
+  smsc.send_mo("13800138000", "10690001", adapters::utf8_to_ucs2("1 收到"));
+  ismg.send_mo("13800138001", "106900010123", adapters::utf8_to_ucs2("２"));
+  json rows;
+  ASSERT_TRUE(eventually([&] {
+    rows = get("/v1/inbound?batch_id=" + batch)["inbound"];
+    return rows.size() == 2;
+  })) << daemon_->log();
+  std::map<std::string, json> by_carrier;
+  for (const auto& r : rows) by_carrier[r["carrier"]] = r;
+  ASSERT_EQ(by_carrier.count("smsc"), 1u) << rows.dump();
+  ASSERT_EQ(by_carrier.count("cmcc"), 1u) << rows.dump();
+  EXPECT_EQ(by_carrier["smsc"]["from"], "+8613800138000");
+  EXPECT_EQ(by_carrier["smsc"]["text"], "1 收到");
+  EXPECT_EQ(by_carrier["cmcc"]["from"], "+8613800138001");
+  EXPECT_EQ(by_carrier["cmcc"]["to"], "106900010123");
+  EXPECT_EQ(by_carrier["cmcc"]["text"], "２");
+  EXPECT_FALSE(by_carrier["cmcc"]["carrier_id"].is_null());  // CMPP's Msg_Id
+  for (auto& [name, r] : by_carrier) {
+    EXPECT_EQ(r["batch_id"], batch);
+    EXPECT_FALSE(r["message_id"].is_null());
+    EXPECT_EQ(r["matched_by"], "recent");
+  }
+  // The replies' numbers are masked in the log, and the texts are not in it.
+  EXPECT_EQ(daemon_->log().find("1 收到"), std::string::npos);
+  std::istringstream log(daemon_->log());
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("inbound ") == std::string::npos || line.find(" via ") == std::string::npos) continue;
+    ++lines;
+    EXPECT_EQ(line.find("13800138000"), std::string::npos) << line;
+    EXPECT_EQ(line.find("13800138001"), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 2) << daemon_->log();
 }
 
 }  // namespace

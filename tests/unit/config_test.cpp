@@ -740,3 +740,55 @@ TEST(Config, ProblemsAreOnePrintableLine) {
 
 }  // namespace
 }  // namespace smsgw::config
+
+namespace smsgw::config {
+namespace {
+
+TEST(InboundConfig, DefaultsKeywordsInNormalFormAndMistakesWithTheirLine) {
+  const Config d = load_config_string(std::string(R"(
+[[carriers]]
+name = "primary"
+type = "file"
+path = "out.jsonl"
+)"), "test.toml");
+  EXPECT_EQ(d.inbound.reply_window, std::chrono::hours(72));
+  EXPECT_EQ(d.inbound.opt_out_keywords, (std::vector<std::string>{"TD", "退订", "STOP"}));
+  EXPECT_EQ(d.inbound.opt_in_keywords, (std::vector<std::string>{"START"}));
+
+  const Config c = load_config_string(std::string(R"(
+[[carriers]]
+name = "primary"
+type = "file"
+path = "out.jsonl"
+[inbound]
+reply_window = "24h"
+opt_out_keywords = ["td", "ＱＸ"]
+opt_in_keywords = []
+)"), "test.toml");
+  EXPECT_EQ(c.inbound.reply_window, std::chrono::hours(24));
+  EXPECT_EQ(c.inbound.opt_out_keywords, (std::vector<std::string>{"TD", "QX"}));
+  EXPECT_TRUE(c.inbound.opt_in_keywords.empty());
+
+  try {
+    load_config_string(std::string(R"(
+[[carriers]]
+name = "primary"
+type = "file"
+path = "out.jsonl"
+[inbound]
+opt_out_keywords = ["TD", "。"]
+opt_in_keywords = ["ｔｄ"]
+window = "1h"
+)"), "test.toml");
+    ADD_FAILURE() << "loaded";
+  } catch (const ConfigError& e) {
+    const std::string all = ::testing::PrintToString(e.problems());
+    EXPECT_EQ(e.problems().size(), 3u) << all;
+    EXPECT_THAT(all, ::testing::HasSubstr("test.toml:7: inbound.opt_out_keywords: a keyword must have"));
+    EXPECT_THAT(all, ::testing::HasSubstr("test.toml:8: inbound.opt_in_keywords: keyword \"ｔｄ\" is listed twice"));
+    EXPECT_THAT(all, ::testing::HasSubstr("inbound.window"));
+  }
+}
+
+}  // namespace
+}  // namespace smsgw::config

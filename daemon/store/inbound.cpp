@@ -1,0 +1,289 @@
+// The two-way members of Store (see inbound.hpp): inbound messages and the suppression list.
+
+#include "store/inbound.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+#include "store/store_impl.hpp"
+
+namespace smsgw::store {
+
+using namespace detail;
+
+namespace {
+
+constexpr const char* kInboundColumns =
+    "id, carrier, carrier_id, from_number, to_number, text, received_at, created_at, message_id, "
+    "batch_id, matched_by, kind";
+
+InboundRow inbound_of(SQLite::Statement& s) {
+  InboundRow r;
+  r.id = s.getColumn(0).getInt64();
+  r.carrier = text_of(s.getColumn(1));
+  r.carrier_id = text_of(s.getColumn(2));
+  r.from = text_of(s.getColumn(3));
+  r.to = text_of(s.getColumn(4));
+  r.text = text_of(s.getColumn(5));
+  r.received_at = s.getColumn(6).getInt64();
+  r.created_at = s.getColumn(7).getInt64();
+  r.message_id = int64_of(s.getColumn(8));
+  r.batch_id = int64_of(s.getColumn(9));
+  r.matched_by = text_of(s.getColumn(10));
+  r.kind = text_of(s.getColumn(11));
+  return r;
+}
+
+SuppressionRow suppression_of(SQLite::Statement& s) {
+  SuppressionRow r;
+  r.phone = text_of(s.getColumn(0));
+  r.reason = text_of(s.getColumn(1));
+  r.source = text_of(s.getColumn(2));
+  r.note = text_of(s.getColumn(3));
+  r.created_at = s.getColumn(4).getInt64();
+  return r;
+}
+
+struct Match {
+  std::int64_t message_id = 0;
+  std::int64_t batch_id = 0;
+};
+
+// The latest message to `phone` accepted in the window before the reply that a carrier may
+// have delivered (never one still queued, cancelled or refused by every carrier).
+std::optional<Match> latest_outbound(Writer& w, const std::string& phone, UnixMs at, UnixMs window) {
+  if (window <= 0) return std::nullopt;
+  Use s(w.stmt(
+      "SELECT id, batch_id FROM messages WHERE recipient = ?1 AND created_at >= ?2 AND "
+      "created_at <= ?3 AND status IN ('sending', 'sent', 'delivered') "
+      "ORDER BY created_at DESC, id DESC LIMIT 1"));
+  s->bindNoCopy(1, phone);
+  s->bind(2, at - window);
+  s->bind(3, at);
+  if (!s->executeStep()) return std::nullopt;
+  return Match{s->getColumn(0).getInt64(), s->getColumn(1).getInt64()};
+}
+
+AuditEntry keyword_entry(const NewInbound& in, std::int64_t id, const char* action, UnixMs at) {
+  AuditEntry e;
+  e.at = at;
+  e.actor = "smsgwd";
+  e.actor_kind = "system";
+  e.action = action;
+  e.object_kind = "suppression";
+  e.object_id = in.from;
+  e.detail = nlohmann::json{{"reason", "keyword"}, {"keyword", in.keyword}, {"inbound_id", id},
+                            {"carrier", in.carrier}}
+                 .dump();
+  return e;
+}
+
+// Adds or removes the sender on the suppression list for a keyword reply; audited only when
+// the list changed (a second "TD" changes nothing and is not an event).
+void apply_keyword(Writer& w, const NewInbound& in, std::int64_t id, UnixMs now) {
+  if (in.kind == "opt_out") {
+    Use ins(w.stmt(
+        "INSERT INTO suppressions (phone, reason, source, note, created_at) VALUES (?1, 'keyword', ?2, ?3, ?4) "
+        "ON CONFLICT (phone) DO NOTHING"));
+    const std::string source = "inbound:" + std::to_string(id);
+    ins->bindNoCopy(1, in.from);
+    ins->bindNoCopy(2, source);
+    ins->bindNoCopy(3, in.keyword);
+    ins->bind(4, now);
+    if (ins->exec() == 0) return;
+    write_audit(w, keyword_entry(in, id, "suppression.add", now), std::nullopt,
+                audit_snapshot(w, "suppression", in.from));
+  } else if (in.kind == "opt_in") {
+    const auto before = audit_snapshot(w, "suppression", in.from);
+    if (!before) return;
+    Use del(w.stmt("DELETE FROM suppressions WHERE phone = ?"));
+    del->bindNoCopy(1, in.from);
+    del->exec();
+    write_audit(w, keyword_entry(in, id, "suppression.remove", now), before, std::nullopt);
+  }
+}
+
+std::error_code store_inbound(Writer& w, const std::vector<NewInbound>& rows, const InboundRules& rules,
+                              std::vector<InboundOutcome>& out) {
+  out.clear();
+  out.reserve(rows.size());
+  const UnixMs now = w.now();
+  for (const NewInbound& in : rows) {
+    InboundOutcome o;
+    if (!in.carrier_id.empty()) {
+      Use find(w.stmt("SELECT id FROM inbound WHERE carrier = ?1 AND carrier_id = ?2"));
+      find->bindNoCopy(1, in.carrier);
+      find->bindNoCopy(2, in.carrier_id);
+      if (find->executeStep()) {
+        o.result = InboundResult::duplicate;
+        o.id = find->getColumn(0).getInt64();
+        out.push_back(o);
+        continue;
+      }
+    }
+    const UnixMs at = in.received_at > 0 ? in.received_at : now;
+    const auto match = latest_outbound(w, in.from, at, rules.reply_window_ms);
+    Use ins(w.stmt(
+        "INSERT INTO inbound (carrier, carrier_id, from_number, to_number, text, received_at, created_at, "
+        "message_id, batch_id, matched_by, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    ins->bindNoCopy(1, in.carrier);
+    bind_text_or_null(*ins, 2, in.carrier_id);
+    ins->bindNoCopy(3, in.from);
+    ins->bindNoCopy(4, in.to);
+    ins->bindNoCopy(5, in.text);
+    ins->bind(6, at);
+    ins->bind(7, now);
+    if (match) {
+      ins->bind(8, match->message_id);
+      ins->bind(9, match->batch_id);
+      ins->bind(10, "recent");
+    } else {
+      ins->bind(8);
+      ins->bind(9);
+      ins->bind(10);
+    }
+    ins->bindNoCopy(11, in.kind);
+    ins->exec();
+    o.id = w.db.getLastInsertRowid();
+    apply_keyword(w, in, o.id, now);
+    out.push_back(o);
+  }
+  return {};
+}
+
+}  // namespace
+
+void Store::async_inbound(std::vector<NewInbound> rows, InboundRules rules,
+                          std::function<void(std::error_code, std::vector<InboundOutcome>)> done) {
+  auto out = std::make_shared<std::vector<InboundOutcome>>();
+  impl_->submit(Job{[rows = std::move(rows), rules, out](Writer& w) { return store_inbound(w, rows, rules, *out); },
+                    [out, done = std::move(done)](std::error_code ec) {
+                      if (ec) out->clear();
+                      done(ec, std::move(*out));
+                    },
+                    /*bounded=*/true});
+}
+
+std::optional<InboundRow> Store::get_inbound(std::int64_t id) {
+  return impl_->read<std::optional<InboundRow>>("get_inbound", std::nullopt, [&]() -> std::optional<InboundRow> {
+    Use s(impl_->read_stmt(std::string("SELECT ") + kInboundColumns + " FROM inbound WHERE id = ?"));
+    s->bind(1, id);
+    if (!s->executeStep()) return std::nullopt;
+    return inbound_of(*s);
+  });
+}
+
+InboundPage Store::list_inbound(const InboundFilter& f) {
+  return impl_->read<InboundPage>("list_inbound", InboundPage{}, [&] {
+    // One statement shape per set of filters given, each prepared once: the planner picks the
+    // index of the filter that narrows most (from, batch, or the id order).
+    std::string sql = std::string("SELECT ") + kInboundColumns + " FROM inbound WHERE (?1 = 0 OR id < ?1)";
+    if (!f.from.empty()) sql += " AND from_number = ?2";
+    if (!f.carrier.empty()) sql += " AND carrier = ?3";
+    if (f.batch_id) sql += " AND batch_id = ?4";
+    if (f.message_id) sql += " AND message_id = ?5";
+    if (!f.kind.empty()) sql += " AND kind = ?6";
+    if (f.since > 0) sql += " AND received_at >= ?7";
+    if (f.until > 0) sql += " AND received_at < ?8";
+    sql += " ORDER BY id DESC LIMIT ?9";
+    Use s(impl_->read_stmt(sql));
+    s->bind(1, f.before_id);
+    if (!f.from.empty()) s->bindNoCopy(2, f.from);
+    if (!f.carrier.empty()) s->bindNoCopy(3, f.carrier);
+    if (f.batch_id) s->bind(4, *f.batch_id);
+    if (f.message_id) s->bind(5, *f.message_id);
+    if (!f.kind.empty()) s->bindNoCopy(6, f.kind);
+    if (f.since > 0) s->bind(7, f.since);
+    if (f.until > 0) s->bind(8, f.until);
+    s->bind(9, f.limit + 1);
+    InboundPage page;
+    while (s->executeStep()) page.rows.push_back(inbound_of(*s));
+    if (page.rows.size() > static_cast<std::size_t>(f.limit)) {
+      page.rows.pop_back();
+      page.next_before = page.rows.back().id;
+    }
+    return page;
+  });
+}
+
+void Store::async_add_suppression(SuppressionRow row, WriteDone done, Audit audit) {
+  submit_write(
+      *impl_,
+      [row = std::move(row)](Writer& w, WriteResult& r) {
+        Use ins(w.stmt(
+            "INSERT INTO suppressions (phone, reason, source, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+            "ON CONFLICT (phone) DO NOTHING"));
+        ins->bindNoCopy(1, row.phone);
+        ins->bindNoCopy(2, row.reason);
+        ins->bindNoCopy(3, row.source);
+        ins->bindNoCopy(4, row.note);
+        ins->bind(5, row.created_at != 0 ? row.created_at : w.now());
+        r = ins->exec() == 1 ? WriteResult::ok : WriteResult::conflict;
+        return std::error_code{};
+      },
+      std::move(done), std::move(audit));
+}
+
+void Store::async_remove_suppression(std::string phone, WriteDone done, Audit audit) {
+  submit_write(
+      *impl_,
+      [phone = std::move(phone)](Writer& w, WriteResult& r) {
+        Use del(w.stmt("DELETE FROM suppressions WHERE phone = ?"));
+        del->bindNoCopy(1, phone);
+        r = del->exec() == 1 ? WriteResult::ok : WriteResult::not_found;
+        return std::error_code{};
+      },
+      std::move(done), std::move(audit));
+}
+
+std::optional<SuppressionRow> Store::get_suppression(const std::string& phone) {
+  return impl_->read<std::optional<SuppressionRow>>("get_suppression", std::nullopt,
+                                                    [&]() -> std::optional<SuppressionRow> {
+    Use s(impl_->read_stmt("SELECT phone, reason, source, note, created_at FROM suppressions WHERE phone = ?"));
+    s->bindNoCopy(1, phone);
+    if (!s->executeStep()) return std::nullopt;
+    return suppression_of(*s);
+  });
+}
+
+SuppressionPage Store::list_suppressions(const std::string& after, int limit) {
+  return impl_->read<SuppressionPage>("list_suppressions", SuppressionPage{}, [&] {
+    Use s(impl_->read_stmt(
+        "SELECT phone, reason, source, note, created_at FROM suppressions WHERE phone > ?1 ORDER BY phone LIMIT ?2"));
+    s->bindNoCopy(1, after);
+    s->bind(2, limit + 1);
+    SuppressionPage page;
+    while (s->executeStep()) page.rows.push_back(suppression_of(*s));
+    if (page.rows.size() > static_cast<std::size_t>(limit)) {
+      page.rows.pop_back();
+      page.next_after = page.rows.back().phone;
+    }
+    return page;
+  });
+}
+
+std::unordered_set<std::string> Store::suppressed_among(const std::vector<std::string>& phones) {
+  return impl_->read<std::unordered_set<std::string>>("suppressed_among", {}, [&] {
+    std::unordered_set<std::string> found;
+    Use s(impl_->read_stmt("SELECT 1 FROM suppressions WHERE phone = ?"));
+    for (const std::string& p : phones) {
+      s->bindNoCopy(1, p);
+      if (s->executeStep()) found.insert(p);
+      s->reset();
+    }
+    return found;
+  });
+}
+
+std::unordered_set<std::string> Store::suppressed_phones() {
+  return impl_->read<std::unordered_set<std::string>>("suppressed_phones", {}, [&] {
+    std::unordered_set<std::string> found;
+    Use s(impl_->read_stmt("SELECT phone FROM suppressions"));
+    while (s->executeStep()) found.insert(text_of(s->getColumn(0)));
+    return found;
+  });
+}
+
+}  // namespace smsgw::store

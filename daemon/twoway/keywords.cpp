@@ -1,0 +1,118 @@
+#include "twoway/keywords.hpp"
+
+#include <algorithm>
+
+#include "common/utf8.hpp"
+
+namespace smsgw::twoway {
+namespace {
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+bool is_space(char32_t cp) {
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' ||
+         cp == 0x3000 || cp == 0x00A0 || cp == 0x2002 || cp == 0x2003 || cp == 0x2009;
+}
+
+// Characters a person adds at the end without meaning anything by them.
+constexpr std::string_view kTrailing[] = {".", "!", "?", "\xE3\x80\x82" /* 。 */};
+
+}  // namespace
+
+std::string normalize_reply(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char c = decode_utf8(text, i);
+    if (!c.valid) {
+      if (pending_space && !out.empty()) out += ' ';
+      pending_space = false;
+      out += text[i];
+      i += c.length;
+      continue;
+    }
+    i += c.length;
+    char32_t cp = c.cp;
+    if (is_space(cp)) {
+      pending_space = true;
+      continue;
+    }
+    if (cp >= 0xFF01 && cp <= 0xFF5E) cp = cp - 0xFF01 + 0x21;  // full-width ASCII
+    if (cp >= 'a' && cp <= 'z') cp = cp - 'a' + 'A';
+    if (pending_space && !out.empty()) out += ' ';
+    pending_space = false;
+    append_utf8(out, cp);
+  }
+  // Trailing punctuation, then any space it left.
+  for (bool cut = true; cut;) {
+    cut = false;
+    for (std::string_view p : kTrailing) {
+      if (out.size() >= p.size() && std::string_view(out).substr(out.size() - p.size()) == p) {
+        out.resize(out.size() - p.size());
+        cut = true;
+      }
+    }
+    while (!out.empty() && out.back() == ' ') {
+      out.pop_back();
+      cut = true;
+    }
+  }
+  return out;
+}
+
+std::string bounded_reply_text(std::string_view text) {
+  std::string out;
+  out.reserve(std::min(text.size(), kMaxReplyText));
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char c = decode_utf8(text, i);
+    i += c.length;
+    char32_t cp = c.cp;
+    if (cp != '\n' && (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))) cp = ' ';
+    const std::size_t before = out.size();
+    append_utf8(out, cp);
+    if (out.size() > kMaxReplyText) {
+      out.resize(before);
+      break;
+    }
+  }
+  return out;
+}
+
+std::string_view to_string(ReplyKind k) noexcept {
+  switch (k) {
+    case ReplyKind::reply: return "reply";
+    case ReplyKind::opt_out: return "opt_out";
+    case ReplyKind::opt_in: return "opt_in";
+  }
+  return "reply";
+}
+
+ReplyKind classify(std::string_view normalized, const KeywordRules& rules) noexcept {
+  if (normalized.empty()) return ReplyKind::reply;
+  const auto has = [&](const std::vector<std::string>& words) {
+    return std::any_of(words.begin(), words.end(),
+                       [&](const std::string& w) { return w == normalized; });
+  };
+  if (has(rules.opt_out)) return ReplyKind::opt_out;
+  if (has(rules.opt_in)) return ReplyKind::opt_in;
+  return ReplyKind::reply;
+}
+
+}  // namespace smsgw::twoway

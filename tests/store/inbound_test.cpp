@@ -1,0 +1,245 @@
+// Replies through the intake into a real store: deduplication by carrier id (and by the
+// carrier's own time where it gives no id), matching to the latest outbound within the reply
+// window, opt-out and opt-in keywords changing the suppression list with an audit entry, and
+// the filters of the list.
+
+#include "reports/report_intake.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "common/time.hpp"
+
+namespace smsgw::reports {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::int64_t kOwner = 3;
+
+class InboundTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "smsgw-inbound-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    store_ = store::Store::open({.path = (dir_ / "smsgw.db").string()});
+    intake_ = std::make_unique<ReportIntake>(*store_, metrics_, Clock{}, config::InboundConfig{});
+  }
+  void TearDown() override {
+    intake_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // One message to `to`, accepted `ago` ms before now and sent; its id and batch.
+  std::pair<std::int64_t, std::int64_t> sent_to(const std::string& to, UnixMs ago) {
+    store::NewBatch b;
+    b.id = store_->allocate_batch_id();
+    b.source = "api:oa";
+    b.created_at = now_ms() - ago;
+    store::NewMessage m;
+    m.id = store_->allocate_message_ids(1);
+    m.to = to;
+    m.text = "请于明天上午九点到会，回复1确认参会。";
+    b.messages.push_back(m);
+    std::promise<std::error_code> p;
+    store_->async_enqueue(b, std::nullopt, {}, [&p](std::error_code ec, store::EnqueueResult) { p.set_value(ec); });
+    EXPECT_FALSE(p.get_future().get());
+    std::promise<std::size_t> c;
+    store_->async_claim(now_ms(), now_ms() + 60'000, 10, kOwner,
+                        [&c](std::error_code, std::vector<store::ClaimedMessage> got) { c.set_value(got.size()); });
+    EXPECT_EQ(c.get_future().get(), 1u);
+    store::AttemptResult r;
+    r.id = m.id;
+    r.owner = kOwner;
+    r.carrier = "mas";
+    r.carrier_message_ids = {"cm-" + std::to_string(m.id)};
+    r.outcome = "sent";
+    r.at = now_ms();
+    std::promise<std::error_code> rec;
+    store_->async_record({r}, [&rec](std::error_code ec) { rec.set_value(ec); });
+    EXPECT_FALSE(rec.get_future().get());
+    return {m.id, b.id};
+  }
+
+  IntakeResult push(std::vector<adapters::Inbound> in, const std::string& carrier = "mas") {
+    std::promise<std::pair<std::error_code, IntakeResult>> p;
+    intake_->submit(carrier, {}, std::move(in),
+                    [&p](std::error_code ec, IntakeResult r) { p.set_value({ec, std::move(r)}); });
+    auto [ec, r] = p.get_future().get();
+    EXPECT_FALSE(ec) << ec.message();
+    return r;
+  }
+
+  static adapters::Inbound reply(std::string from, std::string text, std::string id = "") {
+    adapters::Inbound in;
+    in.carrier_id = std::move(id);
+    in.from = std::move(from);
+    in.to = "1065730012";
+    in.text = std::move(text);
+    return in;
+  }
+
+  static UnixMs now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+
+  std::vector<store::AuditRow> audit_of(const std::string& phone) {
+    store::AuditFilter f;
+    f.object_kind = "suppression";
+    f.object_id = phone;
+    return store_->list_audit(f).rows;
+  }
+
+  fs::path dir_;
+  Metrics metrics_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ReportIntake> intake_;
+};
+
+TEST_F(InboundTest, AReplyIsStoredOnceAndMatchedToTheLatestMessageSentToItsNumber) {
+  sent_to("+8613800138000", 5 * 3600'000);  // older: not the one answered
+  const auto [message, batch] = sent_to("+8613800138000", 600'000);
+  IntakeResult r = push({reply("13800138000", "1", "mo-1")});
+  EXPECT_EQ(r.inbound_stored, 1u);
+  ASSERT_EQ(r.inbound_ids.size(), 1u);
+  auto row = store_->get_inbound(r.inbound_ids[0]);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->from, "+8613800138000");  // normalised
+  EXPECT_EQ(row->carrier, "mas");
+  EXPECT_EQ(row->text, "1");
+  EXPECT_EQ(row->kind, "reply");
+  EXPECT_EQ(row->message_id, message);
+  EXPECT_EQ(row->batch_id, batch);
+  EXPECT_EQ(row->matched_by, "recent");
+
+  // The carrier sends the same push again: the same row, nothing new.
+  IntakeResult again = push({reply("+8613800138000", "1", "mo-1")});
+  EXPECT_EQ(again.inbound_stored, 0u);
+  EXPECT_EQ(again.inbound_duplicate, 1u);
+  EXPECT_EQ(again.inbound_ids[0], r.inbound_ids[0]);
+  // The same id from another carrier is another message.
+  EXPECT_EQ(push({reply("+8613800138000", "1", "mo-1")}, "ali").inbound_stored, 1u);
+
+  store::InboundFilter f;
+  f.batch_id = batch;
+  EXPECT_EQ(store_->list_inbound(f).rows.size(), 2u);
+  f.carrier = "mas";
+  EXPECT_EQ(store_->list_inbound(f).rows.size(), 1u);
+}
+
+TEST_F(InboundTest, AReplyOutsideTheWindowOrFromANumberNeverSentToIsUnmatched) {
+  sent_to("+8613800138001", 73LL * 3600'000);  // the default window is 72 h
+  IntakeResult r = push({reply("+8613800138001", "1"), reply("+8613900139000", "你好")});
+  ASSERT_EQ(r.inbound_stored, 2u);
+  for (auto id : r.inbound_ids) {
+    auto row = store_->get_inbound(id);
+    ASSERT_TRUE(row);
+    EXPECT_FALSE(row->message_id);
+    EXPECT_FALSE(row->batch_id);
+    EXPECT_EQ(row->matched_by, "");
+  }
+}
+
+TEST_F(InboundTest, WithoutAnIdTheCarriersOwnTimeNamesAResentPush) {
+  adapters::Inbound a = reply("+8613800138002", "2");
+  a.received_at = now_ms() - 60'000;
+  EXPECT_EQ(push({a}).inbound_stored, 1u);
+  EXPECT_EQ(push({a}).inbound_duplicate, 1u);
+  // Without a time (云MAS, SMPP) two pushes are two replies.
+  adapters::Inbound b = reply("+8613800138002", "2");
+  EXPECT_EQ(push({b}).inbound_stored, 1u);
+  EXPECT_EQ(push({b}).inbound_stored, 1u);
+}
+
+TEST_F(InboundTest, ASenderThatIsNoMobileNumberIsDroppedAndCounted) {
+  IntakeResult r = push({reply("not-a-number", "TD"), reply("+8613800138003", "好的")});
+  EXPECT_EQ(r.inbound_invalid, 1u);
+  EXPECT_EQ(r.inbound_stored, 1u);
+  EXPECT_EQ(r.inbound_ids[0], 0);
+  EXPECT_NE(r.inbound_ids[1], 0);
+  EXPECT_FALSE(store_->get_suppression("+8613800138003"));
+  const std::string metrics = metrics_.render();
+  EXPECT_NE(metrics.find("smsgw_inbound_total{carrier=\"mas\",kind=\"invalid\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("smsgw_inbound_total{carrier=\"mas\",kind=\"reply\"} 1"), std::string::npos);
+}
+
+TEST_F(InboundTest, OptOutWordsAsPeopleTypeThemSuppressTheNumberAndOptInLiftsIt) {
+  const std::string phone = "+8613800138004";
+  // Full-width letters, a closing full stop: still "TD".
+  IntakeResult r = push({reply(phone, " ｔｄ。")});
+  auto row = store_->get_inbound(r.inbound_ids[0]);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->kind, "opt_out");
+  auto s = store_->get_suppression(phone);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->reason, "keyword");
+  EXPECT_EQ(s->source, "inbound:" + std::to_string(r.inbound_ids[0]));
+  EXPECT_EQ(s->note, "TD");
+  ASSERT_EQ(audit_of(phone).size(), 1u);
+  EXPECT_EQ(audit_of(phone)[0].action, "suppression.add");
+  EXPECT_EQ(audit_of(phone)[0].actor_kind, "system");
+
+  // A second opt-out changes nothing and is not an event; a question is not an opt-out.
+  push({reply(phone, "退订")});
+  EXPECT_EQ(audit_of(phone).size(), 1u);
+  const std::string other = "+8613800138005";
+  push({reply(other, "TD是什么意思")});
+  EXPECT_FALSE(store_->get_suppression(other));
+
+  IntakeResult in = push({reply(phone, "start")});
+  EXPECT_EQ(store_->get_inbound(in.inbound_ids[0])->kind, "opt_in");
+  EXPECT_FALSE(store_->get_suppression(phone));
+  const auto entries = audit_of(phone);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].action, "suppression.remove");  // newest first
+  EXPECT_TRUE(entries[0].before);
+  EXPECT_FALSE(entries[0].after);
+
+  store::InboundFilter f;
+  f.from = phone;
+  EXPECT_EQ(store_->list_inbound(f).rows.size(), 3u);
+  f.kind = "opt_out";
+  EXPECT_EQ(store_->list_inbound(f).rows.size(), 2u);
+}
+
+TEST_F(InboundTest, KeywordsComeFromTheConfigAndAReloadChangesThem) {
+  config::InboundConfig c;
+  c.opt_out_keywords = {"QX"};
+  c.opt_in_keywords = {};
+  intake_->reconfigure(c);
+  push({reply("+8613800138006", "TD")});
+  EXPECT_FALSE(store_->get_suppression("+8613800138006"));
+  push({reply("+8613800138006", "qx")});
+  EXPECT_TRUE(store_->get_suppression("+8613800138006"));
+}
+
+TEST_F(InboundTest, TextIsBoundedAndControlCharactersNeverReachTheStore) {
+  std::string text = "好\x1b[2J";
+  text += std::string(5000, 'a');
+  IntakeResult r = push({reply("+8613800138007", text)});
+  auto row = store_->get_inbound(r.inbound_ids[0]);
+  ASSERT_TRUE(row);
+  EXPECT_LE(row->text.size(), twoway::kMaxReplyText);
+  EXPECT_EQ(row->text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(row->text.rfind("好 [2J", 0), 0u);
+}
+
+TEST_F(InboundTest, PagingListsNewestFirst) {
+  for (int i = 0; i < 5; ++i) push({reply("+8613800138008", "回复" + std::to_string(i))});
+  store::InboundFilter f;
+  f.limit = 2;
+  auto page = store_->list_inbound(f);
+  ASSERT_EQ(page.rows.size(), 2u);
+  EXPECT_EQ(page.rows[0].text, "回复4");
+  ASSERT_NE(page.next_before, 0);
+  f.before_id = page.next_before;
+  page = store_->list_inbound(f);
+  EXPECT_EQ(page.rows[0].text, "回复2");
+}
+
+}  // namespace
+}  // namespace smsgw::reports
