@@ -114,6 +114,15 @@ Audit log (scope admin): who changed what, when and from where (append-only)
                        newest first; A is an action ("recipient.update") or a prefix ending
                        in "." ("recipient."); T is RFC 3339; KIND is recipient, group,
                        template, schedule, user, token, batch or message
+Replies (scope read): what people sent back (docs/two-way.md)
+  inbound list [--from PHONE] [--since T] [--until T] [--batch ID] [--message ID]
+               [--carrier NAME] [--kind reply|opt_out|opt_in] [--limit N] [--cursor C]
+                       newest first, with the batch each reply answers
+Suppression list: numbers that replied an opt-out word (TD, 退订, STOP) or were added by hand;
+sends skip them (reason opted_out) unless the send is marked mandatory
+  suppressions list [--phone PHONE]            (scope read)
+  suppressions add PHONE [--note TEXT]         (scope send)
+  suppressions remove PHONE                    (scope admin: the number gets sends again)
 Approvals (two-person rule; list needs read, approve and reject admin):
   approvals list [--status pending|approved|rejected|expired] [--limit N] [--cursor C]
   approvals show ID    what the request would send, with its first messages (numbers masked)
@@ -160,6 +169,8 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "tokens") return cmd_tokens(client, rest);
   if (cmd == "users") return cmd_users(client, rest);
   if (cmd == "audit") return cmd_audit(client, rest);
+  if (cmd == "inbound") return cmd_inbound(client, rest);
+  if (cmd == "suppressions") return cmd_suppressions(client, rest);
   if (cmd == "approvals") return cmd_approvals(client, rest);
   if (cmd == "calendar") return cmd_calendar(client, rest);
   if (cmd == "schedules") return cmd_schedules(client, rest);

@@ -492,6 +492,47 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
   EXPECT_EQ(unauthorized.status, 4) << unauthorized.output;
 }
 
+// A client system hands replies in with its callback token; smsgwctl lists them and manages the
+// suppression list an opt-out word fed; a read-only token cannot push and cannot unsuppress.
+TEST_F(E2E, SmsgwctlListsRepliesAndManagesTheSuppressionList) {
+  start_carrier();
+  start_daemon();
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  const json push = json::array({{{"id", "oa-1"}, {"from", "13800138000"}, {"text", "1"}},
+                                 {{"id", "oa-2"}, {"from", "13800138001"}, {"text", "退订"}}});
+  EXPECT_EQ(http_request("POST", base() + "/v1/inbound/primary", kReadToken, push.dump()).status, 403);
+  auto pushed = http_request("POST", base() + "/v1/inbound/primary", kCallbackToken, push.dump());
+  ASSERT_EQ(pushed.status, 200) << pushed.body;
+  EXPECT_EQ(json::parse(pushed.body)["stored"], 2);
+
+  auto listed = run_command(ctl + " inbound list");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find("+8613800138001"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("opt_out"), std::string::npos) << listed.output;
+  auto only = run_command(ctl + " inbound list --from 13800138000 --kind reply");
+  ASSERT_EQ(only.status, 0) << only.output;
+  EXPECT_EQ(only.output.find("+8613800138001"), std::string::npos) << only.output;
+  EXPECT_NE(only.output.find("+8613800138000"), std::string::npos) << only.output;
+  EXPECT_EQ(run_command(ctl + " inbound list --since yesterday").status, 1);
+
+  auto sup = run_command(ctl + " suppressions list");
+  ASSERT_EQ(sup.status, 0) << sup.output;
+  EXPECT_NE(sup.output.find("+8613800138001"), std::string::npos) << sup.output;
+  EXPECT_NE(sup.output.find("keyword"), std::string::npos) << sup.output;
+  auto added = run_command(ctl + " suppressions add 13800138002 --note 本人来电");
+  EXPECT_EQ(added.status, 0) << added.output;
+  EXPECT_EQ(run_command(std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kReadToken +
+                        " suppressions remove 13800138001").status, 4);
+  auto removed = run_command(ctl + " suppressions remove 13800138001");
+  EXPECT_EQ(removed.status, 0) << removed.output;
+  auto after = run_command(ctl + " --json suppressions list");
+  ASSERT_EQ(after.status, 0) << after.output;
+  const json rows = json::parse(after.output)["suppressions"];
+  ASSERT_EQ(rows.size(), 1u) << after.output;
+  EXPECT_EQ(rows[0]["phone"], "+8613800138002");
+  EXPECT_EQ(rows[0]["reason"], "manual");
+}
+
 // What the server sends is shown, never obeyed: a name holding ESC [2J (stored before the API
 // refused control characters, or by another tool) must not clear the operator's terminal, nor a
 // right-to-left override reverse the line. New ones are refused by the API.
