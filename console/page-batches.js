@@ -67,6 +67,7 @@ PAGES.batches = (() => {
     $("b-list").hidden = true;
     $("b-detail").hidden = false;
     $("b-detail-title").textContent = t("b_report", id);
+    $("b-replies").href = `#replies/${encodeURIComponent(id)}`;
     const res = await api("GET", `/v1/batches/${encodeURIComponent(id)}`);
     if (res.status !== 200) return say($("b-msg"), problemText(res));
     clear($("b-msg"));

@@ -8,7 +8,8 @@ addTexts({
   s_use_template: "使用模板", s_use_text: "直接输入", s_template: "模板", s_text: "短信内容", s_params: "模板参数",
   s_send_at: "定时发送（不填则立即发送）", s_check: "检查", s_confirm: "确认发送", s_summary: "发送前确认",
   s_recipients: "收件人", s_sms: "短信条数", s_skipped: "不发送", s_reason_inactive: "已停用",
-  s_reason_daily_cap: "超过每日上限", s_sample: "前几条短信（号码已隐藏部分）", s_to: "号码", s_sms_text: "内容",
+  s_reason_daily_cap: "超过每日上限", s_reason_opted_out: "已退订",
+  s_mandatory: "必须送达（已退订的号码也发送，仅用于正式通知）", s_sample: "前几条短信（号码已隐藏部分）", s_to: "号码", s_sms_text: "内容",
   s_segments: "条数", s_needs_approval: (n) => `收件人超过 ${n} 人：发送后需另一位管理员审批，审批通过前不会发出。`,
   s_held: (id) => `已提交审批（申请编号 ${id}），另一位管理员批准后才会发送。`,
   s_sent: (n) => `已提交发送：${n} 条。`, s_open_batch: "查看发送报告", s_open_approvals: "查看审批",
@@ -18,7 +19,8 @@ addTexts({
   s_use_template: "A template", s_use_text: "A text", s_template: "Template", s_text: "Text", s_params: "Template values",
   s_send_at: "Send at (empty: now)", s_check: "Check", s_confirm: "Send now", s_summary: "Before sending",
   s_recipients: "Recipients", s_sms: "SMS", s_skipped: "Not sent", s_reason_inactive: "inactive",
-  s_reason_daily_cap: "over the daily cap", s_sample: "The first messages (numbers partly hidden)", s_to: "To", s_sms_text: "Text",
+  s_reason_daily_cap: "over the daily cap", s_reason_opted_out: "opted out",
+  s_mandatory: "Mandatory (sent to opted-out numbers too; official notices only)", s_sample: "The first messages (numbers partly hidden)", s_to: "To", s_sms_text: "Text",
   s_segments: "SMS", s_needs_approval: (n) => `More than ${n} recipients: a second administrator must approve this send before anything goes out.`,
   s_held: (id) => `Sent for approval (request ${id}); nothing goes out until a second administrator approves it.`,
   s_sent: (n) => `Accepted: ${n} messages.`, s_open_batch: "Open the report", s_open_approvals: "Open the approvals",
@@ -43,6 +45,7 @@ PAGES.send = (() => {
       body.text = $("s-text").value;
     }
     if ($("s-send-at").value) body.send_at = new Date($("s-send-at").value).toISOString();
+    if ($("s-mandatory").checked) body.mandatory = true;
     return body;
   }
 
@@ -139,6 +142,7 @@ PAGES.send = (() => {
       $("s-confirm").addEventListener("click", confirmSend);
       for (const id of ["s-mode-template", "s-mode-text"]) $(id).addEventListener("change", () => { showMode(); changed(); });
       $("s-template").addEventListener("change", () => { templateChosen(); changed(); });
+      $("s-mandatory").addEventListener("change", changed);
       for (const id of ["s-numbers", "s-text", "s-send-at"]) $(id).addEventListener("input", changed);
     },
     show,

@@ -457,6 +457,57 @@ class ConsoleTest(unittest.TestCase):
 
     # --- security
 
+    def test_replies_and_the_suppression_list(self):
+        # Two replies pushed in by a system with the admin token: one answer, one 退订.
+        status, doc = self.daemon.call("POST", "/v1/inbound/outbox", [
+            {"id": "bt-1", "from": "13900139001", "text": "收到，准时参加"},
+            {"id": "bt-2", "from": "13900139002", "text": "ＴＤ"}])
+        self.assertEqual(status, 200, doc)
+        self.signed_in("li.admin")
+        self.go("replies")
+        rows = self.wait_rows("r-table", lambda r: any("收到，准时参加" in c for row in r for c in row))
+        self.assertTrue(any(row[1] == "+8613900139002" and row[2] == "退订" for row in rows), rows)
+        sup = self.wait_rows("r-sup-table", lambda r: any(row[0] == "+8613900139002" for row in r))
+        self.assertTrue(any(row[1] == "本人回复退订" for row in sup), sup)
+        self.snap("console-replies", "r-sup-title")
+        # A report's link opens its replies (none for this batch-less push).
+        status, sent = self.daemon.call("POST", "/v1/messages", {"to": ["13900139002"], "text": "会议通知"})
+        self.assertEqual(status, 202, sent)
+        self.assertEqual(sent["skipped_by_reason"], {"opted_out": 1}, sent)
+        self.go("batches/" + sent["batch_id"])
+        self.text_of("b-detail-title", lambda t: sent["batch_id"] in t)
+        self.by_id("b-replies").click()
+        self.visible("page-replies")
+        self.assertEqual(self.by_id("r-batch").get_attribute("value"), sent["batch_id"])
+        self.wait_rows("r-table", lambda r: len(r) == 1 and len(r[0]) == 1)  # "no entries"
+        self.go("replies")
+        self.wait_rows("r-table", lambda r: len(r) >= 2)
+        # Only the opt-out kind, by the filter.
+        self.by_id("r-kind").send_keys("退订")
+        self.by_id("r-filter").submit()
+        self.wait_rows("r-table", lambda r: len(r) >= 1 and all(row[2] == "退订" for row in r))
+        # Added by hand, then taken off again (an administrator, after confirming).
+        self.by_id("r-sup-phone").send_keys("13900139003")
+        self.by_id("r-sup-note").send_keys("本人来电")
+        self.by_id("r-sup-form").submit()
+        self.text_of("r-sup-msg", lambda t: "+8613900139003" in t)
+        self.wait_rows("r-sup-table", lambda r: any(row[0] == "+8613900139003" for row in r))
+        remove = [tr for tr in self.by_id("r-sup-table").find_elements(By.CSS_SELECTOR, "tbody tr")
+                  if tr.find_elements(By.TAG_NAME, "td")[0].text == "+8613900139003"][0]
+        remove.find_element(By.TAG_NAME, "button").click()
+        self.browser.switch_to.alert.accept()
+        self.wait_rows("r-sup-table", lambda r: not any(row[0] == "+8613900139003" for row in r))
+        status, doc = self.daemon.call("GET", "/v1/audit?action=suppression.")
+        self.assertEqual([e["action"] for e in doc["entries"]][:2], ["suppression.remove", "suppression.add"], doc)
+        # A viewer reads the list masked and has no add form nor remove buttons.
+        self.browser.delete_all_cookies()
+        self.signed_in("zhao.view")
+        self.go("replies")
+        sup = self.wait_rows("r-sup-table", lambda r: any("****" in row[0] for row in r))
+        self.assertFalse(any("13900139002" in row[0] for row in sup), sup)
+        self.assertFalse(self.by_id("r-sup-form").is_displayed())
+        self.assertEqual(self.by_id("r-sup-table").find_elements(By.TAG_NAME, "button"), [])
+
     def test_a_viewer_cannot_send(self):
         self.signed_in("zhao.view")
         self.assertFalse(self.by_id("nav-send").is_displayed())
