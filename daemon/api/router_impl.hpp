@@ -191,6 +191,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list(Call& call, const Principal& who, std::string_view target);
   void get_batch(Call& call, std::string_view param);
   void list_batches(Call& call, std::string_view target);  // routes_batches.cpp
+  // A send that asked for a reply: each recipient's answer, and a reminder to those with none.
+  void batch_replies(Call& call, const Principal& who, std::string_view param, std::string_view target);
+  void remind(Call& call, const Principal& who, std::string_view param, Request& req);
   void send(Call& call, const Principal& who, Request& req);
   // What a send does besides queueing: answer with a summary only (dry run), or hold a
   // person's large send for a second administrator (routes_approvals.cpp).

@@ -8,10 +8,70 @@
 #include "common/sms_encoding.hpp"
 #include "common/text_check.hpp"
 #include "common/time.hpp"
+#include "twoway/keywords.hpp"
 
 namespace smsgw::api {
 
 using json = nlohmann::json;
+
+std::optional<store::ConfirmSpec> parse_confirm(const json& c, UnixMs now, const config::LimitsConfig& limits,
+                                                std::vector<FieldError>& errors) {
+  const std::size_t before = errors.size();
+  if (!c.is_object()) {
+    errors.push_back({"confirm", "must be an object such as {\"yes\": [\"1\"], \"no\": [\"2\"], \"until\": \"...\"}"});
+    return std::nullopt;
+  }
+  store::ConfirmSpec out;
+  for (const auto& [key, value] : c.items()) {
+    if (key != "yes" && key != "no" && key != "until") errors.push_back({"confirm." + key, "unknown field"});
+  }
+  std::unordered_set<std::string> seen;
+  for (auto [key, list] : {std::pair{"yes", &out.yes}, std::pair{"no", &out.no}}) {
+    const std::string field = std::string("confirm.") + key;
+    auto it = c.find(key);
+    if (it == c.end() || it->is_null()) {
+      if (std::string_view(key) == "yes") errors.push_back({field, "is required: the replies that confirm, e.g. [\"1\", \"是\"]"});
+      continue;
+    }
+    if (!it->is_array() || it->size() > 20) {
+      errors.push_back({field, "must be an array of at most 20 replies"});
+      continue;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const json& w = (*it)[i];
+      const std::string at = field + "[" + std::to_string(i) + "]";
+      if (!w.is_string()) {
+        errors.push_back({at, "must be a string"});
+        continue;
+      }
+      std::string normal = twoway::normalize_reply(w.get_ref<const std::string&>());
+      if (normal.empty() || normal.size() > 64) {
+        errors.push_back({at, "must be 1 to 64 bytes of letters, digits or characters"});
+      } else if (!seen.insert(normal).second) {
+        errors.push_back({at, "is listed twice (replies are compared ignoring case and width)"});
+      } else {
+        list->push_back(std::move(normal));
+      }
+    }
+  }
+  if (auto it = c.find("yes"); it != c.end() && it->is_array() && it->empty()) {
+    errors.push_back({"confirm.yes", "needs at least one reply"});
+  }
+  auto until = c.find("until");
+  if (until == c.end() || !until->is_string()) {
+    errors.push_back({"confirm.until", "is required: an RFC 3339 time after which replies no longer count"});
+  } else if (auto t = parse_rfc3339(until->get_ref<const std::string&>()); !t) {
+    errors.push_back({"confirm.until", "must be an RFC 3339 date-time with an offset, e.g. 2026-12-03T18:00:00+08:00"});
+  } else if (*t <= now) {
+    errors.push_back({"confirm.until", "is in the past"});
+  } else if (auto why = check_time_bounds(*t, now, limits.max_schedule_ahead)) {
+    errors.push_back({"confirm.until", *why});
+  } else {
+    out.until = *t;
+  }
+  if (errors.size() != before) return std::nullopt;
+  return out;
+}
 
 // Collects every field error rather than stopping at the first, so a client fixes its request
 // in one round trip. Returns the detail for the problem (empty if the request is valid).
@@ -20,7 +80,7 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
   std::string detail;
   static const std::unordered_set<std::string_view> known = {
       "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority",
-      "mandatory"};
+      "mandatory", "confirm"};
   for (const auto& [key, value] : doc.items()) {
     if (known.count(key) == 0) errors.push_back({key, "unknown field"});
   }
@@ -153,6 +213,10 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
     } else {
       errors.push_back({"priority", "must be \"normal\" or \"urgent\""});
     }
+  }
+
+  if (auto it = doc.find("confirm"); it != doc.end() && !it->is_null()) {
+    out.confirm = parse_confirm(*it, now, limits, errors);
   }
 
   if (auto it = doc.find("mandatory"); it != doc.end() && !it->is_null()) {

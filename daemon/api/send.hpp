@@ -27,6 +27,12 @@ using sending::render_send_response;
 using sending::SendContext;
 using sending::SendPlan;
 using sending::SendRequest;
+
+// The "confirm" object of a send: {"yes": [...], "no": [...], "until": RFC 3339}, words in
+// normal form; nullopt with field errors when it is not valid.
+std::optional<store::ConfirmSpec> parse_confirm(const nlohmann::json& confirm, UnixMs now,
+                                                const config::LimitsConfig& limits,
+                                                std::vector<FieldError>& errors);
 using sending::uses_recipient_fields;
 
 // Collects every field error rather than stopping at the first, so a client fixes its request

@@ -136,6 +136,7 @@ void ReportIntake::submit_inbound(const std::string& carrier, std::vector<adapte
     const twoway::ReplyKind kind = twoway::classify(normal, rules->keywords);
     row.kind = std::string(twoway::to_string(kind));
     if (kind != twoway::ReplyKind::reply) row.keyword = normal;
+    row.normalized = normal;
     rows.push_back(std::move(row));
     index.push_back(i);
   }

@@ -111,6 +111,7 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.created_at = now;
   batch.signature = ctx.sms.signature;
   if (sr.template_name) batch.template_name = *sr.template_name;
+  batch.confirm = sr.confirm;
   for (const std::string& g : sr.groups) {
     if (std::find(batch.groups.begin(), batch.groups.end(), g) == batch.groups.end()) batch.groups.push_back(g);
   }

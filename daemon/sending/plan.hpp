@@ -32,6 +32,8 @@ struct SendRequest {
   // Sent to numbers on the suppression list too (an official notice a person cannot opt out
   // of; docs/two-way.md). Otherwise they are skipped with reason "opted_out".
   bool mandatory = false;
+  // The send asks for a reply (meeting confirmations; store::ConfirmSpec).
+  std::optional<store::ConfirmSpec> confirm;
 };
 
 // send_at / expires_at must lie between 1970 and now + horizon: a time centuries ahead is a

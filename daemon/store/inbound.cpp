@@ -6,6 +6,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "store/store.hpp"
 #include "store/store_impl.hpp"
 
@@ -50,6 +52,78 @@ struct Match {
   std::int64_t message_id = 0;
   std::int64_t batch_id = 0;
 };
+
+constexpr char kWordSeparator = '\x1f';
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += kWordSeparator;
+    out += words[i];
+  }
+  return out;
+}
+
+std::vector<std::string> split_words(const std::string& joined) {
+  std::vector<std::string> out;
+  if (joined.empty()) return out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = joined.find(kWordSeparator, start);
+    out.push_back(joined.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+
+bool has_word(const std::vector<std::string>& words, const std::string& normalized) {
+  for (const auto& w : words)
+    if (w == normalized) return true;
+  return false;
+}
+
+std::optional<ConfirmSpec> confirm_of(Writer& w, std::int64_t batch_id) {
+  Use s(w.stmt("SELECT yes_words, no_words, until, counts_for FROM batch_confirm WHERE batch_id = ?"));
+  s->bind(1, batch_id);
+  if (!s->executeStep()) return std::nullopt;
+  ConfirmSpec c;
+  c.yes = split_words(text_of(s->getColumn(0)));
+  c.no = split_words(text_of(s->getColumn(1)));
+  c.until = s->getColumn(2).getInt64();
+  c.counts_for = s->getColumn(3).getInt64();
+  return c;
+}
+
+// The latest message to `phone` in the window whose send still asks for a reply at `at`.
+std::optional<Match> latest_asking(Writer& w, const std::string& phone, UnixMs at, UnixMs window) {
+  Use s(w.stmt(
+      "SELECT m.id, m.batch_id FROM messages m JOIN batch_confirm c ON c.batch_id = m.batch_id "
+      "WHERE m.recipient = ?1 AND m.created_at >= ?2 AND m.created_at <= ?3 AND c.until >= ?3 "
+      "AND m.status IN ('sending', 'sent', 'delivered') ORDER BY m.created_at DESC, m.id DESC LIMIT 1"));
+  s->bindNoCopy(1, phone);
+  s->bind(2, at - window);
+  s->bind(3, at);
+  if (!s->executeStep()) return std::nullopt;
+  return Match{s->getColumn(0).getInt64(), s->getColumn(1).getInt64()};
+}
+
+// Records the reply's answer for the person: a readable answer replaces an earlier one (people
+// change their minds: "1" then "2"); an unreadable reply never replaces a readable one.
+void record_confirmation(Writer& w, std::int64_t batch_id, const NewInbound& in, std::int64_t inbound_id,
+                         const std::string& status, UnixMs at) {
+  Use up(w.stmt(
+      "INSERT INTO confirmations (batch_id, phone, status, inbound_id, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT (batch_id, phone) DO UPDATE SET status = excluded.status, inbound_id = excluded.inbound_id, "
+      "text = excluded.text, at = excluded.at "
+      "WHERE excluded.status != 'unreadable' OR confirmations.status = 'unreadable'"));
+  up->bind(1, batch_id);
+  up->bindNoCopy(2, in.from);
+  up->bindNoCopy(3, status);
+  up->bind(4, inbound_id);
+  up->bindNoCopy(5, in.text);
+  up->bind(6, at);
+  up->exec();
+}
 
 // The latest message to `phone` accepted in the window before the reply that a carrier may
 // have delivered (never one still queued, cancelled or refused by every carrier).
@@ -124,7 +198,25 @@ std::error_code store_inbound(Writer& w, const std::vector<NewInbound>& rows, co
       }
     }
     const UnixMs at = in.received_at > 0 ? in.received_at : now;
-    const auto match = latest_outbound(w, in.from, at, rules.reply_window_ms);
+    auto match = latest_outbound(w, in.from, at, rules.reply_window_ms);
+    const char* matched_by = "recent";
+    std::optional<ConfirmSpec> confirm;
+    if (match && in.kind == "reply") {
+      confirm = confirm_of(w, match->batch_id);
+      if (confirm && confirm->until < at) confirm.reset();
+      if (!confirm) {
+        // A later send asked nothing ("回复1确认参会", then a holiday reminder): a yes or no
+        // word still answers the latest send that asks for one.
+        if (auto asking = latest_asking(w, in.from, at, rules.reply_window_ms)) {
+          auto c = confirm_of(w, asking->batch_id);
+          if (c && (has_word(c->yes, in.normalized) || has_word(c->no, in.normalized))) {
+            match = asking;
+            confirm = std::move(c);
+            matched_by = "confirm";
+          }
+        }
+      }
+    }
     Use ins(w.stmt(
         "INSERT INTO inbound (carrier, carrier_id, from_number, to_number, text, received_at, created_at, "
         "message_id, batch_id, matched_by, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
@@ -138,7 +230,7 @@ std::error_code store_inbound(Writer& w, const std::vector<NewInbound>& rows, co
     if (match) {
       ins->bind(8, match->message_id);
       ins->bind(9, match->batch_id);
-      ins->bind(10, "recent");
+      ins->bind(10, matched_by);
     } else {
       ins->bind(8);
       ins->bind(9);
@@ -148,12 +240,92 @@ std::error_code store_inbound(Writer& w, const std::vector<NewInbound>& rows, co
     ins->exec();
     o.id = w.db.getLastInsertRowid();
     apply_keyword(w, in, o.id, now);
+    if (confirm && match) {
+      o.confirmation = has_word(confirm->yes, in.normalized)  ? "confirmed"
+                       : has_word(confirm->no, in.normalized) ? "declined"
+                                                              : "unreadable";
+      o.confirmation_batch = confirm->counts_for != 0 ? confirm->counts_for : match->batch_id;
+      record_confirmation(w, o.confirmation_batch, in, o.id, o.confirmation, at);
+    }
     out.push_back(o);
   }
   return {};
 }
 
 }  // namespace
+
+namespace detail {
+
+void write_confirm(Writer& w, std::int64_t batch_id, const ConfirmSpec& confirm) {
+  Use ins(w.stmt("INSERT INTO batch_confirm (batch_id, yes_words, no_words, until, counts_for) VALUES (?, ?, ?, ?, ?)"));
+  const std::string yes = join_words(confirm.yes), no = join_words(confirm.no);
+  ins->bind(1, batch_id);
+  ins->bindNoCopy(2, yes);
+  ins->bindNoCopy(3, no);
+  ins->bind(4, confirm.until);
+  ins->bind(5, confirm.counts_for != 0 ? confirm.counts_for : batch_id);
+  ins->exec();
+}
+
+std::optional<ConfirmSpec> read_confirm(Store::Impl& impl, std::int64_t batch_id) {
+  Use s(impl.read_stmt("SELECT yes_words, no_words, until, counts_for FROM batch_confirm WHERE batch_id = ?"));
+  s->bind(1, batch_id);
+  if (!s->executeStep()) return std::nullopt;
+  ConfirmSpec c;
+  c.yes = split_words(text_of(s->getColumn(0)));
+  c.no = split_words(text_of(s->getColumn(1)));
+  c.until = s->getColumn(2).getInt64();
+  c.counts_for = s->getColumn(3).getInt64();
+  return c;
+}
+
+std::map<std::string, std::int64_t> count_confirmations(Store::Impl& impl, std::int64_t batch_id) {
+  std::map<std::string, std::int64_t> out{{"confirmed", 0}, {"declined", 0}, {"unreadable", 0}, {"no_reply", 0}};
+  std::int64_t people = 0;
+  {
+    Use s(impl.read_stmt("SELECT COUNT(DISTINCT recipient) FROM messages WHERE batch_id = ? AND status != 'cancelled'"));
+    s->bind(1, batch_id);
+    if (s->executeStep()) people = s->getColumn(0).getInt64();
+  }
+  std::int64_t answered = 0;
+  Use s(impl.read_stmt("SELECT status, COUNT(*) FROM confirmations WHERE batch_id = ? GROUP BY status"));
+  s->bind(1, batch_id);
+  while (s->executeStep()) {
+    const std::int64_t n = s->getColumn(1).getInt64();
+    out[text_of(s->getColumn(0))] = n;
+    answered += n;
+  }
+  out["no_reply"] = std::max<std::int64_t>(0, people - answered);
+  return out;
+}
+
+}  // namespace detail
+
+ReplyPage Store::list_replies(std::int64_t batch_id, const std::string& status, const std::string& after, int limit) {
+  return impl_->read<ReplyPage>("list_replies", ReplyPage{}, [&] {
+    std::string sql =
+        "SELECT r.recipient, COALESCE(c.status, 'no_reply'), COALESCE(c.text, ''), COALESCE(c.at, 0) "
+        "FROM (SELECT DISTINCT recipient FROM messages WHERE batch_id = ?1 AND status != 'cancelled') r "
+        "LEFT JOIN confirmations c ON c.batch_id = ?1 AND c.phone = r.recipient WHERE r.recipient > ?2";
+    if (!status.empty()) sql += " AND COALESCE(c.status, 'no_reply') = ?3";
+    sql += " ORDER BY r.recipient LIMIT ?4";
+    Use s(impl_->read_stmt(sql));
+    s->bind(1, batch_id);
+    s->bindNoCopy(2, after);
+    if (!status.empty()) s->bindNoCopy(3, status);
+    s->bind(4, limit + 1);
+    ReplyPage page;
+    while (s->executeStep()) {
+      page.rows.push_back({text_of(s->getColumn(0)), text_of(s->getColumn(1)), text_of(s->getColumn(2)),
+                           s->getColumn(3).getInt64()});
+    }
+    if (page.rows.size() > static_cast<std::size_t>(limit)) {
+      page.rows.pop_back();
+      page.next_after = page.rows.back().to;
+    }
+    return page;
+  });
+}
 
 void Store::async_inbound(std::vector<NewInbound> rows, InboundRules rules,
                           std::function<void(std::error_code, std::vector<InboundOutcome>)> done) {

@@ -23,6 +23,7 @@ struct NewInbound {
   UnixMs received_at = 0;
   std::string kind = "reply";  // "reply", "opt_out" or "opt_in" (twoway::classify)
   std::string keyword;         // the normal form that made it opt_out / opt_in
+  std::string normalized;      // twoway::normalize_reply(text): matched against confirm words
 };
 
 // How inbound messages are matched to what the office sent.
@@ -43,7 +44,9 @@ struct InboundRow {
   UnixMs created_at = 0;
   std::optional<std::int64_t> message_id;  // the outbound it answers
   std::optional<std::int64_t> batch_id;
-  std::string matched_by;  // "recent" (latest outbound in the window), or "" when unmatched
+  // "recent" (the latest outbound in the window), "confirm" (a yes/no word for the latest send
+  // still asking for one, when a later send asked nothing), or "" when unmatched.
+  std::string matched_by;
   std::string kind;        // as NewInbound::kind
 };
 
@@ -52,6 +55,23 @@ enum class InboundResult { stored, duplicate };
 struct InboundOutcome {
   InboundResult result = InboundResult::stored;
   std::int64_t id = 0;  // the row (the earlier one for a duplicate)
+  // When it answered a send that asked for a reply: the batch it counts for and the status it
+  // gave ("confirmed", "declined", "unreadable"); 0 / "" otherwise.
+  std::int64_t confirmation_batch = 0;
+  std::string confirmation;
+};
+
+// One recipient of a send that asked for a reply (Store::list_replies).
+struct ReplyRow {
+  std::string to;      // E.164
+  std::string status;  // "confirmed", "declined", "unreadable" or "no_reply"
+  std::string text;    // the reply that decided it ("" for no_reply)
+  UnixMs at = 0;
+};
+
+struct ReplyPage {
+  std::vector<ReplyRow> rows;  // by number
+  std::string next_after;      // "" = no more
 };
 
 struct InboundFilter {

@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 14> kMigrations{
+constexpr std::array<const char*, 15> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -338,6 +338,28 @@ CREATE TABLE suppressions (
   source     TEXT    NOT NULL,
   note       TEXT    NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // 15: meeting confirmations (issue 14). A send that asks for a reply ("回复1确认参会")
+    // keeps its words and deadline; a reminder to the non-responders counts for the send it
+    // reminds of (counts_for). One row per person answered: their status and the reply that
+    // decided it.
+    R"sql(
+CREATE TABLE batch_confirm (
+  batch_id   INTEGER PRIMARY KEY REFERENCES batches(id),
+  yes_words  TEXT    NOT NULL,
+  no_words   TEXT    NOT NULL,
+  until      INTEGER NOT NULL,
+  counts_for INTEGER NOT NULL
+);
+CREATE TABLE confirmations (
+  batch_id   INTEGER NOT NULL,
+  phone      TEXT    NOT NULL,
+  status     TEXT    NOT NULL,
+  inbound_id INTEGER NOT NULL,
+  text       TEXT    NOT NULL,
+  at         INTEGER NOT NULL,
+  PRIMARY KEY (batch_id, phone)
 ) WITHOUT ROWID;
 )sql",
 };

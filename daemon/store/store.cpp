@@ -214,6 +214,7 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
       ins->reset();
     }
   }
+  if (batch.confirm) write_confirm(w, batch.id, *batch.confirm);
   if (!batch.skips.empty()) {
     Use ins(w.stmt("INSERT INTO batch_skips (batch_id, phone, reason) VALUES (?, ?, ?)"));
     for (const Skip& skip : batch.skips) {
@@ -1082,6 +1083,8 @@ std::optional<BatchSummary> Store::get_batch(std::int64_t id, bool count_groups)
         b.skipped += n;
       }
     }
+    b.confirm = read_confirm(*impl_, id);
+    if (b.confirm) b.confirmations = count_confirmations(*impl_, id);
     if (!count_groups) return b;
     b.groups_counted = true;
     std::vector<std::string> groups;

@@ -82,6 +82,16 @@ struct DailyCap {
   UnixMs since = 0;  // start of the local day
 };
 
+// A send that asks for a reply (issue 14): a reply matched to the batch before `until` whose
+// whole text (twoway::normalize_reply) is one of `yes` / `no` confirms / declines; any other
+// reply is unreadable. A reminder counts for the batch it reminds of.
+struct ConfirmSpec {
+  std::vector<std::string> yes;  // in normal form
+  std::vector<std::string> no;
+  UnixMs until = 0;
+  std::int64_t counts_for = 0;  // 0 = this batch
+};
+
 struct NewBatch {
   std::int64_t id = 0;  // from Store::allocate_batch_id
   std::string source;   // who created it: "api:<token name>", later "schedule:<id>"
@@ -94,6 +104,7 @@ struct NewBatch {
   std::string signature;
   std::string template_name;  // the smsgw template the texts were rendered from ("" = text)
   std::vector<std::string> groups;  // the groups the send named (distinct), for its report
+  std::optional<ConfirmSpec> confirm;
   // A large fan-out instead of `messages` (which is then empty): message i of the stream gets
   // id `common.id + i` and common's priority, send_at and expires_at.
   std::shared_ptr<const MessageStream> stream;
@@ -264,6 +275,10 @@ struct BatchSummary {
   // person in two groups counts in both); every Status present, zeros included.
   std::map<std::string, std::map<Status, std::int64_t>> by_group;
   bool groups_counted = false;  // by_group was asked for (get_batch's count_groups)
+  // A send that asked for a reply: its settings, and per status ("confirmed", "declined",
+  // "unreadable", "no_reply") the recipients (distinct numbers) in it.
+  std::optional<ConfirmSpec> confirm;
+  std::map<std::string, std::int64_t> confirmations;
 };
 
 struct BatchPage {
@@ -459,6 +474,9 @@ class Store {
   std::optional<SuppressionRow> get_suppression(const std::string& phone);
   // By phone, after `after` ("" = from the start); limit 1..1000.
   SuppressionPage list_suppressions(const std::string& after, int limit);
+  // The recipients of a send that asked for a reply with their status, by number after `after`;
+  // `status` "" = all. limit 1..1000.
+  ReplyPage list_replies(std::int64_t batch_id, const std::string& status, const std::string& after, int limit);
   // Which of `phones` (E.164) are on the suppression list, a point lookup each (a send to a
   // few numbers).
   std::unordered_set<std::string> suppressed_among(const std::vector<std::string>& phones);

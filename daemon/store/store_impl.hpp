@@ -132,6 +132,9 @@ struct Writer {
 // of messages without one. Throws SQLite::Exception (the cap's reads included: it fails closed).
 void insert_batch(Writer& w, NewBatch& batch, UnixMs now);
 
+// The batch's confirmation settings (inbound.cpp); part of its transaction.
+void write_confirm(Writer& w, std::int64_t batch_id, const ConfirmSpec& confirm);
+
 // Ends every console session of the person (sessions.cpp); part of the caller's transaction.
 void delete_user_sessions(Writer& w, const std::string& user);
 // Closes a pending approval (approvals.cpp): ok, or conflict if it is not pending any more.
@@ -414,6 +417,10 @@ void submit_create(Store::Impl& impl, Body body,
                   },
                   /*bounded=*/true});
 }
+
+// Under the read lock (inside Impl::read), for get_batch (inbound.cpp).
+std::optional<ConfirmSpec> read_confirm(Store::Impl& impl, std::int64_t batch_id);
+std::map<std::string, std::int64_t> count_confirmations(Store::Impl& impl, std::int64_t batch_id);
 
 }  // namespace detail
 

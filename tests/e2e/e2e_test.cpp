@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -531,6 +532,87 @@ TEST_F(E2E, SmsgwctlListsRepliesAndManagesTheSuppressionList) {
   ASSERT_EQ(rows.size(), 1u) << after.output;
   EXPECT_EQ(rows[0]["phone"], "+8613800138002");
   EXPECT_EQ(rows[0]["reason"], "manual");
+}
+
+// A meeting notice asks "回复1确认参会"; replies "1", "否" and "hello" come back; the report
+// counts confirmed / declined / unreadable / no reply, a reminder goes to exactly the one who
+// did not answer, and that person's reply to the reminder counts for the notice.
+TEST_F(E2E, ConfirmationsCountRepliesAndAReminderReachesOnlyTheNonResponders) {
+  start_carrier();
+  start_daemon();
+  const std::string until = format_rfc3339(now_ms() + 24 * 3600'000LL);
+  const std::vector<std::string> people{"+8613800138000", "+8613800138001", "+8613800138002", "+8613800138003"};
+  auto r = post_messages({{"to", people}, {"text", "请于周五上午九时参加常委会会议，回复1确认参会，回复2请假。"},
+                          {"confirm", {{"yes", {"1", "是", "确认"}}, {"no", {"2", "否"}}, {"until", until}}}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const json accepted = json::parse(r.body);
+  const std::string batch = accepted["batch_id"];
+  for (const auto& m : accepted["messages"]) wait_for_status(m["id"], "sent");
+  auto batch_doc = [&](const std::string& id) {
+    auto g = http_request("GET", base() + "/v1/batches/" + id, kAdminToken);
+    EXPECT_EQ(g.status, 200) << g.body;
+    return json::parse(g.body, nullptr, false);
+  };
+  auto reply = [&](const std::string& id, const std::string& from, const std::string& text) {
+    auto p = http_request("POST", base() + "/v1/inbound/primary", kCallbackToken,
+                          json{{"id", id}, {"from", from}, {"text", text}}.dump());
+    ASSERT_EQ(p.status, 200) << p.body;
+  };
+  reply("r1", "13800138000", "1");
+  reply("r2", "13800138001", "否");
+  reply("r3", "13800138002", "hello");
+  json b = batch_doc(batch);
+  EXPECT_EQ(b["confirmations"], (json{{"confirmed", 1}, {"declined", 1}, {"unreadable", 1}, {"no_reply", 1}})) << b.dump();
+  EXPECT_EQ(b["confirm"]["yes"], (json{"1", "是", "确认"}));
+
+  auto replies = http_request("GET", base() + "/v1/batches/" + batch + "/replies", kAdminToken);
+  ASSERT_EQ(replies.status, 200) << replies.body;
+  std::map<std::string, std::string> status_of;
+  const json replies_doc = json::parse(replies.body);
+  for (const auto& row : replies_doc["replies"]) status_of[row["to"]] = row["status"];
+  EXPECT_EQ(status_of, (std::map<std::string, std::string>{{people[0], "confirmed"}, {people[1], "declined"},
+                                                            {people[2], "unreadable"}, {people[3], "no_reply"}}));
+  auto csv = http_request("GET", base() + "/v1/batches/" + batch + "/replies?format=csv", kAdminToken);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBFto,status,text,at\r\n", 0), 0u) << csv.body;
+  EXPECT_NE(csv.body.find("+8613800138001,declined,否,"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find("+8613800138003,no_reply,,\r\n"), std::string::npos) << csv.body;
+
+  // The reminder: to exactly the one with no reply, answered like a send.
+  auto remind = http_request("POST", base() + "/v1/batches/" + batch + "/remind", kAdminToken,
+                             json{{"text", "请尽快回复1确认是否参会。"}}.dump());
+  ASSERT_EQ(remind.status, 202) << remind.body;
+  const json reminder = json::parse(remind.body);
+  ASSERT_EQ(reminder["count"], 1);
+  EXPECT_EQ(reminder["messages"][0]["to"], people[3]);
+  wait_for_status(reminder["messages"][0]["id"], "sent");
+  EXPECT_EQ(http_request("POST", base() + "/v1/batches/" + batch + "/remind", kAdminToken,
+                         json{{"to", {"13800138000"}}, {"text", "x"}}.dump()).status, 422);
+  reply("r4", "13800138003", "确认。");
+  b = batch_doc(batch);
+  EXPECT_EQ(b["confirmations"], (json{{"confirmed", 2}, {"declined", 1}, {"unreadable", 1}, {"no_reply", 0}})) << b.dump();
+  auto answered = http_request("GET", base() + "/v1/inbound?from=13800138003", kAdminToken);
+  EXPECT_EQ(json::parse(answered.body)["inbound"][0]["batch_id"], reminder["batch_id"]) << answered.body;
+  // Everyone has answered: nobody to remind.
+  EXPECT_EQ(http_request("POST", base() + "/v1/batches/" + batch + "/remind", kAdminToken,
+                         json{{"text", "x"}}.dump()).status, 409);
+  // A change of mind counts; an unreadable reply after a readable one does not undo it.
+  reply("r5", "13800138001", "1");
+  reply("r6", "13800138000", "谢谢通知");
+  b = batch_doc(batch);
+  EXPECT_EQ(b["confirmations"], (json{{"confirmed", 3}, {"declined", 0}, {"unreadable", 1}, {"no_reply", 0}})) << b.dump();
+
+  // A send without confirm has no replies report; bad confirm objects are refused with the field.
+  auto plain = post_messages({{"to", {"13800138000"}}, {"text", "通知"}});
+  ASSERT_EQ(plain.status, 202);
+  EXPECT_EQ(http_request("GET", base() + "/v1/batches/" + json::parse(plain.body)["batch_id"].get<std::string>() +
+                                    "/replies", kAdminToken).status, 409);
+  auto bad = post_messages({{"to", {"13800138000"}}, {"text", "x"},
+                            {"confirm", {{"yes", json::array()}, {"no", {"1", "１"}}, {"until", "2020-01-01T00:00:00Z"}}}});
+  EXPECT_EQ(bad.status, 422);
+  for (const char* field : {"confirm.yes", "confirm.no[1]", "confirm.until"}) {
+    EXPECT_NE(bad.body.find(field), std::string::npos) << field << ": " << bad.body;
+  }
 }
 
 // What the server sends is shown, never obeyed: a name holding ESC [2J (stored before the API

@@ -34,8 +34,10 @@ class InboundTest : public ::testing::Test {
   }
 
   // One message to `to`, accepted `ago` ms before now and sent; its id and batch.
-  std::pair<std::int64_t, std::int64_t> sent_to(const std::string& to, UnixMs ago) {
+  std::pair<std::int64_t, std::int64_t> sent_to(const std::string& to, UnixMs ago,
+                                                 std::optional<store::ConfirmSpec> confirm = std::nullopt) {
     store::NewBatch b;
+    b.confirm = std::move(confirm);
     b.id = store_->allocate_batch_id();
     b.source = "api:oa";
     b.created_at = now_ms() - ago;
@@ -226,6 +228,43 @@ TEST_F(InboundTest, TextIsBoundedAndControlCharactersNeverReachTheStore) {
   EXPECT_LE(row->text.size(), twoway::kMaxReplyText);
   EXPECT_EQ(row->text.find('\x1b'), std::string::npos);
   EXPECT_EQ(row->text.rfind("好 [2J", 0), 0u);
+}
+
+TEST_F(InboundTest, AYesWordAnswersTheLatestSendAskingForOneEvenAfterALaterSendAskedNothing) {
+  const std::string phone = "+8613800138009";
+  store::ConfirmSpec c{{"1", "是"}, {"2"}, now_ms() + 3600'000, 0};
+  const auto [notice, notice_batch] = sent_to(phone, 2 * 3600'000, c);
+  const auto [greeting, greeting_batch] = sent_to(phone, 600'000);
+  // "hello" answers the latest send; "1" the notice that asked for it.
+  auto hello = store_->get_inbound(push({reply(phone, "hello")}).inbound_ids[0]);
+  EXPECT_EQ(hello->batch_id, greeting_batch);
+  EXPECT_EQ(hello->matched_by, "recent");
+  IntakeResult yes = push({reply(phone, "１")});
+  auto row = store_->get_inbound(yes.inbound_ids[0]);
+  EXPECT_EQ(row->batch_id, notice_batch);
+  EXPECT_EQ(row->message_id, notice);
+  EXPECT_EQ(row->matched_by, "confirm");
+  auto b = store_->get_batch(notice_batch, false);
+  ASSERT_TRUE(b && b->confirm);
+  EXPECT_EQ(b->confirmations["confirmed"], 1);
+  EXPECT_EQ(b->confirmations["no_reply"], 0);
+  EXPECT_FALSE(store_->get_batch(greeting_batch, false)->confirm);
+  const auto page = store_->list_replies(notice_batch, "", "", 10);
+  ASSERT_EQ(page.rows.size(), 1u);
+  EXPECT_EQ(page.rows[0].status, "confirmed");
+  EXPECT_EQ(page.rows[0].text, "１");
+}
+
+TEST_F(InboundTest, RepliesAfterTheDeadlineAreStoredButNotCounted) {
+  const std::string phone = "+8613800138010";
+  store::ConfirmSpec c{{"1"}, {"2"}, now_ms() - 60'000, 0};
+  const auto [m, batch] = sent_to(phone, 3600'000, c);
+  (void)m;
+  IntakeResult late = push({reply(phone, "1")});
+  EXPECT_EQ(late.inbound_stored, 1u);
+  EXPECT_EQ(store_->get_inbound(late.inbound_ids[0])->batch_id, batch);
+  EXPECT_EQ(store_->get_batch(batch, false)->confirmations["confirmed"], 0);
+  EXPECT_EQ(store_->get_batch(batch, false)->confirmations["no_reply"], 1);
 }
 
 TEST_F(InboundTest, PagingListsNewestFirst) {
