@@ -316,7 +316,7 @@ std::vector<std::string> ParsedArgs::all(const std::string& name) const {
 
 bool is_flag_option(std::string_view name) {
   return name == "dry-run" || name == "all" || name == "inactive" || name == "replace" ||
-         name == "disabled";
+         name == "disabled" || name == "mandatory" || name == "csv";
 }
 
 ParsedArgs parse_command_args(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs,

@@ -137,6 +137,65 @@ int batches_show(const Client& client, const ParsedArgs& a) {
   if (!rows.empty()) std::cout << '\n' << render_table({"STATUS", "COUNT"}, rows);
   if (auto reasons = reason_rows(*j); !reasons.empty())
     std::cout << '\n' << render_table({"SKIPPED BECAUSE", "COUNT"}, reasons);
+  if (const json* c = find_any(*j, {"confirmations"}); c && c->is_object()) {
+    std::vector<std::vector<std::string>> answers;
+    for (const char* s : {"confirmed", "declined", "unreadable", "no_reply"}) answers.push_back({s, number(*c, s)});
+    std::cout << '\n' << render_table({"REPLIES", "PEOPLE"}, answers);
+  }
+  return kOk;
+}
+
+int batches_replies(const Client& client, const ParsedArgs& a) {
+  expect_positionals(a, 1, "batches replies ID [--status confirmed|declined|unreadable|no_reply] [--csv]");
+  std::string query = "?limit=1000";
+  if (auto s = a.get("status")) query.append("&status=").append(escape(*s));
+  if (a.has("csv")) {
+    const Response r = client.get("/v1/batches/" + escape(a.positionals[0]) + "/replies" + query + "&format=csv");
+    if (!ok(r)) return report_error(r, client.raw());
+    std::cout << r.body;  // the file as the API wrote it (UTF-8 with a BOM, for Excel)
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::string cursor;
+  for (;;) {
+    std::string path = "/v1/batches/" + escape(a.positionals[0]) + "/replies" + query;
+    if (!cursor.empty()) path.append("&cursor=").append(escape(cursor));
+    const Response r = client.get(path);
+    int rc = kOk;
+    auto j = object_or_handled(client, r, rc);
+    if (!j) return rc;
+    if (const json* items = find_any(*j, {"replies"}); items && items->is_array()) {
+      for (const auto& x : *items) {
+        rows.push_back({cell(x, "to"), cell(x, "status"), truncate_to_width(cell(x, "text"), 40), cell(x, "at")});
+      }
+    }
+    const json* next = find_any(*j, {"next_cursor"});
+    if (!next || !next->is_string()) break;
+    cursor = next->get<std::string>();
+  }
+  if (rows.empty()) std::cout << "(no recipients)\n";
+  else std::cout << render_table({"TO", "STATUS", "REPLY", "AT"}, rows);
+  return kOk;
+}
+
+int batches_remind(const Client& client, const ParsedArgs& a) {
+  expect_positionals(a, 1, "batches remind ID (--text TEXT | --template NAME [--param K=V ...])");
+  const auto text = a.get("text");
+  const auto tmpl = a.get("template");
+  if (text.has_value() == tmpl.has_value()) throw UsageError("batches remind: give exactly one of --text TEXT and --template NAME");
+  if (!tmpl && a.has("param")) throw UsageError("batches remind: --param needs --template");
+  json body = json::object();
+  if (text) body["text"] = *text;
+  if (tmpl) {
+    body["template"] = *tmpl;
+    body["params"] = parse_params(a.all("param"), "batches remind");
+  }
+  const Response r = client.send_json("POST", "/v1/batches/" + escape(a.positionals[0]) + "/remind", body);
+  int rc = kOk;
+  auto j = object_or_handled(client, r, rc);
+  if (!j) return rc;
+  print_fields(std::cout, {{"Reminder batch", cell(*j, "batch_id")}, {"Messages", number(*j, "count")},
+                           {"Skipped", number(*j, "skipped")}});
   return kOk;
 }
 
@@ -206,7 +265,11 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
                                      {"priority"},
                                      {"send-at"},
                                      {"expires-at"},
-                                     {"idempotency-key"}},
+                                     {"idempotency-key"},
+                                     {"mandatory", false, true},
+                                     {"confirm-yes", true},
+                                     {"confirm-no", true},
+                                     {"confirm-until"}},
                                     "send");
   if (!a.positionals.empty()) throw UsageError("send: unexpected argument '" + a.positionals[0] + "'");
   const auto to = a.all("to");
@@ -232,6 +295,12 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
   }
   if (auto s = a.get("send-at")) body["send_at"] = *s;
   if (auto e = a.get("expires-at")) body["expires_at"] = *e;
+  if (a.has("mandatory")) body["mandatory"] = true;
+  if (a.has("confirm-yes") || a.has("confirm-no") || a.has("confirm-until")) {
+    if (!a.has("confirm-yes") || !a.has("confirm-until"))
+      throw UsageError("send: a confirmation needs --confirm-yes WORD (one or more) and --confirm-until TIME");
+    body["confirm"] = {{"yes", a.all("confirm-yes")}, {"no", a.all("confirm-no")}, {"until", *a.get("confirm-until")}};
+  }
   std::vector<std::string> headers;
   if (auto k = a.get("idempotency-key")) {
     if (k->find_first_of("\r\n") != std::string::npos) throw UsageError("send: --idempotency-key must be one line");
@@ -278,6 +347,10 @@ int cmd_messages(const Client& client, const std::vector<std::string>& args) {
 int cmd_batches(const Client& client, const std::vector<std::string>& args) {
   const auto [sub, rest] = split_sub("batches", args);
   if (sub == "show") return batches_show(client, parse_command_args(rest, {}, "batches show"));
+  if (sub == "replies")
+    return batches_replies(client, parse_command_args(rest, {{"status"}, {"csv", false, true}}, "batches replies"));
+  if (sub == "remind")
+    return batches_remind(client, parse_command_args(rest, {{"text"}, {"template"}, {"param", true}}, "batches remind"));
   throw UsageError("unknown subcommand 'batches " + sub + "'");
 }
 

@@ -72,13 +72,23 @@ Templates:
 Sending:
   send (--to NUMBER ... | --group G ...) (--text TEXT | --template NAME [--param k=v ...])
        [--priority normal|urgent] [--send-at RFC3339] [--expires-at RFC3339]
-       [--idempotency-key KEY]
+       [--idempotency-key KEY] [--mandatory]
+       [--confirm-yes WORD ... [--confirm-no WORD ...] --confirm-until RFC3339]
                        one SMS per person (each once across numbers and groups); prints the
-                       batch id, the message count and the skipped recipients by reason
+                       batch id, the message count and the skipped recipients by reason.
+                       --mandatory: also to numbers that opted out (official notices only);
+                       --confirm-*: the send asks for a reply ("回复1确认参会"), see
+                       batches replies / remind
   messages list [--status S] [--batch ID] [--to NUMBER] [--limit N] [--cursor C]
   messages show ID     one message with its attempt history
   messages cancel ID   cancel a message that has not been sent yet
-  batches show ID      counts per status and skipped per reason
+  batches show ID      counts per status, skipped per reason, replies per answer
+  batches replies ID [--status confirmed|declined|unreadable|no_reply] [--csv]
+                       each recipient's answer to a send with --confirm-*; --csv prints the
+                       CSV file for Excel (redirect it: > replies.csv)
+  batches remind ID (--text TEXT | --template NAME [--param k=v ...])
+                       sends a reminder to exactly the recipients who have not replied; their
+                       replies to it count for the original send
 Calendar (scope read):
   calendar show YEAR   month grids marking days off (休), make-up workdays (班) and estimated
                        days off (估), then the list of breaks

@@ -532,6 +532,28 @@ TEST_F(E2E, SmsgwctlListsRepliesAndManagesTheSuppressionList) {
   ASSERT_EQ(rows.size(), 1u) << after.output;
   EXPECT_EQ(rows[0]["phone"], "+8613800138002");
   EXPECT_EQ(rows[0]["reason"], "manual");
+
+  // A send asking for a reply, from smsgwctl, then its replies and a reminder nobody needs.
+  auto sent = run_command(ctl + " --json send --to 13800138005 --text '周五开会，回复1确认' --confirm-yes 1 "
+                          "--confirm-yes 是 --confirm-no 2 --confirm-until " + format_rfc3339(now_ms() + 3600'000));
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  const json accepted = json::parse(sent.output);
+  const std::string batch = accepted["batch_id"];
+  wait_for_status(accepted["messages"][0]["id"], "sent");
+  ASSERT_EQ(http_request("POST", base() + "/v1/inbound/primary", kCallbackToken,
+                         json{{"id", "oa-3"}, {"from", "13800138005"}, {"text", "是"}}.dump()).status, 200);
+  auto replies = run_command(ctl + " batches replies " + batch);
+  ASSERT_EQ(replies.status, 0) << replies.output;
+  EXPECT_NE(replies.output.find("confirmed"), std::string::npos) << replies.output;
+  auto shown = run_command(ctl + " batches show " + batch);
+  EXPECT_NE(shown.output.find("REPLIES"), std::string::npos) << shown.output;
+  auto csv = run_command(ctl + " batches replies " + batch + " --csv");
+  ASSERT_EQ(csv.status, 0) << csv.output;
+  EXPECT_EQ(csv.output.rfind("\xEF\xBB\xBFto,status,text,at", 0), 0u) << csv.output;
+  auto remind = run_command(ctl + " batches remind " + batch + " --text 请回复");
+  EXPECT_EQ(remind.status, 1) << remind.output;
+  EXPECT_NE(remind.output.find("everyone has replied"), std::string::npos) << remind.output;
+  EXPECT_EQ(run_command(ctl + " send --to 13800138005 --text x --confirm-yes 1").status, 2);
 }
 
 // A meeting notice asks "回复1确认参会"; replies "1", "否" and "hello" come back; the report
