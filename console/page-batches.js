@@ -9,6 +9,12 @@ addTexts({
   b_export: "导出 CSV", b_exporting: (n) => `正在导出…已取 ${n} 条`,
   st_queued: "排队中", st_sending: "发送中", st_sent: "已发出", st_delivered: "已送达", st_failed: "失败",
   st_expired: "已过期", st_cancelled: "已取消",
+  b_confirm_title: "回复确认", b_answer: "回复", b_people: "人数", b_answers_csv: "导出回复（CSV）",
+  b_remind_text: "提醒短信内容", b_remind: "提醒未回复的人",
+  b_words: (yes, no, until) => `回复 ${yes} 为确认${no ? `，回复 ${no} 为不参加` : ""}；${until} 前的回复计入。`,
+  b_reminded: (n, id) => `已向 ${n} 位未回复的人发送提醒（报告 #${id}）。`,
+  b_remind_confirm: (n) => `向 ${n} 位未回复的人发送提醒？`,
+  cf_confirmed: "已确认", cf_declined: "不参加", cf_unreadable: "无法识别", cf_no_reply: "未回复",
 }, {
   nav_batches: "Reports", b_id: "No.", b_source: "Source", b_at: "When", b_count: "Messages", b_progress: "Outcome",
   b_open: "Open no.", b_report: (id) => `Report #${id}`, b_status: "Status", b_n: "Messages", b_skipped: "Not sent",
@@ -16,6 +22,12 @@ addTexts({
   b_export: "Export CSV", b_exporting: (n) => `Exporting… ${n} so far`,
   st_queued: "queued", st_sending: "sending", st_sent: "sent", st_delivered: "delivered", st_failed: "failed",
   st_expired: "expired", st_cancelled: "cancelled",
+  b_confirm_title: "Replies asked for", b_answer: "Answer", b_people: "People", b_answers_csv: "Export the replies (CSV)",
+  b_remind_text: "Reminder text", b_remind: "Remind those who have not replied",
+  b_words: (yes, no, until) => `${yes} confirms${no ? `, ${no} declines` : ""}; replies until ${until} count.`,
+  b_reminded: (n, id) => `Reminder sent to ${n} people who had not replied (report #${id}).`,
+  b_remind_confirm: (n) => `Send a reminder to ${n} people who have not replied?`,
+  cf_confirmed: "confirmed", cf_declined: "declined", cf_unreadable: "unreadable", cf_no_reply: "no reply",
 });
 
 function statusLine(byStatus) {
@@ -23,7 +35,7 @@ function statusLine(byStatus) {
 }
 
 PAGES.batches = (() => {
-  let cursor = null, failedCursor = null, current = null;
+  let cursor = null, failedCursor = null, current = null, answersCursor = null, counted = null, noReply = 0;
 
   async function list(fresh) {
     const body = $("b-table").tBodies[0];
@@ -76,7 +88,43 @@ PAGES.batches = (() => {
     table("b-by-status", Object.entries(b.by_status).map(([s, n]) => [t("st_" + s), fmtNumber(n)]));
     table("b-by-reason", Object.entries(b.skipped_by_reason || {}).map(([r, n]) => [t("s_reason_" + r), fmtNumber(n)]));
     table("b-by-group", Object.entries(b.by_group || {}).map(([g, s]) => [g, statusLine(s)]));
+    clear($("b-remind-msg"));
+    $("b-confirm").hidden = !b.confirm;
+    if (b.confirm) {
+      counted = b.confirm.counts_for;
+      noReply = b.confirmations.no_reply;
+      $("b-confirm-words").textContent = t("b_words", b.confirm.yes.join(" / "), b.confirm.no.join(" / "), fmtTime(b.confirm.until));
+      table("b-confirmations", ["confirmed", "declined", "unreadable", "no_reply"].map((s) => [t("cf_" + s), fmtNumber(b.confirmations[s])]));
+      $("b-answers-csv").href = `/v1/batches/${encodeURIComponent(counted)}/replies?format=csv`;
+      $("b-answers-csv").setAttribute("download", `batch-${counted}-replies.csv`);
+      $("b-remind").disabled = noReply === 0;
+      await answers(true);
+    }
     await failed(true);
+  }
+
+  async function answers(fresh) {
+    if (fresh) answersCursor = null;
+    const q = new URLSearchParams({ limit: "100" });
+    if ($("b-answer-filter").value) q.set("status", $("b-answer-filter").value);
+    if (answersCursor) q.set("cursor", answersCursor);
+    const res = await api("GET", `/v1/batches/${encodeURIComponent(counted)}/replies?` + q.toString());
+    if (res.status !== 200) return say($("b-msg"), problemText(res));
+    const body = $("b-answers").tBodies[0];
+    if (fresh) body.replaceChildren();
+    for (const r of res.doc.replies) body.append(row([r.to, t("cf_" + r.status), r.text, fmtTime(r.at)]));
+    if (fresh && res.doc.replies.length === 0) emptyRow(body, 4);
+    answersCursor = res.doc.next_cursor;
+    $("b-answers-more").hidden = !answersCursor;
+  }
+
+  async function remind(e) {
+    e.preventDefault();
+    if (!window.confirm(t("b_remind_confirm", noReply))) return;
+    const res = await api("POST", `/v1/batches/${encodeURIComponent(current)}/remind`, { text: $("b-remind-text").value });
+    if (res.status !== 202) return say($("b-remind-msg"), problemText(res));
+    $("b-remind-text").value = "";
+    say($("b-remind-msg"), [t("b_reminded", res.doc.count, res.doc.batch_id)], "ok");
   }
 
   // Every message of the batch, 1,000 per request, as one CSV file.
@@ -111,6 +159,12 @@ PAGES.batches = (() => {
       $("b-more").addEventListener("click", () => list(false));
       $("b-failed-more").addEventListener("click", () => failed(false));
       $("b-export").addEventListener("click", exportCsv);
+      for (const s of ["confirmed", "declined", "unreadable", "no_reply"]) {
+        $("b-answer-filter").append(el("option", { value: s, "data-i18n": "cf_" + s, text: t("cf_" + s) }));
+      }
+      $("b-answer-filter").addEventListener("change", () => answers(true));
+      $("b-answers-more").addEventListener("click", () => answers(false));
+      $("b-remind-form").addEventListener("submit", remind);
       $("b-open").addEventListener("submit", (e) => {
         e.preventDefault();
         const id = $("b-open-id").value.trim();

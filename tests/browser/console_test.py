@@ -508,6 +508,39 @@ class ConsoleTest(unittest.TestCase):
         self.assertFalse(self.by_id("r-sup-form").is_displayed())
         self.assertEqual(self.by_id("r-sup-table").find_elements(By.TAG_NAME, "button"), [])
 
+    def test_a_meeting_notice_its_replies_and_a_reminder(self):
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
+        status, sent = self.daemon.call("POST", "/v1/messages", {
+            "to": ["13700137001", "13700137002", "13700137003"], "text": "周五上午九时开会，回复1确认参会。",
+            "confirm": {"yes": ["1", "是"], "no": ["2"], "until": until}})
+        self.assertEqual(status, 202, sent)
+        batch = sent["batch_id"]
+        deadline = time.time() + 15
+        while self.daemon.call("GET", "/v1/batches/" + batch)[1]["by_status"]["sent"] < 3:
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        status, doc = self.daemon.call("POST", "/v1/inbound/outbox", [
+            {"id": "mt-1", "from": "13700137001", "text": "1"},
+            {"id": "mt-2", "from": "13700137002", "text": "我可能晚到"}])
+        self.assertEqual(status, 200, doc)
+        self.signed_in("wang.send")
+        self.go("batches/" + batch)
+        self.visible("b-confirm")
+        counts = self.wait_rows("b-confirmations", lambda r: len(r) == 4 and r[0][1] == "1")
+        self.assertEqual([r[1] for r in counts], ["1", "0", "1", "1"], counts)
+        answers = self.wait_rows("b-answers", lambda r: len(r) == 3)
+        self.assertIn(["+8613700137002", "无法识别", "我可能晚到"], [r[:3] for r in answers])
+        self.by_id("b-answer-filter").send_keys("未回复")
+        self.wait_rows("b-answers", lambda r: len(r) == 1 and r[0][0] == "+8613700137003")
+        self.assertIn("/replies?format=csv", self.by_id("b-answers-csv").get_attribute("href"))
+        self.snap("console-confirmations", "b-confirm-title")
+        self.by_id("b-remind-text").send_keys("请回复1确认是否参会。")
+        self.by_id("b-remind").click()
+        self.browser.switch_to.alert.accept()
+        self.text_of("b-remind-msg", lambda t: "1 位" in t)
+        status, reminders = self.daemon.call("GET", "/v1/batches?limit=1")
+        self.assertEqual(reminders["batches"][0]["count"], 1, reminders)
+
     def test_a_viewer_cannot_send(self):
         self.signed_in("zhao.view")
         self.assertFalse(self.by_id("nav-send").is_displayed())
