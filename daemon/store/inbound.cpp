@@ -82,8 +82,11 @@ bool has_word(const std::vector<std::string>& words, const std::string& normaliz
   return false;
 }
 
-std::optional<ConfirmSpec> confirm_of(Writer& w, std::int64_t batch_id) {
-  Use s(w.stmt("SELECT yes_words, no_words, until, counts_for FROM batch_confirm WHERE batch_id = ?"));
+constexpr const char* kConfirmOf = "SELECT yes_words, no_words, until, counts_for FROM batch_confirm WHERE batch_id = ?";
+
+// A batch's confirm settings through either connection's statement for kConfirmOf.
+std::optional<ConfirmSpec> confirm_from(SQLite::Statement& stmt, std::int64_t batch_id) {
+  Use s(stmt);
   s->bind(1, batch_id);
   if (!s->executeStep()) return std::nullopt;
   ConfirmSpec c;
@@ -93,6 +96,8 @@ std::optional<ConfirmSpec> confirm_of(Writer& w, std::int64_t batch_id) {
   c.counts_for = s->getColumn(3).getInt64();
   return c;
 }
+
+std::optional<ConfirmSpec> confirm_of(Writer& w, std::int64_t batch_id) { return confirm_from(w.stmt(kConfirmOf), batch_id); }
 
 // The latest message to `phone` in the window whose send still asks for a reply at `at`.
 std::optional<Match> latest_asking(Writer& w, const std::string& phone, UnixMs at, UnixMs window) {
@@ -268,15 +273,7 @@ void write_confirm(Writer& w, std::int64_t batch_id, const ConfirmSpec& confirm)
 }
 
 std::optional<ConfirmSpec> read_confirm(Store::Impl& impl, std::int64_t batch_id) {
-  Use s(impl.read_stmt("SELECT yes_words, no_words, until, counts_for FROM batch_confirm WHERE batch_id = ?"));
-  s->bind(1, batch_id);
-  if (!s->executeStep()) return std::nullopt;
-  ConfirmSpec c;
-  c.yes = split_words(text_of(s->getColumn(0)));
-  c.no = split_words(text_of(s->getColumn(1)));
-  c.until = s->getColumn(2).getInt64();
-  c.counts_for = s->getColumn(3).getInt64();
-  return c;
+  return confirm_from(impl.read_stmt(kConfirmOf), batch_id);
 }
 
 std::map<std::string, std::int64_t> count_confirmations(Store::Impl& impl, std::int64_t batch_id) {
