@@ -13,6 +13,7 @@
 #include "common/phone.hpp"
 #include "common/text_check.hpp"
 #include "common/time.hpp"
+#include "twoway/keywords.hpp"
 
 namespace smsgw::schedule {
 
@@ -766,6 +767,59 @@ std::optional<Spec> parse_spec(const json& j, const TimeZone& tz,
                         "\"12h\" or \"1d\""});
     }
   }
+  if (j.contains("confirm") && !j["confirm"].is_null()) {
+    const json& c = j["confirm"];
+    const std::size_t before = errors.size();
+    if (!c.is_object()) {
+      errors.push_back({"confirm", "must be an object such as {\"yes\": [\"1\"], \"no\": [\"2\"], \"within\": \"48h\"}"});
+    } else {
+      for (const auto& [key, value] : c.items()) {
+        if (key != "yes" && key != "no" && key != "within") errors.push_back({"confirm." + key, "unknown field"});
+      }
+      std::vector<std::string> seen;
+      for (auto [key, list] : {std::pair{"yes", &s.confirm_yes}, std::pair{"no", &s.confirm_no}}) {
+        const std::string field = std::string("confirm.") + key;
+        if (!c.contains(key) || c[key].is_null()) {
+          if (std::string_view(key) == "yes") errors.push_back({field, "is required: the replies that confirm"});
+          continue;
+        }
+        const json& words = c[key];
+        if (!words.is_array() || words.size() > 20 || (std::string_view(key) == "yes" && words.empty())) {
+          errors.push_back({field, std::string_view(key) == "yes" ? "must be an array of 1 to 20 replies"
+                                                                 : "must be an array of at most 20 replies"});
+          continue;
+        }
+        for (std::size_t i = 0; i < words.size(); ++i) {
+          const std::string at = field + "[" + std::to_string(i) + "]";
+          if (!words[i].is_string()) {
+            errors.push_back({at, "must be a string"});
+            continue;
+          }
+          std::string normal = twoway::normalize_reply(words[i].get<std::string>());
+          if (normal.empty() || normal.size() > 64) {
+            errors.push_back({at, "must be 1 to 64 bytes of letters, digits or characters"});
+          } else if (std::find(seen.begin(), seen.end(), normal) != seen.end()) {
+            errors.push_back({at, "is listed twice (replies are compared ignoring case and width)"});
+          } else {
+            seen.push_back(normal);
+            list->push_back(std::move(normal));
+          }
+        }
+      }
+      const auto within = c.find("within");
+      std::optional<std::chrono::milliseconds> d;
+      if (within != c.end() && within->is_string()) d = parse_duration(within->get<std::string>());
+      if (!d || d->count() <= 0 || *d > std::chrono::hours(24 * 365)) {
+        errors.push_back({"confirm.within", "is required: how long after each firing replies count, e.g. \"48h\""});
+      } else {
+        s.confirm_within_ms = d->count();
+      }
+    }
+    if (errors.size() != before) {
+      s.confirm_yes.clear();
+      s.confirm_no.clear();
+    }
+  }
   if (j.contains("mandatory") && !j["mandatory"].is_null()) {
     if (j["mandatory"].is_boolean()) {
       s.mandatory = j["mandatory"].get<bool>();
@@ -820,6 +874,11 @@ json to_json(const Spec& s, const TimeZone& tz) {
               {"enabled", s.enabled}};
   // Only when set: the documents of schedules made before it existed stay as they were.
   if (s.mandatory) out["mandatory"] = true;
+  if (!s.confirm_yes.empty()) {
+    out["confirm"] = {{"yes", s.confirm_yes},
+                      {"no", s.confirm_no},
+                      {"within", format_duration(std::chrono::milliseconds(s.confirm_within_ms))}};
+  }
   return out;
 }
 

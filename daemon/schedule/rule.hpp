@@ -81,6 +81,10 @@ struct Spec {
   std::vector<std::pair<std::string, std::string>> params;  // like sending::Params
   Priority priority = Priority::normal;
   bool mandatory = false;  // sent to numbers on the suppression list too (official notices)
+  // Each firing asks for a reply (docs/two-way.md): replies in `confirm_yes` / `confirm_no`
+  // (normal form) count until `confirm_within_ms` after the firing. Empty yes: no confirm.
+  std::vector<std::string> confirm_yes, confirm_no;
+  std::int64_t confirm_within_ms = 0;
   Expiry expiry = Expiry::none;
   std::int64_t expires_after_ms = 0;  // Expiry::after
   bool enabled = true;
@@ -90,6 +94,7 @@ struct Spec {
 // JSON field ("when", "groups[1]", "to[0]", "params.summary", "expires"). Shape:
 //   {"name", "description"?, "when": "<line>", "groups"?: [...], "to"?: [...],
 //    "template": "name", "params"?: {...}, "priority"?: "normal"|"urgent", "mandatory"?: false,
+//    "confirm"?: {"yes": [...], "no"?: [...], "within": "<duration, e.g. 48h>"},
 //    "expires"?: "none" | "holiday_end" | "<duration, e.g. 12h>", "enabled"?: true}
 // At least one of groups/to. Does not check that groups and template exist (the caller does).
 std::optional<Spec> parse_spec(const nlohmann::json& j, const TimeZone& tz,

@@ -182,6 +182,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
       }
       request.priority = spec.priority;
       request.mandatory = spec.mandatory;
+      if (!spec.confirm_yes.empty()) {
+        request.confirm = store::ConfirmSpec{spec.confirm_yes, spec.confirm_no, now + spec.confirm_within_ms, 0};
+      }
       request.expires_at = expiry_of(spec, occ, options.tz);
       if (request.expires_at && *request.expires_at <= now) {
         run.outcome = store::RunOutcome::missed;

@@ -485,6 +485,34 @@ TEST_F(ScheduleRule, ParseSpecAndRoundTrip) {
   EXPECT_EQ(to_json(*again, tz_), out);
 }
 
+TEST_F(ScheduleRule, ConfirmAndMandatoryRoundTripAndMistakesNameTheirField) {
+  std::vector<FieldError> errors;
+  json j = reminder_json();
+  j["confirm"] = {{"yes", {"1", "ＹＥＳ"}}, {"no", {"2"}}, {"within", "48h"}};
+  j["mandatory"] = true;
+  const auto s = parse_spec(j, tz_, errors);
+  ASSERT_TRUE(s.has_value()) << (errors.empty() ? "" : errors[0].field + ": " + errors[0].message);
+  EXPECT_THAT(s->confirm_yes, ElementsAre("1", "YES"));
+  EXPECT_THAT(s->confirm_no, ElementsAre("2"));
+  EXPECT_EQ(s->confirm_within_ms, 48LL * 3600'000);
+  EXPECT_TRUE(s->mandatory);
+  const json out = to_json(*s, tz_);
+  EXPECT_EQ(out["confirm"], (json{{"yes", {"1", "YES"}}, {"no", {"2"}}, {"within", "2d"}})) << out.dump();
+  std::vector<FieldError> again_errors;
+  const auto again = parse_spec(out, tz_, again_errors);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(to_json(*again, tz_), out);
+  // Without confirm or mandatory the document stays as it was.
+  EXPECT_FALSE(to_json(*parse_spec(reminder_json(), tz_, errors), tz_).contains("confirm"));
+
+  std::vector<FieldError> bad;
+  j["confirm"] = {{"yes", json::array()}, {"no", {"2", "２"}}, {"when", "x"}};
+  EXPECT_FALSE(parse_spec(j, tz_, bad).has_value());
+  std::vector<std::string> fields;
+  for (const auto& e : bad) fields.push_back(e.field);
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("confirm.when", "confirm.yes", "confirm.no[1]", "confirm.within"));
+}
+
 TEST_F(ScheduleRule, ParseSpecDefaultsAndDurations) {
   std::vector<FieldError> errors;
   const json j = {{"name", "monthly_briefing"},

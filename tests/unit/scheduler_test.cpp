@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using smsgw::testing::run_until;
 
@@ -195,6 +196,41 @@ TEST_F(SchedulerTest, FiresOnTheMakeupSaturdayWithTheHolidayVariables) {
   ASSERT_TRUE(page.messages[0].expires_at);
   EXPECT_EQ(*page.messages[0].expires_at, local(2026, 2, 24, 0, 0));
   EXPECT_EQ(metrics_.schedule_runs.value({"fired"}), 1);
+}
+
+TEST_F(SchedulerTest, AFiringOfAScheduleAskingForRepliesCountsThemWithinItsWindow) {
+  const UnixMs fire_at = local(2026, 3, 2, 9, 0);
+  now_ = fire_at - 150;
+  json doc = {{"name", "meeting"}, {"when", "at 2026-03-02 09:00"}, {"groups", {"cadres"}},
+              {"template", "reminder"}, {"params", {{"holiday.name", "x"}, {"holiday.start", "x"},
+                                                    {"holiday.end", "x"}, {"holiday.days", "x"}}},
+              {"confirm", {{"yes", {"1"}}, {"no", {"2"}}, {"within", "48h"}}}};
+  std::vector<FieldError> errors;
+  auto spec = parse_spec(doc, tz_, errors);
+  ASSERT_TRUE(spec) << (errors.empty() ? "" : errors[0].field + ": " + errors[0].message);
+  store::ScheduleRow row;
+  row.name = "meeting";
+  row.spec_json = to_json(*spec, tz_).dump();
+  row.enabled = true;
+  row.source = "test";
+  row.created_at = row.updated_at = now_;
+  std::promise<std::int64_t> id;
+  store_->async_create_schedule(row, [&id](std::error_code, store::WriteResult, std::int64_t i) { id.set_value(i); });
+  const auto schedule = id.get_future().get();
+  make_scheduler();
+  scheduler_->start();
+  now_ = fire_at + 10;
+  ASSERT_TRUE(run_until(io_, [&] { return enqueued_ > 0; }, std::chrono::seconds(5)));
+  store_->flush();
+  auto r = runs(schedule);
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_TRUE(r[0].batch_id);
+  auto batch = store_->get_batch(*r[0].batch_id);
+  ASSERT_TRUE(batch && batch->confirm);
+  EXPECT_THAT(batch->confirm->yes, ElementsAre("1"));
+  EXPECT_GE(batch->confirm->until, fire_at + 48LL * 3600'000);
+  EXPECT_LE(batch->confirm->until, fire_at + 48LL * 3600'000 + 60'000);
+  EXPECT_EQ(batch->confirmations["no_reply"], 2);
 }
 
 TEST_F(SchedulerTest, OverlappingPassesAndARestartNeverSendTwice) {
