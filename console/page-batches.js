@@ -15,6 +15,7 @@ addTexts({
   b_reminded: (n, id) => `已向 ${n} 位未回复的人发送提醒（报告 #${id}）。`,
   b_remind_confirm: (n) => `向 ${n} 位未回复的人发送提醒？`,
   cf_confirmed: "已确认", cf_declined: "不参加", cf_unreadable: "无法识别", cf_no_reply: "未回复",
+  b_draw_title: "随机抽取", b_draw_facts: (n, pop, seed) => `从 ${pop} 人中抽取 ${n} 人；种子“${seed}”（用同一种子和名单可复核）。`,
 }, {
   nav_batches: "Reports", b_id: "No.", b_source: "Source", b_at: "When", b_count: "Messages", b_progress: "Outcome",
   b_open: "Open no.", b_report: (id) => `Report #${id}`, b_status: "Status", b_n: "Messages", b_skipped: "Not sent",
@@ -28,6 +29,7 @@ addTexts({
   b_reminded: (n, id) => `Reminder sent to ${n} people who had not replied (report #${id}).`,
   b_remind_confirm: (n) => `Send a reminder to ${n} people who have not replied?`,
   cf_confirmed: "confirmed", cf_declined: "declined", cf_unreadable: "unreadable", cf_no_reply: "no reply",
+  b_draw_title: "Random draw", b_draw_facts: (n, pop, seed) => `${n} drawn from ${pop}; seed "${seed}" (the same seed and list repeat the draw).`,
 });
 
 function statusLine(byStatus) {
@@ -88,6 +90,11 @@ PAGES.batches = (() => {
     table("b-by-status", Object.entries(b.by_status).map(([s, n]) => [t("st_" + s), fmtNumber(n)]));
     table("b-by-reason", Object.entries(b.skipped_by_reason || {}).map(([r, n]) => [t("s_reason_" + r), fmtNumber(n)]));
     table("b-by-group", Object.entries(b.by_group || {}).map(([g, s]) => [g, statusLine(s)]));
+    $("b-draw").hidden = !b.sample;
+    if (b.sample) {
+      $("b-draw-facts").textContent = t("b_draw_facts", b.sample.size, b.sample.population, b.sample.seed);
+      table("b-drawn", b.sample.drawn.map((p) => [p.name, p.unit, p.to]));
+    }
     clear($("b-remind-msg"));
     $("b-confirm").hidden = !b.confirm;
     if (b.confirm) {

@@ -14,6 +14,8 @@ addTexts({
   s_held: (id) => `已提交审批（申请编号 ${id}），另一位管理员批准后才会发送。`,
   s_sent: (n) => `已提交发送：${n} 条。`, s_open_batch: "查看发送报告", s_open_approvals: "查看审批",
   s_changed: "内容已修改，请重新检查。", s_pick_template: "（请选择）",
+  s_draw: "随机抽取人数（不填则发给全部）", s_seed: "抽签种子（可不填，例如“2026-12 听证会”）",
+  s_drawn: (n, pop, seed) => `从 ${pop} 人中随机抽取 ${n} 人，种子“${seed}”：`, s_name: "姓名", s_unit: "单位",
 }, {
   nav_send: "Send", s_groups: "To groups", s_numbers: "Other numbers (one per line)", s_what: "Message",
   s_use_template: "A template", s_use_text: "A text", s_template: "Template", s_text: "Text", s_params: "Template values",
@@ -25,6 +27,8 @@ addTexts({
   s_held: (id) => `Sent for approval (request ${id}); nothing goes out until a second administrator approves it.`,
   s_sent: (n) => `Accepted: ${n} messages.`, s_open_batch: "Open the report", s_open_approvals: "Open the approvals",
   s_changed: "The send has changed; check it again.", s_pick_template: "(choose)",
+  s_draw: "Draw this many at random (empty: send to all)", s_seed: "Seed of the draw (optional, e.g. \"2026-12 hearing\")",
+  s_drawn: (n, pop, seed) => `${n} drawn at random from ${pop}, seed "${seed}":`, s_name: "Name", s_unit: "Unit",
 });
 
 PAGES.send = (() => {
@@ -46,6 +50,10 @@ PAGES.send = (() => {
     }
     if ($("s-send-at").value) body.send_at = new Date($("s-send-at").value).toISOString();
     if ($("s-mandatory").checked) body.mandatory = true;
+    if ($("s-draw").value !== "") {
+      body.sample = { size: Number($("s-draw").value) };
+      if ($("s-seed").value.trim()) body.sample.seed = $("s-seed").value.trim();
+    }
     return body;
   }
 
@@ -96,6 +104,14 @@ PAGES.send = (() => {
     const approval = $("s-approval");
     approval.hidden = !d.needs_approval;
     approval.textContent = d.needs_approval ? t("s_needs_approval", d.approval_threshold) : "";
+    const drawn = $("s-drawn");
+    drawn.hidden = !d.draw;
+    if (d.draw) {
+      // The seed the check drew with is the one the send uses: the send goes to these people.
+      body.sample.seed = d.draw.seed;
+      $("s-drawn-title").textContent = t("s_drawn", d.draw.size, d.draw.population, d.draw.seed);
+      $("s-drawn-table").tBodies[0].replaceChildren(...d.draw.drawn.map((p) => row([p.name, p.unit, p.to])));
+    }
     $("s-summary").hidden = false;
     checked = body;
     $("s-confirm").disabled = d.recipients === 0;
@@ -143,6 +159,8 @@ PAGES.send = (() => {
       for (const id of ["s-mode-template", "s-mode-text"]) $(id).addEventListener("change", () => { showMode(); changed(); });
       $("s-template").addEventListener("change", () => { templateChosen(); changed(); });
       $("s-mandatory").addEventListener("change", changed);
+      $("s-draw").addEventListener("input", changed);
+      $("s-seed").addEventListener("input", changed);
       for (const id of ["s-numbers", "s-text", "s-send-at"]) $(id).addEventListener("input", changed);
     },
     show,

@@ -114,6 +114,19 @@ int messages_cancel(const Client& client, const ParsedArgs& a) {
   return kOk;
 }
 
+// A random draw's record: the seed to repeat it with, and who was drawn.
+void print_draw(const json& j) {
+  const json* s = find_any(j, {"sample"});
+  if (!s || !s->is_object()) return;
+  std::cout << "\nDrawn " << number(*s, "size") << " of " << number(*s, "population") << " with seed " << cell(*s, "seed")
+            << '\n';
+  std::vector<std::vector<std::string>> rows;
+  if (const json* d = find_any(*s, {"drawn"}); d && d->is_array()) {
+    for (const auto& p : *d) rows.push_back({cell(p, "name"), cell(p, "unit"), cell(p, "to")});
+  }
+  if (!rows.empty()) std::cout << render_table({"DRAWN", "UNIT", "NUMBER"}, rows);
+}
+
 int batches_show(const Client& client, const ParsedArgs& a) {
   expect_positionals(a, 1, "batches show ID");
   const Response r = client.get("/v1/batches/" + escape(a.positionals[0]));
@@ -137,6 +150,7 @@ int batches_show(const Client& client, const ParsedArgs& a) {
   if (!rows.empty()) std::cout << '\n' << render_table({"STATUS", "COUNT"}, rows);
   if (auto reasons = reason_rows(*j); !reasons.empty())
     std::cout << '\n' << render_table({"SKIPPED BECAUSE", "COUNT"}, reasons);
+  print_draw(*j);
   if (const json* c = find_any(*j, {"confirmations"}); c && c->is_object()) {
     std::vector<std::vector<std::string>> answers;
     for (const char* s : {"confirmed", "declined", "unreadable", "no_reply"}) answers.push_back({s, number(*c, s)});
@@ -269,7 +283,9 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
                                      {"mandatory", false, true},
                                      {"confirm-yes", true},
                                      {"confirm-no", true},
-                                     {"confirm-until"}},
+                                     {"confirm-until"},
+                                     {"draw"},
+                                     {"seed"}},
                                     "send");
   if (!a.positionals.empty()) throw UsageError("send: unexpected argument '" + a.positionals[0] + "'");
   const auto to = a.all("to");
@@ -301,6 +317,14 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
       throw UsageError("send: a confirmation needs --confirm-yes WORD (one or more) and --confirm-until TIME");
     body["confirm"] = {{"yes", a.all("confirm-yes")}, {"no", a.all("confirm-no")}, {"until", *a.get("confirm-until")}};
   }
+  if (auto n = a.get("draw")) {
+    const bool digits = !n->empty() && n->size() <= 9 && n->find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stol(*n) < 1) throw UsageError("send: --draw must be a number of people, 1 or more");
+    body["sample"] = {{"size", std::stol(*n)}};
+    if (auto seed = a.get("seed")) body["sample"]["seed"] = *seed;
+  } else if (a.has("seed")) {
+    throw UsageError("send: --seed needs --draw N");
+  }
   std::vector<std::string> headers;
   if (auto k = a.get("idempotency-key")) {
     if (k->find_first_of("\r\n") != std::string::npos) throw UsageError("send: --idempotency-key must be one line");
@@ -321,6 +345,7 @@ int cmd_send(const Client& client, const std::vector<std::string>& args) {
   print_fields(std::cout, {{"Batch", cell(*j, "batch_id")}, {"Messages", number(*j, "count")}, {"Skipped", number(*j, "skipped")}});
   if (auto reasons = reason_rows(*j); !reasons.empty())
     std::cout << '\n' << render_table({"SKIPPED BECAUSE", "COUNT"}, reasons);
+  print_draw(*j);
   if (const json* msgs = find_any(*j, {"messages"}); msgs && msgs->is_array() && !msgs->empty()) {
     if (msgs->size() <= kMaxMessageRows) {
       std::vector<std::vector<std::string>> rows;

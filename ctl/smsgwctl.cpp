@@ -74,11 +74,13 @@ Sending:
        [--priority normal|urgent] [--send-at RFC3339] [--expires-at RFC3339]
        [--idempotency-key KEY] [--mandatory]
        [--confirm-yes WORD ... [--confirm-no WORD ...] --confirm-until RFC3339]
+       [--draw N [--seed TEXT]]
                        one SMS per person (each once across numbers and groups); prints the
                        batch id, the message count and the skipped recipients by reason.
                        --mandatory: also to numbers that opted out (official notices only);
                        --confirm-*: the send asks for a reply ("回复1确认参会"), see
-                       batches replies / remind
+                       batches replies / remind; --draw N: to N drawn at random from the
+                       groups, repeatable from --seed (printed, also when made up)
   messages list [--status S] [--batch ID] [--to NUMBER] [--limit N] [--cursor C]
   messages show ID     one message with its attempt history
   messages cancel ID   cancel a message that has not been sent yet

@@ -90,9 +90,9 @@ const Route kRoutes[] = {
     {{http::verb::delete_, "/v1/messages/{id}"}, Access::token, Scope::send,
      SMSGW_ROUTE(r.cancel(c, *x.who, x.param(0)))},
     {{http::verb::get, "/v1/batches"}, Access::token, Scope::read,
-     SMSGW_ROUTE(r.list_batches(c, x.req.target()))},
+     SMSGW_ROUTE(r.list_batches(c, *x.who, x.req.target()))},
     {{http::verb::get, "/v1/batches/{id}"}, Access::token, Scope::read,
-     SMSGW_ROUTE(r.get_batch(c, x.param(0)))},
+     SMSGW_ROUTE(r.get_batch(c, *x.who, x.param(0)))},
     {{http::verb::get, "/v1/batches/{id}/replies"}, Access::token, Scope::read,
      SMSGW_ROUTE(r.batch_replies(c, *x.who, x.param(0), x.req.target()))},
     {{http::verb::post, "/v1/batches/{id}/remind"}, Access::token, Scope::send,
@@ -619,12 +619,12 @@ void Router::Impl::list(Call& call, const Principal& who, std::string_view targe
   finish(call, json_response(200, dump(body)));
 }
 
-void Router::Impl::get_batch(Call& call, std::string_view param) {
+void Router::Impl::get_batch(Call& call, const Principal& who, std::string_view param) {
   auto id = parse_id(param);
   std::optional<store::BatchSummary> b;
   if (id) b = deps.store.get_batch(*id);
   if (!b) return problem(call, ProblemKind::not_found, "no batch with this id");
-  finish(call, json_response(200, dump(batch_json(*b))));
+  finish(call, json_response(200, dump(batch_json(*b, who.masks_numbers()))));
 }
 
 void Router::Impl::send(Call& call, const Principal& who, Request& req) {
@@ -726,12 +726,23 @@ void Router::Impl::plan_and_enqueue(Call& call, SendRequest sr,
     row.expires_at = ctx.now + mode.approval_expiry;
     row.summary = dump(summary);
     row.request = std::move(mode.body);
+    if (sr.sample) {
+      // The seed made for this draw goes with the held request: approval draws the same people.
+      json held = json::parse(row.request, nullptr, false);
+      if (held.is_object() && held.contains("sample") && held["sample"].is_object()) {
+        held["sample"]["seed"] = sr.sample->seed;
+        row.request = dump(held);
+      }
+    }
     return hold_for_approval(call, std::move(row));
   }
   const UnixMs send_at = plan.due_at;
   // Sends by people and by administrators are audit-logged; a client system's traffic is
   // recorded by its batches' source alone (no row more on the hot path).
-  if (call.actor && (call.actor->kind == "person" || call.actor->admin)) {
+  // A random draw is always: who drew whom, with which seed, is part of its record.
+  if (plan.batch.sample) {
+    plan.batch.audit = audit(call, "message.draw", "batch", "", false);
+  } else if (call.actor && (call.actor->kind == "person" || call.actor->admin)) {
     plan.batch.audit = audit(call, "message.send", "batch", "", false);
   }
   deps.store.async_enqueue(

@@ -96,7 +96,8 @@ std::span<const Route> route_table();
 std::span<const RoutePattern> route_patterns();
 
 // A batch as GET /v1/batches/{id} and GET /v1/batches answer it (routes_batches.cpp).
-nlohmann::json batch_json(const store::BatchSummary& b);
+nlohmann::json batch_json(const store::BatchSummary& b, bool masked);
+nlohmann::json sample_json(const store::SampleSpec& s, bool masked);
 
 struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   using json = nlohmann::json;
@@ -189,8 +190,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void get_message(Call& call, const Principal& who, std::string_view param);
   json message_with_history(const store::MessageRow& m, bool masked = false);
   void list(Call& call, const Principal& who, std::string_view target);
-  void get_batch(Call& call, std::string_view param);
-  void list_batches(Call& call, std::string_view target);  // routes_batches.cpp
+  void get_batch(Call& call, const Principal& who, std::string_view param);
+  void list_batches(Call& call, const Principal& who, std::string_view target);  // routes_batches.cpp
   // A send that asked for a reply: each recipient's answer, and a reminder to those with none.
   void batch_replies(Call& call, const Principal& who, std::string_view param, std::string_view target);
   void remind(Call& call, const Principal& who, std::string_view param, Request& req);

@@ -60,6 +60,7 @@ json Router::Impl::plan_summary(const SendPlan& plan, const SendRequest& sr) {
               {"template", sr.template_name ? json(*sr.template_name) : json(nullptr)},
               {"send_at", plan.due_at != 0 ? time_or_null(plan.due_at) : json(nullptr)},
               {"sample", std::move(sample)}};
+  if (b.sample) out["draw"] = sample_json(*b.sample, true);  // masked like the messages above
   return out;
 }
 
@@ -226,7 +227,7 @@ void Router::Impl::approve(Call& call, const Principal& who, std::string_view pa
     sent.actor = row.requested_by;
     sent.actor_kind = "person";
     sent.address = row.requested_from;
-    sent.action = "message.send";
+    sent.action = plan.batch.sample ? "message.draw" : "message.send";
     plan.batch.audit = std::move(sent);
     decided.detail = dump(json{{"batch", std::to_string(plan.batch.id)}});
     plan.batch.approval = std::move(decision);

@@ -16,7 +16,16 @@ namespace smsgw::api {
 namespace http = boost::beast::http;
 using json = nlohmann::json;
 
-json batch_json(const store::BatchSummary& b) {
+// A random draw: its seed, and who was drawn (get_batch reads them; the list of batches not).
+json sample_json(const store::SampleSpec& s, bool masked) {
+  json drawn = json::array();
+  for (const auto& d : s.drawn) {
+    drawn.push_back({{"to", masked ? mask_phone(d.phone) : d.phone}, {"name", d.name}, {"unit", d.unit}});
+  }
+  return {{"seed", s.seed}, {"size", s.size}, {"population", s.population}, {"drawn", std::move(drawn)}};
+}
+
+json batch_json(const store::BatchSummary& b, bool masked) {
   json by_status = json::object();
   for (const auto& [status, n] : b.by_status) by_status[std::string(to_string(status))] = n;
   json by_group = json::object();
@@ -33,6 +42,9 @@ json batch_json(const store::BatchSummary& b) {
             {"skipped", b.skipped},
             {"skipped_by_reason", b.skipped_by_reason}};
   if (b.groups_counted) j["by_group"] = std::move(by_group);
+  if (b.sample) {
+    j["sample"] = sample_json(*b.sample, masked);
+  }
   if (b.confirm) {
     j["confirm"] = {{"yes", b.confirm->yes},
                     {"no", b.confirm->no},
@@ -43,7 +55,7 @@ json batch_json(const store::BatchSummary& b) {
   return j;
 }
 
-void Router::Impl::list_batches(Call& call, std::string_view target) {
+void Router::Impl::list_batches(Call& call, const Principal& who, std::string_view target) {
   std::optional<std::int64_t> before;
   int limit = 50;
   std::vector<FieldError> errors;
@@ -64,7 +76,7 @@ void Router::Impl::list_batches(Call& call, std::string_view target) {
   if (!errors.empty()) return problem(call, ProblemKind::validation, "invalid query parameters", errors);
   const store::BatchPage page = deps.store.list_batches(before, limit);
   json batches = json::array();
-  for (const auto& b : page.batches) batches.push_back(batch_json(b));
+  for (const auto& b : page.batches) batches.push_back(batch_json(b, who.masks_numbers()));
   const json body = {{"batches", std::move(batches)},
                      {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor)) : json(nullptr)}};
   finish(call, json_response(200, dump(body)));

@@ -80,7 +80,7 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
   std::string detail;
   static const std::unordered_set<std::string_view> known = {
       "to", "groups", "text", "template", "params", "send_at", "expires_at", "priority",
-      "mandatory", "confirm"};
+      "mandatory", "confirm", "sample"};
   for (const auto& [key, value] : doc.items()) {
     if (known.count(key) == 0) errors.push_back({key, "unknown field"});
   }
@@ -217,6 +217,37 @@ std::string validate_send(const json& doc, const config::LimitsConfig& limits, U
 
   if (auto it = doc.find("confirm"); it != doc.end() && !it->is_null()) {
     out.confirm = parse_confirm(*it, now, limits, errors);
+  }
+
+  if (auto it = doc.find("sample"); it != doc.end() && !it->is_null()) {
+    const std::size_t before = errors.size();
+    SendRequest::Sample sample;
+    if (!it->is_object()) {
+      errors.push_back({"sample", "must be an object such as {\"size\": 30, \"seed\": \"2026-12 听证会\"}"});
+    } else {
+      for (const auto& [key, value] : it->items()) {
+        if (key != "size" && key != "seed") errors.push_back({"sample." + key, "unknown field"});
+      }
+      const auto size = it->find("size");
+      if (size == it->end() || !size->is_number_integer() || size->get<std::int64_t>() < 1 ||
+          size->get<std::int64_t>() > static_cast<std::int64_t>(limits.max_recipients_per_request)) {
+        errors.push_back({"sample.size", "is required: how many to draw, from 1 to " +
+                                             std::to_string(limits.max_recipients_per_request)});
+      } else {
+        sample.size = size->get<std::int64_t>();
+      }
+      if (auto seed = it->find("seed"); seed != it->end() && !seed->is_null()) {
+        if (!seed->is_string() || seed->get_ref<const std::string&>().empty() ||
+            seed->get_ref<const std::string&>().size() > 128) {
+          errors.push_back({"sample.seed", "must be a text of 1 to 128 bytes"});
+        } else if (auto why = control_character_problem(seed->get_ref<const std::string&>())) {
+          errors.push_back({"sample.seed", *why});
+        } else {
+          sample.seed = seed->get<std::string>();
+        }
+      }
+    }
+    if (errors.size() == before) out.sample = std::move(sample);
   }
 
   if (auto it = doc.find("mandatory"); it != doc.end() && !it->is_null()) {

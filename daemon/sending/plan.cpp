@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "common/crypto.hpp"
 #include "common/duration.hpp"
 #include "common/phone.hpp"
 #include "common/sms_encoding.hpp"
@@ -35,6 +36,44 @@ std::optional<std::string> check_time_bounds(UnixMs t, UnixMs now,
   }
   return std::nullopt;
 }
+
+namespace {
+
+// The draw: each eligible target is ranked by SHA-256 of the seed and its number, and the
+// `size` first are taken, kept in the targets' order. A person's rank depends only on the seed
+// and their own number, so anyone can repeat the draw from the recorded seed and the same
+// population, and adding or removing one person moves no one else's rank.
+store::TargetList draw(const store::TargetList& targets, const FanoutSpec& spec, store::SampleSpec& sample) {
+  std::vector<std::pair<std::string, std::uint32_t>> ranked;
+  ranked.reserve(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const store::Target t = targets[i];
+    if (!t.active) continue;
+    if (!spec.mandatory && spec.opted_out.count(std::string(t.phone)) > 0) continue;
+    std::string key = sample.seed;
+    key += '\x1f';
+    key.append(t.phone);
+    ranked.emplace_back(sha256_raw(key), static_cast<std::uint32_t>(i));
+  }
+  sample.population = static_cast<std::int64_t>(ranked.size());
+  store::TargetList out;
+  if (sample.size > sample.population) return out;
+  const auto take = static_cast<std::size_t>(sample.size);
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take), ranked.end());
+  std::vector<std::uint32_t> picked;
+  picked.reserve(take);
+  for (std::size_t i = 0; i < take; ++i) picked.push_back(ranked[i].second);
+  std::sort(picked.begin(), picked.end());
+  out.reserve(take);
+  for (std::uint32_t i : picked) {
+    const store::Target t = targets[i];
+    out.add(t.phone, t.recipient_id, t.name, t.unit, t.title, t.active);
+    sample.drawn.push_back({std::string(t.phone), std::string(t.name), std::string(t.unit)});
+  }
+  return out;
+}
+
+}  // namespace
 
 SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) {
   SendPlan out;
@@ -96,6 +135,20 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
       spec.opted_out = ctx.store.suppressed_phones();
     }
   }
+  std::optional<store::SampleSpec> drawn;
+  if (sr.sample) {
+    // Without a seed, one is made and written back, so that a send held for approval draws
+    // the same people when it is approved (router.cpp keeps it in the held request).
+    if (sr.sample->seed.empty()) sr.sample->seed = random_hex(16);
+    drawn = store::SampleSpec{sr.sample->seed, sr.sample->size, 0, {}};
+    targets = draw(targets, spec, *drawn);
+    if (drawn->size > drawn->population) {
+      out.errors.push_back({"sample.size", "is more than the " + std::to_string(drawn->population) +
+                                               " recipients who can be drawn (active and not opted out)"});
+      out.detail = "1 field is invalid";
+      return out;
+    }
+  }
   Fanout fan = build_fanout(std::move(targets), std::move(spec));
   if (!fan.errors.empty()) {
     out.errors = std::move(fan.errors);
@@ -112,6 +165,7 @@ SendPlan plan_send(const SendContext& ctx, SendRequest& sr, std::string source) 
   batch.signature = ctx.sms.signature;
   if (sr.template_name) batch.template_name = *sr.template_name;
   batch.confirm = sr.confirm;
+  batch.sample = drawn;
   for (const std::string& g : sr.groups) {
     if (std::find(batch.groups.begin(), batch.groups.end(), g) == batch.groups.end()) batch.groups.push_back(g);
   }
@@ -206,6 +260,24 @@ std::string render_send_response(const store::NewBatch& committed, std::optional
   if (moved) {
     out += ",\"send_at\":";
     append_json_string(out, format_rfc3339(*moved));
+  }
+  if (committed.sample) {
+    out += ",\"sample\":{\"seed\":";
+    append_json_string(out, committed.sample->seed);
+    out += ",\"size\":" + std::to_string(committed.sample->size) +
+           ",\"population\":" + std::to_string(committed.sample->population) + ",\"drawn\":[";
+    bool first = true;
+    for (const store::SampleSpec::Drawn& d : committed.sample->drawn) {
+      out += first ? "{\"to\":" : ",{\"to\":";
+      first = false;
+      append_json_string(out, d.phone);
+      out += ",\"name\":";
+      append_json_string(out, d.name);
+      out += ",\"unit\":";
+      append_json_string(out, d.unit);
+      out += '}';
+    }
+    out += "]}";
   }
   out += ",\"skipped\":";
   out += std::to_string(committed.skips.size());

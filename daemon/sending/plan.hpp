@@ -34,6 +34,13 @@ struct SendRequest {
   bool mandatory = false;
   // The send asks for a reply (meeting confirmations; store::ConfirmSpec).
   std::optional<store::ConfirmSpec> confirm;
+  // A random draw of `size` recipients among the eligible ones (active, not opted out unless
+  // mandatory) of `to` and `groups`, reproducible from `seed` ("" = a random one, recorded).
+  struct Sample {
+    std::int64_t size = 0;
+    std::string seed;
+  };
+  std::optional<Sample> sample;
 };
 
 // send_at / expires_at must lie between 1970 and now + horizon: a time centuries ahead is a

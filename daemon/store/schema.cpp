@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 15> kMigrations{
+constexpr std::array<const char*, 16> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -360,6 +360,24 @@ CREATE TABLE confirmations (
   text       TEXT    NOT NULL,
   at         INTEGER NOT NULL,
   PRIMARY KEY (batch_id, phone)
+) WITHOUT ROWID;
+)sql",
+    // 16: random draws (issue 14): the seed a send's recipients were drawn with, so the draw
+    // can be repeated and checked, and who was drawn, as the directory named them then.
+    R"sql(
+CREATE TABLE batch_samples (
+  batch_id   INTEGER PRIMARY KEY REFERENCES batches(id),
+  seed       TEXT    NOT NULL,
+  size       INTEGER NOT NULL,
+  population INTEGER NOT NULL
+);
+CREATE TABLE batch_drawn (
+  batch_id INTEGER NOT NULL REFERENCES batches(id),
+  pos      INTEGER NOT NULL,
+  phone    TEXT    NOT NULL,
+  name     TEXT    NOT NULL,
+  unit     TEXT    NOT NULL,
+  PRIMARY KEY (batch_id, pos)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -215,6 +217,25 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
     }
   }
   if (batch.confirm) write_confirm(w, batch.id, *batch.confirm);
+  if (batch.sample) {
+    Use ins(w.stmt("INSERT INTO batch_samples (batch_id, seed, size, population) VALUES (?, ?, ?, ?)"));
+    ins->bind(1, batch.id);
+    ins->bindNoCopy(2, batch.sample->seed);
+    ins->bind(3, batch.sample->size);
+    ins->bind(4, batch.sample->population);
+    ins->exec();
+    Use who(w.stmt("INSERT INTO batch_drawn (batch_id, pos, phone, name, unit) VALUES (?, ?, ?, ?, ?)"));
+    std::int64_t pos = 0;
+    for (const SampleSpec::Drawn& d : batch.sample->drawn) {
+      who->bind(1, batch.id);
+      who->bind(2, pos++);
+      who->bindNoCopy(3, d.phone);
+      who->bindNoCopy(4, d.name);
+      who->bindNoCopy(5, d.unit);
+      who->exec();
+      who->reset();
+    }
+  }
   if (!batch.skips.empty()) {
     Use ins(w.stmt("INSERT INTO batch_skips (batch_id, phone, reason) VALUES (?, ?, ?)"));
     for (const Skip& skip : batch.skips) {
@@ -229,10 +250,13 @@ void insert_batch(Writer& w, NewBatch& batch, UnixMs now) {
     // A person's (or an administrator's) send: the batch, with what it holds, not every number.
     batch.audit->object_kind = "batch";
     batch.audit->object_id = std::to_string(batch.id);
-    batch.audit->detail = "{\"messages\":" + std::to_string(batch.message_count()) +
-                          ",\"skipped\":" + std::to_string(batch.skips.size()) +
-                          // Template names are [A-Za-z0-9._-]: nothing to escape.
-                          (batch.template_name.empty() ? "" : ",\"template\":\"" + batch.template_name + "\"") + "}";
+    nlohmann::json detail = {{"messages", batch.message_count()}, {"skipped", batch.skips.size()}};
+    if (!batch.template_name.empty()) detail["template"] = batch.template_name;
+    if (batch.sample) {
+      detail["sample"] = {{"seed", batch.sample->seed}, {"size", batch.sample->size},
+                          {"population", batch.sample->population}};
+    }
+    batch.audit->detail = detail.dump();
     if (batch.audit->at == 0) batch.audit->at = now;
     write_audit(w, *batch.audit, std::nullopt, std::nullopt);
   }
@@ -1084,6 +1108,20 @@ std::optional<BatchSummary> Store::get_batch(std::int64_t id, bool count_groups)
       }
     }
     b.confirm = read_confirm(*impl_, id);
+    {
+      Use s(impl_->read_stmt("SELECT seed, size, population FROM batch_samples WHERE batch_id = ?"));
+      s->bind(1, id);
+      if (s->executeStep()) {
+        b.sample = SampleSpec{text_of(s->getColumn(0)), s->getColumn(1).getInt64(), s->getColumn(2).getInt64(), {}};
+      }
+    }
+    if (b.sample) {
+      Use s(impl_->read_stmt("SELECT phone, name, unit FROM batch_drawn WHERE batch_id = ? ORDER BY pos"));
+      s->bind(1, id);
+      while (s->executeStep()) {
+        b.sample->drawn.push_back({text_of(s->getColumn(0)), text_of(s->getColumn(1)), text_of(s->getColumn(2))});
+      }
+    }
     if (b.confirm) b.confirmations = count_confirmations(*impl_, id);
     if (!count_groups) return b;
     b.groups_counted = true;

@@ -92,6 +92,20 @@ struct ConfirmSpec {
   std::int64_t counts_for = 0;  // 0 = this batch
 };
 
+// A random draw (issue 14): the send went to `size` people drawn from `population` eligible
+// recipients of its groups and numbers; the same seed and population give the same draw.
+struct SampleSpec {
+  std::string seed;
+  std::int64_t size = 0;
+  std::int64_t population = 0;
+  // Who was drawn, as the directory knew them at the draw (names and units may change later;
+  // the record of the draw does not).
+  struct Drawn {
+    std::string phone, name, unit;
+  };
+  std::vector<Drawn> drawn;
+};
+
 struct NewBatch {
   std::int64_t id = 0;  // from Store::allocate_batch_id
   std::string source;   // who created it: "api:<token name>", later "schedule:<id>"
@@ -105,6 +119,7 @@ struct NewBatch {
   std::string template_name;  // the smsgw template the texts were rendered from ("" = text)
   std::vector<std::string> groups;  // the groups the send named (distinct), for its report
   std::optional<ConfirmSpec> confirm;
+  std::optional<SampleSpec> sample;
   // A large fan-out instead of `messages` (which is then empty): message i of the stream gets
   // id `common.id + i` and common's priority, send_at and expires_at.
   std::shared_ptr<const MessageStream> stream;
@@ -279,6 +294,7 @@ struct BatchSummary {
   // "unreadable", "no_reply") the recipients (distinct numbers) in it.
   std::optional<ConfirmSpec> confirm;
   std::map<std::string, std::int64_t> confirmations;
+  std::optional<SampleSpec> sample;  // a random draw: its seed, size and population
 };
 
 struct BatchPage {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/phone.hpp"
 #include "store/store.hpp"
 #include "support/console_fixture.hpp"
 
@@ -109,6 +110,42 @@ TEST_F(ApprovalsApiTest, ALargeSendWaitsQueuesNothingAndASecondAdministratorRele
   EXPECT_EQ(by_action["approval.request"], "li.admin");
   EXPECT_EQ(by_action["approval.approve"], "chen.admin");
   EXPECT_EQ(by_action["message.send"], "li.admin");
+}
+
+// A held draw without a seed gets one when it is asked for, kept with the request: the
+// approval sends to exactly the people the approver was shown.
+TEST_F(ApprovalsApiTest, AHeldDrawSendsToThePeopleItsSummaryShowed) {
+  Client c(port_);
+  for (int i = 3; i < 12; ++i) {
+    json r = {{"name", "代表" + std::to_string(i)}, {"phone", "139000000" + std::to_string(10 + i)},
+              {"groups", {"deputies"}}};
+    ASSERT_EQ(c.request("POST", "/v1/recipients", "admin-secret", r.dump()).status, 201);
+  }
+  Session li = sign_in(c, "li.admin");
+  Session chen = sign_in(c, "chen.admin");
+  const std::string draw = R"({"groups":["deputies"],"text":"您被抽中参加听证会。","sample":{"size":4}})";
+  Reply held = c.request("POST", "/v1/messages", "", draw, li.headers());
+  ASSERT_EQ(held.status, 202) << held.body;
+  const json summary = held.doc()["approval"]["summary"];
+  ASSERT_EQ(summary["draw"]["drawn"].size(), 4u) << summary;
+  EXPECT_EQ(summary["draw"]["population"], 12);
+  EXPECT_EQ(queued(), 0);
+  Reply ok = c.request("POST", "/v1/approvals/" + held.doc()["approval"]["id"].get<std::string>() + "/approve", "",
+                       "", chen.headers());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const std::string batch_id = ok.doc()["batch"]["batch_id"];
+  const auto batch = store_->get_batch(std::stoll(batch_id));
+  ASSERT_TRUE(batch && batch->sample);
+  EXPECT_EQ(batch->sample->seed, summary["draw"]["seed"]);
+  ASSERT_EQ(batch->sample->drawn.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(batch->sample->drawn[i].name, summary["draw"]["drawn"][i]["name"]);
+    EXPECT_EQ(mask_phone(batch->sample->drawn[i].phone), summary["draw"]["drawn"][i]["to"]);
+  }
+  EXPECT_EQ(queued(), 4);
+  std::map<std::string, std::string> by_action;
+  for (const auto& r : store_->list_audit({}).rows) by_action[r.action] = r.actor;
+  EXPECT_EQ(by_action["message.draw"], "li.admin");
 }
 
 TEST_F(ApprovalsApiTest, SmallSendsAndClientSystemsAreNotHeld) {

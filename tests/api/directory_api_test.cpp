@@ -6,6 +6,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -498,6 +499,96 @@ TEST_F(DirectoryApiTest, FanOutDedupesSkipsInactiveAndChecksParams) {
   EXPECT_TRUE(second.doc()["next_cursor"].is_null());
   EXPECT_EQ(c.request("GET", "/v1/batches?limit=0", "read-secret").status, 422);
   EXPECT_EQ(c.request("GET", "/v1/batches?colour=red", "read-secret").status, 422);
+}
+
+// A random draw of deputies for a hearing: reproducible from its seed by anyone (SHA-256 of the
+// seed and the number ranks each person; the lowest `size` are drawn), only among those who
+// can be sent to, recorded with who was drawn, and always audit-logged.
+TEST_F(DirectoryApiTest, RandomDrawIsReproducibleFromItsSeedRecordedAndAudited) {
+  Client c(port_);
+  std::vector<std::string> eligible;
+  for (int i = 0; i < 40; ++i) {
+    const std::string phone = "1380013" + std::to_string(8000 + i);
+    const bool active = i != 3 && i != 17;
+    add(c, {{"name", "代表" + std::to_string(i)}, {"phone", phone}, {"unit", "第" + std::to_string(i % 5) + "组"},
+            {"groups", {"deputies"}}, {"active", active}});
+    if (active && i != 5) eligible.push_back("+86" + phone);
+  }
+  ASSERT_EQ(c.request("POST", "/v1/suppressions", "send-secret", json{{"phone", "13800138005"}}.dump()).status, 201);
+  const std::string seed = "2026-12 听证会";
+  // The draw as anyone can repeat it from the seed and the eligible numbers.
+  std::vector<std::pair<std::string, std::string>> ranked;
+  for (const auto& p : eligible) ranked.emplace_back(sha256_raw(seed + '\x1f' + p), p);
+  std::sort(ranked.begin(), ranked.end());
+  std::set<std::string> expected;
+  for (int i = 0; i < 10; ++i) expected.insert(ranked[static_cast<std::size_t>(i)].second);
+
+  const std::int64_t before = rows();
+  const json ask = {{"groups", {"deputies"}}, {"text", "您被抽中参加听证会，请回复1确认。"},
+                    {"sample", {{"size", 10}, {"seed", seed}}}};
+  Reply sent = c.request("POST", "/v1/messages", "send-secret", ask.dump());
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  json body = sent.doc();
+  EXPECT_EQ(body["count"], 10);
+  EXPECT_EQ(body["sample"]["seed"], seed);
+  EXPECT_EQ(body["sample"]["size"], 10);
+  EXPECT_EQ(body["sample"]["population"], 37) << "two inactive and one opted out are not drawn";
+  std::set<std::string> drawn, messaged;
+  for (const auto& d : body["sample"]["drawn"]) {
+    drawn.insert(d["to"].get<std::string>());
+    EXPECT_EQ(d["name"].get<std::string>().rfind("代表", 0), 0u) << d;
+  }
+  EXPECT_EQ(drawn, expected);
+  for (const auto& m : body["messages"]) messaged.insert(m["to"].get<std::string>());
+  EXPECT_EQ(messaged, expected);
+  EXPECT_EQ(rows(), before + 10);
+
+  // The batch keeps the draw; the same seed draws the same people again.
+  Reply batch = c.request("GET", "/v1/batches/" + body["batch_id"].get<std::string>(), "read-secret");
+  ASSERT_EQ(batch.status, 200);
+  EXPECT_EQ(batch.doc()["sample"]["seed"], seed);
+  EXPECT_EQ(batch.doc()["sample"]["drawn"].size(), 10u);
+  EXPECT_EQ(batch.doc()["sample"]["drawn"], body["sample"]["drawn"]);
+  Reply again = c.request("POST", "/v1/messages", "send-secret", ask.dump());
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(again.doc()["sample"]["drawn"], body["sample"]["drawn"]);
+
+  // Without a seed, one is made and recorded.
+  Reply unseeded = c.request("POST", "/v1/messages", "send-secret",
+                             json{{"groups", {"deputies"}}, {"text", "抽签"}, {"sample", {{"size", 3}}}}.dump());
+  ASSERT_EQ(unseeded.status, 202) << unseeded.body;
+  EXPECT_EQ(unseeded.doc()["sample"]["seed"].get<std::string>().size(), 32u);
+  EXPECT_EQ(unseeded.doc()["count"], 3);
+
+  // A draw of more than can be drawn, or a malformed one, is refused and writes nothing.
+  const std::int64_t after = rows();
+  Reply too_many = c.request("POST", "/v1/messages", "send-secret",
+                             json{{"groups", {"deputies"}}, {"text", "x"}, {"sample", {{"size", 38}}}}.dump());
+  ASSERT_EQ(too_many.status, 422) << too_many.body;
+  EXPECT_EQ(fields(too_many), (std::set<std::string>{"sample.size"}));
+  EXPECT_NE(too_many.body.find("37"), std::string::npos) << too_many.body;
+  Reply bad = c.request("POST", "/v1/messages", "send-secret",
+                        json{{"groups", {"deputies"}}, {"text", "x"},
+                             {"sample", {{"size", 0}, {"seed", ""}, {"who", 1}}}}.dump());
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(fields(bad), (std::set<std::string>{"sample.size", "sample.seed", "sample.who"}));
+  EXPECT_EQ(rows(), after);
+
+  // Every draw is in the audit log with its seed, also a client system's (not its sends).
+  int draws = 0;
+  for (const auto& row : store_->list_audit({}).rows) {
+    EXPECT_NE(row.action, "message.send");
+    if (row.action != "message.draw") continue;
+    ++draws;
+    EXPECT_EQ(row.actor, "oa");
+    EXPECT_EQ(row.object_kind, "batch");
+    const json detail = json::parse(row.detail.value_or("{}"));
+    EXPECT_TRUE(detail.contains("sample")) << detail;
+    if (row.object_id == body["batch_id"].get<std::string>()) {
+      EXPECT_EQ(detail["sample"]["seed"], seed);
+    }
+  }
+  EXPECT_EQ(draws, 3);
 }
 
 class DailyCapTest : public DirectoryApiTest {

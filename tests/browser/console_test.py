@@ -541,6 +541,28 @@ class ConsoleTest(unittest.TestCase):
         status, reminders = self.daemon.call("GET", "/v1/batches?limit=1")
         self.assertEqual(reminders["batches"][0]["count"], 1, reminders)
 
+    def test_a_random_draw_shows_who_before_and_after_the_send(self):
+        self.signed_in("wang.send")
+        self.go("send")
+        self.wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#s-groups input[value='cadres']"))
+        self.browser.find_element(By.CSS_SELECTOR, "#s-groups input[value='cadres']").click()
+        self.by_id("s-mode-text").click()
+        self.by_id("s-text").send_keys("您被抽中参加听证会。")
+        self.by_id("s-draw").send_keys("2")
+        self.by_id("s-check").click()
+        self.visible("s-drawn")
+        shown = self.wait_rows("s-drawn-table", lambda r: len(r) == 2)
+        self.assertIn("随机抽取 2 人", self.by_id("s-drawn-title").text)
+        self.assertEqual(self.by_id("s-n-recipients").text, "2")
+        self.by_id("s-confirm").click()
+        self.text_of("s-msg", lambda t: "已提交发送" in t)
+        self.by_id("s-msg").find_element(By.TAG_NAME, "a").click()
+        self.visible("b-draw")
+        drawn = self.wait_rows("b-drawn", lambda r: len(r) == 2)
+        # The send went to the people the check showed (the check's seed is the send's).
+        self.assertEqual([r[0] for r in drawn], [r[0] for r in shown])
+        self.assertIn("种子", self.by_id("b-draw-facts").text)
+
     def test_a_viewer_cannot_send(self):
         self.signed_in("zhao.view")
         self.assertFalse(self.by_id("nav-send").is_displayed())

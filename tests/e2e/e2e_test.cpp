@@ -554,6 +554,22 @@ TEST_F(E2E, SmsgwctlListsRepliesAndManagesTheSuppressionList) {
   EXPECT_EQ(remind.status, 1) << remind.output;
   EXPECT_NE(remind.output.find("everyone has replied"), std::string::npos) << remind.output;
   EXPECT_EQ(run_command(ctl + " send --to 13800138005 --text x --confirm-yes 1").status, 2);
+
+  // A draw from smsgwctl prints its seed and who was drawn; batches show prints them again.
+  auto drew = run_command(ctl + " send --to 13800138006 --to 13800138007 --to 13800138008 --text 抽签 "
+                          "--draw 2 --seed 听证会");
+  ASSERT_EQ(drew.status, 0) << drew.output;
+  EXPECT_NE(drew.output.find("Drawn 2 of 3 with seed 听证会"), std::string::npos) << drew.output;
+  EXPECT_NE(drew.output.find("DRAWN"), std::string::npos) << drew.output;
+  auto drew_json = run_command(ctl + " --json send --to 13800138006 --to 13800138007 --to 13800138008 --text 抽签 "
+                               "--draw 2 --seed 听证会");
+  ASSERT_EQ(drew_json.status, 0) << drew_json.output;
+  const json draw = json::parse(drew_json.output);
+  EXPECT_EQ(draw["count"], 2);
+  auto drew_shown = run_command(ctl + " batches show " + draw["batch_id"].get<std::string>());
+  EXPECT_NE(drew_shown.output.find("with seed 听证会"), std::string::npos) << drew_shown.output;
+  EXPECT_EQ(run_command(ctl + " send --to 13800138006 --text x --seed s").status, 2);
+  EXPECT_EQ(run_command(ctl + " send --to 13800138006 --text x --draw none").status, 2);
 }
 
 // A meeting notice asks "回复1确认参会"; replies "1", "否" and "hello" come back; the report
