@@ -154,6 +154,7 @@ int cmd_users(const Client& client, const std::vector<std::string>& args);
 int cmd_audit(const Client& client, const std::vector<std::string>& args);
 int cmd_inbound(const Client& client, const std::vector<std::string>& args);
 int cmd_suppressions(const Client& client, const std::vector<std::string>& args);
+int cmd_polls(const Client& client, const std::vector<std::string>& args);
 int cmd_approvals(const Client& client, const std::vector<std::string>& args);
 int cmd_recipients(const Client& client, const std::vector<std::string>& args);
 int cmd_groups(const Client& client, const std::vector<std::string>& args);

@@ -30,7 +30,7 @@ int inbound_list(const Client& client, const std::vector<std::string>& rest) {
                                     "inbound list");
   expect_positionals(a, 0,
                      "inbound list [--from PHONE] [--since T] [--until T] [--batch ID] [--message ID] "
-                     "[--carrier NAME] [--kind reply|opt_out|opt_in] [--limit N] [--cursor C]");
+                     "[--carrier NAME] [--kind reply|opt_out|opt_in|vote] [--limit N] [--cursor C]");
   std::string query = query_of(a, {"from", "since", "until", "carrier", "kind", "limit", "cursor"});
   for (auto [option, key] : {std::pair{"batch", "batch_id"}, std::pair{"message", "message_id"}}) {
     if (auto v = a.get(option)) query.append(query.empty() ? "?" : "&").append(key).append("=").append(escape(*v));

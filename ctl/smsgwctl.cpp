@@ -128,13 +128,20 @@ Audit log (scope admin): who changed what, when and from where (append-only)
                        template, schedule, user, token, batch or message
 Replies (scope read): what people sent back (docs/two-way.md)
   inbound list [--from PHONE] [--since T] [--until T] [--batch ID] [--message ID]
-               [--carrier NAME] [--kind reply|opt_out|opt_in] [--limit N] [--cursor C]
+               [--carrier NAME] [--kind reply|opt_out|opt_in|vote] [--limit N] [--cursor C]
                        newest first, with the batch each reply answers
 Suppression list: numbers that replied an opt-out word (TD, 退订, STOP) or were added by hand;
 sends skip them (reason opted_out) unless the send is marked mandatory
   suppressions list [--phone PHONE]            (scope read)
   suppressions add PHONE [--note TEXT]         (scope send)
   suppressions remove PHONE                    (scope admin: the number gets sends again)
+SMS polls (docs/two-way.md):
+  polls create NAME --keyword TP --option CODE=LABEL ... --opens RFC3339 --closes RFC3339
+       [--counts first|last] [--group G ...]      (scope send) a vote is "TP <code>" by SMS
+  polls list                                   each poll, its keyword and state
+  polls tally NAME [--csv]                     votes per option, total and rejected
+  polls ballots NAME [--outcome O] [--csv]     every vote: counted, changed, duplicate, late,
+                                               early, not_member or unknown_code
 Approvals (two-person rule; list needs read, approve and reject admin):
   approvals list [--status pending|approved|rejected|expired] [--limit N] [--cursor C]
   approvals show ID    what the request would send, with its first messages (numbers masked)
@@ -183,6 +190,7 @@ int run_command(const Client& client, const std::vector<std::string>& words) {
   if (cmd == "audit") return cmd_audit(client, rest);
   if (cmd == "inbound") return cmd_inbound(client, rest);
   if (cmd == "suppressions") return cmd_suppressions(client, rest);
+  if (cmd == "polls") return cmd_polls(client, rest);
   if (cmd == "approvals") return cmd_approvals(client, rest);
   if (cmd == "calendar") return cmd_calendar(client, rest);
   if (cmd == "schedules") return cmd_schedules(client, rest);

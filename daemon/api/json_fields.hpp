@@ -26,4 +26,12 @@ std::optional<std::string> string_field(const nlohmann::json& doc, const char* n
 std::optional<std::string> phone_field(const nlohmann::json& doc, std::vector<FieldError>& errors,
                                        const char* name = "phone");
 
+// A name that is also a URL path segment (templates, polls): a letter or digit, then letters,
+// digits, '_', '-' and '.', at most 64.
+bool valid_name(std::string_view s);
+
+// One CSV cell for Excel: quoted when it must be, and a cell starting with = + - @ prefixed
+// with ' (people's texts are not formulas).
+std::string csv_cell(const std::string& v);
+
 }  // namespace smsgw::api

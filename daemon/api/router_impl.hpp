@@ -219,6 +219,12 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   void list_suppressions(Call& call, const Principal& who, std::string_view target);
   void add_suppression(Call& call, Request& req);
   void remove_suppression(Call& call, std::string_view param);
+  // polls (routes_polls.cpp)
+  void create_poll(Call& call, Request& req);
+  void list_polls(Call& call);
+  void get_poll(Call& call, std::string_view name);
+  void poll_tally(Call& call, std::string_view name, std::string_view target);
+  void poll_ballots(Call& call, const Principal& who, std::string_view name, std::string_view target);
 
   // routes_directory.cpp
   void load_store_tokens();

@@ -123,14 +123,7 @@ void Router::Impl::batch_replies(Call& call, const Principal& who, std::string_v
   if (csv) {
     // Every recipient, for Excel: a byte order mark keeps the Chinese intact, and a cell
     // starting with = + - @ is prefixed with ' (a reply is the sender's text, not a formula).
-    auto cell = [](const std::string& v) {
-      std::string s = v;
-      if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s = "'" + s;
-      if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-      std::string q = "\"";
-      for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-      return q + "\"";
-    };
+    const auto cell = csv_cell;
     std::string out = "\xEF\xBB\xBFto,status,text,at\r\n";
     std::string from;
     for (;;) {

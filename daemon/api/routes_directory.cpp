@@ -41,15 +41,6 @@ bool valid_group_name(std::string_view s) {
   return true;
 }
 
-bool valid_name(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.'))) return false;
-  }
-  return true;
-}
 
 bool valid_scope(std::string_view s) {
   std::set<config::Scope> scopes;

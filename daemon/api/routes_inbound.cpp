@@ -159,8 +159,8 @@ void Router::Impl::list_inbound(Call& call, const Principal& who, std::string_vi
     } else if (key == "carrier") {
       filter.carrier = value;
     } else if (key == "kind") {
-      if (value != "reply" && value != "opt_out" && value != "opt_in") {
-        errors.push_back({"kind", "must be reply, opt_out or opt_in"});
+      if (value != "reply" && value != "opt_out" && value != "opt_in" && value != "vote") {
+        errors.push_back({"kind", "must be reply, opt_out, opt_in or vote"});
       } else {
         filter.kind = value;
       }

@@ -10,6 +10,7 @@
 
 #include "store/store.hpp"
 #include "store/store_impl.hpp"
+#include "twoway/keywords.hpp"
 
 namespace smsgw::store {
 
@@ -203,10 +204,17 @@ std::error_code store_inbound(Writer& w, const std::vector<NewInbound>& rows, co
       }
     }
     const UnixMs at = in.received_at > 0 ? in.received_at : now;
+    // A reply shaped like a vote whose keyword names a poll is a vote, not an answer.
+    std::optional<PollMatch> poll;
+    std::optional<twoway::Ballot> ballot;
+    if (in.kind == "reply") {
+      ballot = twoway::split_ballot(in.normalized);
+      if (ballot) poll = poll_for(w, ballot->keyword, at);
+    }
     auto match = latest_outbound(w, in.from, at, rules.reply_window_ms);
     const char* matched_by = "recent";
     std::optional<ConfirmSpec> confirm;
-    if (match && in.kind == "reply") {
+    if (match && in.kind == "reply" && !poll) {
       confirm = confirm_of(w, match->batch_id);
       if (confirm && confirm->until < at) confirm.reset();
       if (!confirm) {
@@ -241,9 +249,13 @@ std::error_code store_inbound(Writer& w, const std::vector<NewInbound>& rows, co
       ins->bind(9);
       ins->bind(10);
     }
-    ins->bindNoCopy(11, in.kind);
+    ins->bind(11, poll ? std::string("vote") : in.kind);
     ins->exec();
     o.id = w.db.getLastInsertRowid();
+    if (poll) {
+      o.poll_id = poll->id;
+      o.ballot = cast_ballot(w, *poll, in.from, ballot->code, o.id, at);
+    }
     apply_keyword(w, in, o.id, now);
     if (confirm && match) {
       o.confirmation = has_word(confirm->yes, in.normalized)  ? "confirmed"

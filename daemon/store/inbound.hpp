@@ -59,6 +59,9 @@ struct InboundOutcome {
   // gave ("confirmed", "declined", "unreadable"); 0 / "" otherwise.
   std::int64_t confirmation_batch = 0;
   std::string confirmation;
+  // When it was a poll vote ("TP 07"): the poll and the ballot's outcome; 0 / "" otherwise.
+  std::int64_t poll_id = 0;
+  std::string ballot;
 };
 
 // One recipient of a send that asked for a reply (Store::list_replies).

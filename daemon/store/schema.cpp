@@ -20,7 +20,7 @@ namespace {
 // enqueue, and enqueue throughput is the budget. Two are partial so that a fresh 'queued'
 // row does not touch them at all: the lease index only holds 'sending' rows, and the carrier
 // id index only rows a carrier has accepted.
-constexpr std::array<const char*, 16> kMigrations{
+constexpr std::array<const char*, 17> kMigrations{
     R"sql(
 CREATE TABLE batches (
   id         INTEGER PRIMARY KEY,
@@ -379,6 +379,52 @@ CREATE TABLE batch_drawn (
   unit     TEXT    NOT NULL,
   PRIMARY KEY (batch_id, pos)
 ) WITHOUT ROWID;
+)sql",
+    // 17: SMS polls (issue 14). A ballot is every vote as it came, with its outcome; votes is
+    // the one vote per phone that counts, so a tally is a count by code.
+    R"sql(
+CREATE TABLE polls (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT    NOT NULL UNIQUE,
+  keyword    TEXT    NOT NULL,
+  opens_at   INTEGER NOT NULL,
+  closes_at  INTEGER NOT NULL,
+  counts     TEXT    NOT NULL,
+  created_by TEXT    NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX polls_keyword ON polls (keyword, closes_at);
+CREATE TABLE poll_options (
+  poll_id INTEGER NOT NULL REFERENCES polls(id),
+  code    TEXT    NOT NULL,
+  label   TEXT    NOT NULL,
+  pos     INTEGER NOT NULL,
+  shown   TEXT    NOT NULL,
+  PRIMARY KEY (poll_id, code)
+) WITHOUT ROWID;
+CREATE TABLE poll_groups (
+  poll_id    INTEGER NOT NULL REFERENCES polls(id),
+  group_name TEXT    NOT NULL,
+  PRIMARY KEY (poll_id, group_name)
+) WITHOUT ROWID;
+CREATE TABLE ballots (
+  id         INTEGER PRIMARY KEY,
+  poll_id    INTEGER NOT NULL REFERENCES polls(id),
+  inbound_id INTEGER NOT NULL,
+  phone      TEXT    NOT NULL,
+  code       TEXT    NOT NULL,
+  at         INTEGER NOT NULL,
+  outcome    TEXT    NOT NULL
+);
+CREATE INDEX ballots_poll ON ballots (poll_id, id);
+CREATE TABLE votes (
+  poll_id   INTEGER NOT NULL REFERENCES polls(id),
+  phone     TEXT    NOT NULL,
+  code      TEXT    NOT NULL,
+  ballot_id INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, phone)
+) WITHOUT ROWID;
+CREATE INDEX votes_code ON votes (poll_id, code);
 )sql",
 };
 

@@ -34,6 +34,7 @@
 #include "store/sessions.hpp"
 #include "store/approvals.hpp"
 #include "store/inbound.hpp"
+#include "store/polls.hpp"
 
 namespace smsgw::store {
 
@@ -499,6 +500,16 @@ class Store {
   // The whole list, one statement: a send to many intersects it with its targets (the list
   // holds the people who replied an opt-out word, far fewer than a group's members).
   std::unordered_set<std::string> suppressed_phones();
+
+  // --- polls (polls.cpp; see polls.hpp) ---
+  // conflict: the name is taken, or a poll with the same keyword overlaps its window.
+  void async_create_poll(PollRow poll, std::function<void(std::error_code, WriteResult, std::int64_t id)> done,
+                         Audit audit = {});
+  std::optional<PollRow> get_poll(const std::string& name);
+  std::vector<PollRow> list_polls();  // newest opening first
+  std::optional<PollTally> poll_tally(const std::string& name);
+  // A poll's ballots after ballot id `after`, oldest first; `outcome` "" = any.
+  BallotPage list_ballots(std::int64_t poll_id, const std::string& outcome, std::int64_t after, int limit);
 
   // --- console sessions (sessions.cpp) ---
   // Also deletes every session that has expired by row.created_at (idle or lifetime), so the

@@ -140,6 +140,18 @@ void delete_user_sessions(Writer& w, const std::string& user);
 // Closes a pending approval (approvals.cpp): ok, or conflict if it is not pending any more.
 WriteResult decide_approval(Writer& w, const ApprovalDecision& decision);
 
+// Polls (polls.cpp): the poll a vote's keyword names at `at`, and the vote's ballot, with
+// its outcome (kBallotOutcomes), written in the caller's transaction.
+struct PollMatch {
+  std::int64_t id = 0;
+  UnixMs opens_at = 0, closes_at = 0;
+  bool counts_last = false;
+  bool restricted = false;  // only members of its groups may vote
+};
+std::optional<PollMatch> poll_for(Writer& w, const std::string& keyword, UnixMs at);
+std::string cast_ballot(Writer& w, const PollMatch& poll, const std::string& phone, const std::string& code,
+                        std::int64_t inbound_id, UnixMs at);
+
 // The audit log (audit.cpp), inside the caller's transaction: the JSON state of an object
 // (nullopt when there is no such row), and the entry itself.
 std::optional<std::string> audit_snapshot(Writer& w, const std::string& kind, const std::string& id);

@@ -77,6 +77,37 @@ std::string bounded_reply_text(std::string_view text) {
   return out;
 }
 
+std::string normal_code(std::string_view code) {
+  std::string out;
+  for (char c : normalize_reply(code)) {
+    if (c != ' ') out += c;
+  }
+  if (!out.empty() && out.find_first_not_of("0123456789") == std::string::npos) {
+    const std::size_t first = out.find_first_not_of('0');
+    out.erase(0, first == std::string::npos ? out.size() - 1 : first);
+  }
+  return out;
+}
+
+std::optional<Ballot> split_ballot(std::string_view normalized) {
+  std::string_view keyword, code;
+  if (const std::size_t space = normalized.find(' '); space != std::string_view::npos) {
+    keyword = normalized.substr(0, space);
+    code = normalized.substr(space + 1);
+  } else {
+    // "TP07": the digits at the end are the code, what is before them the keyword.
+    std::size_t start = normalized.size();
+    while (start > 0 && normalized[start - 1] >= '0' && normalized[start - 1] <= '9') --start;
+    if (start == 0 || start == normalized.size()) return std::nullopt;
+    keyword = normalized.substr(0, start);
+    code = normalized.substr(start);
+  }
+  if (keyword.empty() || code.empty()) return std::nullopt;
+  Ballot b{std::string(keyword), normal_code(code)};
+  if (b.code.empty()) return std::nullopt;
+  return b;
+}
+
 std::string_view to_string(ReplyKind k) noexcept {
   switch (k) {
     case ReplyKind::reply: return "reply";

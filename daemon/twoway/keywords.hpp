@@ -5,6 +5,7 @@
 // keywords, confirmation words and poll votes are all matched on this normal form, so the
 // rules agree with each other. Pure functions; no allocation beyond the result.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,18 @@ struct KeywordRules {
 // A reply is a keyword only when the whole reply is the keyword ("TD", "退订"): "TD是什么意思"
 // is a question to the office, not an opt-out.
 ReplyKind classify(std::string_view normalized, const KeywordRules& rules) noexcept;
+
+// A poll vote "<keyword> <code>" read from a normal form: "TP 07", "TP07" (the code is the
+// digits that end it), "投票 3". The code is in normal_code form. nullopt when the text is not
+// shaped like a vote (one word with no digits at its end, or nothing after the keyword).
+struct Ballot {
+  std::string keyword;
+  std::string code;
+};
+std::optional<Ballot> split_ballot(std::string_view normalized);
+
+// A poll option's code as votes are compared: the normal form without spaces, and a code of
+// digits without its leading zeros ("07" and "7" are the same option; "0" stays "0").
+std::string normal_code(std::string_view code);
 
 }  // namespace smsgw::twoway

@@ -495,6 +495,94 @@ TEST_F(E2E, SmsgwctlSendsAndShowsAMessage) {
 
 // A client system hands replies in with its callback token; smsgwctl lists them and manages the
 // suppression list an opt-out word fed; a read-only token cannot push and cannot unsuppress.
+// An SMS poll over the API: created, votes pushed in as replies (as people type them, twice,
+// with a code that is no option), the tally exact, the ballots each with its outcome, CSV files.
+TEST_F(E2E, APollCountsVotesFromRepliesAndShowsEveryBallot) {
+  start_carrier();
+  start_daemon();
+  const json poll = {{"name", "ten-best-2026"}, {"keyword", "tp"},
+                     {"options", {{{"code", "01"}, {"label", "城关镇卫生院"}}, {{"code", "07"}, {"label", "第二中学"}}}},
+                     {"opens_at", format_rfc3339(now_ms() - 60'000)}, {"closes_at", format_rfc3339(now_ms() + 3'600'000)}};
+  EXPECT_EQ(http_request("POST", base() + "/v1/polls", kReadToken, poll.dump()).status, 403);
+  auto created = http_request("POST", base() + "/v1/polls", kAdminToken, poll.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json::parse(created.body)["keyword"], "TP");
+  EXPECT_EQ(json::parse(created.body)["state"], "open");
+  EXPECT_EQ(http_request("POST", base() + "/v1/polls", kAdminToken, poll.dump()).status, 409);
+  json bad = poll;
+  bad["name"] = "other";
+  bad["options"] = {{{"code", "1"}, {"label", "甲"}}, {{"code", "01"}, {"label", "乙"}}};
+  bad["counts"] = "most";
+  bad["keyword"] = "TP2";
+  auto refused = http_request("POST", base() + "/v1/polls", kAdminToken, bad.dump());
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  std::set<std::string> fields;
+  const json problem = json::parse(refused.body);
+  for (const auto& e : problem["errors"]) fields.insert(e["field"].get<std::string>());
+  EXPECT_EQ(fields, (std::set<std::string>{"options[1].code", "counts", "keyword"}));
+
+  const json votes = json::array({{{"id", "v1"}, {"from", "13800138001"}, {"text", "TP 07"}},
+                                  {{"id", "v2"}, {"from", "13800138002"}, {"text", "ｔｐ　７"}},
+                                  {{"id", "v3"}, {"from", "13800138003"}, {"text", "tp01"}},
+                                  {{"id", "v4"}, {"from", "13800138001"}, {"text", "TP 01"}},
+                                  {{"id", "v5"}, {"from", "13800138004"}, {"text", "TP 09"}}});
+  ASSERT_EQ(http_request("POST", base() + "/v1/inbound/primary", kCallbackToken, votes.dump()).status, 200);
+  ASSERT_EQ(http_request("POST", base() + "/v1/inbound/primary", kCallbackToken, votes.dump()).status, 200);  // resent
+
+  auto tally = http_request("GET", base() + "/v1/polls/ten-best-2026/tally", kReadToken);
+  ASSERT_EQ(tally.status, 200) << tally.body;
+  const json t = json::parse(tally.body);
+  EXPECT_EQ(t["name"], "ten-best-2026");
+  EXPECT_EQ(t["total"], 3);
+  EXPECT_EQ(t["rejected"], 2);
+  EXPECT_EQ(t["options"][0]["votes"], 1);
+  EXPECT_EQ(t["options"][1]["votes"], 2);
+  EXPECT_EQ(t["options"][1]["label"], "第二中学");
+  EXPECT_EQ(t["ballots_by_outcome"]["duplicate"], 1);
+  EXPECT_EQ(t["ballots_by_outcome"]["unknown_code"], 1);
+  auto csv = http_request("GET", base() + "/v1/polls/ten-best-2026/tally?format=csv", kReadToken);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF" "code,label,votes\r\n01,城关镇卫生院,1\r\n07,第二中学,2\r\n", 0), 0u) << csv.body;
+
+  auto ballots = http_request("GET", base() + "/v1/polls/ten-best-2026/ballots?limit=2", kReadToken);
+  ASSERT_EQ(ballots.status, 200) << ballots.body;
+  const json b = json::parse(ballots.body);
+  ASSERT_EQ(b["ballots"].size(), 2u);
+  EXPECT_EQ(b["ballots"][0]["from"], "+8613800138001");
+  EXPECT_EQ(b["ballots"][0]["outcome"], "counted");
+  auto rest = http_request("GET", base() + "/v1/polls/ten-best-2026/ballots?cursor=" + b["next_cursor"].get<std::string>(),
+                           kReadToken);
+  EXPECT_EQ(json::parse(rest.body)["ballots"].size(), 3u) << rest.body;
+  auto dup = http_request("GET", base() + "/v1/polls/ten-best-2026/ballots?outcome=duplicate&format=csv", kReadToken);
+  EXPECT_NE(dup.body.find("+8613800138001,1,"), std::string::npos) << dup.body;
+  EXPECT_EQ(http_request("GET", base() + "/v1/polls/ten-best-2026/ballots?outcome=maybe", kReadToken).status, 422);
+  EXPECT_EQ(http_request("GET", base() + "/v1/polls/nope/tally", kReadToken).status, 404);
+  auto shown = http_request("GET", base() + "/v1/polls/ten-best-2026", kReadToken);
+  EXPECT_EQ(json::parse(shown.body)["tally"]["total"], 3) << shown.body;
+  auto listed = http_request("GET", base() + "/v1/polls", kReadToken);
+  EXPECT_EQ(json::parse(listed.body)["polls"].size(), 1u);
+  // The votes are inbound messages of kind "vote".
+  auto inbound = http_request("GET", base() + "/v1/inbound?kind=vote", kReadToken);
+  EXPECT_EQ(json::parse(inbound.body)["inbound"].size(), 5u) << inbound.body;
+
+  // The same from smsgwctl.
+  const std::string ctl = std::string(SMSGWCTL_PATH) + " --url " + base() + " --token " + kAdminToken;
+  auto made = run_command(ctl + " polls create hearing --keyword PX --option 1=甲 --option 2=乙 --opens " +
+                          format_rfc3339(now_ms() - 1000) + " --closes " + format_rfc3339(now_ms() + 60'000));
+  ASSERT_EQ(made.status, 0) << made.output;
+  EXPECT_NE(made.output.find("\"PX <code>\""), std::string::npos) << made.output;
+  auto shown_tally = run_command(ctl + " polls tally ten-best-2026");
+  ASSERT_EQ(shown_tally.status, 0) << shown_tally.output;
+  EXPECT_NE(shown_tally.output.find("第二中学"), std::string::npos) << shown_tally.output;
+  EXPECT_NE(shown_tally.output.find("Rejected"), std::string::npos) << shown_tally.output;
+  auto listed_ctl = run_command(ctl + " polls list");
+  EXPECT_NE(listed_ctl.output.find("hearing"), std::string::npos) << listed_ctl.output;
+  auto ballots_ctl = run_command(ctl + " polls ballots ten-best-2026 --outcome unknown_code");
+  EXPECT_NE(ballots_ctl.output.find("unknown_code"), std::string::npos) << ballots_ctl.output;
+  EXPECT_EQ(run_command(ctl + " polls create x --option nolabel").status, 2);
+  EXPECT_EQ(run_command(ctl + " polls tally nope").status, 1);
+}
+
 TEST_F(E2E, SmsgwctlListsRepliesAndManagesTheSuppressionList) {
   start_carrier();
   start_daemon();

@@ -113,7 +113,7 @@ TEST_F(DirectoryTest, FreshStoreIsAtTheCurrentVersion) {
   store_.reset();
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), schema_version());
-  EXPECT_EQ(schema_version(), 16);
+  EXPECT_EQ(schema_version(), 17);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_recipient_created'").getInt(),
             1);
 }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <future>
+#include <map>
 
 #include "common/time.hpp"
 
@@ -278,6 +279,116 @@ TEST_F(InboundTest, PagingListsNewestFirst) {
   f.before_id = page.next_before;
   page = store_->list_inbound(f);
   EXPECT_EQ(page.rows[0].text, "回复2");
+}
+
+// A poll "TP <code>": votes as people type them, one per phone (first counts), a vote sent
+// twice by the carrier counted once, late and early votes, codes that are no option and
+// non-members rejected, every ballot kept with its outcome.
+class PollTest : public InboundTest {
+ protected:
+  void create_poll(store::PollRow poll) {
+    std::promise<store::WriteResult> p;
+    store_->async_create_poll(std::move(poll), [&p](std::error_code ec, store::WriteResult r, std::int64_t) {
+      EXPECT_FALSE(ec) << ec.message();
+      p.set_value(r);
+    });
+    ASSERT_EQ(p.get_future().get(), store::WriteResult::ok);
+  }
+  store::PollRow poll(std::string name, std::string counts, UnixMs opens, UnixMs closes) {
+    store::PollRow p;
+    p.name = std::move(name);
+    p.keyword = "TP";
+    p.options = {{"01", "城关镇卫生院", 0}, {"07", "第二中学", 0}, {"12", "便民服务中心", 0}};
+    p.opens_at = opens;
+    p.closes_at = closes;
+    p.counts = std::move(counts);
+    p.created_by = "li.admin";
+    return p;
+  }
+  std::map<std::string, std::int64_t> votes(const std::string& name) {
+    std::map<std::string, std::int64_t> out;
+    const auto tally = store_->poll_tally(name);
+    for (const auto& o : tally->poll.options) out[o.code] = o.votes;
+    return out;
+  }
+};
+
+TEST_F(PollTest, OneVotePerPhoneDuplicatesOnceAndEveryBallotKeptWithItsOutcome) {
+  const UnixMs now = now_ms();
+  create_poll(poll("ten-best", "first", now - 60'000, now + 3'600'000));
+  push({reply("13800138001", "TP 07", "m1"), reply("13800138002", "ｔｐ０７。", "m2"),
+        reply("13800138003", "tp1", "m3"), reply("13800138001", "TP 12", "m4"),  // a second vote: the first counts
+        reply("13800138004", "TP 99", "m5"), reply("13800138002", "ＴＰ０７", "m2"),  // resent by the carrier
+        reply("13800138005", "你好", "m6")});
+  EXPECT_EQ(votes("ten-best"), (std::map<std::string, std::int64_t>{{"01", 1}, {"07", 2}, {"12", 0}}));
+  auto t = store_->poll_tally("ten-best");
+  EXPECT_EQ(t->total, 3);
+  EXPECT_EQ(t->rejected, 2);
+  EXPECT_EQ(t->by_outcome, (std::map<std::string, std::int64_t>{{"counted", 3}, {"duplicate", 1}, {"unknown_code", 1}}));
+  const auto page = store_->list_ballots(t->poll.id, "", 0, 100);
+  ASSERT_EQ(page.rows.size(), 5u) << "the carrier's resend is no ballot; 你好 is no vote";
+  EXPECT_EQ(page.rows[0].from, "+8613800138001");
+  EXPECT_EQ(page.rows[0].code, "7");
+  EXPECT_EQ(page.rows[3].outcome, "duplicate");
+  EXPECT_EQ(store_->list_ballots(t->poll.id, "unknown_code", 0, 100).rows.size(), 1u);
+  // A vote is stored as an inbound of kind "vote"; other replies stay replies.
+  store::InboundFilter f;
+  f.kind = "vote";
+  EXPECT_EQ(store_->list_inbound(f).rows.size(), 5u);
+  f.kind = "reply";
+  EXPECT_EQ(store_->list_inbound(f).rows.size(), 1u);
+}
+
+TEST_F(PollTest, LastVoteCountsWhenAskedAndVotesOutsideTheWindowAreRejected) {
+  const UnixMs now = now_ms();
+  create_poll(poll("changing", "last", now - 60'000, now + 3'600'000));
+  push({reply("13800138001", "TP 07", "a1"), reply("13800138001", "TP 12", "a2")});
+  EXPECT_EQ(votes("changing"), (std::map<std::string, std::int64_t>{{"01", 0}, {"07", 0}, {"12", 1}}));
+  EXPECT_EQ(store_->poll_tally("changing")->by_outcome["changed"], 1);
+
+  store::PollRow later = poll("later", "first", now + 7'200'000, now + 9'000'000);
+  later.keyword = "XP";
+  create_poll(later);
+  store::PollRow over = poll("over", "first", now - 9'000'000, now - 7'200'000);
+  over.keyword = "ZP";
+  create_poll(over);
+  push({reply("13800138002", "XP 01", "b1"), reply("13800138002", "ZP 01", "b2")});
+  EXPECT_EQ(store_->poll_tally("later")->by_outcome, (std::map<std::string, std::int64_t>{{"early", 1}}));
+  EXPECT_EQ(store_->poll_tally("over")->by_outcome, (std::map<std::string, std::int64_t>{{"late", 1}}));
+  EXPECT_EQ(store_->poll_tally("over")->total, 0);
+
+  // Two polls cannot read one keyword at the same time; one after the other they can.
+  std::promise<store::WriteResult> p;
+  store_->async_create_poll(poll("clash", "first", now, now + 60'000),
+                            [&p](std::error_code, store::WriteResult r, std::int64_t) { p.set_value(r); });
+  EXPECT_EQ(p.get_future().get(), store::WriteResult::conflict);
+  create_poll(poll("next", "first", now + 3'600'000, now + 7'200'000));
+}
+
+TEST_F(PollTest, AGroupPollCountsOnlyItsActiveMembers) {
+  std::promise<std::error_code> g;
+  store_->async_create_group("deputies", "", [&g](std::error_code ec, store::WriteResult) { g.set_value(ec); });
+  ASSERT_FALSE(g.get_future().get());
+  std::vector<store::RecipientUpsert> people(2);
+  people[0].name = "代表甲";
+  people[0].phone = "+8613800138001";
+  people[0].groups = std::vector<std::string>{"deputies"};
+  people[1].name = "代表乙";
+  people[1].phone = "+8613800138002";
+  people[1].groups = std::vector<std::string>{"deputies"};
+  people[1].active = false;
+  std::promise<std::error_code> u;
+  store_->async_upsert_recipients(people, [&u](std::error_code ec, store::UpsertCounts) { u.set_value(ec); });
+  ASSERT_FALSE(u.get_future().get());
+  const UnixMs now = now_ms();
+  store::PollRow p = poll("members", "first", now - 60'000, now + 3'600'000);
+  p.groups = {"deputies"};
+  create_poll(p);
+  push({reply("13800138001", "TP 01", "c1"), reply("13800138002", "TP 01", "c2"), reply("13800138003", "TP 01", "c3")});
+  auto t = store_->poll_tally("members");
+  EXPECT_EQ(t->total, 1);
+  EXPECT_EQ(t->by_outcome, (std::map<std::string, std::int64_t>{{"counted", 1}, {"not_member", 2}}));
+  EXPECT_EQ(store_->get_poll("members")->groups, std::vector<std::string>{"deputies"});
 }
 
 }  // namespace

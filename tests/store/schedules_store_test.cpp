@@ -518,8 +518,8 @@ TEST_F(SchedulesStoreTest, VersionTwoDatabaseMigrates) {
     db.exec("INSERT INTO templates (name, body, created_at, updated_at) VALUES ('weekly', 'hi', 1, 1)");
   }
   Store& store = open();
-  EXPECT_EQ(user_version(), 16);
-  EXPECT_EQ(schema_version(), 16);
+  EXPECT_EQ(user_version(), 17);
+  EXPECT_EQ(schema_version(), 17);
   ASSERT_TRUE(store.get_batch(7));
   EXPECT_EQ(store.get_batch(7)->total, 1);
   EXPECT_TRUE(store.get_template("weekly"));

@@ -46,4 +46,24 @@ TEST(BoundedReplyText, ControlCharactersGoAndTheLengthIsBoundedAtACharacter) {
 }
 
 }  // namespace
+TEST(SplitBallot, AVoteIsAKeywordAndACodeHoweverItIsTyped) {
+  auto b = split_ballot(normalize_reply("ＴＰ　０７。"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->keyword, "TP");
+  EXPECT_EQ(b->code, "7");
+  b = split_ballot(normalize_reply("tp07"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->keyword, "TP");
+  EXPECT_EQ(b->code, "7");
+  b = split_ballot(normalize_reply("投票 a 3"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->keyword, "投票");
+  EXPECT_EQ(b->code, "A3");
+  EXPECT_FALSE(split_ballot(normalize_reply("1")));
+  EXPECT_FALSE(split_ballot(normalize_reply("好的")));
+  EXPECT_FALSE(split_ballot(""));
+  EXPECT_EQ(normal_code("00"), "0");
+  EXPECT_EQ(normal_code(" b2 "), "B2");
+}
+
 }  // namespace smsgw::twoway
