@@ -5,7 +5,7 @@
 
 addTexts({
   nav_replies: "回复", r_from: "手机号", r_kind: "类型", r_text: "内容", r_at: "收到时间", r_carrier: "通道",
-  r_batch: "回复的报告", r_kind_reply: "回复", r_kind_opt_out: "退订", r_kind_opt_in: "恢复接收",
+  r_batch: "回复的报告", r_kind_reply: "回复", r_kind_opt_out: "退订", r_kind_opt_in: "恢复接收", r_kind_vote: "投票",
   r_sup_title: "退订名单", r_sup_hint: "名单内的号码不再收到短信，标记为“必须送达”的通知除外。",
   r_sup_phone: "手机号", r_sup_reason: "原因", r_sup_since: "加入时间", r_sup_note: "备注",
   r_reason_keyword: "本人回复退订", r_reason_manual: "手工加入", r_sup_add: "加入退订名单",
@@ -14,7 +14,7 @@ addTexts({
   b_replies: "查看此次发送收到的回复",
 }, {
   nav_replies: "Replies", r_from: "Number", r_kind: "Kind", r_text: "Text", r_at: "Received", r_carrier: "Carrier",
-  r_batch: "Answers report", r_kind_reply: "reply", r_kind_opt_out: "opt-out", r_kind_opt_in: "opt-in",
+  r_batch: "Answers report", r_kind_reply: "reply", r_kind_opt_out: "opt-out", r_kind_opt_in: "opt-in", r_kind_vote: "vote",
   r_sup_title: "Suppression list", r_sup_hint: "Numbers on the list get no messages, except notices marked mandatory.",
   r_sup_phone: "Number", r_sup_reason: "Reason", r_sup_since: "Since", r_sup_note: "Note",
   r_reason_keyword: "replied an opt-out word", r_reason_manual: "added by hand", r_sup_add: "Add to the list",
@@ -85,7 +85,7 @@ PAGES.replies = (() => {
   return {
     roles: ["admin", "sender", "viewer"],
     init() {
-      for (const kind of ["reply", "opt_out", "opt_in"]) {
+      for (const kind of ["reply", "opt_out", "opt_in", "vote"]) {
         $("r-kind").append(el("option", { value: kind, "data-i18n": "r_kind_" + kind, text: t("r_kind_" + kind) }));
       }
       $("r-filter").addEventListener("submit", (e) => { e.preventDefault(); load(true); });

@@ -563,6 +563,39 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([r[0] for r in drawn], [r[0] for r in shown])
         self.assertIn("种子", self.by_id("b-draw-facts").text)
 
+    def test_a_poll_created_in_the_console_tallies_votes_live(self):
+        self.signed_in("wang.send")
+        self.go("polls")
+        self.by_id("p-name").send_keys("best-unit")
+        self.by_id("p-keyword").send_keys("tp")
+        self.by_id("p-options").send_keys("01 城关镇卫生院\n07 第二中学")
+        # datetime-local inputs take a value in the page's own format; set it as a person's picker would.
+        self.browser.execute_script(
+            "const f = (d) => new Date(d - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);"
+            "document.getElementById('p-opens').value = f(Date.now() - 3600000);"
+            "document.getElementById('p-closes').value = f(Date.now() + 86400000);")
+        self.browser.find_element(By.CSS_SELECTOR, "#p-new-form button[type=submit]").click()
+        self.text_of("p-new-msg", lambda t: "TP 编号" in t)
+        self.wait_rows("p-table", lambda r: any(x and x[0] == "best-unit" for x in r))
+        status, doc = self.daemon.call("POST", "/v1/inbound/outbox", [
+            {"id": "pv-1", "from": "13700137101", "text": "TP 07"},
+            {"id": "pv-2", "from": "13700137102", "text": "ｔｐ７"},
+            {"id": "pv-3", "from": "13700137101", "text": "TP 01"},
+            {"id": "pv-4", "from": "13700137103", "text": "TP 99"}])
+        self.assertEqual(status, 200, doc)
+        self.browser.find_element(By.LINK_TEXT, "best-unit").click()
+        self.visible("p-detail")
+        tally = self.wait_rows("p-tally", lambda r: len(r) == 2 and r[1][2] == "2")
+        self.assertEqual(tally[0][:3], ["01", "城关镇卫生院", "0"])
+        self.assertEqual(self.by_id("p-total").text, "2")
+        self.assertEqual(self.by_id("p-rejected").text, "2")
+        self.assertIn("重复投票 1", self.by_id("p-rejected-by").text)
+        # Live: a vote arriving now shows without a reload.
+        self.daemon.call("POST", "/v1/inbound/outbox", [{"id": "pv-5", "from": "13700137104", "text": "TP 1"}])
+        self.wait_rows("p-tally", lambda r: len(r) == 2 and r[0][2] == "1")
+        self.assertIn("format=csv", self.by_id("p-tally-csv").get_attribute("href"))
+        self.snap("console-poll", "p-detail")
+
     def test_a_viewer_cannot_send(self):
         self.signed_in("zhao.view")
         self.assertFalse(self.by_id("nav-send").is_displayed())
