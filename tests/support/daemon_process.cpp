@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,21 +21,27 @@
 
 namespace smsgw::testing {
 
+// A port below the kernel's ephemeral range (32768-60999 by default), where the tests' own
+// outgoing connections take their local ports: a port the kernel handed out for bind(0) was
+// one of those, and a client connection could hold it by the time smsgwd bound it ("Address
+// already in use"). Candidates start at a per-process random offset, so two test processes
+// of one ctest -j2 run rarely try the same one, and each is checked by binding it.
 unsigned short free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  constexpr unsigned kFirst = 20000, kCount = 12000;  // 20000-31999
+  static std::atomic<unsigned> next{static_cast<unsigned>(std::random_device{}() % kCount)};
+  for (unsigned tries = 0; tries < kCount; ++tries) {
+    const auto port = static_cast<unsigned short>(kFirst + next.fetch_add(1) % kCount);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
-    throw std::runtime_error("bind() to 127.0.0.1:0 failed");
+    if (ok) return port;
   }
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("no free port on 127.0.0.1 in 20000-31999");
 }
 
 std::string make_temp_dir(const std::string& prefix) {
