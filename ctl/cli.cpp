@@ -399,4 +399,13 @@ std::string read_token_file(const std::string& path) {
 bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) == 1; }
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
+std::string query_of(const ParsedArgs& a, std::initializer_list<const char*> keys) {
+  std::string query;
+  for (const char* key : keys) {
+    // Appended piece by piece (GCC 12's -Wrestrict false positive on "literal" + std::string).
+    if (auto v = a.get(key)) query.append(query.empty() ? "?" : "&").append(key).append("=").append(escape(*v));
+  }
+  return query;
+}
+
 }  // namespace smsgw::ctl

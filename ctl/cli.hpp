@@ -152,6 +152,9 @@ int cmd_health(const Client& client, const std::vector<std::string>& args);
 int cmd_tokens(const Client& client, const std::vector<std::string>& args);
 int cmd_users(const Client& client, const std::vector<std::string>& args);
 int cmd_audit(const Client& client, const std::vector<std::string>& args);
+// "?k=v&..." of the options among `keys` that were given, each value percent-encoded.
+std::string query_of(const ParsedArgs& a, std::initializer_list<const char*> keys);
+
 int cmd_inbound(const Client& client, const std::vector<std::string>& args);
 int cmd_suppressions(const Client& client, const std::vector<std::string>& args);
 int cmd_polls(const Client& client, const std::vector<std::string>& args);

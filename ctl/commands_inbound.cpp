@@ -9,15 +9,6 @@
 namespace smsgw::ctl {
 namespace {
 
-std::string query_of(const ParsedArgs& a, std::initializer_list<const char*> keys) {
-  std::string query;
-  for (const char* key : keys) {
-    // Appended piece by piece (GCC 12's -Wrestrict false positive on "literal" + std::string).
-    if (auto v = a.get(key)) query.append(query.empty() ? "?" : "&").append(key).append("=").append(escape(*v));
-  }
-  return query;
-}
-
 void print_next(const json& j) {
   if (const json* next = find_any(j, {"next_cursor"}); next && next->is_string())
     std::cout << "\nnext page: --cursor " << escape_controls(next->get<std::string>()) << '\n';

@@ -89,10 +89,7 @@ int polls_tally(const Client& client, const std::vector<std::string>& rest) {
 int polls_ballots(const Client& client, const std::vector<std::string>& rest) {
   const auto a = parse_command_args(rest, {{"outcome"}, {"limit"}, {"cursor"}, {"csv", false, true}}, "polls ballots");
   expect_positionals(a, 1, "polls ballots NAME [--outcome O] [--limit N] [--cursor C] [--csv]");
-  std::string query;
-  for (const char* key : {"outcome", "limit", "cursor"}) {
-    if (auto v = a.get(key)) query.append(query.empty() ? "?" : "&").append(key).append("=").append(escape(*v));
-  }
+  std::string query = query_of(a, {"outcome", "limit", "cursor"});
   if (a.has("csv")) query.append(query.empty() ? "?" : "&").append("format=csv");
   const Response r = client.get("/v1/polls/" + escape(a.positionals[0]) + "/ballots" + query);
   if (a.has("csv")) {

@@ -1,5 +1,7 @@
 #include "api/json_fields.hpp"
 
+#include "config/config.hpp"
+
 #include "common/phone.hpp"
 
 namespace smsgw::api {
@@ -42,15 +44,7 @@ std::optional<std::string> phone_field(const json& doc, std::vector<FieldError>&
   return p.e164;
 }
 
-bool valid_name(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.'))) return false;
-  }
-  return true;
-}
+bool valid_name(std::string_view s) { return config::is_token_name(s); }
 
 std::string csv_cell(const std::string& v) {
   std::string s = v;

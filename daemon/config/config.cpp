@@ -82,15 +82,6 @@ bool is_carrier_name(std::string_view s) noexcept {
   return true;
 }
 
-bool is_token_name(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 64) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.'))) return false;
-  }
-  return true;
-}
 
 
 // "" when valid, otherwise why not.
@@ -1113,6 +1104,16 @@ Config load(std::string_view text, const std::string& source_name, const fs::pat
 }
 
 }  // namespace
+
+bool is_token_name(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.'))) return false;
+  }
+  return true;
+}
 
 ConfigError::ConfigError(std::vector<std::string> problems)
     : std::runtime_error(join_lines(problems)), problems_(std::move(problems)) {}

@@ -258,4 +258,8 @@ std::string describe(const CarrierConfig& carrier, const toml::node* node, std::
 
 std::string_view to_string(Scope s) noexcept;
 
+// A name that is also a URL path segment (tokens, templates, polls): a letter or digit, then
+// letters, digits, '_', '-' and '.', at most 64.
+bool is_token_name(std::string_view s) noexcept;
+
 }  // namespace smsgw::config
